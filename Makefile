@@ -1,0 +1,42 @@
+# The two commands of the README: `make demo` and `make test`. Everything else is a step of those.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/fee_center
+export REDIS_URL ?= redis://127.0.0.1:6379/0
+
+.PHONY: install services demo test lint bench-night bench-load
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q ".[dev]"
+	touch $@
+
+services:
+	bash scripts/services.sh
+
+# Installs, starts PostgreSQL and Redis if needed, migrates, loads the demo and serves on :8000.
+# Celery runs eagerly here (tasks execute in the web process); docker-compose runs real workers.
+demo: install services
+	$(BIN)/python manage.py migrate --no-input
+	$(BIN)/python manage.py seed_demo
+	CELERY_TASK_ALWAYS_EAGER=true DEBUG=true $(BIN)/python manage.py runserver 0.0.0.0:8000
+
+# The whole suite on PostgreSQL and Redis, browser tests in Debian's Chromium included.
+test: install services
+	bash scripts/browsers.sh
+	$(BIN)/ruff check .
+	$(BIN)/python manage.py makemigrations --check --dry-run >/dev/null
+	REDIS_URL=redis://127.0.0.1:6379/1 $(BIN)/pytest -q
+
+lint: install
+	$(BIN)/ruff check .
+
+bench-night: install services
+	$(BIN)/python benchmarks/night.py
+
+bench-load: install services
+	$(BIN)/python benchmarks/load.py

@@ -1,0 +1,43 @@
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from core import views as core_views
+
+handler400 = "core.api.api_or_page_400"
+handler403 = "core.api.api_or_page_403"
+handler404 = "core.api.api_or_page_404"
+handler500 = "core.api.api_or_page_500"
+
+api_v1 = [
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("", include("plans.api_urls")),
+    path("", include("workspaces.api_urls")),
+    path("", include("payments.api_urls")),
+    path("", include("orders.api_urls")),
+    path("", include("quota.api_urls")),
+]
+
+urlpatterns = [
+    path("", core_views.entry, name="fee-center-entry"),
+    path("health/", core_views.health, name="health"),
+    path("login/", core_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(api_v1)),
+    path("catalogue/", include("plans.urls")),
+    path("a/<id:account_id>/", include("workspaces.urls")),
+    path("a/<id:account_id>/", include("payments.urls")),
+    path("a/<id:account_id>/", include("orders.urls")),
+    path("a/<id:account_id>/", include("quota.urls")),
+    path("", include("payments.public_urls")),
+]
+
+if settings.DEBUG:
+    from django.contrib.staticfiles.urls import staticfiles_urlpatterns
+
+    urlpatterns += staticfiles_urlpatterns()

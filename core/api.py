@@ -1,0 +1,121 @@
+"""API conventions in one place: the error envelope, pagination, decimal money, date-range filters."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, JsonResponse
+from rest_framework import exceptions, status
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from core.exceptions import ApplicationError
+
+logger = logging.getLogger(__name__)
+
+
+def error_body(code: str, message: str, fields: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, "fields": fields or {}}}
+
+
+def _flatten(detail: Any) -> Any:
+    if isinstance(detail, dict):
+        return {key: _flatten(value) for key, value in detail.items()}
+    if isinstance(detail, list):
+        return [_flatten(value) for value in detail]
+    return str(detail)
+
+
+_CODES = {
+    exceptions.NotAuthenticated: "not_authenticated",
+    exceptions.AuthenticationFailed: "authentication_failed",
+    exceptions.PermissionDenied: "permission_denied",
+    exceptions.NotFound: "not_found",
+    exceptions.MethodNotAllowed: "method_not_allowed",
+    exceptions.NotAcceptable: "not_acceptable",
+    exceptions.UnsupportedMediaType: "unsupported_media_type",
+    exceptions.Throttled: "throttled",
+    exceptions.ParseError: "parse_error",
+}
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """Every API error, ours or DRF's or Django's, as {"error": {"code", "message", "fields"}}."""
+    if isinstance(exc, ApplicationError):
+        return Response(error_body(exc.code, exc.message, exc.fields), status=exc.status_code)
+    if isinstance(exc, DjangoValidationError):
+        fields = exc.message_dict if hasattr(exc, "error_dict") else {}
+        message = "; ".join(exc.messages) or "Invalid input."
+        return Response(error_body("invalid", message, fields), status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None  # a real bug: let Django's 500 handling log it
+    if isinstance(exc, exceptions.ValidationError):
+        fields = _flatten(exc.detail)
+        if isinstance(fields, list):
+            fields = {"non_field_errors": fields}
+        message = "Invalid input."
+        non_field = fields.get("non_field_errors") if isinstance(fields, dict) else None
+        if non_field:
+            message = str(non_field[0])
+        response.data = error_body("invalid", message, fields)
+        return response
+    code = next((c for cls, c in _CODES.items() if isinstance(exc, cls)), None)
+    if code is None:
+        code = getattr(exc, "default_code", "error")
+    detail = getattr(exc, "detail", str(exc))
+    response.data = error_body(str(code), str(detail) if not isinstance(detail, (dict, list)) else "Error.")
+    return response
+
+
+class Pagination(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+
+def json_error_response(request, code: str, message: str, status_code: int) -> JsonResponse:
+    return JsonResponse(error_body(code, message), status=status_code)
+
+
+def api_or_page_404(request, exception=None):
+    """handler404: JSON under /api/, the HTML page elsewhere."""
+    if request.path.startswith("/api/"):
+        return json_error_response(request, "not_found", "Not found.", 404)
+    from django.views.defaults import page_not_found
+
+    return page_not_found(request, exception)
+
+
+def api_or_page_403(request, exception=None):
+    if request.path.startswith("/api/"):
+        return json_error_response(request, "permission_denied", "You do not have permission.", 403)
+    from django.views.defaults import permission_denied
+
+    return permission_denied(request, exception)
+
+
+def api_or_page_400(request, exception=None):
+    if request.path.startswith("/api/"):
+        return json_error_response(request, "bad_request", "Bad request.", 400)
+    from django.views.defaults import bad_request
+
+    return bad_request(request, exception)
+
+
+def api_or_page_500(request):
+    logger.error("500 on %s", request.path)
+    if request.path.startswith("/api/"):
+        return json_error_response(request, "server_error", "Internal error.", 500)
+    from django.views.defaults import server_error
+
+    return server_error(request)

@@ -1,0 +1,84 @@
+"""Idempotency-Key for every POST that moves money (API.md).
+
+The first successful (2xx) answer to a key is stored with a fingerprint of the request. The same key with
+the same request returns that answer again; with another request it answers 422. Two concurrent requests
+with one key serialise on the unique index: the second waits for the first to commit, then returns its
+answer. A failed request stores nothing (the key's row rolls back with the work), so it may be retried."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+from collections.abc import Callable
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from rest_framework.response import Response
+
+from core.exceptions import ApplicationError, Unprocessable
+from core.models import IdempotencyKey
+
+MAX_KEY_LENGTH = 255
+
+
+def fingerprint(method: str, path: str, body: Any) -> str:
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(f"{method} {path} {canonical}".encode()).hexdigest()
+
+
+def run_idempotent(
+    *, user: Any, key: str | None, fingerprint_value: str, work: Callable[[], tuple[int, Any]]
+) -> tuple[int, Any]:
+    """Run `work` (returning status and JSON-able body) at most once per (user, key)."""
+    if not key:
+        return work()
+    if len(key) > MAX_KEY_LENGTH or not key.isprintable():
+        raise ApplicationError(
+            f"Idempotency-Key must be printable and at most {MAX_KEY_LENGTH} characters.",
+            code="invalid_idempotency_key",
+        )
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                record = IdempotencyKey.objects.create(
+                    user=user, key=key, fingerprint=fingerprint_value, status_code=0, response_body={}
+                )
+        except IntegrityError:
+            record = IdempotencyKey.objects.get(user=user, key=key)
+            if record.fingerprint != fingerprint_value:
+                raise Unprocessable(
+                    "This Idempotency-Key was already used with a different request.",
+                    code="idempotency_key_reused",
+                ) from None
+            return record.status_code, record.response_body
+        status_code, body = work()
+        if not 200 <= status_code < 300:
+            transaction.set_rollback(True)
+            return status_code, body
+        record.status_code = status_code
+        record.response_body = json.loads(json.dumps(body, default=str))
+        record.save(update_fields=["status_code", "response_body"])
+        return status_code, record.response_body
+
+
+def idempotent(view_method: Callable[..., Response]) -> Callable[..., Response]:
+    """Decorate a DRF view's `post`: honours the Idempotency-Key header."""
+
+    @functools.wraps(view_method)
+    def wrapper(self, request, *args, **kwargs):
+        key = request.headers.get("Idempotency-Key")
+
+        def work() -> tuple[int, Any]:
+            response = view_method(self, request, *args, **kwargs)
+            return response.status_code, response.data
+
+        status_code, body = run_idempotent(
+            user=request.user,
+            key=key,
+            fingerprint_value=fingerprint(request.method, request.path, request.data),
+            work=work,
+        )
+        return Response(body, status=status_code)
+
+    return wrapper

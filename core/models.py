@@ -1,0 +1,50 @@
+"""Cross-cutting records: finance's settings and the idempotency keys of money-moving requests."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class FinanceSettings(models.Model):
+    """One row (pk=1) of business settings finance edits in admin."""
+
+    card_validity_days = models.PositiveIntegerField(_("prepaid card validity (days)"), default=365)
+    gift_voucher_validity_days = models.PositiveIntegerField(_("gift voucher validity (days)"), default=365)
+    order_payment_minutes = models.PositiveIntegerField(_("unpaid orders expire after (minutes)"), default=1440)
+    arrears_countdown_days = models.PositiveSmallIntegerField(_("arrears countdown (days)"), default=14)
+    arrears_reminder_days_before = models.PositiveSmallIntegerField(
+        _("reminder before lock (days)"), default=3
+    )
+
+    class Meta:
+        verbose_name = _("finance settings")
+        verbose_name_plural = _("finance settings")
+        constraints = [models.CheckConstraint(condition=Q(pk=1), name="finance_settings_singleton")]
+
+    def __str__(self) -> str:
+        return "Finance settings"
+
+    @classmethod
+    def load(cls) -> FinanceSettings:
+        obj, _created = cls.objects.get_or_create(pk=1)
+        return obj
+
+
+class IdempotencyKey(models.Model):
+    """The first successful answer to a money-moving request with an Idempotency-Key (see core/idempotency.py)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64, help_text="sha256 of method, path and canonical body")
+    status_code = models.PositiveSmallIntegerField()
+    response_body = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_unique_user_key")]
+
+    def __str__(self) -> str:
+        return self.key

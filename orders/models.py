@@ -1,0 +1,218 @@
+"""Orders (purchase, upgrade, traffic) and the packages they create.
+
+Dates of validity are calendar days in the account's time zone, both ends inclusive. A package bought on day
+T starts on T+1 (the next billing day) and ends on T+validity_days. Changes to a package's workspaces or plan
+take effect on the next billing day: rows carry `valid_from` / `valid_until` so a past night can always be
+re-run with what applied on that day."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from core.money import money_field, price_field
+
+
+class OrderKind(models.TextChoices):
+    PURCHASE = "purchase", _("Plan package purchase")
+    UPGRADE = "upgrade", _("Upgrade")
+    TRAFFIC = "traffic", _("Traffic package")
+
+
+class OrderStatus(models.TextChoices):
+    PENDING_PAYMENT = "pending_payment", _("Pending payment")
+    PAID = "paid", _("Paid")
+    CANCELLED = "cancelled", _("Cancelled")
+    EXPIRED = "expired", _("Expired")
+    REFUNDED = "refunded", _("Refunded")
+
+
+class OrderQuerySet(models.QuerySet):
+    def for_account(self, account) -> OrderQuerySet:
+        return self.filter(account=account)
+
+
+class Order(models.Model):
+    account = models.ForeignKey("workspaces.Account", on_delete=models.PROTECT, related_name="orders")
+    number = models.CharField(_("order number"), max_length=32, unique=True)
+    kind = models.CharField(max_length=16, choices=OrderKind.choices)
+    status = models.CharField(max_length=20, choices=OrderStatus.choices, default=OrderStatus.PENDING_PAYMENT)
+    # purchase: the plan bought; upgrade: the target plan; traffic: null.
+    plan = models.ForeignKey("plans.Plan", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    # upgrade and traffic: the package they change; purchase: the package created when paid.
+    package = models.ForeignKey(
+        "orders.Package", on_delete=models.PROTECT, null=True, blank=True, related_name="orders"
+    )
+    total = money_field(verbose_name=_("total"))
+    payment = models.OneToOneField(
+        "payments.Payment", on_delete=models.PROTECT, null=True, blank=True, related_name="order"
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(_("pay before"))
+    paid_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True, help_text="cancelled, expired or refunded at")
+
+    objects = OrderQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["account", "-created_at"]), models.Index(fields=["status", "expires_at"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(total__gt=0), name="order_total_positive"),
+            models.CheckConstraint(
+                condition=~Q(status__in=["paid", "refunded"])
+                | (Q(payment__isnull=False) & Q(paid_at__isnull=False)),
+                name="order_paid_has_payment",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="purchase") | Q(plan__isnull=False), name="order_purchase_has_plan"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="purchase") | Q(package__isnull=False), name="order_change_has_package"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class OrderWorkspace(models.Model):
+    """For a purchase: the workspaces chosen, in the order the daily quota is consumed."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="workspaces")
+    workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.PROTECT, related_name="+")
+    position = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["order_id", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "position"], name="order_workspace_unique_position"),
+            models.UniqueConstraint(fields=["order", "workspace"], name="order_workspace_unique_workspace"),
+        ]
+
+
+class OrderLineKind(models.TextChoices):
+    PLAN = "plan", _("Plan package")
+    UPGRADE = "upgrade", _("Upgrade difference")
+    TRAFFIC = "traffic", _("Traffic package")
+
+
+class OrderLine(models.Model):
+    """A priced line; prices come from the catalogue on the server, never from the client."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    kind = models.CharField(max_length=16, choices=OrderLineKind.choices)
+    description = models.CharField(max_length=300)
+    plan = models.ForeignKey("plans.Plan", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    traffic_package = models.ForeignKey(
+        "plans.TrafficPackage", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    capacity = models.BigIntegerField(null=True, blank=True, help_text="traffic: daily capacity bought")
+    days = models.PositiveIntegerField(null=True, blank=True)
+    unit_price = price_field(null=True, blank=True)
+    discount_percent = models.DecimalField(max_digits=5, decimal_places=2, default=0)
+    amount = money_field()
+
+    class Meta:
+        ordering = ["order_id", "id"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="order_line_amount_positive")]
+
+    def __str__(self) -> str:
+        return self.description
+
+
+class PackageStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    ACTIVE = "active", _("Active")
+    EXPIRED = "expired", _("Expired")
+    REFUNDED = "refunded", _("Refunded")
+
+
+class PackageQuerySet(models.QuerySet):
+    def for_account(self, account) -> PackageQuerySet:
+        return self.filter(account=account)
+
+
+class Package(models.Model):
+    account = models.ForeignKey("workspaces.Account", on_delete=models.PROTECT, related_name="packages")
+    plan = models.ForeignKey("plans.Plan", on_delete=models.PROTECT, related_name="+", help_text="current plan")
+    status = models.CharField(max_length=16, choices=PackageStatus.choices, default=PackageStatus.PENDING)
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = PackageQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-starts_on", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_on__gte=F("starts_on")), name="package_dates_ordered"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan} #{self.pk}"
+
+
+class PackagePlanPeriod(models.Model):
+    """Which plan's capacities apply from `valid_from` on (a purchase, then each upgrade)."""
+
+    package = models.ForeignKey(Package, on_delete=models.CASCADE, related_name="plan_periods")
+    plan = models.ForeignKey("plans.Plan", on_delete=models.PROTECT, related_name="+")
+    valid_from = models.DateField()
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["package_id", "valid_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["package", "valid_from"], name="plan_period_unique_start"),
+        ]
+
+
+class PackageWorkspace(models.Model):
+    """A workspace covered by a package at `position` (1 first) from `valid_from` to `valid_until`
+    (inclusive; null while open). A workspace has at most one open row: one current package at a time."""
+
+    package = models.ForeignKey(Package, on_delete=models.CASCADE, related_name="package_workspaces")
+    workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.PROTECT, related_name="package_slots")
+    position = models.PositiveSmallIntegerField()
+    valid_from = models.DateField()
+    valid_until = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["package_id", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace"], condition=Q(valid_until__isnull=True), name="workspace_one_current_package"
+            ),
+            models.UniqueConstraint(
+                fields=["package", "position"],
+                condition=Q(valid_until__isnull=True),
+                name="package_workspace_unique_open_position",
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_until__isnull=True) | Q(valid_until__gte=F("valid_from")),
+                name="package_workspace_dates_ordered",
+            ),
+            models.CheckConstraint(condition=Q(position__gte=1), name="package_workspace_position_from_1"),
+        ]
+
+
+class PackageTraffic(models.Model):
+    """A traffic package's extra daily capacity for one item, valid until its package ends."""
+
+    package = models.ForeignKey(Package, on_delete=models.CASCADE, related_name="traffic")
+    traffic_package = models.ForeignKey("plans.TrafficPackage", on_delete=models.PROTECT, related_name="+")
+    capacity = models.BigIntegerField()
+    valid_from = models.DateField()
+    valid_until = models.DateField()
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["package_id", "valid_from"]
+        constraints = [
+            models.CheckConstraint(condition=Q(capacity__gt=0), name="package_traffic_capacity_positive"),
+            models.CheckConstraint(condition=Q(valid_until__gte=F("valid_from")), name="package_traffic_dates"),
+        ]

@@ -1,0 +1,3 @@
+"""Pages outside any account: the sandbox gateway's payment page (it stands in for the bank's site)."""
+
+urlpatterns: list = []

@@ -1,0 +1,5 @@
+from django.urls import path
+
+from plans import views
+
+urlpatterns = [path("", views.CatalogueView.as_view(), name="catalogue")]

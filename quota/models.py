@@ -1,0 +1,124 @@
+"""Usage and the nightly deduction: usage records, daily bills with their lines, and each settlement run.
+
+Quantities are integers in the item's unit; amounts CNY with two places, each line rounded half up."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from core.money import money_field, price_field
+
+
+class UsageRecord(models.Model):
+    """One workspace's reported quantity of one billing item on one day (account time zone). Upserted."""
+
+    account = models.ForeignKey("workspaces.Account", on_delete=models.PROTECT, related_name="+")
+    workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.PROTECT, related_name="usage")
+    billing_item = models.ForeignKey("plans.BillingItem", on_delete=models.PROTECT, related_name="+")
+    day = models.DateField()
+    quantity = models.BigIntegerField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "billing_item", "day"], name="usage_unique_per_day"),
+            models.CheckConstraint(condition=Q(quantity__gte=0), name="usage_quantity_non_negative"),
+        ]
+        indexes = [models.Index(fields=["day", "account"])]
+
+
+class BillQuerySet(models.QuerySet):
+    def for_account(self, account) -> BillQuerySet:
+        return self.filter(account=account)
+
+
+class Bill(models.Model):
+    """The daily bill of an account: one per account and day. `total` is the sum of the current lines;
+    `charged` the sum of its settlements (re-runs settle only `total - charged`)."""
+
+    account = models.ForeignKey("workspaces.Account", on_delete=models.PROTECT, related_name="bills")
+    day = models.DateField()
+    total = money_field(verbose_name=_("total"))
+    voucher_payable_total = money_field(help_text="the part of the total vouchers may pay (all but SMS)")
+    charged = money_field(verbose_name=_("charged"))
+    runs = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = BillQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-day", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "day"], name="bill_unique_account_day"),
+            models.CheckConstraint(condition=Q(total__gte=0), name="bill_total_non_negative"),
+            models.CheckConstraint(
+                condition=Q(voucher_payable_total__lte=F("total")) & Q(voucher_payable_total__gte=0),
+                name="bill_voucher_part_within_total",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.day}"
+
+
+class BillLine(models.Model):
+    bill = models.ForeignKey(Bill, on_delete=models.CASCADE, related_name="lines")
+    workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.PROTECT, related_name="+")
+    billing_item = models.ForeignKey("plans.BillingItem", on_delete=models.PROTECT, related_name="+")
+    storage_policy = models.ForeignKey("plans.StoragePolicy", on_delete=models.PROTECT, related_name="+")
+    package = models.ForeignKey("orders.Package", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    usage = models.BigIntegerField()
+    factor = models.PositiveSmallIntegerField()
+    converted = models.BigIntegerField()
+    covered_by_package = models.BigIntegerField(default=0)
+    covered_by_traffic = models.BigIntegerField(default=0)
+    overage = models.BigIntegerField(default=0)
+    unit_price = price_field()
+    amount = money_field()
+
+    class Meta:
+        ordering = ["bill_id", "workspace_id", "billing_item__sort_order"]
+        constraints = [
+            models.UniqueConstraint(fields=["bill", "workspace", "billing_item"], name="bill_line_unique"),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="bill_line_amount_non_negative"),
+            models.CheckConstraint(
+                condition=Q(covered_by_package__gte=0) & Q(covered_by_traffic__gte=0) & Q(overage__gte=0),
+                name="bill_line_quantities_non_negative",
+            ),
+        ]
+
+
+class BillSettlement(models.Model):
+    """One settlement of a bill: the first night, then each re-run that changed the total (the difference,
+    positive as a charge, negative as a credit back)."""
+
+    bill = models.ForeignKey(Bill, on_delete=models.PROTECT, related_name="settlements")
+    sequence = models.PositiveIntegerField()
+    amount = money_field()
+    payment = models.OneToOneField(
+        "payments.Payment", on_delete=models.PROTECT, null=True, blank=True, related_name="bill_settlement"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["bill_id", "sequence"]
+        constraints = [
+            models.UniqueConstraint(fields=["bill", "sequence"], name="bill_settlement_unique_sequence"),
+            models.CheckConstraint(condition=~Q(amount=0), name="bill_settlement_non_zero"),
+        ]
+
+
+class ServiceToken(models.Model):
+    """A token the metering pipeline uses to post usage. Only its SHA-256 is stored."""
+
+    name = models.CharField(max_length=100, unique=True)
+    key_hash = models.CharField(max_length=64, unique=True)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.name

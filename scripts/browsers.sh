@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Debian's Chromium for the browser tests and CJK fonts for PDF invoices (Playwright cannot download
+# browsers here). Installs only what is missing.
+set -euo pipefail
+need=()
+[ -x /usr/bin/chromium ] || need+=(chromium)
+fc-list 2>/dev/null | grep -qi "noto sans cjk" || need+=(fonts-noto-cjk)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+  else
+    echo "Please install: ${need[*]} (Debian packages)" >&2
+  fi
+fi

@@ -1,0 +1,57 @@
+"""Factories shared by every app's tests. Each app may add its own in <app>/tests/factories.py."""
+
+from __future__ import annotations
+
+import factory
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from payments.models import Wallet
+from workspaces.models import Account, Membership, Role, Workspace, WorkspacePlan
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda o: f"{o.username}@example.com")
+    password = factory.django.Password("correct-horse-battery")
+
+
+class AccountFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Account
+
+    name = factory.Sequence(lambda n: f"Enterprise {n}")
+    wallet = factory.RelatedFactory("tests.factories.WalletFactory", factory_related_name="account")
+
+
+class WalletFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Wallet
+
+    account = factory.SubFactory(AccountFactory, wallet=None)
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    account = factory.SubFactory(AccountFactory)
+    user = factory.SubFactory(UserFactory)
+    role = Role.OWNER
+
+
+class WorkspaceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Workspace
+
+    account = factory.SubFactory(AccountFactory)
+    name = factory.Sequence(lambda n: f"workspace-{n}")
+    plan = WorkspacePlan.COMMERCIAL
+    commercial_since = factory.LazyFunction(timezone.now)
+
+    class Params:
+        free = factory.Trait(plan=WorkspacePlan.FREE, commercial_since=None)

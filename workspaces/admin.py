@@ -1,0 +1,48 @@
+from django.contrib import admin
+
+from workspaces.models import Account, Membership, Workspace, WorkspaceStoragePolicy
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+class WorkspaceInline(admin.TabularInline):
+    model = Workspace
+    extra = 0
+    fields = ["name", "plan", "status", "commercial_since", "locked_at"]
+    readonly_fields = ["commercial_since", "locked_at", "status"]
+    show_change_link = True
+
+
+@admin.register(Account)
+class AccountAdmin(admin.ModelAdmin):
+    list_display = ["id", "name", "time_zone", "currency", "created_at"]
+    search_fields = ["name", "id"]
+    inlines = [MembershipInline, WorkspaceInline]
+
+
+class StoragePolicyInline(admin.TabularInline):
+    model = WorkspaceStoragePolicy
+    extra = 0
+
+
+@admin.register(Workspace)
+class WorkspaceAdmin(admin.ModelAdmin):
+    list_display = ["id", "name", "account", "plan", "status", "countdown_started_at", "locked_at"]
+    list_filter = ["plan", "status"]
+    search_fields = ["name", "account__name"]
+    list_select_related = ["account"]
+    readonly_fields = ["status", "countdown_started_at", "countdown_reminded_at", "locked_at", "commercial_since"]
+    inlines = [StoragePolicyInline]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "account", "role"]
+    list_filter = ["role"]
+    search_fields = ["user__username", "account__name"]
+    list_select_related = ["user", "account"]
+    autocomplete_fields = ["user", "account"]
