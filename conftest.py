@@ -18,6 +18,19 @@ def _isolated_cache(settings, request):
     settings.AXES_ENABLED = False
 
 
+@pytest.fixture(autouse=True)
+def _celery_eager(request):
+    """Tasks run in-process by default; tests marked `real_broker` go through Redis to a real worker."""
+    from billing_center.celery import app
+
+    eager = request.node.get_closest_marker("real_broker") is None
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = eager
+    app.conf.task_eager_propagates = True
+    yield
+    app.conf.task_always_eager = previous
+
+
 @pytest.fixture
 def account(db):
     return AccountFactory()

@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "payments",
     "orders",
     "quota",
+    "statements",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -74,6 +76,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "core.context_processors.fee_center",
+                "quota.context_processors.arrears",
             ],
         },
     },

@@ -19,6 +19,8 @@ api_v1 = [
     path("", include("payments.api_urls")),
     path("", include("orders.api_urls")),
     path("", include("quota.api_urls")),
+    path("", include("statements.api_urls")),
+    path("", include("notifications.api_urls")),
 ]
 
 urlpatterns = [
@@ -34,6 +36,8 @@ urlpatterns = [
     path("a/<id:account_id>/", include("payments.urls")),
     path("a/<id:account_id>/", include("orders.urls")),
     path("a/<id:account_id>/", include("quota.urls")),
+    path("a/<id:account_id>/", include("statements.urls")),
+    path("a/<id:account_id>/", include("notifications.urls")),
     path("", include("payments.public_urls")),
 ]
 
