@@ -12,6 +12,7 @@ handler404 = "core.api.api_or_page_404"
 handler500 = "core.api.api_or_page_500"
 
 api_v1 = [
+    path("auth/token/", core_views.ObtainTokenApi.as_view(), name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("", include("plans.api_urls")),

@@ -5,8 +5,16 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.throttling import AnonRateThrottle
 
 from workspaces.models import Membership
+
+
+class ObtainTokenApi(ObtainAuthToken):
+    """POST username and password, get the caller's API token (`Authorization: Token <key>`)."""
+
+    throttle_classes = [AnonRateThrottle]
 
 
 class LoginView(auth_views.LoginView):

@@ -161,3 +161,17 @@ def test_check_deploy_is_clean_under_production_settings(settings, monkeypatch):
 def test_seed_demo_runs_twice(db):
     call_command("seed_demo")
     call_command("seed_demo")
+
+
+def test_obtain_token_and_use_it(api_client, owner, account):
+    response = api_client.post("/api/v1/auth/token/", {"username": owner.username, "password": "correct-horse-battery"})
+    assert response.status_code == 200
+    token = response.json()["token"]
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    assert api_client.get(f"/api/v1/accounts/{account.id}/workspaces/").status_code == 200
+
+
+def test_obtain_token_with_bad_password_is_400_envelope(api_client, owner):
+    response = api_client.post("/api/v1/auth/token/", {"username": owner.username, "password": "nope"})
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid"
