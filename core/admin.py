@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from core.models import FinanceSettings
+from core.models import FinanceSettings, IdempotencyKey
 
 
 @admin.register(FinanceSettings)
@@ -11,4 +11,19 @@ class FinanceSettingsAdmin(admin.ModelAdmin):
         return not FinanceSettings.objects.exists()
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(IdempotencyKey)
+class IdempotencyKeyAdmin(admin.ModelAdmin):
+    """Read-only: the stored first answers of money-moving requests."""
+
+    list_display = ["key", "user", "status_code", "created_at"]
+    search_fields = ["key", "user__username"]
+    list_select_related = ["user"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False
