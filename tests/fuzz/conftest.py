@@ -1,0 +1,49 @@
+"""Fixtures for the API fuzzing: an owner with a token, an account with data, and the ids to aim at."""
+
+from __future__ import annotations
+
+import pytest
+from rest_framework.authtoken.models import Token
+
+from tests.factories import AccountFactory, MembershipFactory, UserFactory, WorkspaceFactory
+from workspaces.models import Role
+
+
+@pytest.fixture
+def fuzz_world(db):
+    """An account owned by the fuzzing user, with a Free and a Commercial workspace; the ids that path
+    parameters should sometimes point at (so the fuzzer reaches past the 404s)."""
+    owner = UserFactory(username="fuzz-owner")
+    account = AccountFactory(name="Fuzz Enterprise")
+    MembershipFactory(account=account, user=owner, role=Role.OWNER)
+    free = WorkspaceFactory(account=account, name="fuzz-free", free=True)
+    commercial = WorkspaceFactory(account=account, name="fuzz-commercial")
+    token = Token.objects.create(user=owner)
+    ids = {"account_id": [account.pk], "workspace_id": [free.pk, commercial.pk]}
+    _add_feature_ids(ids, account=account, owner=owner, workspaces=[commercial])
+    return {"owner": owner, "account": account, "token": token.key, "ids": ids}
+
+
+def _add_feature_ids(ids: dict, *, account, owner, workspaces) -> None:
+    """Real objects of the apps that exist, so their detail/action endpoints are exercised too."""
+    from tests.isolation.world import populate_account
+
+    created = populate_account(account=account, owner=owner, workspaces=workspaces)
+    for name, values in created.items():
+        ids.setdefault(name, []).extend(values)
+
+
+@pytest.fixture
+def wsgi_requests():
+    """Requests through the WSGI app inside the test's transaction: like Django's test client, keep the
+    connection open across request_started/request_finished (it would otherwise be closed after each call)."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
