@@ -46,6 +46,12 @@ class Order(models.Model):
         "orders.Package", on_delete=models.PROTECT, null=True, blank=True, related_name="orders"
     )
     total = money_field(verbose_name=_("total"))
+    # upgrade and traffic: the day the change takes effect, as priced (tomorrow or the package start);
+    # paying on a later day would change the remaining days, so such an order must be created again.
+    effective_on = models.DateField(null=True, blank=True)
+    # upgrade: the package's plan the difference was priced from.
+    previous_plan = models.ForeignKey("plans.Plan", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    refund_reason = models.CharField(max_length=500, blank=True)
     payment = models.OneToOneField(
         "payments.Payment", on_delete=models.PROTECT, null=True, blank=True, related_name="order"
     )

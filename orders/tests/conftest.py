@@ -1,0 +1,18 @@
+import pytest
+
+from tests.factories import WorkspaceFactory
+
+
+@pytest.fixture
+def ws_a(account):
+    return WorkspaceFactory(account=account, name="Workspace A")
+
+
+@pytest.fixture
+def ws_b(account):
+    return WorkspaceFactory(account=account, name="Workspace B")
+
+
+@pytest.fixture
+def ws_free(account):
+    return WorkspaceFactory(account=account, name="Workspace C (free)", free=True)
