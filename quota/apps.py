@@ -4,3 +4,15 @@ from django.apps import AppConfig
 class QuotaConfig(AppConfig):
     name = "quota"
     verbose_name = "Usage, deduction and bills"
+
+    def ready(self) -> None:
+        from payments.signals import arrears_cleared
+
+        arrears_cleared.connect(_unlock_on_arrears_cleared, dispatch_uid="quota.unlock_on_arrears_cleared")
+
+
+def _unlock_on_arrears_cleared(sender, account, **kwargs) -> None:
+    """Arrears paid (inside the paying transaction): the account's workspaces are active again at once."""
+    from quota.services import workspaces_unlock
+
+    workspaces_unlock(account_id=getattr(account, "pk", account))

@@ -15,8 +15,11 @@ class UsageRecord(models.Model):
     """One workspace's reported quantity of one billing item on one day (account time zone). Upserted."""
 
     account = models.ForeignKey("workspaces.Account", on_delete=models.PROTECT, related_name="+")
-    workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.PROTECT, related_name="usage")
-    billing_item = models.ForeignKey("plans.BillingItem", on_delete=models.PROTECT, related_name="+")
+    # (workspace, billing_item, day) is unique: that index serves lookups by workspace too.
+    workspace = models.ForeignKey(
+        "workspaces.Workspace", on_delete=models.PROTECT, related_name="usage", db_index=False
+    )
+    billing_item = models.ForeignKey("plans.BillingItem", on_delete=models.PROTECT, related_name="+", db_index=False)
     day = models.DateField()
     quantity = models.BigIntegerField()
     updated_at = models.DateTimeField(auto_now=True)
@@ -43,6 +46,9 @@ class Bill(models.Model):
     total = money_field(verbose_name=_("total"))
     voucher_payable_total = money_field(help_text="the part of the total vouchers may pay (all but SMS)")
     charged = money_field(verbose_name=_("charged"))
+    voucher_payable_charged = money_field(
+        help_text="the part of `charged` that vouchers were allowed to pay (re-runs settle the difference)"
+    )
     runs = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -65,11 +71,25 @@ class Bill(models.Model):
 
 
 class BillLine(models.Model):
-    bill = models.ForeignKey(Bill, on_delete=models.CASCADE, related_name="lines")
-    workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.PROTECT, related_name="+")
-    billing_item = models.ForeignKey("plans.BillingItem", on_delete=models.PROTECT, related_name="+")
-    storage_policy = models.ForeignKey("plans.StoragePolicy", on_delete=models.PROTECT, related_name="+")
-    package = models.ForeignKey("orders.Package", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    """One workspace and billing item on a bill. Convention (docs/RULES-quota.md):
+    amount = round_half_up(overage / pricing_unit * unit_price, 2) on every line. For a workspace a package
+    covers, `overage` is converted usage no capacity covered and `unit_price` the default policy's price; for an
+    uncovered commercial workspace `package` is null, nothing is covered, `overage` is the raw usage and
+    `unit_price` its own policy's price."""
+
+    # Only the unique (bill, workspace, billing_item) index: the night inserts these rows in bulk, and the
+    # single-column FK indexes would cost more than the rare lookups by item, policy or package they serve.
+    bill = models.ForeignKey(Bill, on_delete=models.CASCADE, related_name="lines", db_index=False)
+    workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.PROTECT, related_name="+", db_index=False)
+    billing_item = models.ForeignKey(
+        "plans.BillingItem", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    storage_policy = models.ForeignKey(
+        "plans.StoragePolicy", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    package = models.ForeignKey(
+        "orders.Package", on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+    )
     usage = models.BigIntegerField()
     factor = models.PositiveSmallIntegerField()
     converted = models.BigIntegerField()
@@ -109,6 +129,17 @@ class BillSettlement(models.Model):
             models.UniqueConstraint(fields=["bill", "sequence"], name="bill_settlement_unique_sequence"),
             models.CheckConstraint(condition=~Q(amount=0), name="bill_settlement_non_zero"),
         ]
+
+
+class NightMark(models.Model):
+    """The last day whose night ran for an account (the hourly beat starts the nights not yet run)."""
+
+    account = models.OneToOneField("workspaces.Account", on_delete=models.CASCADE, primary_key=True, related_name="+")
+    last_day = models.DateField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.last_day}"
 
 
 class ServiceToken(models.Model):

@@ -1,0 +1,186 @@
+"""The night's SQL: DOMAIN.md "The night", steps 1-3, as set-based statements over all accounts of a chunk.
+
+`ALLOCATION_SELECT` computes every bill line of day %(day)s for the accounts in %(accounts)s in one statement
+(CTEs and a window function); `INSERT_LINES` inserts its result, joined to the day's bills. Nothing here loops
+in Python. Conventions (docs/RULES-quota.md):
+
+- usage rows of commercial workspaces only; the policy is the workspace's (WorkspaceStoragePolicy) or the
+  item's default; factor = its conversion factor; converted = usage x factor;
+- a workspace is covered on D by the package whose PackageWorkspace row is valid on D (valid_from <= D and
+  valid_until null or >= D), the package applying on D (starts_on <= D <= ends_on, not refunded);
+- per (package, item): plan capacity of the plan period in force on D (greatest valid_from <= D; the package's
+  plan when it has no period yet) and the sum of the traffic capacities valid on D;
+- prev = running sum of converted usage of the package's earlier workspaces (by position, then id);
+  covered_by_package = least(converted, greatest(0, plan_cap - prev));
+  covered_by_traffic = least(converted - cbp, greatest(0, plan_cap + traffic_cap - prev - cbp));
+  overage = converted - cbp - cbt, priced at the item's default policy;
+- an uncovered commercial workspace: package null, nothing covered, overage = raw usage, priced at its own
+  policy;
+- amount = round(overage * unit_price / pricing_unit, 2): numeric arithmetic, round() on a non-negative
+  numeric is half up, as core.money.quantize.
+"""
+
+from __future__ import annotations
+
+ALLOCATION_SELECT = """
+WITH usage AS (
+    SELECT u.account_id, u.workspace_id, u.billing_item_id, u.quantity
+    FROM quota_usagerecord u
+    JOIN workspaces_workspace w ON w.id = u.workspace_id AND w.plan = 'commercial'
+    WHERE u.day = %(day)s AND u.account_id = ANY(%(accounts)s::bigint[])
+),
+priced AS (
+    SELECT usage.*, sp.id AS policy_id, sp.conversion_factor AS factor, sp.price AS own_price,
+           dp.price AS default_price, bi.pricing_unit,
+           usage.quantity * sp.conversion_factor AS converted
+    FROM usage
+    JOIN plans_billingitem bi ON bi.id = usage.billing_item_id
+    JOIN plans_storagepolicy dp ON dp.billing_item_id = usage.billing_item_id AND dp.is_default
+    LEFT JOIN workspaces_workspacestoragepolicy wsp
+           ON wsp.workspace_id = usage.workspace_id AND wsp.billing_item_id = usage.billing_item_id
+    JOIN plans_storagepolicy sp ON sp.id = coalesce(wsp.storage_policy_id, dp.id)
+),
+slot AS (
+    SELECT DISTINCT ON (pw.workspace_id) pw.workspace_id, pw.package_id, pw.position
+    FROM orders_packageworkspace pw
+    JOIN orders_package p ON p.id = pw.package_id
+    WHERE p.account_id = ANY(%(accounts)s::bigint[])
+      AND p.starts_on <= %(day)s AND p.ends_on >= %(day)s AND p.status <> 'refunded'
+      AND pw.valid_from <= %(day)s AND (pw.valid_until IS NULL OR pw.valid_until >= %(day)s)
+    ORDER BY pw.workspace_id, pw.valid_from DESC, pw.id DESC
+),
+package_plan AS (
+    SELECT p.id AS package_id,
+           coalesce((SELECT pp.plan_id FROM orders_packageplanperiod pp
+                     WHERE pp.package_id = p.id AND pp.valid_from <= %(day)s
+                     ORDER BY pp.valid_from DESC LIMIT 1), p.plan_id) AS plan_id
+    FROM orders_package p
+    WHERE p.id IN (SELECT package_id FROM slot)
+),
+capacity AS (
+    SELECT pk.package_id, pc.billing_item_id, pc.daily_capacity AS plan_cap
+    FROM package_plan pk JOIN plans_plancapacity pc ON pc.plan_id = pk.plan_id
+),
+traffic AS (
+    SELECT pt.package_id, tp.billing_item_id, sum(pt.capacity) AS traffic_cap
+    FROM orders_packagetraffic pt JOIN plans_trafficpackage tp ON tp.id = pt.traffic_package_id
+    WHERE pt.package_id IN (SELECT package_id FROM slot)
+      AND pt.valid_from <= %(day)s AND pt.valid_until >= %(day)s
+    GROUP BY pt.package_id, tp.billing_item_id
+),
+sequenced AS (
+    SELECT priced.*, slot.package_id,
+           coalesce(capacity.plan_cap, 0) AS plan_cap,
+           coalesce(traffic.traffic_cap, 0) AS traffic_cap,
+           coalesce(sum(priced.converted) OVER (
+               PARTITION BY slot.package_id, priced.billing_item_id
+               ORDER BY slot.position, priced.workspace_id
+               ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS prev
+    FROM priced
+    LEFT JOIN slot ON slot.workspace_id = priced.workspace_id
+    LEFT JOIN capacity ON capacity.package_id = slot.package_id
+                      AND capacity.billing_item_id = priced.billing_item_id
+    LEFT JOIN traffic ON traffic.package_id = slot.package_id
+                     AND traffic.billing_item_id = priced.billing_item_id
+),
+by_package AS (
+    SELECT sequenced.*,
+           CASE WHEN package_id IS NULL THEN 0
+                ELSE least(converted, greatest(0, plan_cap - prev)) END AS cbp
+    FROM sequenced
+),
+covered AS (
+    SELECT by_package.*,
+           CASE WHEN package_id IS NULL THEN 0
+                ELSE least(converted - cbp, greatest(0, plan_cap + traffic_cap - prev - cbp)) END AS cbt
+    FROM by_package
+),
+lines AS (
+    SELECT account_id, workspace_id, billing_item_id, policy_id, package_id, quantity, factor, converted,
+           cbp, cbt,
+           CASE WHEN package_id IS NULL THEN quantity ELSE converted - cbp - cbt END AS overage,
+           CASE WHEN package_id IS NULL THEN own_price ELSE default_price END AS unit_price,
+           pricing_unit
+    FROM covered
+)
+SELECT account_id, workspace_id, billing_item_id, policy_id, package_id, quantity, factor, converted,
+       cbp, cbt, overage, unit_price,
+       round(overage::numeric * unit_price / pricing_unit, 2) AS amount
+FROM lines
+"""
+
+# The bills of the chunk's accounts that have usage on the day (existing bills stay: a re-run may empty them).
+UPSERT_BILLS = """
+INSERT INTO quota_bill (account_id, day, total, voucher_payable_total, charged, voucher_payable_charged, runs,
+                        created_at, updated_at)
+SELECT DISTINCT u.account_id, %(day)s::date, 0, 0, 0, 0, 0, now(), now()
+FROM quota_usagerecord u
+JOIN workspaces_workspace w ON w.id = u.workspace_id AND w.plan = 'commercial'
+WHERE u.day = %(day)s AND u.account_id = ANY(%(accounts)s::bigint[])
+ON CONFLICT (account_id, day) DO NOTHING
+"""
+
+DELETE_LINES = """
+DELETE FROM quota_billline l USING quota_bill b
+WHERE l.bill_id = b.id AND b.day = %(day)s AND b.account_id = ANY(%(accounts)s::bigint[])
+"""
+
+INSERT_LINES = f"""
+INSERT INTO quota_billline (bill_id, workspace_id, billing_item_id, storage_policy_id, package_id, usage, factor,
+                            converted, covered_by_package, covered_by_traffic, overage, unit_price, amount)
+SELECT b.id, a.workspace_id, a.billing_item_id, a.policy_id, a.package_id, a.quantity, a.factor, a.converted,
+       a.cbp, a.cbt, a.overage, a.unit_price, a.amount
+FROM ({ALLOCATION_SELECT}) a
+JOIN quota_bill b ON b.account_id = a.account_id AND b.day = %(day)s
+"""
+
+# Totals from the lines; returns what settlement needs, one row per bill of the chunk.
+TOTAL_BILLS = """
+UPDATE quota_bill b
+SET total = s.total, voucher_payable_total = s.voucher_payable_total, runs = b.runs + 1, updated_at = now()
+FROM (
+    SELECT b2.id,
+           coalesce(sum(l.amount), 0) AS total,
+           coalesce(sum(l.amount) FILTER (WHERE bi.voucher_payable), 0) AS voucher_payable_total
+    FROM quota_bill b2
+    LEFT JOIN quota_billline l ON l.bill_id = b2.id
+    LEFT JOIN plans_billingitem bi ON bi.id = l.billing_item_id
+    WHERE b2.day = %(day)s AND b2.account_id = ANY(%(accounts)s::bigint[])
+    GROUP BY b2.id
+) s
+WHERE b.id = s.id
+RETURNING b.id, b.account_id, b.total, b.voucher_payable_total, b.charged, b.voucher_payable_charged
+"""
+
+# One settlement row per bill whose total changed, numbered after the bill's earlier settlements.
+INSERT_SETTLEMENTS = """
+INSERT INTO quota_billsettlement (bill_id, sequence, amount, payment_id, created_at)
+SELECT v.bill_id,
+       coalesce((SELECT max(s.sequence) FROM quota_billsettlement s WHERE s.bill_id = v.bill_id), 0) + 1,
+       v.amount, v.payment_id, now()
+FROM unnest(%(bills)s::bigint[], %(amounts)s::numeric[], %(payments)s::bigint[]) AS v(bill_id, amount, payment_id)
+"""
+
+MARK_CHARGED = """
+UPDATE quota_bill b
+SET charged = b.total, voucher_payable_charged = v.voucher_payable_charged, updated_at = now()
+FROM unnest(%(bills)s::bigint[], %(vpc)s::numeric[]) AS v(bill_id, voucher_payable_charged)
+WHERE b.id = v.bill_id
+"""
+
+MARK_NIGHTS = """
+INSERT INTO quota_nightmark (account_id, last_day, updated_at)
+SELECT a.id, %(day)s::date, now() FROM workspaces_account a WHERE a.id = ANY(%(accounts)s::bigint[])
+ON CONFLICT (account_id) DO UPDATE
+SET last_day = greatest(quota_nightmark.last_day, EXCLUDED.last_day), updated_at = now()
+"""
+
+# Accounts in arrears after settlement: their active commercial workspaces start the countdown.
+START_COUNTDOWNS = """
+UPDATE workspaces_workspace w
+SET status = 'countdown', countdown_started_at = now(), countdown_reminded_at = NULL
+FROM payments_wallet wa
+WHERE wa.account_id = w.account_id AND wa.account_id = ANY(%(accounts)s::bigint[]) AND wa.arrears > 0
+  AND w.plan = 'commercial' AND w.status = 'active'
+RETURNING w.account_id, w.id
+"""

@@ -1,0 +1,119 @@
+"""Factories of the quota tests: packages built directly on the orders models (plan periods, workspaces in
+order, traffic), usage rows, and wallet funding through the payments app's ledger helpers."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.utils import timezone
+
+from orders.models import (
+    Order,
+    OrderKind,
+    OrderStatus,
+    Package,
+    PackagePlanPeriod,
+    PackageStatus,
+    PackageTraffic,
+    PackageWorkspace,
+)
+from payments.tests.factories import fund_cash, give_card, give_voucher  # noqa: F401  (re-exported)
+from plans.models import BillingItem, Plan, StoragePolicy, TrafficPackage
+from quota.models import UsageRecord
+from tests.factories import UserFactory
+from workspaces.models import WorkspaceStoragePolicy
+
+_numbers = itertools.count(1)
+
+
+def item(code: str) -> BillingItem:
+    return BillingItem.objects.get(code=code)
+
+
+def plan(code: str = "startup") -> Plan:
+    return Plan.objects.get(code=code)
+
+
+def _order(account, *, kind=OrderKind.PURCHASE, plan_obj=None, package=None) -> Order:
+    user = UserFactory()
+    return Order.objects.create(
+        account=account, number=f"QT{next(_numbers):08d}", kind=kind, status=OrderStatus.PENDING_PAYMENT,
+        plan=plan_obj, package=package, total=Decimal("1.00"), created_by=user,
+        expires_at=timezone.now() + timedelta(days=1),
+    )
+
+
+def package(
+    account, workspaces, *, plan_code: str = "startup", starts_on: date, ends_on: date | None = None,
+    status: str = PackageStatus.ACTIVE,
+) -> Package:
+    """An active package covering `workspaces` in that order from `starts_on`."""
+    plan_obj = plan(plan_code)
+    pkg = Package.objects.create(
+        account=account, plan=plan_obj, status=status, starts_on=starts_on,
+        ends_on=ends_on or starts_on + timedelta(days=364),
+    )
+    order = _order(account, plan_obj=plan_obj)
+    Order.objects.filter(pk=order.pk).update(package=pkg)
+    PackagePlanPeriod.objects.create(package=pkg, plan=plan_obj, valid_from=starts_on, order=order)
+    for position, ws in enumerate(workspaces, start=1):
+        PackageWorkspace.objects.create(package=pkg, workspace=ws, position=position, valid_from=starts_on)
+    return pkg
+
+
+def set_capacity(pkg: Package, item_code: str, capacity: int) -> None:
+    """Give the package's plan an exact capacity for one item (tests only: a private copy of the plan)."""
+    from plans.models import PlanCapacity
+
+    base = pkg.plan
+    rank = Plan.objects.order_by("-rank").values_list("rank", flat=True).first() + 1
+    copy = Plan.objects.create(code=f"t{next(_numbers)}", name=f"Test {base.name}", price=base.price, rank=rank)
+    for cap in base.capacities.all():
+        PlanCapacity.objects.create(plan=copy, billing_item=cap.billing_item, daily_capacity=cap.daily_capacity)
+    PlanCapacity.objects.update_or_create(
+        plan=copy, billing_item=item(item_code), defaults={"daily_capacity": capacity}
+    )
+    Package.objects.filter(pk=pkg.pk).update(plan=copy)
+    PackagePlanPeriod.objects.filter(package=pkg).update(plan=copy)
+    pkg.refresh_from_db()
+
+
+def upgrade(pkg: Package, plan_code: str, valid_from: date) -> None:
+    plan_obj = plan(plan_code)
+    order = _order(pkg.account, kind=OrderKind.UPGRADE, plan_obj=plan_obj, package=pkg)
+    PackagePlanPeriod.objects.create(package=pkg, plan=plan_obj, valid_from=valid_from, order=order)
+
+
+def add_traffic(pkg: Package, item_code: str, capacity: int, valid_from: date) -> PackageTraffic:
+    order = _order(pkg.account, kind=OrderKind.TRAFFIC, package=pkg)
+    return PackageTraffic.objects.create(
+        package=pkg, traffic_package=TrafficPackage.objects.get(billing_item__code=item_code), capacity=capacity,
+        valid_from=valid_from, valid_until=pkg.ends_on, order=order,
+    )
+
+
+def reorder(pkg: Package, workspaces, valid_from: date) -> None:
+    """A new workspace order from `valid_from` (the old rows end the day before)."""
+    PackageWorkspace.objects.filter(package=pkg, valid_until__isnull=True).update(
+        valid_until=valid_from - timedelta(days=1)
+    )
+    for position, ws in enumerate(workspaces, start=1):
+        PackageWorkspace.objects.create(package=pkg, workspace=ws, position=position, valid_from=valid_from)
+
+
+def policy(workspace, item_code: str, retention_days: int | None) -> StoragePolicy:
+    sp = StoragePolicy.objects.get(billing_item__code=item_code, retention_days=retention_days)
+    WorkspaceStoragePolicy.objects.update_or_create(
+        workspace=workspace, billing_item=sp.billing_item, defaults={"storage_policy": sp}
+    )
+    return sp
+
+
+def usage(workspace, item_code: str, day: date, quantity: int) -> UsageRecord:
+    record, _created = UsageRecord.objects.update_or_create(
+        workspace=workspace, billing_item=item(item_code), day=day,
+        defaults={"account_id": workspace.account_id, "quantity": quantity},
+    )
+    return record
