@@ -1,0 +1,100 @@
+"""Notifications: high-spending alert rules, the record of each alert sent (once per rule, workspace and day),
+and the record of each expiry reminder sent (once per card or voucher). Amounts are CNY yuan (core.money)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from core.money import money_field
+
+
+class AlertRuleQuerySet(models.QuerySet):
+    def for_account(self, account) -> AlertRuleQuerySet:
+        return self.filter(account=account)
+
+
+class AlertRule(models.Model):
+    """A daily spending threshold for one workspace, in total (billing_item null) or for one billing item.
+    When a day's bill for the workspace (or that item) exceeds the threshold, the recipients and the owners
+    get an email."""
+
+    account = models.ForeignKey("workspaces.Account", on_delete=models.PROTECT, related_name="alert_rules")
+    workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.PROTECT, related_name="alert_rules")
+    billing_item = models.ForeignKey(
+        "plans.BillingItem", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    threshold = money_field(verbose_name=_("daily threshold"))
+    recipients = models.ManyToManyField("workspaces.Membership", blank=True, related_name="+")
+    is_active = models.BooleanField(_("active"), default=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = AlertRuleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["workspace_id", "billing_item_id", "id"]
+        verbose_name = _("high-spending alert")
+        verbose_name_plural = _("high-spending alerts")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(threshold__gt=0) & Q(threshold__lte=100000000), name="alert_threshold_range"
+            ),
+            models.UniqueConstraint(
+                fields=["workspace"], condition=Q(billing_item__isnull=True), name="alert_one_total_per_workspace"
+            ),
+            models.UniqueConstraint(fields=["workspace", "billing_item"], name="alert_one_per_workspace_item"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.workspace} {self.billing_item or 'total'} > {self.threshold}"
+
+
+class AlertEvent(models.Model):
+    """An alert that fired: at most one per rule, workspace and day (the unique constraint is the guard)."""
+
+    rule = models.ForeignKey(AlertRule, on_delete=models.CASCADE, related_name="events")
+    account = models.ForeignKey("workspaces.Account", on_delete=models.PROTECT, related_name="+")
+    workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.PROTECT, related_name="+")
+    billing_item = models.ForeignKey(
+        "plans.BillingItem", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    day = models.DateField()
+    amount = money_field(help_text="the day's spending that crossed the threshold")
+    threshold = money_field()
+    recipients = models.TextField(help_text="emails the alert went to, one per line")
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-day", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["rule", "workspace", "day"], name="alert_event_once_per_day"),
+        ]
+
+
+class ExpiryReminder(models.Model):
+    """The reminder that a prepaid card or voucher expires within 7 days: sent once per instrument."""
+
+    account = models.ForeignKey("workspaces.Account", on_delete=models.PROTECT, related_name="+")
+    card = models.OneToOneField(
+        "payments.PrepaidCard", on_delete=models.PROTECT, null=True, blank=True, related_name="expiry_reminder"
+    )
+    voucher = models.OneToOneField(
+        "payments.Voucher", on_delete=models.PROTECT, null=True, blank=True, related_name="expiry_reminder"
+    )
+    expires_at = models.DateTimeField()
+    balance = money_field()
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-sent_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(card__isnull=False) & Q(voucher__isnull=True))
+                | (Q(card__isnull=True) & Q(voucher__isnull=False)),
+                name="expiry_reminder_one_instrument",
+            ),
+        ]

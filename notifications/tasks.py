@@ -1,0 +1,24 @@
+"""Celery tasks of the notifications app: thin, explicit names, retries on transient errors."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from celery import shared_task
+from django.utils import timezone
+
+from notifications import services
+
+
+@shared_task(name="notifications.evaluate_alerts", autoretry_for=(ConnectionError,), max_retries=3,
+             retry_backoff=True)
+def evaluate_alerts(day: str | None = None) -> int:
+    """High-spending alerts for `day` (ISO date; default yesterday in Beijing time)."""
+    target = date.fromisoformat(day) if day else timezone.localdate() - timedelta(days=1)
+    return services.alerts_evaluate_day(day=target)
+
+
+@shared_task(name="notifications.send_expiry_reminders", autoretry_for=(ConnectionError,), max_retries=3,
+             retry_backoff=True)
+def send_expiry_reminders() -> int:
+    return services.expiry_reminders_send()
