@@ -1,1 +1,13 @@
-urlpatterns: list = []
+from django.urls import path
+
+from orders import api
+
+urlpatterns = [
+    path("accounts/<id:account_id>/orders/", api.OrderListApi.as_view(), name="api-orders"),
+    path("accounts/<id:account_id>/orders/<id:order_id>/", api.OrderDetailApi.as_view(), name="api-order"),
+    path("accounts/<id:account_id>/orders/<id:order_id>/pay/", api.OrderPayApi.as_view(), name="api-order-pay"),
+    path(
+        "accounts/<id:account_id>/orders/<id:order_id>/cancel/", api.OrderCancelApi.as_view(), name="api-order-cancel"
+    ),
+    path("accounts/<id:account_id>/packages/", api.PackageListApi.as_view(), name="api-packages"),
+]

@@ -1,0 +1,175 @@
+"""REST endpoints of orders and plan management (API.md). Thin: validate, call one service, serialise."""
+
+from __future__ import annotations
+
+import datetime
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.response import Response
+
+from core.exceptions import ApplicationError
+from core.idempotency import idempotent
+from core.tenancy import AccountScopedAPIView, AccountScopedListAPIView, get_scoped_or_404
+from orders import selectors, services
+from orders.models import Order, OrderKind, OrderStatus, Package
+from orders.serializers import OrderCreateSerializer, OrderPaySerializer, OrderSerializer, PackageSerializer
+from plans.models import Plan, TrafficPackage
+from workspaces.models import Workspace
+
+
+def _date_param(request, name: str) -> datetime.date | None:
+    raw = request.query_params.get(name)
+    if not raw:
+        return None
+    try:
+        return datetime.date.fromisoformat(raw)
+    except ValueError:
+        raise ApplicationError(f"{name} must be a date YYYY-MM-DD.", code="invalid", fields={name: ["YYYY-MM-DD"]}) \
+            from None
+
+
+def resolve_workspaces(account, ids: list[int]) -> list[Workspace]:
+    """Workspace ids of the request -> the account's workspaces, in the given order (duplicates kept so the
+    service can name them); an id that is not one of the account's workspaces is a 400."""
+    found = {ws.pk: ws for ws in Workspace.objects.for_account(account).filter(pk__in=ids)}
+    missing = [i for i in ids if i not in found]
+    if missing:
+        raise ApplicationError(
+            f"Unknown workspace {missing[0]}.", code="unknown_workspace",
+            fields={"workspaces": [f"Unknown workspace {missing[0]}."]},
+        )
+    return [found[i] for i in ids]
+
+
+def resolve_traffic(items: list[dict]) -> list[tuple[TrafficPackage, int]]:
+    codes = {item["traffic_package"] for item in items}
+    packages = {
+        tp.billing_item.code: tp
+        for tp in TrafficPackage.objects.select_related("billing_item").prefetch_related("discount_tiers")
+        .filter(billing_item__code__in=codes)
+    }
+    result = []
+    for item in items:
+        tp = packages.get(item["traffic_package"])
+        if tp is None:
+            raise ApplicationError(
+                f"Unknown traffic package {item['traffic_package']!r}.", code="unknown_traffic_package",
+                fields={"traffic": [f"Unknown traffic package {item['traffic_package']!r}."]},
+            )
+        result.append((tp, item["capacity"]))
+    return result
+
+
+def resolve_plan(code: str) -> Plan:
+    plan = Plan.objects.filter(code=code).first()
+    if plan is None:
+        raise ApplicationError(f"Unknown plan {code!r}.", code="unknown_plan", fields={"plan": ["Unknown plan."]})
+    return plan
+
+
+def resolve_package(account, package_id: int | None) -> Package:
+    if package_id is None:
+        return services.active_package_for_traffic(account=account)
+    package = Package.objects.for_account(account).filter(pk=package_id).first()
+    if package is None:
+        raise ApplicationError(
+            f"Unknown package {package_id}.", code="unknown_package", fields={"package": ["Unknown package."]}
+        )
+    return package
+
+
+class OrderListApi(AccountScopedListAPIView):
+    """The account's orders, newest first (filter: status, kind, created_from, created_to); POST creates a
+    priced, unpaid purchase, upgrade or traffic order (owner only)."""
+
+    serializer_class = OrderSerializer
+
+    @extend_schema(parameters=[
+        OpenApiParameter("status", str, enum=OrderStatus.values), OpenApiParameter("kind", str, enum=OrderKind.values),
+        OpenApiParameter("created_from", datetime.date), OpenApiParameter("created_to", datetime.date),
+    ])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_account_queryset(self):
+        params = self.request.query_params
+        queryset = selectors.order_list(
+            account=self.account,
+            status=params.get("status") if params.get("status") in OrderStatus.values else None,
+            kind=params.get("kind") if params.get("kind") in OrderKind.values else None,
+        )
+        created_from = _date_param(self.request, "created_from")
+        created_to = _date_param(self.request, "created_to")
+        if created_from:
+            queryset = queryset.filter(created_at__date__gte=created_from)
+        if created_to:
+            queryset = queryset.filter(created_at__date__lte=created_to)
+        return queryset
+
+    @extend_schema(request=OrderCreateSerializer, responses={201: OrderSerializer})
+    def post(self, request, account_id: int):
+        serializer = OrderCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        traffic = resolve_traffic(data.get("traffic", []))
+        if data["kind"] == OrderKind.PURCHASE:
+            order = services.order_create_purchase(
+                account=self.account, plan=resolve_plan(data["plan"]),
+                workspaces=resolve_workspaces(self.account, data.get("workspaces", [])), traffic=traffic,
+                actor=request.user,
+            )
+        elif data["kind"] == OrderKind.UPGRADE:
+            order = services.order_create_upgrade(
+                package=resolve_package(self.account, data["package"]), target_plan=resolve_plan(data["plan"]),
+                actor=request.user,
+            )
+        else:
+            order = services.order_create_traffic(
+                package=resolve_package(self.account, data.get("package")), traffic=traffic, actor=request.user
+            )
+        order = selectors.order_get(account=self.account, order_id=order.pk)
+        return Response(OrderSerializer(order).data, status=status.HTTP_201_CREATED)
+
+
+class OrderDetailApi(AccountScopedAPIView):
+    @extend_schema(responses=OrderSerializer)
+    def get(self, request, account_id: int, order_id: int):
+        order = get_scoped_or_404(selectors.order_list(account=self.account), pk=order_id)
+        return Response(OrderSerializer(order).data)
+
+
+class OrderPayApi(AccountScopedAPIView):
+    """Pay with a list of tenders whose sum is exactly the total (else 422). Honours Idempotency-Key."""
+
+    @extend_schema(request=OrderPaySerializer, responses=OrderSerializer)
+    @idempotent
+    def post(self, request, account_id: int, order_id: int):
+        from payments.services import TenderSpec
+
+        order = get_scoped_or_404(Order.objects.for_account(self.account), pk=order_id)
+        serializer = OrderPaySerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        tenders = [
+            TenderSpec(kind=t["kind"], amount=t["amount"], instrument_id=t.get("id"))
+            for t in serializer.validated_data["tenders"]
+        ]
+        services.order_pay(order=order, tenders=tenders, actor=request.user)
+        return Response(OrderSerializer(selectors.order_get(account=self.account, order_id=order.pk)).data)
+
+
+class OrderCancelApi(AccountScopedAPIView):
+    @extend_schema(request=None, responses=OrderSerializer)
+    def post(self, request, account_id: int, order_id: int):
+        order = get_scoped_or_404(Order.objects.for_account(self.account), pk=order_id)
+        services.order_cancel(order=order, actor=request.user)
+        return Response(OrderSerializer(selectors.order_get(account=self.account, order_id=order.pk)).data)
+
+
+class PackageListApi(AccountScopedListAPIView):
+    """Plan management: packages with validity, status, current plan, workspaces in order, traffic."""
+
+    serializer_class = PackageSerializer
+
+    def get_account_queryset(self):
+        return selectors.package_list(account=self.account)
