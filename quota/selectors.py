@@ -1,0 +1,214 @@
+"""Reads of the quota app, always scoped to an account."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, timedelta
+from typing import Any
+
+from django.db import connection
+from django.db.models import Prefetch, QuerySet
+
+from quota.models import Bill, BillLine, BillSettlement
+from workspaces.models import Account
+
+
+def bills_daily(*, account: Account, date_from: date | None = None, date_to: date | None = None) -> QuerySet:
+    """The account's daily bills, newest first, lines (with workspace and item) prefetched."""
+    queryset = Bill.objects.for_account(account)
+    if date_from:
+        queryset = queryset.filter(day__gte=date_from)
+    if date_to:
+        queryset = queryset.filter(day__lte=date_to)
+    lines = BillLine.objects.select_related("workspace", "billing_item", "storage_policy").order_by(
+        "workspace_id", "billing_item__sort_order"
+    )
+    return queryset.prefetch_related(Prefetch("lines", queryset=lines)).order_by("-day", "-id")
+
+
+def bill_detail(*, account: Account, bill_id: int) -> Bill | None:
+    lines = BillLine.objects.select_related("workspace", "billing_item", "storage_policy", "package__plan").order_by(
+        "workspace_id", "billing_item__sort_order"
+    )
+    settlements = BillSettlement.objects.select_related("payment").order_by("sequence")
+    return (
+        Bill.objects.for_account(account)
+        .filter(pk=bill_id)
+        .prefetch_related(Prefetch("lines", queryset=lines), Prefetch("settlements", queryset=settlements))
+        .first()
+    )
+
+
+QUOTA_BY_DAY = """
+WITH days AS (SELECT d::date AS day FROM generate_series(%(start)s::date, %(end)s::date, interval '1 day') d),
+packages AS (
+    SELECT days.day, p.id AS package_id,
+           coalesce((SELECT pp.plan_id FROM orders_packageplanperiod pp WHERE pp.package_id = p.id
+                     AND pp.valid_from <= days.day ORDER BY pp.valid_from DESC LIMIT 1), p.plan_id) AS plan_id
+    FROM days JOIN orders_package p ON p.account_id = %(account)s AND p.starts_on <= days.day
+         AND p.ends_on >= days.day AND p.status <> 'refunded'
+),
+capacity AS (
+    SELECT day, billing_item_id, sum(cap) AS capacity FROM (
+        SELECT packages.day, pc.billing_item_id, pc.daily_capacity AS cap
+        FROM packages JOIN plans_plancapacity pc ON pc.plan_id = packages.plan_id
+        UNION ALL
+        SELECT packages.day, tp.billing_item_id, pt.capacity
+        FROM packages JOIN orders_packagetraffic pt ON pt.package_id = packages.package_id
+             AND pt.valid_from <= packages.day AND pt.valid_until >= packages.day
+        JOIN plans_trafficpackage tp ON tp.id = pt.traffic_package_id
+    ) c GROUP BY day, billing_item_id
+),
+billed AS (
+    SELECT b.day, l.billing_item_id, sum(l.usage) AS usage, sum(l.converted) AS converted,
+           sum(l.covered_by_package) AS covered_package, sum(l.covered_by_traffic) AS covered_traffic,
+           sum(l.overage) FILTER (WHERE l.package_id IS NOT NULL) AS overage, sum(l.amount) AS amount
+    FROM quota_bill b JOIN quota_billline l ON l.bill_id = b.id
+    WHERE b.account_id = %(account)s AND b.day BETWEEN %(start)s AND %(end)s
+    GROUP BY b.day, l.billing_item_id
+),
+reported AS (
+    SELECT u.day, u.billing_item_id, sum(u.quantity) AS usage
+    FROM quota_usagerecord u
+    WHERE u.account_id = %(account)s AND u.day BETWEEN %(start)s AND %(end)s
+    GROUP BY u.day, u.billing_item_id
+)
+SELECT days.day, bi.id, coalesce(r.usage, 0), coalesce(b.converted, 0),
+       coalesce(b.covered_package, 0) + coalesce(b.covered_traffic, 0), coalesce(b.overage, 0),
+       coalesce(c.capacity, 0), coalesce(b.amount, 0), b.day IS NOT NULL
+FROM days CROSS JOIN plans_billingitem bi
+LEFT JOIN capacity c ON c.day = days.day AND c.billing_item_id = bi.id
+LEFT JOIN billed b ON b.day = days.day AND b.billing_item_id = bi.id
+LEFT JOIN reported r ON r.day = days.day AND r.billing_item_id = bi.id
+ORDER BY days.day, bi.sort_order, bi.id
+"""
+
+
+def quota_usage(*, account: Account, date_from: date, date_to: date) -> dict[str, Any]:
+    """Per billing item and day: reported usage, converted, covered, overage, capacity and amount (the
+    usage-against-quota page and its chart). Days without a bill yet show the reported usage only."""
+    from plans.models import BillingItem
+
+    with connection.cursor() as cursor:
+        cursor.execute(QUOTA_BY_DAY, {"account": account.pk, "start": date_from, "end": date_to})
+        rows = cursor.fetchall()
+    items = {i.pk: i for i in BillingItem.objects.all()}
+    per_item: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for day, item_id, usage, converted, covered, overage, capacity, amount, billed in rows:
+        per_item[item_id].append({
+            "day": day, "usage": int(usage), "converted": int(converted), "covered": int(covered),
+            "overage": int(overage), "capacity": int(capacity), "amount": amount, "billed": billed,
+        })
+    result = []
+    for item_id, days in per_item.items():
+        result.append({
+            "item": items[item_id], "days": days,
+            "usage": sum(d["usage"] for d in days), "covered": sum(d["covered"] for d in days),
+            "overage": sum(d["overage"] for d in days), "amount": sum(d["amount"] for d in days),
+            "capacity": sum(d["capacity"] for d in days),
+        })
+    return {"items": result, "date_from": date_from, "date_to": date_to}
+
+
+def usage_by_workspace(*, account: Account, item_id: int, date_from: date, date_to: date) -> dict[str, Any]:
+    """Reported usage of one item per workspace and day (a series per workspace for the chart)."""
+    from workspaces.models import Workspace
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """SELECT u.workspace_id, u.day, u.quantity FROM quota_usagerecord u
+               WHERE u.account_id = %s AND u.billing_item_id = %s AND u.day BETWEEN %s AND %s
+               ORDER BY u.workspace_id, u.day""",
+            [account.pk, item_id, date_from, date_to],
+        )
+        rows = cursor.fetchall()
+    days = [date_from + timedelta(days=i) for i in range((date_to - date_from).days + 1)]
+    index = {d: i for i, d in enumerate(days)}
+    names = dict(Workspace.objects.for_account(account).values_list("pk", "name"))
+    series: dict[int, list[int]] = {}
+    for workspace_id, day, quantity in rows:
+        series.setdefault(workspace_id, [0] * len(days))[index[day]] = quantity
+    return {
+        "days": days,
+        "workspaces": [
+            {"id": w, "name": names.get(w, str(w)), "values": values, "total": sum(values)}
+            for w, values in sorted(series.items())
+        ],
+    }
+
+
+def package_quota(*, package) -> list[dict[str, Any]]:
+    """A package's use of its daily capacity per billing item on the latest billed day (plan management)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """SELECT max(b.day) FROM quota_bill b JOIN quota_billline l ON l.bill_id = b.id
+               WHERE l.package_id = %s""",
+            [package.pk],
+        )
+        (day,) = cursor.fetchone()
+        if day is None:
+            return []
+        cursor.execute(
+            """
+            WITH plan AS (
+                SELECT coalesce((SELECT pp.plan_id FROM orders_packageplanperiod pp WHERE pp.package_id = %(p)s
+                                 AND pp.valid_from <= %(d)s ORDER BY pp.valid_from DESC LIMIT 1),
+                                (SELECT plan_id FROM orders_package WHERE id = %(p)s)) AS plan_id
+            ),
+            capacity AS (
+                SELECT billing_item_id, sum(cap) AS cap FROM (
+                    SELECT pc.billing_item_id, pc.daily_capacity AS cap FROM plans_plancapacity pc, plan
+                    WHERE pc.plan_id = plan.plan_id
+                    UNION ALL
+                    SELECT tp.billing_item_id, pt.capacity FROM orders_packagetraffic pt
+                    JOIN plans_trafficpackage tp ON tp.id = pt.traffic_package_id
+                    WHERE pt.package_id = %(p)s AND pt.valid_from <= %(d)s AND pt.valid_until >= %(d)s
+                ) x GROUP BY billing_item_id
+            ),
+            used AS (
+                SELECT l.billing_item_id, sum(l.converted) AS converted,
+                       sum(l.covered_by_package + l.covered_by_traffic) AS covered, sum(l.overage) AS overage
+                FROM quota_billline l JOIN quota_bill b ON b.id = l.bill_id
+                WHERE l.package_id = %(p)s AND b.day = %(d)s GROUP BY l.billing_item_id
+            )
+            SELECT bi.id, bi.name, coalesce(c.cap, 0), coalesce(u.converted, 0), coalesce(u.covered, 0),
+                   coalesce(u.overage, 0)
+            FROM plans_billingitem bi LEFT JOIN capacity c ON c.billing_item_id = bi.id
+            LEFT JOIN used u ON u.billing_item_id = bi.id
+            WHERE c.cap IS NOT NULL OR u.converted IS NOT NULL
+            ORDER BY bi.sort_order
+            """,
+            {"p": package.pk, "d": day},
+        )
+        rows = cursor.fetchall()
+    return [
+        {"day": day, "item": name, "capacity": int(cap), "converted": int(conv), "covered": int(cov),
+         "overage": int(over), "percent": min(100, round(100 * int(cov) / int(cap))) if cap else 0}
+        for _id, name, cap, conv, cov, over in rows
+    ]
+
+
+def arrears_state(*, account: Account) -> dict[str, Any] | None:
+    """The account's countdown or lock, for the banners; None when all its workspaces are active."""
+    from core.models import FinanceSettings
+    from payments.models import Wallet
+    from workspaces.models import Workspace, WorkspaceStatus
+
+    workspaces = list(
+        Workspace.objects.for_account(account)
+        .filter(status__in=[WorkspaceStatus.COUNTDOWN, WorkspaceStatus.LOCKED])
+        .order_by("pk")
+        .values("name", "status", "countdown_started_at", "locked_at")
+    )
+    if not workspaces:
+        return None
+    arrears = Wallet.objects.filter(account=account).values_list("arrears", flat=True).first()
+    settings = FinanceSettings.load()
+    starts = [w["countdown_started_at"] for w in workspaces if w["status"] == WorkspaceStatus.COUNTDOWN]
+    lock_at = min(starts) + timedelta(days=settings.arrears_countdown_days) if starts else None
+    return {
+        "arrears": arrears,
+        "locked": [w["name"] for w in workspaces if w["status"] == WorkspaceStatus.LOCKED],
+        "countdown": [w["name"] for w in workspaces if w["status"] == WorkspaceStatus.COUNTDOWN],
+        "lock_at": lock_at,
+    }
