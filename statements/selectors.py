@@ -135,3 +135,10 @@ def invoice_request_list(*, account: Account) -> QuerySet:
     return InvoiceRequest.objects.for_account(account).defer("pdf").select_related("requested_by")
 
 
+
+
+def monthly_bill_lines_all() -> QuerySet:
+    """Lines for prefetching (the caller's bills are already scoped)."""
+    return MonthlyBillLine.objects.select_related("workspace", "billing_item").order_by(
+        "workspace__name", "workspace_id", "billing_item__sort_order"
+    )
