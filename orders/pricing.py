@@ -75,3 +75,31 @@ def package_dates_if_paid_on(plan: Plan, paid_on: datetime.date) -> tuple[dateti
 def change_effective_on(package, today: datetime.date) -> datetime.date:
     """Changes to a package take effect tomorrow, or on the package's start if that is later."""
     return max(today + datetime.timedelta(days=1), package.starts_on)
+
+
+@dataclass(frozen=True)
+class QuoteLine:
+    description: str
+    amount: Decimal
+    days: int | None = None
+    capacity: int | None = None
+    discount_percent: Decimal = Decimal(0)
+
+
+def quote_total(lines: list[QuoteLine]) -> Decimal:
+    return quantize(sum((line.amount for line in lines), Decimal(0)))
+
+
+def quote_traffic_lines(traffic: list[tuple[TrafficPackage, int]], days: int) -> list[QuoteLine]:
+    lines = []
+    for tp, capacity in traffic:
+        price = traffic_price(tp, capacity, days)
+        lines.append(QuoteLine(description=str(tp), amount=price.amount, days=days, capacity=capacity,
+                               discount_percent=price.discount_percent))
+    return lines
+
+
+def quote_purchase(plan: Plan, traffic: list[tuple[TrafficPackage, int]]) -> list[QuoteLine]:
+    """The lines a purchase order would have (the same figures order_create_purchase writes)."""
+    return [QuoteLine(description=plan.name, amount=quantize(plan.price), days=plan.validity_days),
+            *quote_traffic_lines(traffic, plan.validity_days)]

@@ -60,14 +60,14 @@ TrafficSpec = tuple[TrafficPackage, int]
 # --------------------------------------------------------------------------------------------- validation
 
 
-def _validate_plan(plan: Plan) -> None:
+def validate_plan(plan: Plan) -> None:
     if not isinstance(plan, Plan) or not plan.is_active:
         raise ApplicationError(
             _("This plan package is not on sale."), code="plan_not_on_sale", fields={"plan": [_("Not on sale.")]}
         )
 
 
-def _validate_traffic(traffic: Iterable[TrafficSpec]) -> list[TrafficSpec]:
+def validate_traffic(traffic: Iterable[TrafficSpec]) -> list[TrafficSpec]:
     result: list[TrafficSpec] = []
     seen: set[int] = set()
     for traffic_package, capacity in traffic:
@@ -115,7 +115,7 @@ def _covered_workspaces(workspace_ids: Sequence[int]) -> list[str]:
     return sorted(rows.values_list("workspace__name", flat=True))
 
 
-def _validate_workspaces(account: Account, workspaces: Sequence[Workspace]) -> list[Workspace]:
+def validate_workspaces(account: Account, workspaces: Sequence[Workspace]) -> list[Workspace]:
     workspaces = list(workspaces)
     if not workspaces:
         raise ApplicationError(
@@ -173,7 +173,7 @@ def _require_spend(account_id: int, actor: Any) -> None:
         )
 
 
-def _live_package_or_error(package: Package, today: datetime.date) -> datetime.date:
+def live_package_effective_on(package: Package, today: datetime.date) -> datetime.date:
     """The day a change to this package takes effect; errors if the package cannot change any more."""
     if package.status not in LIVE_PACKAGE_STATUSES:
         raise Conflict(
@@ -240,9 +240,9 @@ def order_create_purchase(
 ) -> Order:
     """An unpaid purchase order for `plan` covering `workspaces` in that order (first consumes first), with
     optional traffic packages for the whole validity. The package is created when the order is paid."""
-    _validate_plan(plan)
-    traffic = _validate_traffic(traffic)
-    workspaces = _validate_workspaces(account, workspaces)
+    validate_plan(plan)
+    traffic = validate_traffic(traffic)
+    workspaces = validate_workspaces(account, workspaces)
     priced = [traffic_price(tp, capacity, plan.validity_days) for tp, capacity in traffic]
     order = _new_order(account=account, kind=OrderKind.PURCHASE, actor=actor, plan=plan)
     lines = [
@@ -264,10 +264,10 @@ def order_create_purchase(
 def order_create_upgrade(*, package: Package, target_plan: Plan, actor: Any) -> Order:
     """An unpaid order upgrading `package` to a bigger plan from the next billing day; same end date;
     priced (new price - old price) x remaining days / total days."""
-    _validate_plan(target_plan)
+    validate_plan(target_plan)
     package = Package.objects.select_related("plan", "account").get(pk=package.pk)
     today = account_today(package.account)
-    effective = _live_package_or_error(package, today)
+    effective = live_package_effective_on(package, today)
     current = package.plan
     if target_plan.rank <= current.rank:
         raise ApplicationError(
@@ -296,13 +296,13 @@ def order_create_upgrade(*, package: Package, target_plan: Plan, actor: Any) -> 
 def order_create_traffic(*, package: Package, traffic: Iterable[TrafficSpec], actor: Any) -> Order:
     """An unpaid order adding traffic packages to `package` from the next billing day to its end."""
     package = Package.objects.select_related("account").get(pk=package.pk)
-    traffic = _validate_traffic(traffic)
+    traffic = validate_traffic(traffic)
     if not traffic:
         raise ApplicationError(
             _("Choose at least one traffic package."), code="no_traffic", fields={"traffic": [_("Required.")]}
         )
     today = account_today(package.account)
-    effective = _live_package_or_error(package, today)
+    effective = live_package_effective_on(package, today)
     days = inclusive_days(effective, package.ends_on)
     priced = [traffic_price(tp, capacity, days) for tp, capacity in traffic]
     order = _new_order(
@@ -428,7 +428,7 @@ def _apply_purchase(order: Order, today: datetime.date) -> Package:
 
 def _apply_change(order: Order, today: datetime.date) -> None:
     package = Package.objects.select_for_update(of=("self",)).select_related("plan").get(pk=order.package_id)
-    effective = _live_package_or_error(package, today)
+    effective = live_package_effective_on(package, today)
     if effective != order.effective_on:
         raise Conflict(
             _("This order was priced for a change from %(day)s; the remaining days have changed since. "
@@ -605,7 +605,7 @@ def package_reorder_workspaces(*, package: Package, workspaces: Sequence[Workspa
     next billing day. `workspaces` must be exactly the package's current workspaces."""
     package = Package.objects.select_for_update(of=("self",)).select_related("account").get(pk=package.pk)
     _require_spend(package.account_id, actor)
-    effective = _live_package_or_error(package, account_today(package.account))
+    effective = live_package_effective_on(package, account_today(package.account))
     rows = _open_rows(package)
     new_ids = [ws.pk for ws in workspaces]
     if len(set(new_ids)) != len(new_ids) or set(new_ids) != {row.workspace_id for row in rows}:
@@ -624,8 +624,8 @@ def package_add_workspace(*, package: Package, workspace: Workspace, actor: Any)
     """Add a commercial workspace at the end of the package's order, effective the next billing day."""
     package = Package.objects.select_for_update(of=("self",)).select_related("account").get(pk=package.pk)
     _require_spend(package.account_id, actor)
-    effective = _live_package_or_error(package, account_today(package.account))
-    _validate_workspaces(package.account, [workspace])
+    effective = live_package_effective_on(package, account_today(package.account))
+    validate_workspaces(package.account, [workspace])
     rows = PackageWorkspace.objects.filter(package=package, valid_until__isnull=True)
     if rows.count() >= MAX_WORKSPACES_PER_PACKAGE:
         raise ApplicationError(
