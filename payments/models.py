@@ -18,6 +18,13 @@ from django.utils.translation import gettext_lazy as _
 from core.money import money_field
 
 
+class AccountQuerySet(models.QuerySet):
+    """Tenant scoping of the payments tables: `Model.objects.for_account(account)`."""
+
+    def for_account(self, account) -> AccountQuerySet:
+        return self.filter(account=account)
+
+
 class Wallet(models.Model):
     account = models.OneToOneField("workspaces.Account", on_delete=models.PROTECT, related_name="wallet")
     cash_balance = money_field(verbose_name=_("cash balance"))
@@ -26,6 +33,7 @@ class Wallet(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        permissions = [("adjust_wallet", "Can adjust cash balances manually (through the ledger)")]
         constraints = [
             models.CheckConstraint(condition=Q(cash_balance__gte=0), name="wallet_cash_non_negative"),
             models.CheckConstraint(condition=Q(arrears__gte=0), name="wallet_arrears_non_negative"),
@@ -54,6 +62,8 @@ class PrepaidCard(models.Model):
     purchase_payment = models.ForeignKey(
         "payments.Payment", on_delete=models.PROTECT, null=True, blank=True, related_name="cards_bought"
     )
+
+    objects = AccountQuerySet.as_manager()
 
     class Meta:
         ordering = ["expires_at", "id"]
@@ -126,6 +136,8 @@ class Voucher(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = AccountQuerySet.as_manager()
+
     class Meta:
         ordering = ["valid_until", "id"]
         constraints = [
@@ -188,6 +200,8 @@ class Payment(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = AccountQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -272,6 +286,8 @@ class LedgerEntry(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
+    objects = AccountQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name_plural = _("ledger entries")
@@ -318,6 +334,8 @@ class Recharge(models.Model):
     decision_note = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     completed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = AccountQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -12,9 +12,12 @@ Rules (docs/RULES-payments.md):
 
 from __future__ import annotations
 
+import logging
+import secrets
 from collections import defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
@@ -22,19 +25,27 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from core.exceptions import ApplicationError, Conflict, Unprocessable
+from core.models import FinanceSettings
 from core.money import ZERO, quantize
+from payments.gateways import CallbackRejected, default_provider, get_gateway
 from payments.locks import lock_cards, lock_vouchers, lock_wallet
 from payments.models import (
     BalanceKind,
+    CardGiftTier,
     CardStatus,
+    GatewayCallback,
     LedgerEntry,
     LedgerReason,
     Payment,
     PaymentPurpose,
     PaymentTender,
     PrepaidCard,
+    Recharge,
+    RechargeMethod,
+    RechargeStatus,
     TenderKind,
     Voucher,
+    VoucherCodeBatch,
     VoucherKind,
     VoucherStatus,
     Wallet,
@@ -44,6 +55,8 @@ from workspaces.models import Account
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser as User
+
+logger = logging.getLogger(__name__)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -658,3 +671,407 @@ def settle_demands(
                 result[(source_type, source_id)] = payment_id
             cursor.execute("DROP TABLE _settle_demand; DROP TABLE _settle_alloc;")
     return result
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# prepaid cards
+
+
+MAX_CARDS_PER_PURCHASE = 50
+
+
+@dataclass
+class CardPurchase:
+    payment: Payment
+    cards: list[PrepaidCard]
+    gift_voucher: Voucher | None = None
+    total: Decimal = field(default=ZERO)
+
+
+def _card_number() -> str:
+    while True:
+        number = f"PC{timezone.now():%y%m}{secrets.randbelow(10**10):010d}"
+        if not PrepaidCard.objects.filter(number=number).exists():
+            return number
+
+
+def prepaid_card_buy(*, account: Account, face_value: Any, quantity: int = 1, actor: User | None) -> CardPurchase:
+    """Buy `quantity` prepaid cards of `face_value` each with cash only. Face value: a multiple of 100, at
+    least 100. Validity: FinanceSettings.card_validity_days. The purchase (its total) earns the full-reduction
+    voucher of the highest CardGiftTier reached, valid FinanceSettings.gift_voucher_validity_days."""
+    face = _money(face_value, what="Face value")
+    if face < 100 or face % 100 != 0:
+        raise ApplicationError("A prepaid card's face value is a multiple of 100 and at least 100.",
+                               code="invalid_face_value", fields={"face_value": ["A multiple of 100, at least 100."]})
+    if isinstance(quantity, bool) or not isinstance(quantity, int) or not 1 <= quantity <= MAX_CARDS_PER_PURCHASE:
+        raise ApplicationError(f"Buy between 1 and {MAX_CARDS_PER_PURCHASE} cards at once.", code="invalid_quantity",
+                               fields={"quantity": [f"1 to {MAX_CARDS_PER_PURCHASE}."]})
+    total = face * quantity
+    actor = _actor(actor)
+    finance = FinanceSettings.load()
+    now = timezone.now()
+    with transaction.atomic():
+        lock_wallet(account.pk)
+        cards = [
+            PrepaidCard.objects.create(
+                account=account, number=_card_number(), face_value=face, balance=ZERO, status=CardStatus.ACTIVE,
+                purchased_at=now, expires_at=now + timedelta(days=finance.card_validity_days),
+            )
+            for _ in range(quantity)
+        ]
+        payment = payment_pay(
+            account=account, amount=total, tenders=[TenderSpec("cash", total)], purpose=PaymentPurpose.CARD_PURCHASE,
+            source_type="card_purchase", source_id=cards[0].pk, actor=actor,
+        )
+        entries: list[LedgerEntry] = []
+        for card in cards:
+            card.balance = face
+            card.purchase_payment = payment
+            card.save(update_fields=["balance", "purchase_payment"])
+            entries.append(_entry(account_id=account.pk, kind=BalanceKind.CARD, card=card, amount=face,
+                                  balance_after=face, reason=LedgerReason.CARD_PURCHASE, source_type="card_purchase",
+                                  source_id=cards[0].pk, actor=actor, payment=payment))
+        gift = None
+        tier = CardGiftTier.objects.filter(min_purchase__lte=total).order_by("-min_purchase").first()
+        if tier is not None:
+            gift = Voucher.objects.create(
+                account=account, kind=VoucherKind.FULL_REDUCTION, status=VoucherStatus.ACTIVE,
+                face_value=tier.voucher_value, balance=tier.voucher_value, valid_from=now,
+                valid_until=now + timedelta(days=finance.gift_voucher_validity_days), issued_by=None,
+                source_payment=payment,
+            )
+            entries.append(_entry(account_id=account.pk, kind=BalanceKind.VOUCHER, voucher=gift,
+                                  amount=tier.voucher_value, balance_after=tier.voucher_value,
+                                  reason=LedgerReason.VOUCHER_ISSUED, source_type="card_purchase",
+                                  source_id=cards[0].pk, actor=actor, payment=payment,
+                                  memo=f"Gift for a card purchase of {total}"))
+        LedgerEntry.objects.bulk_create(entries)
+    return CardPurchase(payment=payment, cards=cards, gift_voucher=gift, total=total)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# vouchers
+
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
+CODE_LENGTH = 16
+MAX_BATCH = 10_000
+
+
+def _window(valid_from: datetime | None, valid_until: datetime | None) -> tuple[datetime, datetime]:
+    start = valid_from or timezone.now()
+    if valid_until is None or valid_until <= start:
+        raise ApplicationError("The validity window must end after it starts.", code="invalid_window",
+                               fields={"valid_until": ["Must be after valid from."]})
+    if valid_until <= timezone.now():
+        raise ApplicationError("The validity window has already ended.", code="invalid_window",
+                               fields={"valid_until": ["Must be in the future."]})
+    return start, valid_until
+
+
+def voucher_issue(
+    *, account: Account, face_value: Any, valid_until: datetime, actor: User | None,
+    valid_from: datetime | None = None, memo: str = "",
+) -> Voucher:
+    """Finance issues an ordinary voucher to an account (ledger VOUCHER_ISSUED)."""
+    value = _money(face_value, what="Face value")
+    start, end = _window(valid_from, valid_until)
+    actor = _actor(actor)
+    with transaction.atomic():
+        lock_wallet(account.pk)
+        voucher = Voucher.objects.create(
+            account=account, kind=VoucherKind.ORDINARY, status=VoucherStatus.ACTIVE, face_value=value,
+            balance=value, valid_from=start, valid_until=end, issued_by=actor,
+        )
+        _entry(account_id=account.pk, kind=BalanceKind.VOUCHER, voucher=voucher, amount=value, balance_after=value,
+               reason=LedgerReason.VOUCHER_ISSUED, source_type="voucher_issue", source_id=voucher.pk, actor=actor,
+               memo=memo or "Issued by finance").save()
+    return voucher
+
+
+def _new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def normalize_code(raw: Any) -> str:
+    return "".join(ch for ch in str(raw or "").upper() if ch.isalnum())
+
+
+def voucher_batch_generate(
+    *, name: str, face_value: Any, quantity: int, valid_until: datetime, actor: User,
+    valid_from: datetime | None = None,
+) -> VoucherCodeBatch:
+    """Finance generates `quantity` unused activation codes (Vouchers without account or balance)."""
+    value = _money(face_value, what="Face value")
+    name = (name or "").strip()
+    if not name:
+        raise ApplicationError("The batch needs a name.", code="invalid", fields={"name": ["Required."]})
+    if isinstance(quantity, bool) or not isinstance(quantity, int) or not 1 <= quantity <= MAX_BATCH:
+        raise ApplicationError(f"Generate between 1 and {MAX_BATCH} codes.", code="invalid_quantity",
+                               fields={"quantity": [f"1 to {MAX_BATCH}."]})
+    start, end = _window(valid_from, valid_until)
+    with transaction.atomic():
+        batch = VoucherCodeBatch.objects.create(name=name[:200], face_value=value, quantity=quantity,
+                                                valid_from=start, valid_until=end, created_by=actor)
+        codes: set[str] = set()
+        while len(codes) < quantity:
+            codes.add(_new_code())
+        taken = set(Voucher.objects.filter(code__in=codes).values_list("code", flat=True))
+        while taken:  # astronomically unlikely
+            codes -= taken
+            while len(codes) < quantity:
+                codes.add(_new_code())
+            taken = set(Voucher.objects.filter(code__in=codes).values_list("code", flat=True))
+        Voucher.objects.bulk_create([
+            Voucher(account=None, kind=VoucherKind.ORDINARY, status=VoucherStatus.UNACTIVATED, face_value=value,
+                    balance=ZERO, valid_from=start, valid_until=end, code=code, batch=batch, issued_by=actor)
+            for code in sorted(codes)
+        ])
+    return batch
+
+
+def voucher_activate(*, account: Account, code: Any, actor: User | None) -> Voucher:
+    """An owner enters an activation code: the unactivated voucher gets the account and its face value (ledger
+    VOUCHER_ACTIVATED). Unknown code: 404 "unknown_code"; already used: 409 "code_used"; ended: 422
+    "code_expired"."""
+    normalized = normalize_code(code)
+    if not normalized or len(normalized) > 32:
+        raise ApplicationError("Enter an activation code.", code="invalid_code", fields={"code": ["Required."]})
+    actor = _actor(actor)
+    now = timezone.now()
+    with transaction.atomic():
+        lock_wallet(account.pk)
+        voucher = Voucher.objects.select_for_update().filter(code=normalized).first()
+        if voucher is None:
+            raise ApplicationError("This activation code does not exist. Check it and try again.",
+                                   code="unknown_code", status=404, fields={"code": ["Unknown code."]})
+        if voucher.status != VoucherStatus.UNACTIVATED:
+            raise Conflict("This activation code has already been used.", code="code_used",
+                           fields={"code": ["Already used."]})
+        if voucher.valid_until <= now:
+            raise Unprocessable("This activation code has expired.", code="code_expired",
+                                fields={"code": ["Expired."]})
+        voucher.account = account
+        voucher.balance = voucher.face_value
+        voucher.status = VoucherStatus.ACTIVE
+        voucher.activated_at = now
+        voucher.activated_by = actor
+        voucher.save(update_fields=["account", "balance", "status", "activated_at", "activated_by"])
+        _entry(account_id=account.pk, kind=BalanceKind.VOUCHER, voucher=voucher, amount=voucher.face_value,
+               balance_after=voucher.face_value, reason=LedgerReason.VOUCHER_ACTIVATED, source_type="voucher_code",
+               source_id=voucher.pk, actor=actor).save()
+    return voucher
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# recharges
+
+
+def recharge_start_online(
+    *, account: Account, amount: Any, actor: User, provider: str | None = None
+) -> tuple[Recharge, str]:
+    """A pending online recharge and the gateway URL where the payer pays it."""
+    value = _money(amount, what="Amount")
+    provider = provider or default_provider()
+    gateway = get_gateway(provider)
+    if gateway is None:
+        raise ApplicationError(f"Unknown payment provider {provider!r}.", code="unknown_provider",
+                               fields={"provider": ["Unknown provider."]})
+    recharge = Recharge.objects.create(
+        account=account, method=RechargeMethod.ONLINE, amount=value, provider=provider,
+        gateway_reference=f"R{secrets.token_hex(15)}", requested_by=actor,
+    )
+    return recharge, gateway.create_payment(recharge)  # outside any lock
+
+
+def recharge_submit_offline(*, account: Account, amount: Any, transfer_reference: str, actor: User) -> Recharge:
+    """The owner declares a bank transfer; finance confirms or rejects it in admin."""
+    value = _money(amount, what="Amount")
+    reference = (transfer_reference or "").strip()
+    if not reference or len(reference) > 100:
+        raise ApplicationError("Enter the bank transfer reference (at most 100 characters).",
+                               code="invalid_transfer_reference", fields={"transfer_reference": ["Required."]})
+    return Recharge.objects.create(account=account, method=RechargeMethod.OFFLINE, amount=value,
+                                   transfer_reference=reference, requested_by=actor)
+
+
+def _lock_recharge(recharge_id: int, account_id: int) -> Recharge:
+    lock_wallet(account_id)
+    return Recharge.objects.select_for_update().get(pk=recharge_id)
+
+
+def _recharge_succeed(recharge: Recharge, actor: User | None) -> None:
+    recharge.status = RechargeStatus.SUCCEEDED
+    recharge.completed_at = timezone.now()
+    recharge.decided_by = actor
+    recharge.save(update_fields=["status", "completed_at", "decided_by", "decision_note"])
+    cash_credit(account=recharge.account, amount=recharge.amount, reason=LedgerReason.RECHARGE,
+                source_type="recharge", source_id=recharge.pk, actor=actor,
+                memo=recharge.transfer_reference or recharge.provider)
+
+
+def recharge_confirm(*, recharge: Recharge, actor: User, note: str = "") -> Recharge:
+    """Finance confirms an offline remittance: cash credited exactly once (arrears repaid first)."""
+    actor = _actor(actor)
+    with transaction.atomic():
+        locked = _lock_recharge(recharge.pk, recharge.account_id)
+        if locked.method != RechargeMethod.OFFLINE:
+            raise Conflict("Only offline remittances are confirmed by finance.", code="not_offline")
+        if locked.status != RechargeStatus.PENDING:
+            raise Conflict(f"This remittance is already {locked.get_status_display().lower()}.",
+                           code="already_decided")
+        locked.decision_note = (note or "").strip()[:500]
+        _recharge_succeed(locked, actor)
+    return locked
+
+
+def recharge_reject(*, recharge: Recharge, actor: User, note: str) -> Recharge:
+    """Finance rejects an offline remittance (a reason is required); nothing is credited."""
+    note = (note or "").strip()
+    if not note:
+        raise ApplicationError("Say why the remittance is rejected.", code="reason_required",
+                               fields={"note": ["Required."]})
+    with transaction.atomic():
+        locked = _lock_recharge(recharge.pk, recharge.account_id)
+        if locked.method != RechargeMethod.OFFLINE:
+            raise Conflict("Only offline remittances are rejected by finance.", code="not_offline")
+        if locked.status != RechargeStatus.PENDING:
+            raise Conflict(f"This remittance is already {locked.get_status_display().lower()}.",
+                           code="already_decided")
+        locked.status = RechargeStatus.REJECTED
+        locked.decided_by = _actor(actor)
+        locked.decision_note = note[:500]
+        locked.save(update_fields=["status", "decided_by", "decision_note"])
+    return locked
+
+
+@dataclass(frozen=True)
+class CallbackOutcome:
+    status_code: int  # what to answer the gateway
+    outcome: str
+    message: str
+    recharge: Recharge | None = None
+
+
+def _log_callback(provider: str, data: Mapping[str, Any], valid: bool, outcome: str,
+                  recharge: Recharge | None = None) -> None:
+    payload = {str(k)[:64]: str(v)[:500] for k, v in list(data.items())[:50]}
+    GatewayCallback.objects.create(provider=provider[:32], payload=payload, signature_valid=valid, outcome=outcome,
+                                   recharge=recharge)
+
+
+def gateway_callback_handle(*, provider: str, data: Mapping[str, Any]) -> CallbackOutcome:
+    """A gateway's callback. A bad signature, a stale timestamp, an unknown reference or a wrong amount answer
+    400 and change nothing but the GatewayCallback log. A success moves the Recharge pending -> succeeded once
+    (row lock) and credits cash; replays and concurrent duplicates answer 200 and credit nothing."""
+    if not isinstance(data, Mapping):
+        data = {}
+    gateway = get_gateway(provider)
+    if gateway is None:
+        _log_callback(provider, data, False, "unknown_provider")
+        return CallbackOutcome(404, "unknown_provider", "Unknown payment provider.")
+    try:
+        result = gateway.verify_callback(data)
+    except CallbackRejected as rejected:
+        logger.warning("gateway %s callback rejected: %s", provider, rejected.outcome)
+        _log_callback(provider, data, rejected.outcome not in ("bad_signature", "malformed"), rejected.outcome)
+        return CallbackOutcome(400, rejected.outcome, rejected.message)
+    recharge = Recharge.objects.filter(provider=provider, gateway_reference=result.reference,
+                                       method=RechargeMethod.ONLINE).first()
+    if recharge is None:
+        _log_callback(provider, data, True, "unknown_reference")
+        return CallbackOutcome(400, "unknown_reference", "No such payment.")
+    with transaction.atomic():
+        locked = _lock_recharge(recharge.pk, recharge.account_id)
+        if locked.status != RechargeStatus.PENDING:
+            already = locked.status
+            outcome = "duplicate" if (already == RechargeStatus.SUCCEEDED) == result.succeeded else "conflicting"
+            _log_callback(provider, data, True, outcome, locked)
+            return CallbackOutcome(200, outcome, f"Already {already}.", locked)
+        if result.amount != locked.amount:
+            _log_callback(provider, data, True, "amount_mismatch", locked)
+            return CallbackOutcome(400, "amount_mismatch", "The paid amount differs from the recharge.", locked)
+        if result.succeeded:
+            _recharge_succeed(locked, None)
+            outcome = "succeeded"
+        else:
+            locked.status = RechargeStatus.FAILED
+            locked.save(update_fields=["status"])
+            outcome = "failed"
+        _log_callback(provider, data, True, outcome, locked)
+    return CallbackOutcome(200, outcome, "OK", locked)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# expiry and manual adjustment
+
+
+def instruments_expire(*, now: datetime | None = None) -> int:
+    """Expire every card and voucher whose validity has ended: what is left lapses through the ledger (reason
+    EXPIRY), balance 0, status expired. One transaction per account, locks in the documented order.
+    Returns how many instruments expired. Unactivated codes are left as they are (activation refuses them)."""
+    now = now or timezone.now()
+    due_cards = PrepaidCard.objects.filter(expires_at__lte=now).exclude(status=CardStatus.EXPIRED)
+    due_vouchers = (Voucher.objects.filter(valid_until__lte=now, account__isnull=False)
+                    .exclude(status__in=[VoucherStatus.EXPIRED, VoucherStatus.UNACTIVATED]))
+    account_ids = sorted(set(due_cards.values_list("account_id", flat=True))
+                         | set(due_vouchers.values_list("account_id", flat=True)))
+    expired = 0
+    for account_id in account_ids:
+        with transaction.atomic():
+            lock_wallet(account_id)
+            cards = lock_cards(due_cards.filter(account_id=account_id).values_list("pk", flat=True))
+            vouchers = lock_vouchers(due_vouchers.filter(account_id=account_id).values_list("pk", flat=True))
+            entries: list[LedgerEntry] = []
+            for card in cards.values():
+                if card.status == CardStatus.EXPIRED or card.expires_at > now:
+                    continue
+                if card.balance > 0:
+                    entries.append(_entry(account_id=account_id, kind=BalanceKind.CARD, card=card,
+                                          amount=-card.balance, balance_after=ZERO, reason=LedgerReason.EXPIRY,
+                                          source_type="expiry", source_id=card.pk, actor=None))
+                PrepaidCard.objects.filter(pk=card.pk).update(balance=ZERO, status=CardStatus.EXPIRED)
+                expired += 1
+            for voucher in vouchers.values():
+                if voucher.status in (VoucherStatus.EXPIRED, VoucherStatus.UNACTIVATED) or voucher.valid_until > now:
+                    continue
+                if voucher.balance > 0:
+                    entries.append(_entry(account_id=account_id, kind=BalanceKind.VOUCHER, voucher=voucher,
+                                          amount=-voucher.balance, balance_after=ZERO, reason=LedgerReason.EXPIRY,
+                                          source_type="expiry", source_id=voucher.pk, actor=None))
+                Voucher.objects.filter(pk=voucher.pk).update(balance=ZERO, status=VoucherStatus.EXPIRED)
+                expired += 1
+            LedgerEntry.objects.bulk_create(entries)
+    return expired
+
+
+def wallet_adjust(*, account: Account, amount: Any, reason: str, actor: User) -> None:
+    """Finance's manual adjustment of the cash balance, through the ledger (reason ADJUSTMENT) with a mandatory
+    reason. A positive amount is a credit (repaying arrears first, like every cash credit); a negative one a
+    debit that may not take the cash balance below 0."""
+    memo = (reason or "").strip()
+    if not memo:
+        raise ApplicationError("A manual adjustment needs a reason.", code="reason_required",
+                               fields={"reason": ["Required."]})
+    try:
+        signed = Decimal(str(amount).strip()) if not isinstance(amount, (float, bool)) and amount is not None else None
+    except (InvalidOperation, ValueError):
+        signed = None
+    if signed is None or not signed.is_finite() or signed == 0:
+        raise ApplicationError("Enter a non-zero amount such as 100.00 or -100.00.", code="invalid_amount",
+                               fields={"amount": ["A non-zero amount."]})
+    value = _money(abs(signed), what="Amount")
+    actor = _actor(actor)
+    if signed > 0:
+        cash_credit(account=account, amount=value, reason=LedgerReason.ADJUSTMENT, source_type="adjustment",
+                    source_id=None, actor=actor, memo=memo)
+        return
+    with transaction.atomic():
+        wallet = lock_wallet(account.pk)
+        if wallet.cash_balance < value:
+            raise Unprocessable(f"The cash balance is {wallet.cash_balance}; a debit of {value} would make it "
+                                "negative.", code="insufficient_balance", fields={"amount": ["Too large."]})
+        wallet.cash_balance -= value
+        wallet.save(update_fields=["cash_balance", "updated_at"])
+        _entry(account_id=account.pk, kind=BalanceKind.CASH, amount=-value, balance_after=wallet.cash_balance,
+               reason=LedgerReason.ADJUSTMENT, source_type="adjustment", source_id=None, actor=actor,
+               memo=memo).save()

@@ -1,0 +1,223 @@
+"""Fee Center pages of the wallet under /a/<account_id>/wallet/..., and the sandbox gateway's payment page."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.generic import TemplateView
+
+from core.exceptions import ApplicationError
+from core.idempotency import fingerprint, run_idempotent
+from core.money import format_cny, parse_amount
+from core.tenancy import AccountScopedMixin, resolve_membership
+from payments import selectors, services
+from payments.exports import ledger_csv_response
+from payments.forms import LedgerFilterForm
+from payments.gateways.sandbox import signed_payload
+from payments.models import Recharge, RechargeMethod, RechargeStatus
+from workspaces.models import Capability
+
+PAGE_SIZE = 50
+
+
+def _page(request, queryset):
+    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+class MoneyPostMixin:
+    """POSTs that move money: run once per hidden idempotency key (a double submit does nothing twice)."""
+
+    def run_money_post(self, request, work: Callable[[], dict[str, Any]]) -> dict[str, Any] | None:
+        key = request.POST.get("idempotency_key") or None
+        body = {k: v for k, v in request.POST.items() if k not in ("csrfmiddlewaretoken", "idempotency_key")}
+        try:
+            _status, result = run_idempotent(
+                user=request.user, key=key, fingerprint_value=fingerprint("POST", request.path, body),
+                work=lambda: (200, work()),
+            )
+        except ApplicationError as error:
+            messages.error(request, error.message)
+            return None
+        if result.get("message"):
+            messages.success(request, result["message"])
+        return result
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)  # type: ignore[misc]
+        context["idempotency_key"] = secrets.token_urlsafe(16)
+        return context
+
+
+def _amount(raw: Any) -> Any:
+    try:
+        return parse_amount(raw)
+    except ValueError as error:
+        raise ApplicationError(_("Amount: %(error)s") % {"error": error}, code="invalid_amount") from None
+
+
+class WalletView(AccountScopedMixin, TemplateView):
+    template_name = "payments/wallet.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["summary"] = selectors.wallet_summary(account=self.account)
+        context["cards"] = list(selectors.usable_cards(account=self.account)[:20])
+        context["vouchers"] = list(selectors.usable_vouchers(account=self.account)[:20])
+        context["entries"] = list(selectors.ledger_list(account=self.account)[:10])
+        context["pending_recharges"] = list(
+            selectors.recharge_list(account=self.account).filter(status=RechargeStatus.PENDING)[:10]
+        )
+        return context
+
+
+class RechargeView(MoneyPostMixin, AccountScopedMixin, TemplateView):
+    template_name = "payments/recharge.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["summary"] = selectors.wallet_summary(account=self.account)
+        context["page"] = _page(self.request, selectors.recharge_list(account=self.account))
+        return context
+
+    def post(self, request, account_id: int):
+        method = request.POST.get("method")
+
+        def work() -> dict[str, Any]:
+            amount = _amount(request.POST.get("amount"))
+            if method == RechargeMethod.ONLINE:
+                recharge, url = services.recharge_start_online(account=self.account, amount=amount,
+                                                               actor=request.user)
+                return {"redirect": url, "recharge": recharge.pk}
+            if method == RechargeMethod.OFFLINE:
+                recharge = services.recharge_submit_offline(
+                    account=self.account, amount=amount, transfer_reference=request.POST.get("transfer_reference", ""),
+                    actor=request.user,
+                )
+                return {"message": _("Remittance of %(amount)s recorded; finance will confirm it once the transfer "
+                                     "arrives.") % {"amount": format_cny(recharge.amount)}}
+            raise ApplicationError(_("Choose online payment or offline remittance."), code="invalid_method")
+
+        result = self.run_money_post(request, work)
+        if result and result.get("redirect"):
+            return HttpResponseRedirect(result["redirect"])
+        return redirect("payments-recharge", account_id=self.account.pk)
+
+
+class CardsView(MoneyPostMixin, AccountScopedMixin, TemplateView):
+    template_name = "payments/cards.html"
+
+    def get_context_data(self, **kwargs):
+        from core.models import FinanceSettings
+        from payments.models import CardGiftTier
+
+        context = super().get_context_data(**kwargs)
+        context["summary"] = selectors.wallet_summary(account=self.account)
+        context["page"] = _page(self.request, selectors.card_list(account=self.account))
+        context["tiers"] = list(CardGiftTier.objects.order_by("min_purchase"))
+        context["validity_days"] = FinanceSettings.load().card_validity_days
+        return context
+
+    def post(self, request, account_id: int):
+        def work() -> dict[str, Any]:
+            face = _amount(request.POST.get("face_value"))
+            try:
+                quantity = int(request.POST.get("quantity") or 1)
+            except ValueError:
+                raise ApplicationError(_("Enter a whole number of cards."), code="invalid_quantity") from None
+            purchase = services.prepaid_card_buy(account=self.account, face_value=face, quantity=quantity,
+                                                 actor=request.user)
+            message = _("Bought %(n)s prepaid card(s) for %(total)s.") % {
+                "n": len(purchase.cards), "total": format_cny(purchase.total)}
+            if purchase.gift_voucher:
+                message += " " + _("You received a full-reduction voucher of %(value)s.") % {
+                    "value": format_cny(purchase.gift_voucher.face_value)}
+            return {"message": message}
+
+        self.run_money_post(request, work)
+        return redirect("payments-cards", account_id=self.account.pk)
+
+
+class VouchersView(MoneyPostMixin, AccountScopedMixin, TemplateView):
+    template_name = "payments/vouchers.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["summary"] = selectors.wallet_summary(account=self.account)
+        context["page"] = _page(self.request, selectors.voucher_list(account=self.account))
+        return context
+
+    def post(self, request, account_id: int):
+        def work() -> dict[str, Any]:
+            voucher = services.voucher_activate(account=self.account, code=request.POST.get("code", ""),
+                                                actor=request.user)
+            return {"message": _("Code activated: a voucher of %(value)s, valid until %(until)s.") % {
+                "value": format_cny(voucher.face_value), "until": f"{voucher.valid_until:%Y-%m-%d}"}}
+
+        self.run_money_post(request, work)
+        return redirect("payments-vouchers", account_id=self.account.pk)
+
+
+class LedgerView(AccountScopedMixin, TemplateView):
+    """Revenue and expenditure details with date filters; ?format=csv exports the filtered list."""
+
+    template_name = "payments/ledger.html"
+
+    def get(self, request, *args, **kwargs):
+        form = LedgerFilterForm(request.GET or None)
+        filters: dict[str, Any] = {}
+        if form.is_bound and form.is_valid():
+            filters = {k: v for k, v in form.cleaned_data.items() if v}
+        entries = selectors.ledger_list(account=self.account, **filters)
+        if request.GET.get("format") == "csv":
+            return ledger_csv_response(entries, self.account)
+        context = self.get_context_data(form=form, page=_page(request, entries),
+                                        query=request.GET.urlencode())
+        return self.render_to_response(context)
+
+
+class SandboxPayView(LoginRequiredMixin, TemplateView):
+    """The sandbox gateway's payment page: it stands in for the bank. "Pay" or "Fail" posts a signed callback
+    to the callback service in-process (never an outside address), then sends the payer back to the Fee
+    Center."""
+
+    template_name = "payments/sandbox_pay.html"
+
+    def _recharge(self, reference: str) -> Recharge:
+        recharge = (Recharge.objects.select_related("account")
+                    .filter(gateway_reference=reference, provider="sandbox", method=RechargeMethod.ONLINE).first())
+        if recharge is None:
+            raise Http404
+        resolve_membership(self.request.user, recharge.account_id)  # a stranger sees nothing
+        return recharge
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["recharge"] = self._recharge(kwargs["reference"])
+        return context
+
+    def post(self, request, reference: str):
+        recharge = self._recharge(reference)
+        membership = resolve_membership(request.user, recharge.account_id)
+        back = reverse("payments-recharge", kwargs={"account_id": recharge.account_id})
+        if not membership.can(Capability.SPEND):
+            messages.error(request, _("Your role in this account does not allow this."))
+            return redirect(back)
+        outcome = "succeeded" if request.POST.get("action") == "pay" else "failed"
+        payload = signed_payload(reference=reference, status=outcome, amount=recharge.amount)
+        result = services.gateway_callback_handle(provider="sandbox", data=payload)
+        if result.outcome == "succeeded":
+            messages.success(request, _("Recharge of %(amount)s succeeded.") % {"amount": format_cny(recharge.amount)})
+        elif result.outcome == "failed":
+            messages.error(request, _("The payment failed; nothing was charged."))
+        else:
+            messages.warning(request, _("This payment was already processed."))
+        return redirect(back)
