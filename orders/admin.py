@@ -1,0 +1,111 @@
+"""Finance's admin for orders and packages: read-only records; a refund action that calls the service."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+
+from core.exceptions import ApplicationError
+from orders import services
+from orders.models import (
+    Order,
+    OrderLine,
+    OrderWorkspace,
+    Package,
+    PackagePlanPeriod,
+    PackageTraffic,
+    PackageWorkspace,
+)
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class OrderLineInline(ReadOnlyInline):
+    model = OrderLine
+
+
+class OrderWorkspaceInline(ReadOnlyInline):
+    model = OrderWorkspace
+
+
+@admin.register(Order)
+class OrderAdmin(admin.ModelAdmin):
+    list_display = ["number", "account", "kind", "status", "plan", "total", "created_at", "paid_at"]
+    list_filter = ["status", "kind", "created_at"]
+    search_fields = ["number", "account__name"]
+    list_select_related = ["account", "plan"]
+    date_hierarchy = "created_at"
+    inlines = [OrderLineInline, OrderWorkspaceInline]
+    actions = ["refund_orders"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Refund the selected paid orders (package not started) to their tenders"),
+                  permissions=["change"])
+    def refund_orders(self, request, queryset):
+        done = 0
+        for order in queryset.order_by("pk"):
+            try:
+                services.order_refund(order=order, actor=request.user,
+                                      reason=f"Refunded by finance ({request.user.get_username()}) in admin")
+            except ApplicationError as error:
+                self.message_user(request, f"{order.number}: {error.message}", level=messages.ERROR)
+            else:
+                done += 1
+        if done:
+            self.message_user(request, _("%(n)s order(s) refunded.") % {"n": done}, level=messages.SUCCESS)
+
+
+class PlanPeriodInline(ReadOnlyInline):
+    model = PackagePlanPeriod
+
+
+class PackageWorkspaceInline(ReadOnlyInline):
+    model = PackageWorkspace
+
+
+class PackageTrafficInline(ReadOnlyInline):
+    model = PackageTraffic
+
+
+@admin.register(Package)
+class PackageAdmin(admin.ModelAdmin):
+    list_display = ["id", "account", "plan", "status", "starts_on", "ends_on"]
+    list_filter = ["status", "plan"]
+    search_fields = ["account__name", "id"]
+    list_select_related = ["account", "plan"]
+    inlines = [PlanPeriodInline, PackageWorkspaceInline, PackageTrafficInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
