@@ -106,13 +106,12 @@ class _Claim:
 
 def _claims_for(*, account: Account, month: date) -> list[_Claim]:
     """The settlements the month's bill accounts for (see the module rules)."""
-    _start, end = month_bounds(account, month)
     last_day = month_end(month)
     finals = set(
         MonthlyBill.objects.filter(account=account, status=MonthlyBillStatus.FINAL).values_list("month", flat=True)
     )
     rows = (
-        BillSettlement.objects.filter(bill__account=account, bill__day__lte=last_day, created_at__lt=end)
+        BillSettlement.objects.filter(bill__account=account, bill__day__lte=last_day)
         .filter(Q(monthly_bill_link__isnull=True) | Q(monthly_bill_link__monthly_bill__month=month))
         .values_list("pk", "bill__day", "amount", "created_at")
     )
