@@ -112,14 +112,16 @@ def test_finalised_only_from_the_third_and_owners_and_admins_are_told_once(accou
     with transaction.atomic():
         assert services.monthly_bills_finalize_due(now=at(2026, 10, 2, 23), account_ids=[account.pk]) == 0
     mail.outbox.clear()
-    done = _run_on_commit(lambda: services.monthly_bills_finalize_due(now=at(2026, 10, 3, 3), account_ids=[account.pk]))
+    third = at(2026, 10, 3, 3)
+    done = _run_on_commit(lambda: services.monthly_bills_finalize_due(now=third, account_ids=[account.pk]))
     assert done == 1
     assert MonthlyBill.objects.get(account=account, month=SEPT).status == MonthlyBillStatus.FINAL
     assert not MonthlyBill.objects.filter(account=account, month=date(2026, 10, 1), status="final").exists()
     assert len(mail.outbox) == 1
     assert sorted(mail.outbox[0].to) == sorted([owner.email, administrator.email])
     assert member.email not in mail.outbox[0].to
-    assert _run_on_commit(lambda: services.monthly_bills_finalize_due(now=at(2026, 10, 4), account_ids=[account.pk])) == 0
+    later = at(2026, 10, 4)
+    assert _run_on_commit(lambda: services.monthly_bills_finalize_due(now=later, account_ids=[account.pk])) == 0
     assert len(mail.outbox) == 1
 
 
