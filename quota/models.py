@@ -77,18 +77,24 @@ class BillLine(models.Model):
     uncovered commercial workspace `package` is null, nothing is covered, `overage` is the raw usage and
     `unit_price` its own policy's price."""
 
-    # Only the unique (bill, workspace, billing_item) index: the night inserts these rows in bulk, and the
-    # single-column FK indexes would cost more than the rare lookups by item, policy or package they serve.
+    # Only the unique (bill, workspace, billing_item) index, and only the bill has a database FK constraint:
+    # the night inserts 500,000 of these rows from one SELECT that joins the very workspace, item, policy and
+    # package rows it references (valid by construction), and per-row FK checks and single-column indexes
+    # would cost more than the whole allocation. Django still PROTECTs them on delete; quota.reconcile
+    # checks for orphans (docs/RULES-quota.md).
     bill = models.ForeignKey(Bill, on_delete=models.CASCADE, related_name="lines", db_index=False)
-    workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.PROTECT, related_name="+", db_index=False)
+    workspace = models.ForeignKey(
+        "workspaces.Workspace", on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
+    )
     billing_item = models.ForeignKey(
-        "plans.BillingItem", on_delete=models.PROTECT, related_name="+", db_index=False
+        "plans.BillingItem", on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
     )
     storage_policy = models.ForeignKey(
-        "plans.StoragePolicy", on_delete=models.PROTECT, related_name="+", db_index=False
+        "plans.StoragePolicy", on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
     )
     package = models.ForeignKey(
-        "orders.Package", on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+        "orders.Package", on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False,
+        db_constraint=False,
     )
     usage = models.BigIntegerField()
     factor = models.PositiveSmallIntegerField()

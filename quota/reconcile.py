@@ -45,6 +45,17 @@ CHECKS = [
 ]
 
 
+ORPHANS = """
+SELECT l.bill_id, b.account_id, b.day, l.workspace_id, l.billing_item_id
+FROM quota_billline l JOIN quota_bill b ON b.id = l.bill_id
+LEFT JOIN workspaces_workspace w ON w.id = l.workspace_id AND w.account_id = b.account_id
+LEFT JOIN plans_billingitem bi ON bi.id = l.billing_item_id
+LEFT JOIN plans_storagepolicy sp ON sp.id = l.storage_policy_id AND sp.billing_item_id = l.billing_item_id
+LEFT JOIN orders_package p ON p.id = l.package_id AND p.account_id = b.account_id
+WHERE w.id IS NULL OR bi.id IS NULL OR sp.id IS NULL OR (l.package_id IS NOT NULL AND p.id IS NULL)
+"""
+
+
 def check_bills() -> list[str]:
     """One message per mismatch; empty when every bill is consistent."""
     problems: list[str] = []
@@ -55,4 +66,10 @@ def check_bills() -> list[str]:
                 problems.append(
                     f"bill {bill_id} (account {account_id}, {day}): {label}: {stored} vs {expected}"
                 )
+        cursor.execute(ORPHANS + " LIMIT 1000")
+        for bill_id, account_id, day, workspace_id, item_id in cursor.fetchall():
+            problems.append(
+                f"bill {bill_id} (account {account_id}, {day}): a line of workspace {workspace_id}, item {item_id} "
+                "references a missing or foreign workspace, item, policy or package"
+            )
     return problems

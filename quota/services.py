@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 import zlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -47,8 +48,16 @@ class NightResult:
     countdowns_started: int = 0
     dry_run: bool = False
     outcomes: list[BillOutcome] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per phase (benchmark)
+
+    def tick(self, phase: str, started: float) -> float:
+        now = time.perf_counter()
+        self.timings[phase] = self.timings.get(phase, 0.0) + now - started
+        return now
 
     def add(self, other: NightResult) -> None:
+        for phase, seconds in other.timings.items():
+            self.timings[phase] = self.timings.get(phase, 0.0) + seconds
         self.accounts += other.accounts
         self.bills += other.bills
         self.lines += other.lines
@@ -95,6 +104,7 @@ def _run_chunk(*, day: date, ids: list[int], dry_run: bool, actor: Any, result: 
     from payments.locks import lock_wallets
     from workspaces.models import Account
 
+    t = time.perf_counter()
     ids[:] = Account.objects.filter(pk__in=ids).order_by("pk").values_list("pk", flat=True)
     result.accounts = len(ids)
     if not ids:
@@ -105,13 +115,18 @@ def _run_chunk(*, day: date, ids: list[int], dry_run: bool, actor: Any, result: 
     # Lock order: wallets (by account id) first, then the documents (bills): a chunk and any other money
     # movement of the same accounts serialise here.
     lock_wallets(ids)
+    t = result.tick("lock", t)
     with connection.cursor() as cursor:
         cursor.execute(engine.UPSERT_BILLS, params)
+        t = result.tick("bills", t)
         cursor.execute(engine.DELETE_LINES, params)
+        t = result.tick("delete_lines", t)
         cursor.execute(engine.INSERT_LINES, params)
         result.lines = cursor.rowcount
+        t = result.tick("insert_lines", t)
         cursor.execute(engine.TOTAL_BILLS, params)
         rows = cursor.fetchall()
+        t = result.tick("totals", t)
     result.bills = len(rows)
     demands: list[tuple[int, int, Decimal, Decimal, Decimal]] = []  # bill, account, diff, vp amount, new vpc
     credits: list[tuple[int, int, Decimal, Decimal]] = []  # bill, account, credit, new vpc
@@ -128,7 +143,9 @@ def _run_chunk(*, day: date, ids: list[int], dry_run: bool, actor: Any, result: 
     result.credited = sum((c[2] for c in credits), ZERO)
     if dry_run:
         return
+    t = result.tick("demands", t)
     payments = _settle(demands=demands, credits=credits, actor=actor)
+    t = result.tick("settle", t)
     settled = [(d[0], d[2], payments.get(d[0]), d[4]) for d in demands]
     settled += [(c[0], -c[2], payments.get(c[0]), c[3]) for c in credits]
     with connection.cursor() as cursor:
@@ -144,6 +161,7 @@ def _run_chunk(*, day: date, ids: list[int], dry_run: bool, actor: Any, result: 
         cursor.execute(engine.START_COUNTDOWNS, params)
         started = cursor.fetchall()
     result.countdowns_started = len(started)
+    t = result.tick("record", t)
     if started:
         by_account: dict[int, list[int]] = {}
         for account_id, workspace_id in started:
