@@ -77,12 +77,14 @@ class BillLine(models.Model):
     uncovered commercial workspace `package` is null, nothing is covered, `overage` is the raw usage and
     `unit_price` its own policy's price."""
 
-    # Only the unique (bill, workspace, billing_item) index, and only the bill has a database FK constraint:
-    # the night inserts 500,000 of these rows from one SELECT that joins the very workspace, item, policy and
-    # package rows it references (valid by construction), and per-row FK checks and single-column indexes
-    # would cost more than the whole allocation. Django still PROTECTs them on delete; quota.reconcile
-    # checks for orphans (docs/RULES-quota.md).
-    bill = models.ForeignKey(Bill, on_delete=models.CASCADE, related_name="lines", db_index=False)
+    # Only the unique (bill, workspace, billing_item) index and no database FK constraints: the night inserts
+    # 500,000 of these rows from one SELECT that joins the very bill, workspace, item, policy and package rows
+    # it references (valid by construction), and per-row FK checks and single-column indexes cost more than
+    # the allocation itself. Django still cascades/PROTECTs on delete (bills are never deleted: settlements
+    # PROTECT them); quota.reconcile reports any orphan (docs/RULES-quota.md).
+    bill = models.ForeignKey(
+        Bill, on_delete=models.CASCADE, related_name="lines", db_index=False, db_constraint=False
+    )
     workspace = models.ForeignKey(
         "workspaces.Workspace", on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
     )

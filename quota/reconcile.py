@@ -47,12 +47,12 @@ CHECKS = [
 
 ORPHANS = """
 SELECT l.bill_id, b.account_id, b.day, l.workspace_id, l.billing_item_id
-FROM quota_billline l JOIN quota_bill b ON b.id = l.bill_id
+FROM quota_billline l LEFT JOIN quota_bill b ON b.id = l.bill_id
 LEFT JOIN workspaces_workspace w ON w.id = l.workspace_id AND w.account_id = b.account_id
 LEFT JOIN plans_billingitem bi ON bi.id = l.billing_item_id
 LEFT JOIN plans_storagepolicy sp ON sp.id = l.storage_policy_id AND sp.billing_item_id = l.billing_item_id
 LEFT JOIN orders_package p ON p.id = l.package_id AND p.account_id = b.account_id
-WHERE w.id IS NULL OR bi.id IS NULL OR sp.id IS NULL OR (l.package_id IS NOT NULL AND p.id IS NULL)
+WHERE b.id IS NULL OR w.id IS NULL OR bi.id IS NULL OR sp.id IS NULL OR (l.package_id IS NOT NULL AND p.id IS NULL)
 """
 
 

@@ -1,0 +1,125 @@
+"""Finance's admin for the quota app: bills read-only with their lines and settlements, a "re-run this day"
+action that calls the service, usage read-only, service tokens (the key is shown once, on creation)."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+
+from core.exceptions import ApplicationError
+from quota import services
+from quota.models import Bill, BillLine, BillSettlement, ServiceToken, UsageRecord
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class BillLineInline(ReadOnlyInline):
+    model = BillLine
+    fields = ["workspace", "billing_item", "storage_policy", "package", "usage", "factor", "converted",
+              "covered_by_package", "covered_by_traffic", "overage", "unit_price", "amount"]
+    readonly_fields = fields
+
+
+class BillSettlementInline(ReadOnlyInline):
+    model = BillSettlement
+    fields = ["sequence", "amount", "payment", "created_at"]
+    readonly_fields = fields
+
+
+@admin.register(Bill)
+class BillAdmin(admin.ModelAdmin):
+    list_display = ["day", "account", "total", "voucher_payable_total", "charged", "runs", "updated_at"]
+    list_filter = ["day"]
+    search_fields = ["account__name", "=account__id"]
+    date_hierarchy = "day"
+    list_select_related = ["account"]
+    inlines = [BillLineInline, BillSettlementInline]
+    actions = ["rerun_day"]
+    readonly_fields = ["account", "day", "total", "voucher_payable_total", "charged", "voucher_payable_charged",
+                       "runs", "created_at", "updated_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        # The change view only shows the bill; nothing can be saved (every field is read-only).
+        return request.method in ("GET", "HEAD") and super().has_change_permission(request, obj)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if not request.user.has_perm("quota.change_bill"):
+            actions.pop("rerun_day", None)
+        return actions
+
+    @admin.action(description=_("Re-run this day for this account (settles only the difference)"))
+    def rerun_day(self, request, queryset):
+        for bill in queryset.order_by("day", "account_id"):
+            try:
+                result = services.bill_rerun(account_id=bill.account_id, day=bill.day, actor=request.user)
+            except ApplicationError as error:
+                self.message_user(request, f"{bill}: {error.message}", messages.ERROR)
+                continue
+            self.message_user(
+                request,
+                _("%(bill)s re-run: charged %(charged)s, credited %(credited)s.")
+                % {"bill": bill, "charged": result.charged, "credited": result.credited},
+                messages.SUCCESS,
+            )
+
+
+@admin.register(UsageRecord)
+class UsageRecordAdmin(admin.ModelAdmin):
+    list_display = ["day", "workspace", "billing_item", "quantity", "updated_at"]
+    list_filter = ["day", "billing_item"]
+    search_fields = ["=workspace__id", "workspace__name", "account__name"]
+    list_select_related = ["workspace", "billing_item"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(ServiceToken)
+class ServiceTokenAdmin(admin.ModelAdmin):
+    list_display = ["name", "is_active", "created_at", "last_used_at"]
+    fields = ["name", "is_active", "created_at", "last_used_at"]
+    readonly_fields = ["created_at", "last_used_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*self.readonly_fields, "name"] if obj else self.readonly_fields
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            obj.save(update_fields=["is_active"])
+            return
+        try:
+            token, key = services.service_token_create(name=obj.name)
+        except ApplicationError as error:
+            self.message_user(request, error.message, messages.ERROR)
+            return
+        obj.pk = token.pk
+        obj.key_hash = token.key_hash
+        obj.created_at = token.created_at
+        self.message_user(
+            request, _("Token created. Its key, shown only this once: %(key)s") % {"key": key}, messages.WARNING
+        )

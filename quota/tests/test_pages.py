@@ -1,0 +1,121 @@
+"""Fee Center pages: consumption details, a bill's lines, usage against quota, banners, partials, admin."""
+
+from datetime import date, timedelta
+
+import pytest
+from django.template import Context, Template
+from django.utils import timezone
+
+from quota import services
+from quota.models import Bill
+from quota.tests import factories as f
+from tests.factories import MembershipFactory, WorkspaceFactory
+from workspaces.models import Role, Workspace, WorkspaceStatus
+
+pytestmark = pytest.mark.django_db
+D = date(2026, 3, 10)
+
+
+def _night(account, days=1, start=D):
+    ws = WorkspaceFactory(account=account)
+    for i in range(days):
+        f.usage(ws, "log", start + timedelta(days=i), 3_000_000)
+        f.usage(ws, "sms", start + timedelta(days=i), 7)
+        services.night_run_chunk(day=start + timedelta(days=i), account_ids=[account.pk])
+    return ws
+
+
+def test_bill_list_and_detail(owner_client, account, other_account):
+    f.fund_cash(account, "100.00")
+    ws = _night(account, days=2)
+    response = owner_client.get(f"/a/{account.pk}/bills/daily/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "2026-03-11" in html and "¥5.20" in html and "format=csv" in html
+    bill = Bill.objects.filter(account=account).first()
+    detail = owner_client.get(f"/a/{account.pk}/bills/daily/{bill.pk}/").content.decode()
+    assert ws.name in detail and "3,000,000" in detail and "¥4.50" in detail and "¥0.70" in detail
+    assert owner_client.get(f"/a/{account.pk}/bills/daily/?date_from=2026-03-11").content.decode().count(
+        "/bills/daily/" + str(bill.pk)
+    ) == 1
+    assert owner_client.get(f"/a/{account.pk}/bills/daily/?date_from=bad").status_code == 200
+    other = Bill.objects.create(account=other_account, day=D)
+    assert owner_client.get(f"/a/{account.pk}/bills/daily/{other.pk}/").status_code == 404
+
+
+def test_bill_list_query_count_is_constant(owner_client, account, django_assert_max_num_queries):
+    f.fund_cash(account, "100.00")
+    _night(account, days=2)
+    url = f"/a/{account.pk}/bills/daily/"
+    with django_assert_max_num_queries(40) as small:
+        owner_client.get(url)
+    _night(account, days=6, start=D + timedelta(days=10))
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        owner_client.get(url)
+
+
+def test_usage_page_with_charts(owner_client, account, django_assert_max_num_queries):
+    f.fund_cash(account, "100.00")
+    ws = _night(account, days=3)
+    f.package(account, [ws], starts_on=D - timedelta(days=30))
+    url = f"/a/{account.pk}/usage/?date_from=2026-03-08&date_to=2026-03-14&item=log"
+    response = owner_client.get(url)
+    html = response.content.decode()
+    assert response.status_code == 200 and "chart-4.6.1.umd.min.js" in html and "quota-data" in html
+    assert "9,000,000" in html and ws.name in html and "cdn" not in html.lower()
+    with django_assert_max_num_queries(len(response.wsgi_request and []) + 40) as small:
+        owner_client.get(url)
+    _night(account, days=3)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        owner_client.get(url)
+    assert owner_client.get(f"/a/{account.pk}/usage/?date_from=2026-03-14&date_to=2026-03-01").status_code == 200
+    assert owner_client.get(f"/a/{account.pk}/usage/?date_from=2020-01-01&date_to=2026-03-01").status_code == 200
+
+
+def test_member_cannot_see_pages(client, account):
+    member = MembershipFactory(account=account, role=Role.MEMBER).user
+    client.force_login(member)
+    assert client.get(f"/a/{account.pk}/bills/daily/").status_code == 403
+    assert client.get(f"/a/{account.pk}/usage/").status_code == 403
+
+
+def test_banners_countdown_and_lock(client, account):
+    owner = MembershipFactory(account=account, role=Role.OWNER).user
+    client.force_login(owner)
+    ws = _night(account)  # no money: arrears, countdown
+    assert Workspace.objects.get(pk=ws.pk).status == WorkspaceStatus.COUNTDOWN
+    html = client.get(f"/a/{account.pk}/").content.decode()
+    assert 'id="arrears-countdown"' in html and "¥5.20" in html
+    Workspace.objects.filter(pk=ws.pk).update(status=WorkspaceStatus.LOCKED, locked_at=timezone.now())
+    html = client.get(f"/a/{account.pk}/bills/daily/").content.decode()
+    assert 'id="arrears-locked"' in html and "recharge" in html.lower()
+    f.fund_cash(account, "5.20")
+    html = client.get(f"/a/{account.pk}/").content.decode()
+    assert "arrears-locked" not in html and "arrears-countdown" not in html
+
+
+def test_home_panel_nav_and_package_usage_partial(owner_client, account):
+    f.fund_cash(account, "100.00")
+    ws = WorkspaceFactory(account=account)
+    pkg = f.package(account, [ws], starts_on=D - timedelta(days=5))
+    f.usage(ws, "log", D, 50_000_000)
+    services.night_run_chunk(day=D, account_ids=[account.pk])
+    html = owner_client.get(f"/a/{account.pk}/").content.decode()
+    assert f"/a/{account.pk}/bills/daily/" in html and f"/a/{account.pk}/usage/" in html and "¥15.00" in html
+    rendered = Template("{% load quota_tags %}{% package_usage package %}").render(Context({"package": pkg}))
+    assert "40,000,000" in rendered and "50,000,000" in rendered and "10,000,000" in rendered
+
+
+def test_admin_rerun_action(admin_client, account):
+    f.fund_cash(account, "100.00")
+    ws = _night(account)
+    f.usage(ws, "log", D, 4_000_000)  # late usage
+    bill = Bill.objects.get(account=account, day=D)
+    response = admin_client.post(
+        "/admin/quota/bill/", {"action": "rerun_day", "_selected_action": [bill.pk]}, follow=True
+    )
+    assert response.status_code == 200
+    bill.refresh_from_db()
+    assert bill.total == bill.charged and bill.settlements.count() == 2
+    assert admin_client.get(f"/admin/quota/bill/{bill.pk}/change/").status_code == 200
+    assert admin_client.get("/admin/quota/servicetoken/add/").status_code == 200
