@@ -120,9 +120,15 @@ WHERE u.day = %(day)s AND u.account_id = ANY(%(accounts)s::bigint[])
 ON CONFLICT (account_id, day) DO NOTHING
 """
 
-DELETE_LINES = """
+# Lines whose usage row no longer yields a line (e.g. the workspace left the Commercial plan). Everything else
+# is upserted below: a re-run leaves unchanged lines untouched.
+DELETE_STALE_LINES = """
 DELETE FROM quota_billline l USING quota_bill b
 WHERE l.bill_id = b.id AND b.day = %(day)s AND b.account_id = ANY(%(accounts)s::bigint[])
+  AND NOT EXISTS (
+      SELECT 1 FROM quota_usagerecord u JOIN workspaces_workspace w ON w.id = u.workspace_id AND w.plan = 'commercial'
+      WHERE u.workspace_id = l.workspace_id AND u.billing_item_id = l.billing_item_id AND u.day = %(day)s
+        AND u.account_id = b.account_id)
 """
 
 INSERT_LINES = f"""
@@ -132,6 +138,18 @@ SELECT b.id, a.workspace_id, a.billing_item_id, a.policy_id, a.package_id, a.qua
        a.cbp, a.cbt, a.overage, a.unit_price, a.amount
 FROM ({ALLOCATION_SELECT}) a
 JOIN quota_bill b ON b.account_id = a.account_id AND b.day = %(day)s
+ON CONFLICT (bill_id, workspace_id, billing_item_id) DO UPDATE
+SET storage_policy_id = EXCLUDED.storage_policy_id, package_id = EXCLUDED.package_id, usage = EXCLUDED.usage,
+    factor = EXCLUDED.factor, converted = EXCLUDED.converted, covered_by_package = EXCLUDED.covered_by_package,
+    covered_by_traffic = EXCLUDED.covered_by_traffic, overage = EXCLUDED.overage,
+    unit_price = EXCLUDED.unit_price, amount = EXCLUDED.amount
+WHERE (quota_billline.storage_policy_id, quota_billline.package_id, quota_billline.usage, quota_billline.factor,
+       quota_billline.converted, quota_billline.covered_by_package, quota_billline.covered_by_traffic,
+       quota_billline.overage, quota_billline.unit_price, quota_billline.amount)
+      IS DISTINCT FROM
+      (EXCLUDED.storage_policy_id, EXCLUDED.package_id, EXCLUDED.usage, EXCLUDED.factor, EXCLUDED.converted,
+       EXCLUDED.covered_by_package, EXCLUDED.covered_by_traffic, EXCLUDED.overage, EXCLUDED.unit_price,
+       EXCLUDED.amount)
 """
 
 # Totals from the lines; returns what settlement needs, one row per bill of the chunk.

@@ -41,7 +41,7 @@ class NightResult:
     day: date
     accounts: int = 0
     bills: int = 0
-    lines: int = 0
+    lines: int = 0  # lines inserted or changed (a re-run with unchanged usage writes none)
     charged: Decimal = ZERO
     credited: Decimal = ZERO
     settlements: int = 0
@@ -119,8 +119,8 @@ def _run_chunk(*, day: date, ids: list[int], dry_run: bool, actor: Any, result: 
     with connection.cursor() as cursor:
         cursor.execute(engine.UPSERT_BILLS, params)
         t = result.tick("bills", t)
-        cursor.execute(engine.DELETE_LINES, params)
-        t = result.tick("delete_lines", t)
+        cursor.execute(engine.DELETE_STALE_LINES, params)
+        t = result.tick("stale_lines", t)
         cursor.execute(engine.INSERT_LINES, params)
         result.lines = cursor.rowcount
         t = result.tick("insert_lines", t)

@@ -18,7 +18,7 @@ from quota.models import Bill, BillLine, BillSettlement
 from quota.reconcile import check_bills
 from quota.tests import factories as f
 from tests.factories import AccountFactory, MembershipFactory, WorkspaceFactory
-from workspaces.models import Role, WorkspaceStatus
+from workspaces.models import Role, Workspace, WorkspaceStatus
 
 D = date(2026, 3, 10)
 
@@ -266,3 +266,21 @@ def test_beat_schedules_exist():
 
     assert set(PeriodicTask.objects.values_list("task", flat=True)) >= {"quota.start_nights", "quota.arrears_sweep"}
     assert Voucher  # imported for the settlement-order test
+
+
+@pytest.mark.django_db
+def test_rerun_keeps_unchanged_lines_and_drops_stale_ones(account):
+    a, b = WorkspaceFactory(account=account), WorkspaceFactory(account=account)
+    f.fund_cash(account, "100.00")
+    f.usage(a, "datakit", D, 1)
+    f.usage(b, "datakit", D, 2)
+    run(account)
+    ids = dict(BillLine.objects.values_list("workspace_id", "id"))
+    f.usage(b, "datakit", D, 3)
+    result = run(account)
+    assert result.lines == 1 and dict(BillLine.objects.values_list("workspace_id", "id")) == ids
+    Workspace.objects.filter(pk=b.pk).update(plan="free", commercial_since=None)  # no longer billed
+    run(account)
+    assert list(BillLine.objects.values_list("workspace_id", flat=True)) == [a.pk]
+    assert bill(account).total == Decimal("3.00") == bill(account).charged
+    assert check_bills() == []
