@@ -1,11 +1,13 @@
 from decimal import Decimal
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.money import parse_amount
 from payments.models import LedgerEntry, PrepaidCard, Recharge, RechargeMethod, Voucher
 
 
+@extend_schema_field({"type": "string", "format": "decimal", "pattern": r"^\d+(\.\d{1,2})?$", "example": "100.00"})
 class AmountField(serializers.Field):
     """A positive amount with at most two places, given as a string (or an integer); floats are refused."""
 
@@ -35,6 +37,9 @@ class WalletSerializer(serializers.Serializer):
 
 
 class RechargeSerializer(serializers.ModelSerializer):
+    method = serializers.CharField(read_only=True, help_text="online | offline")
+    status = serializers.CharField(read_only=True, help_text="pending | succeeded | failed | rejected")
+
     class Meta:
         model = Recharge
         fields = ["id", "method", "status", "amount", "provider", "gateway_reference", "transfer_reference",
@@ -63,6 +68,8 @@ class RechargeCreatedSerializer(RechargeSerializer):
 
 
 class PrepaidCardSerializer(serializers.ModelSerializer):
+    status = serializers.CharField(read_only=True, help_text="active | exhausted | expired")
+
     class Meta:
         model = PrepaidCard
         fields = ["id", "number", "face_value", "balance", "status", "purchased_at", "expires_at"]
@@ -80,6 +87,9 @@ class PrepaidCardBuySerializer(serializers.Serializer):
 
 
 class VoucherSerializer(serializers.ModelSerializer):
+    kind = serializers.CharField(read_only=True, help_text="ordinary | full_reduction")
+    status = serializers.CharField(read_only=True, help_text="active | exhausted | expired")
+
     class Meta:
         model = Voucher
         fields = ["id", "kind", "status", "face_value", "balance", "valid_from", "valid_until", "code",
