@@ -120,6 +120,11 @@ WHERE u.day = %(day)s AND u.account_id = ANY(%(accounts)s::bigint[])
 ON CONFLICT (account_id, day) DO NOTHING
 """
 
+HAS_LINES = """
+SELECT EXISTS (SELECT 1 FROM quota_billline l JOIN quota_bill b ON b.id = l.bill_id
+               WHERE b.day = %(day)s AND b.account_id = ANY(%(accounts)s::bigint[]))
+"""
+
 # Lines whose usage row no longer yields a line (e.g. the workspace left the Commercial plan). Everything else
 # is upserted below: a re-run leaves unchanged lines untouched.
 DELETE_STALE_LINES = """
@@ -138,7 +143,10 @@ SELECT b.id, a.workspace_id, a.billing_item_id, a.policy_id, a.package_id, a.qua
        a.cbp, a.cbt, a.overage, a.unit_price, a.amount
 FROM ({ALLOCATION_SELECT}) a
 JOIN quota_bill b ON b.account_id = a.account_id AND b.day = %(day)s
-ON CONFLICT (bill_id, workspace_id, billing_item_id) DO UPDATE
+"""
+
+# A re-run: the same lines, upserted; unchanged lines are not rewritten.
+UPSERT_LINES = INSERT_LINES + """ON CONFLICT (bill_id, workspace_id, billing_item_id) DO UPDATE
 SET storage_policy_id = EXCLUDED.storage_policy_id, package_id = EXCLUDED.package_id, usage = EXCLUDED.usage,
     factor = EXCLUDED.factor, converted = EXCLUDED.converted, covered_by_package = EXCLUDED.covered_by_package,
     covered_by_traffic = EXCLUDED.covered_by_traffic, overage = EXCLUDED.overage,

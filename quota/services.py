@@ -119,9 +119,12 @@ def _run_chunk(*, day: date, ids: list[int], dry_run: bool, actor: Any, result: 
     with connection.cursor() as cursor:
         cursor.execute(engine.UPSERT_BILLS, params)
         t = result.tick("bills", t)
-        cursor.execute(engine.DELETE_STALE_LINES, params)
+        cursor.execute(engine.HAS_LINES, params)
+        rerun = cursor.fetchone()[0]
+        if rerun:  # a re-run: drop stale lines, upsert the rest; the first run is a plain INSERT ... SELECT
+            cursor.execute(engine.DELETE_STALE_LINES, params)
         t = result.tick("stale_lines", t)
-        cursor.execute(engine.INSERT_LINES, params)
+        cursor.execute(engine.UPSERT_LINES if rerun else engine.INSERT_LINES, params)
         result.lines = cursor.rowcount
         t = result.tick("insert_lines", t)
         cursor.execute(engine.TOTAL_BILLS, params)
