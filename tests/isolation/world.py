@@ -21,7 +21,85 @@ def _workspaces(*, account, owner, workspaces) -> dict[str, list[int]]:
     return {"workspace_id": [w.pk for w in workspaces] + [extra.pk]}
 
 
-POPULATORS: list[Populator] = [_workspaces]
+def _payments(*, account, owner, workspaces) -> dict[str, list[int]]:
+    from payments.models import Recharge
+    from payments.services import recharge_submit_offline
+    from payments.tests.factories import fund_cash, give_card, give_voucher
+
+    fund_cash(account, "200000.00")
+    card = give_card(account, "500.00")
+    voucher = give_voucher(account, "50.00")
+    recharge = recharge_submit_offline(account=account, amount="100.00", transfer_reference="ISO-1", actor=owner)
+    ids = {"card_id": [card.pk], "voucher_id": [voucher.pk], "recharge_id": [recharge.pk]}
+    ids["recharge_id"] += list(Recharge.objects.filter(account=account).exclude(pk=recharge.pk)
+                               .values_list("pk", flat=True))
+    from payments.models import LedgerEntry, Payment
+
+    ids["entry_id"] = list(LedgerEntry.objects.filter(account=account).values_list("pk", flat=True)[:1])
+    ids["payment_id"] = list(Payment.objects.filter(account=account).values_list("pk", flat=True)[:1])
+    return ids
+
+
+def _orders(*, account, owner, workspaces) -> dict[str, list[int]]:
+    from orders.tests.factories import paid_package, purchase_order
+
+    package = paid_package(account, owner, workspaces=workspaces[:1])
+    unpaid = purchase_order(account, owner, workspaces=workspaces[1:2])
+    ids = {"package_id": [package.pk], "order_id": [unpaid.pk]}
+    from orders.models import Order
+
+    ids["order_id"] += list(Order.objects.filter(account=account).exclude(pk=unpaid.pk).values_list("pk", flat=True))
+    ids["payment_id"] = list(Order.objects.filter(account=account, payment__isnull=False)
+                             .values_list("payment_id", flat=True))
+    return ids
+
+
+def _quota(*, account, owner, workspaces) -> dict[str, list[int]]:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from quota.models import Bill
+    from quota.services import night_run, usage_ingest
+    from workspaces.models import Account
+
+    Account.objects.filter(pk=account.pk).update(created_at=timezone.now() - timedelta(days=30))
+    day = timezone.localdate() - timedelta(days=1)
+    usage_ingest(records=[{"workspace_id": w.pk, "item": "log", "day": day.isoformat(), "quantity": 100_000_000}
+                          for w in workspaces])
+    night_run(day=day, account_ids=[account.pk])
+    bills = list(Bill.objects.filter(account=account).values_list("pk", flat=True))
+    return {"bill_id": bills}
+
+
+def _statements(*, account, owner, workspaces) -> dict[str, list[int]]:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from statements.services import InvoiceLineSpec, invoice_request_create, monthly_bill_refresh
+    from statements.tests.factories import recharge
+
+    bill = monthly_bill_refresh(account=account, month=timezone.localdate() - timedelta(days=1))
+    paid = recharge(account, "300.00")
+    invoice = invoice_request_create(
+        account=account, requested_by=owner, title="Tenant A Ltd", tax_id="91110000123456789X",
+        email="finance@example.com",
+        lines=[InvoiceLineSpec(source_type="recharge", source_id=paid.pk, amount="300.00")],
+    )
+    # "bill_id" means a monthly bill under bills/monthly/ and a daily bill elsewhere
+    return {"bills/monthly/:bill_id": [bill.pk], "invoice_id": [invoice.pk], "recharge_id": [paid.pk]}
+
+
+def _notifications(*, account, owner, workspaces) -> dict[str, list[int]]:
+    from notifications.services import alert_rule_create
+
+    rule = alert_rule_create(account=account, actor=owner, workspace_id=workspaces[0].pk, billing_item_id=None,
+                             threshold="10.00")
+    return {"rule_id": [rule.pk]}
+
+
+POPULATORS: list[Populator] = [_workspaces, _payments, _orders, _quota, _statements, _notifications]
 
 
 def populate_account(*, account, owner, workspaces) -> dict[str, list[int]]:
@@ -37,6 +115,14 @@ def populate_account(*, account, owner, workspaces) -> dict[str, list[int]]:
     return ids
 
 
-def any_id(ids: dict[str, list[int]], name: str, default: Any = 1) -> Any:
-    values = ids.get(name) or []
+def ids_for(ids: dict[str, list[int]], route: str, name: str) -> list[int]:
+    """The ids for parameter `name` in `route`: a route-specific key ("fragment/:name") wins over the plain name."""
+    specific = [key for key in ids if ":" in key and key.split(":", 1)[1] == name and key.split(":", 1)[0] in route]
+    if specific:
+        return ids[max(specific, key=len)]
+    return ids.get(name) or []
+
+
+def any_id(ids: dict[str, list[int]], name: str, default: Any = 1, route: str = "") -> Any:
+    values = ids_for(ids, route, name)
     return values[0] if values else default
