@@ -120,9 +120,11 @@ WHERE u.day = %(day)s AND u.account_id = ANY(%(accounts)s::bigint[])
 ON CONFLICT (account_id, day) DO NOTHING
 """
 
+# Has any bill of the chunk been computed before (then its lines exist and this is a re-run)? `runs` is
+# incremented in the same transaction that writes the lines, so this reads the bills only.
 HAS_LINES = """
-SELECT EXISTS (SELECT 1 FROM quota_billline l JOIN quota_bill b ON b.id = l.bill_id
-               WHERE b.day = %(day)s AND b.account_id = ANY(%(accounts)s::bigint[]))
+SELECT EXISTS (SELECT 1 FROM quota_bill b
+               WHERE b.day = %(day)s AND b.account_id = ANY(%(accounts)s::bigint[]) AND b.runs > 0)
 """
 
 # Lines whose usage row no longer yields a line (e.g. the workspace left the Commercial plan). Everything else
