@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.utils import timezone
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.permissions import BasePermission
@@ -61,3 +62,16 @@ class IsServiceToken(BasePermission):
 
     def has_permission(self, request, view) -> bool:
         return isinstance(request.auth, ServiceToken)
+
+
+class ServiceTokenScheme(OpenApiAuthenticationExtension):
+    """The OpenAPI description of the service token."""
+
+    target_class = "quota.authentication.ServiceTokenAuthentication"
+    name = "serviceToken"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey", "in": "header", "name": "Authorization",
+            "description": "`Service <key>`: a service token (manage.py create_service_token NAME).",
+        }
