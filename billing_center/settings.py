@@ -179,6 +179,18 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "OrderKindEnum": "orders.models.OrderKind.choices",
+        "OrderLineKindEnum": "orders.models.OrderLineKind.choices",
+        "VoucherKindEnum": "payments.models.VoucherKind.choices",
+        "TenderKindEnum": "payments.models.TenderKind.choices",
+        "OrderStatusEnum": "orders.models.OrderStatus.choices",
+        "PackageStatusEnum": "orders.models.PackageStatus.choices",
+        "VoucherStatusEnum": "payments.models.VoucherStatus.choices",
+        "CardStatusEnum": "payments.models.CardStatus.choices",
+        "RechargeStatusEnum": "payments.models.RechargeStatus.choices",
+        "WorkspaceStatusEnum": "workspaces.models.WorkspaceStatus.choices",
+    },
 }
 
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)
