@@ -186,6 +186,13 @@ class LedgerListApi(AccountScopedListAPIView):
         return selectors.ledger_list(account=self.account, date_from=params.get("date_from"),
                                      date_to=params.get("date_to"), balance_kind=params.get("balance_kind"))
 
+    def handle_exception(self, exc):
+        response = super().handle_exception(exc)
+        if getattr(getattr(self.request, "accepted_renderer", None), "format", None) == "csv":
+            self.request.accepted_renderer = JSONRenderer()  # errors stay JSON envelopes
+            self.request.accepted_media_type = "application/json"
+        return response
+
     @extend_schema(parameters=[*DATE_PARAMS, OpenApiParameter("balance_kind", OpenApiTypes.STR),
                                OpenApiParameter("format", OpenApiTypes.STR, enum=["json", "csv"])],
                    responses={200: LedgerEntrySerializer(many=True)})

@@ -109,7 +109,7 @@ class VoucherActivateSerializer(serializers.Serializer):
 
 
 class LedgerEntrySerializer(serializers.ModelSerializer):
-    card_number = serializers.CharField(source="card.number", default=None)
+    card_number = serializers.CharField(source="card.number", default=None, allow_null=True)
     voucher_code = serializers.SerializerMethodField()
 
     class Meta:
@@ -118,6 +118,7 @@ class LedgerEntrySerializer(serializers.ModelSerializer):
                   "balance_after", "reason", "source_type", "source_id", "payment", "memo"]
         read_only_fields = fields
 
+    @extend_schema_field({"type": "string", "nullable": True})
     def get_voucher_code(self, obj) -> str | None:
         return str(obj.voucher) if obj.voucher_id else None
 

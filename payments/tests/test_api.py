@@ -147,3 +147,9 @@ def test_list_query_count_is_constant(owner_api, account, owner, path, django_as
     with django_assert_max_num_queries(12):
         assert owner_api.get(f"/api/v1/accounts/{account.id}/{path}").status_code == 200
     assert LedgerEntry.objects.count() >= 24 and Voucher.objects.count() == 8
+
+
+def test_csv_errors_stay_json(owner_api, account):
+    response = owner_api.get(f"/api/v1/accounts/{account.id}/ledger/", {"format": "csv", "date_from": "x"})
+    assert response.status_code == 400 and response["Content-Type"].startswith("application/json")
+    assert response.json()["error"]["code"] == "invalid"
