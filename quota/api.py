@@ -80,6 +80,13 @@ class DailyBillListApi(AccountScopedListAPIView):
             return self._csv()
         return super().get(request, *args, **kwargs)
 
+    def handle_exception(self, exc):
+        # Errors are always the JSON envelope, also for ?format=csv.
+        if getattr(getattr(self.request, "accepted_renderer", None), "format", None) == "csv":
+            self.request.accepted_renderer = JSONRenderer()
+            self.request.accepted_media_type = JSONRenderer.media_type
+        return super().handle_exception(exc)
+
     def _csv(self):
         buffer = io.StringIO()
         writer = csv.writer(buffer)
