@@ -8,8 +8,10 @@ MAX_ID = 2**63 - 1
 
 
 class OrderLineSerializer(serializers.ModelSerializer):
-    plan = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    traffic_package = serializers.CharField(source="traffic_package.billing_item.code", read_only=True, default=None)
+    plan = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    traffic_package = serializers.CharField(
+        source="traffic_package.billing_item.code", read_only=True, default=None, allow_null=True
+    )
 
     class Meta:
         model = OrderLine
@@ -28,11 +30,11 @@ class OrderWorkspaceSerializer(serializers.ModelSerializer):
 
 
 class OrderSerializer(serializers.ModelSerializer):
-    plan = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    plan = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     lines = OrderLineSerializer(many=True, read_only=True)
     workspaces = OrderWorkspaceSerializer(many=True, read_only=True)
-    package = serializers.PrimaryKeyRelatedField(read_only=True)
-    payment = serializers.PrimaryKeyRelatedField(read_only=True)
+    package = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    payment = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
 
     class Meta:
         model = Order

@@ -16,3 +16,9 @@ def ws_b(account):
 @pytest.fixture
 def ws_free(account):
     return WorkspaceFactory(account=account, name="Workspace C (free)", free=True)
+
+
+@pytest.fixture(autouse=True)
+def _english(settings):
+    """The pages default to Simplified Chinese; these tests read the English source strings."""
+    settings.LANGUAGE_CODE = "en"
