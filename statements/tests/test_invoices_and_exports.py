@@ -34,6 +34,19 @@ def card_purchase(account, cash):
     return payment
 
 
+def _pdf_fonts(pdf: bytes) -> str:
+    import re
+    import zlib
+
+    names = re.findall(rb"/(?:BaseFont|FontName)\s*/([A-Za-z0-9+\-]+)", pdf)
+    for match in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S):
+        try:
+            names += re.findall(rb"/(?:BaseFont|FontName)\s*/([A-Za-z0-9+\-]+)", zlib.decompress(match.group(1)))
+        except zlib.error:
+            continue
+    return b" ".join(names).decode()
+
+
 def test_invoiceable_amount_is_cash_received_minus_requested(account, owner):
     first = f.recharge(account, "1000.00")
     second = f.recharge(account, "500.00")
@@ -82,6 +95,7 @@ def test_issue_renders_a_pdf_the_owner_downloads_and_reject_frees_the_amount(acc
         services.invoice_request_reject(invoice_request=other, actor=finance, note="抬头有误")
     invoice.refresh_from_db()
     assert invoice.status == InvoiceStatus.ISSUED and bytes(invoice.pdf).startswith(b"%PDF")
+    assert "Noto-Sans-CJK-SC" in _pdf_fonts(bytes(invoice.pdf))  # the Chinese text has its glyphs
     assert {tuple(m.to) for m in mail.outbox} == {tuple(sorted({"finance@example.com", owner.email}))}
     assert invoiceable_summary(account=account).invoiceable == Decimal("300.00")
     with pytest.raises(ApplicationError):
