@@ -23,6 +23,12 @@ FINANCE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
     "orders": {"order": ("view", "change"), "package": ("view",), "orderline": ("view",)},
     "quota": {"usagerecord": ("view",), "bill": ("view", "change"), "billline": ("view",),
               "billsettlement": ("view",), "servicetoken": ("view", "add", "change")},
+    "statements": {
+        "monthlybill": ("view",), "invoicerequestline": ("view",), "arrearsaccount": ("view",),
+        "expiringcard": ("view",), "expiringvoucher": ("view",), "revenueday": ("view",),
+        "invoicerequest": ("view", "change"),
+    },
+    "notifications": {"alertrule": ("view",), "alertevent": ("view",), "expiryreminder": ("view",)},
     "django_celery_beat": {"periodictask": ("view", "change"), "crontabschedule": ("view",)},
 }
 

@@ -9,7 +9,14 @@ import importlib
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-DEMO_STEPS = ["workspaces.demo", "payments.demo", "orders.demo", "quota.demo"]
+DEMO_STEPS = [
+    "workspaces.demo",
+    "payments.demo",
+    "orders.demo",
+    "quota.demo",
+    "statements.demo",
+    "notifications.demo",
+]
 
 
 class Command(BaseCommand):
