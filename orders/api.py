@@ -12,7 +12,7 @@ from core.exceptions import ApplicationError
 from core.idempotency import idempotent
 from core.tenancy import AccountScopedAPIView, AccountScopedListAPIView, get_scoped_or_404
 from orders import selectors, services
-from orders.models import Order, OrderKind, OrderStatus, Package
+from orders.models import Order, OrderKind, OrderStatus, Package, PackageStatus
 from orders.serializers import OrderCreateSerializer, OrderPaySerializer, OrderSerializer, PackageSerializer
 from plans.models import Plan, TrafficPackage
 from workspaces.models import Workspace
@@ -171,5 +171,23 @@ class PackageListApi(AccountScopedListAPIView):
 
     serializer_class = PackageSerializer
 
+    @extend_schema(parameters=[
+        OpenApiParameter("status", str, enum=PackageStatus.values),
+        OpenApiParameter("valid_from", datetime.date, description="packages still valid on or after this day"),
+        OpenApiParameter("valid_to", datetime.date, description="packages already valid on or before this day"),
+    ])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
     def get_account_queryset(self):
-        return selectors.package_list(account=self.account)
+        queryset = selectors.package_list(account=self.account)
+        status_param = self.request.query_params.get("status")
+        if status_param in PackageStatus.values:
+            queryset = queryset.filter(status=status_param)
+        valid_from = _date_param(self.request, "valid_from")
+        valid_to = _date_param(self.request, "valid_to")
+        if valid_from:
+            queryset = queryset.filter(ends_on__gte=valid_from)
+        if valid_to:
+            queryset = queryset.filter(starts_on__lte=valid_to)
+        return queryset

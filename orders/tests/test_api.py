@@ -293,3 +293,14 @@ def test_list_endpoints_query_count_is_constant(owner_api, owner, account, djang
     make(4)
     with django_assert_max_num_queries(len(first.captured_queries)):
         assert owner_api.get(url).json()["count"] == 6
+
+
+def test_packages_filter_by_status_and_validity(owner_api, owner, account, ws_a):
+    package = paid_package(account, owner, workspaces=[ws_a])
+    url = f"/api/v1/accounts/{account.id}/packages/"
+    assert owner_api.get(url, {"status": "pending"}).json()["count"] == 1
+    assert owner_api.get(url, {"status": "active"}).json()["count"] == 0
+    assert owner_api.get(url, {"valid_from": package.ends_on.isoformat()}).json()["count"] == 1
+    assert owner_api.get(url, {"valid_to": (package.starts_on - datetime.timedelta(days=1)).isoformat()}
+                         ).json()["count"] == 0
+    assert owner_api.get(url, {"valid_to": "soon"}).status_code == 400
