@@ -21,7 +21,13 @@ def fuzz_world(db):
     token = Token.objects.create(user=owner)
     ids = {"account_id": [account.pk], "workspace_id": [free.pk, commercial.pk]}
     _add_feature_ids(ids, account=account, owner=owner, workspaces=[commercial])
-    return {"owner": owner, "account": account, "token": token.key, "ids": ids}
+    world = {"owner": owner, "account": account, "token": token.key, "ids": ids}
+    try:
+        from quota.services import service_token_create
+    except ImportError:
+        return world
+    world["service_token"] = service_token_create(name="fuzz-metering")[1]
+    return world
 
 
 def _add_feature_ids(ids: dict, *, account, owner, workspaces) -> None:

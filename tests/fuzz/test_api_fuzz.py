@@ -56,7 +56,7 @@ def _headers(case, world) -> dict[str, str]:
     if case.operation.path.rstrip("/").endswith("/usage"):
         service = world.get("service_token")
         if service:
-            headers = {"Authorization": f"Bearer {service}"}
+            headers = {"Authorization": f"Service {service}"}
     return headers
 
 
