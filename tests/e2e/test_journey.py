@@ -292,14 +292,50 @@ def _traffic_pk(code: str) -> int:
 
 
 def test_administrator_sees_pages_without_pay_buttons(page, shot, tenant):
+    """The same pages as the owner, with the data, and without anything that costs money."""
+    from orders.tests.factories import paid_package
+    from payments.tests.factories import give_card, give_voucher
+
     account = tenant["account"]
+    from django.utils import timezone
+
+    Workspace.objects.filter(pk__in=[tenant["a"].pk, tenant["b"].pk]).update(
+        plan=WorkspacePlan.COMMERCIAL, commercial_since=timezone.now())
+    tenant["a"].refresh_from_db()
+    paid_package(account, tenant["owner"], workspaces=[tenant["a"]])
+    give_card(account, "300.00")
+    give_voucher(account, "50.00")
     login(page, "administrator")
     shot(page, "home")
     assert page.locator("h1").first.inner_text() == "Acme Observability"
-    page.goto(f"/a/{account.pk}/workspaces/")
-    shot(page, "workspaces")
-    assert page.locator("button:has-text('Upgrade to Commercial')").count() == 0
-    assert page.locator("form[action*='/upgrade/']").count() == 0
+    assert "Administrator" in page.inner_text("#account-switcher summary")
+    forbidden = [
+        "form[action*='/upgrade/']", "#recharge-online", "#recharge-offline", "#buy-card", "#activate-code",
+        "#cashier", f"a[href='/a/{account.pk}/orders/buy/']", "a[href*='/upgrade/']", "a[href*='/traffic/']",
+        "button:has-text('Upgrade to Commercial')", "button:has-text('Pay')",
+    ]
+    pages = {
+        "workspaces": f"/a/{account.pk}/workspaces/",
+        "wallet": f"/a/{account.pk}/wallet/",
+        "recharge": f"/a/{account.pk}/wallet/recharge/",
+        "cards": f"/a/{account.pk}/wallet/cards/",
+        "vouchers": f"/a/{account.pk}/wallet/vouchers/",
+        "plan-management": f"/a/{account.pk}/packages/",
+        "orders": f"/a/{account.pk}/orders/",
+        "consumption-details": f"/a/{account.pk}/bills/daily/",
+        "monthly-bills": f"/a/{account.pk}/bills/monthly/",
+    }
+    for name, url in pages.items():
+        response = page.goto(url)
+        shot(page, name)
+        assert response.status == 200, f"{name}: {response.status}"
+        for selector in forbidden:
+            assert page.locator(selector).count() == 0, f"{name} shows {selector} to an administrator"
+    assert "Startup Acceleration" in (page.goto(pages["plan-management"]) and page.inner_text("main"))
+    # The purchase wizard itself is refused (it only serves people who may pay).
+    response = page.goto(f"/a/{account.pk}/orders/buy/")
+    shot(page, "buy-refused")
+    assert response.status == 403
 
 
 def test_member_and_stranger_are_refused(page, shot, tenant):
