@@ -208,9 +208,30 @@ FORBIDDEN = {
     "status": "locked", "total": "0.01", "price": "0.01", "amount_paid": "99999999.00", "paid_at": "2020-01-01",
     "plan": "commercial", "id": 987654321, "owner": None, "role": "owner", "face_value": "99999999.00",
 }
-# Valid minimal bodies per create endpoint, so the forbidden fields ride on a request that succeeds.
+def _order_body(account):
+    from tests.factories import WorkspaceFactory
+
+    return {"kind": "purchase", "plan": "startup", "workspaces": [WorkspaceFactory(account=account).pk]}
+
+
+def _card_body(account):
+    from payments.tests.factories import fund_cash
+
+    fund_cash(account, "1000.00")
+    return {"face_value": "100", "quantity": 1}
+
+
+# Valid minimal bodies per create endpoint, so the forbidden fields ride on a request that succeeds, and what
+# the created object must then say (whatever the request claimed).
 VALID_BODIES = {
-    "/api/v1/accounts/{account_id}/workspaces/": {"name": "mass-assigned"},
+    "/api/v1/accounts/{account_id}/workspaces/": lambda account: {"name": "mass-assigned"},
+    "/api/v1/accounts/{account_id}/orders/": _order_body,
+    "/api/v1/accounts/{account_id}/prepaid-cards/": _card_body,
+    "/api/v1/accounts/{account_id}/recharges/": lambda account: {
+        "method": "offline", "amount": "100.00", "transfer_reference": "MASS-1"},
+}
+EXPECTED_AFTER = {
+    "/api/v1/accounts/{account_id}/orders/": {"total": "42000.00", "status": "pending_payment"},
 }
 
 
@@ -226,18 +247,26 @@ def test_mass_assignment_is_ignored_or_rejected(path, owner_api, account, other_
     from tests.isolation.fingerprint import fingerprint
 
     body = {**FORBIDDEN, "account": other_account.pk, "account_id": other_account.pk}
-    body.update(VALID_BODIES.get(path, {}))
+    if path in VALID_BODIES:
+        body.update(VALID_BODIES[path](account))
     concrete = path.replace("{account_id}", str(account.pk))
     concrete = re.sub(r"\{[a-z_]+\}", "1", concrete)
     other_rows = Workspace.objects.filter(account=other_account).count()
     before = fingerprint()
-    response = owner_api.post(concrete, body, format="json")
+    response = owner_api.post(concrete, body, format="json", HTTP_IDEMPOTENCY_KEY=f"mass-{path}")
     assert response.status_code < 500, response.content
+    if path in VALID_BODIES:
+        assert response.status_code < 400 or (response.status_code == 400 and set(
+            response.json()["error"]["fields"]) & set(FORBIDDEN)), f"{path}: {response.status_code} {response.content}"
     assert Workspace.objects.filter(account=other_account).count() == other_rows
     if response.status_code >= 400:
         assert before == fingerprint(), f"{path}: a refused request wrote"
         return
     data = response.json()
+    if isinstance(data, dict) and isinstance(data.get("cards"), list) and data["cards"]:
+        data = data["cards"][0]  # a card purchase answers with the cards bought
+    for key, value in EXPECTED_AFTER.get(path, {}).items():
+        assert data.get(key) == value, f"{path}: {key}={data.get(key)!r}"
     for key in ("balance", "cash_balance", "amount_paid", "face_value"):
         assert data.get(key) != FORBIDDEN[key], f"{path}: {key} was assigned from the request"
     assert data.get("account") in (None, account.pk) and data.get("account_id") in (None, account.pk)
