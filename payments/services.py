@@ -954,7 +954,11 @@ class CallbackOutcome:
 
 def _log_callback(provider: str, data: Mapping[str, Any], valid: bool, outcome: str,
                   recharge: Recharge | None = None) -> None:
-    payload = {str(k)[:64]: str(v)[:500] for k, v in list(data.items())[:50]}
+    def clean(value: Any, limit: int) -> str:  # PostgreSQL jsonb refuses NUL and lone surrogates
+        text = str(value)[:limit].replace("\x00", "")
+        return text.encode("utf-8", "replace").decode("utf-8")
+
+    payload = {clean(k, 64): clean(v, 500) for k, v in list(data.items())[:50]}
     GatewayCallback.objects.create(provider=provider[:32], payload=payload, signature_valid=valid, outcome=outcome,
                                    recharge=recharge)
 

@@ -154,3 +154,11 @@ def test_sandbox_page_pay_and_fail(account, owner, owner_client, other_owner, le
     owner_client.post(url2, {"action": "fail"})
     failed.refresh_from_db()
     assert failed.status == RechargeStatus.FAILED and cash(account) == D("42")
+
+
+def test_garbage_callback_is_logged_not_500(api_client):
+    raw = '{"\\u0000x": "\\ud8a9", "reference": "a\\u0000b", "nested": {"k": [1, null]}}'
+    response = api_client.generic("POST", "/api/v1/payments/gateway/sandbox/callback/", raw,
+                                  content_type="application/json")
+    assert response.status_code == 400
+    assert GatewayCallback.objects.get().outcome == "malformed"
