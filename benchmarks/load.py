@@ -344,8 +344,9 @@ def main() -> None:
     print(f"{'phase':<12}{'units/s':>12}{'p50 ms':>10}{'p95 ms':>10}{'p99 ms':>10}{'errors':>8}  vs health")
     for p in (h, c, u, h2):
         unit = {"checkout": "checkouts", "ingestion": "rows"}.get(p.name, "req")
+        # operations per second (a checkout is one operation of two requests; an ingestion one request)
         requests_per_s = len(p.latencies) / p.seconds if p.seconds else 0.0
-        ratio = (f"{requests_per_s / h.rate:.3f} x request rate, {p.pct(50) / h.pct(50):.1f} x p50"
+        ratio = (f"{requests_per_s / h.rate:.3f} x health rate, {p.pct(50) / h.pct(50):.1f} x p50"
                  if p.name != "health" else "baseline")
         print(f"{p.name:<12}{p.rate:>12.1f}{p.pct(50):>10.1f}{p.pct(95):>10.1f}{p.pct(99):>10.1f}{p.errors:>8}  "
               f"{ratio}  ({p.units} {unit} in {p.seconds:.1f} s)")
