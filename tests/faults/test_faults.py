@@ -272,3 +272,47 @@ def test_worker_killed_in_the_middle_of_a_night_then_rerun_bills_like_an_uninter
     from quota.reconcile import check_bills
 
     assert check_balances() == [] and check_bills() == []
+
+
+def _reset_producer_pool(app) -> None:
+    """Celery caches its producer pool: drop it so a changed broker_url takes effect."""
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
+@pytest.mark.real_broker
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_with_redis_down_the_nights_wait_and_run_when_it_is_back(celery_worker_process):
+    """The hourly beat cannot queue the night while Redis is down; nothing is billed half-way; when Redis is
+    back the next beat queues the nights still due (catch-up) and a worker bills them, once."""
+    from billing_center.celery import app
+    from quota.models import Bill
+    from quota.tasks import start_nights
+
+    day = timezone.localdate() - timedelta(days=1)
+    tenant = _tenant_for_night(day)
+    previous = (app.conf.broker_url, app.conf.broker_connection_retry, app.conf.task_publish_retry)
+    app.conf.broker_url = CLOSED_PORT_URL
+    app.conf.broker_connection_retry = False
+    app.conf.task_publish_retry = False
+    _reset_producer_pool(app)
+    try:
+        with pytest.raises(Exception):
+            start_nights()
+    finally:
+        app.conf.broker_url, app.conf.broker_connection_retry, app.conf.task_publish_retry = previous
+        _reset_producer_pool(app)
+    assert not Bill.objects.filter(account=tenant).exists()
+
+    # Redis is back: the next beat queues what is due, a worker runs it.
+    assert start_nights() >= 1
+    celery_worker_process.start()
+    wait_for(lambda: Bill.objects.filter(account=tenant, day=day).exists(), timeout=90,
+             what="the worker to run the night queued after Redis came back")
+    celery_worker_process.stop()
+    assert start_nights() == 0 or Bill.objects.get(account=tenant, day=day).runs >= 1
+    bill = Bill.objects.get(account=tenant, day=day)
+    assert bill.charged == bill.total
+    from payments.reconcile import check_balances
+
+    assert check_balances() == []
