@@ -82,3 +82,47 @@ def owner_client(client, owner):
 @pytest.fixture
 def user_factory():
     return UserFactory
+
+
+def _reseed_migration_data() -> None:
+    """Re-run the data migrations of the project's apps (catalogue, gift tiers, beat schedules) and the
+    post-migrate hooks, after a transactional test's flush emptied every table."""
+    from django.apps import apps as global_apps
+    from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
+    from django.db.migrations.operations.special import RunPython
+
+    project_apps = {"core", "workspaces", "plans", "payments", "orders", "quota", "statements", "notifications"}
+    loader = MigrationLoader(connection)
+    leaves = loader.graph.leaf_nodes()
+    seen = set()
+    plan = []
+    for leaf in leaves:
+        for node in loader.graph.forwards_plan(leaf):
+            if node not in seen:
+                seen.add(node)
+                plan.append(node)
+    with connection.schema_editor() as editor:
+        for app_label, name in plan:
+            if app_label not in project_apps:
+                continue
+            for operation in loader.graph.nodes[(app_label, name)].operations:
+                if isinstance(operation, RunPython):
+                    operation.code(global_apps, editor)
+
+
+@pytest.fixture(autouse=True)
+def _catalogue_after_flush(request):
+    """Transactional tests flush the database afterwards, data migrations included; put that data back for
+    the next transactional test (plain `db` tests roll back and never lose it)."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = "live_server" in request.fixturenames or "transactional_db" in request.fixturenames or (
+        marker is not None and marker.kwargs.get("transaction")
+    )
+    if transactional:
+        request.getfixturevalue("transactional_db")
+        from plans.models import BillingItem
+
+        if not BillingItem.objects.exists():
+            _reseed_migration_data()
+    yield

@@ -16,7 +16,8 @@ FINANCE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
     },
     "core": {"financesettings": ("view", "change")},
     "payments": {
-        "wallet": ("view",), "prepaidcard": ("view",), "voucher": ("view", "add"), "vouchercodebatch": ("view", "add"),
+        "wallet": ("view", "adjust"), "prepaidcard": ("view",), "voucher": ("view", "add"),
+        "vouchercodebatch": ("view", "add"),
         "cardgifttier": ("view", "add", "change", "delete"), "payment": ("view",), "paymenttender": ("view",),
         "ledgerentry": ("view",), "recharge": ("view", "change"), "gatewaycallback": ("view",),
     },
