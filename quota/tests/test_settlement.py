@@ -131,8 +131,8 @@ def test_redelivered_chunk_charges_nothing_twice(account, other_account):
         assert Wallet.objects.get(account=acc).cash_balance == Decimal("97.00")
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_chunk_that_dies_midway_is_rerun_cleanly():
+@pytest.mark.django_db(transaction=True)
+def test_chunk_that_dies_midway_is_rerun_cleanly(catalogue):
     accounts = [AccountFactory() for _ in range(3)]
     for acc in accounts:
         f.fund_cash(acc, "100.00")
@@ -148,8 +148,8 @@ def test_chunk_that_dies_midway_is_rerun_cleanly():
     assert BillSettlement.objects.count() == 3 and check_bills() == []
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_two_workers_on_one_chunk_settle_once():
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_on_one_chunk_settle_once(catalogue):
     acc = AccountFactory()
     f.fund_cash(acc, "100.00")
     f.usage(WorkspaceFactory(account=acc), "datakit", D, 2)
