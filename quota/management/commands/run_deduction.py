@@ -52,7 +52,8 @@ class Command(BaseCommand):
                 )
         prefix = "DRY RUN (nothing written): " if dry_run else ""
         self.stdout.write(
-            f"{prefix}{day}: {result.accounts} accounts, {result.bills} bills, {result.lines} lines, "
+            f"{prefix}{day}: {result.accounts} accounts, {result.bills} bills, "
+            f"{result.lines} lines written (new or changed), "
             f"charged {result.charged}, credited {result.credited}, {result.settlements} settlements, "
             f"{result.countdowns_started} arrears countdowns started"
         )
