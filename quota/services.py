@@ -431,6 +431,7 @@ def usage_ingest(*, records: Any) -> int:
             SELECT * , now() FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::date[], %s::bigint[])
             ON CONFLICT (workspace_id, billing_item_id, day)
             DO UPDATE SET quantity = EXCLUDED.quantity, updated_at = now()
+            WHERE quota_usagerecord.quantity IS DISTINCT FROM EXCLUDED.quantity
             """,
             [[p[i] for p in parsed] for i in range(5)],
         )
