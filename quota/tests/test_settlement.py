@@ -284,3 +284,24 @@ def test_rerun_keeps_unchanged_lines_and_drops_stale_ones(account):
     assert list(BillLine.objects.values_list("workspace_id", flat=True)) == [a.pk]
     assert bill(account).total == Decimal("3.00") == bill(account).charged
     assert check_bills() == []
+
+
+@pytest.mark.django_db
+def test_late_usage_is_picked_up_by_the_hourly_beat(account):
+    from datetime import UTC
+
+    type(account).objects.filter(pk=account.pk).update(created_at=datetime(2026, 1, 1, tzinfo=UTC))
+    ws = WorkspaceFactory(account=account)
+    f.fund_cash(account, "100.00")
+    record = {"workspace_id": ws.pk, "item": "datakit", "day": D.isoformat(), "quantity": 2}
+    services.usage_ingest(records=[record])
+    run(account)
+    now = datetime(2026, 3, 12, tzinfo=UTC)
+    assert services.late_usage_reruns(now=now) == {}
+    services.usage_ingest(records=[record])  # the same quantity again: nothing changed
+    assert services.late_usage_reruns(now=now) == {}
+    services.usage_ingest(records=[{**record, "quantity": 3}])
+    assert services.late_usage_reruns(now=now) == {D: [account.pk]}
+    run(account)
+    assert services.late_usage_reruns(now=now) == {}
+    assert list(bill(account).settlements.values_list("amount", flat=True)) == [Decimal("6.00"), Decimal("3.00")]
