@@ -285,7 +285,9 @@ def _night_marks():
 
 def late_usage_reruns(*, now: datetime | None = None, days_back: int = 7) -> dict[date, list[int]]:
     """day -> accounts whose usage changed after their bill of that day was computed (late usage): the
-    hourly beat re-runs them, which settles only the difference."""
+    hourly beat re-runs them, which settles only the difference. Timestamps are transaction start times, not
+    commit order: a report whose transaction started up to 10 minutes before the bill was computed counts as
+    possibly unseen (at most one extra re-run, which charges nothing if nothing changed)."""
     now = now or timezone.now()
     since = now.date() - timedelta(days=days_back + 1)
     with connection.cursor() as cursor:
@@ -294,7 +296,7 @@ def late_usage_reruns(*, now: datetime | None = None, days_back: int = 7) -> dic
             SELECT DISTINCT b.day, b.account_id
             FROM quota_bill b
             JOIN quota_usagerecord u ON u.account_id = b.account_id AND u.day = b.day
-            WHERE b.day >= %s AND u.updated_at > b.updated_at
+            WHERE b.day >= %s AND u.updated_at > b.updated_at - interval '10 minutes'
             ORDER BY 1, 2
             """,
             [since],

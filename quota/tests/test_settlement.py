@@ -290,12 +290,16 @@ def test_rerun_keeps_unchanged_lines_and_drops_stale_ones(account):
 def test_late_usage_is_picked_up_by_the_hourly_beat(account):
     from datetime import UTC
 
+    from quota.models import UsageRecord
+
     type(account).objects.filter(pk=account.pk).update(created_at=datetime(2026, 1, 1, tzinfo=UTC))
     ws = WorkspaceFactory(account=account)
     f.fund_cash(account, "100.00")
     record = {"workspace_id": ws.pk, "item": "datakit", "day": D.isoformat(), "quantity": 2}
     services.usage_ingest(records=[record])
     run(account)
+    hour_ago = timezone.now() - timedelta(hours=1)
+    UsageRecord.objects.update(updated_at=hour_ago)  # reported well before the night
     now = datetime(2026, 3, 12, tzinfo=UTC)
     assert services.late_usage_reruns(now=now) == {}
     services.usage_ingest(records=[record])  # the same quantity again: nothing changed
@@ -303,5 +307,6 @@ def test_late_usage_is_picked_up_by_the_hourly_beat(account):
     services.usage_ingest(records=[{**record, "quantity": 3}])
     assert services.late_usage_reruns(now=now) == {D: [account.pk]}
     run(account)
+    UsageRecord.objects.update(updated_at=hour_ago)
     assert services.late_usage_reruns(now=now) == {}
     assert list(bill(account).settlements.values_list("amount", flat=True)) == [Decimal("6.00"), Decimal("3.00")]
