@@ -1,6 +1,6 @@
-"""settle_demands is set-based: 10,000 demands over 10,000 accounts (2 vouchers, 1 card and cash each)."""
+"""settle_demands is set-based: thousands of demands over as many accounts (2 vouchers, 1 card and cash each)
+in one call, correct and reconciled. Its speed is measured by benchmarks/night.py (settlement phase), not here."""
 
-import time
 from datetime import timedelta
 from decimal import Decimal
 
@@ -47,22 +47,17 @@ def build(n):
     return accounts
 
 
-def test_ten_thousand_demands_in_a_few_seconds(capsys):
-    n = 10_000
+def test_thousands_of_demands_in_one_call():
+    n = 2_000
     accounts = build(n)
     # amounts cycle so that some stop in vouchers, some in cards, some in cash, some run into arrears
     demands = [SettlementDemand(a.pk, D(str(5 + (i % 12) * 10)), D(str(5 + (i % 12) * 10 - 2)), "bill", i + 1)
                for i, a in enumerate(accounts)]
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE payments_voucher; ANALYZE payments_prepaidcard; ANALYZE payments_wallet;")
-    started = time.perf_counter()
     with transaction.atomic():
         result = settle_demands(demands=demands)
-    elapsed = time.perf_counter() - started
-    with capsys.disabled():
-        print(f"\nsettle_demands: {n} demands in {elapsed:.2f}s")
     assert len(result) == n
-    assert elapsed < 15
     assert check_balances() == []
     in_arrears = Wallet.objects.filter(account__in=accounts, arrears__gt=0).count()
     assert 0 < in_arrears < n
