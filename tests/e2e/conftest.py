@@ -3,7 +3,10 @@
 - Chromium is /usr/bin/chromium (scripts/browsers.sh installs it). If it is missing the tests FAIL, never skip:
   the browser journey is part of CI.
 - Playwright's sync API runs an asyncio loop in the test thread, so Django's async-safety guard is switched off
-  for these tests (the ORM calls in the test body are ordinary synchronous code).
+  (DJANGO_ALLOW_ASYNC_UNSAFE) while the browser lives: per module, set and removed by the `browser` fixture, so
+  it never leaks into other tests or their subprocesses (`check --deploy` refuses it).
+- live_server needs committed data (transaction=True). A flush between transactional tests removes what the
+  data migrations seeded, so `seeded_data` puts the catalogue and the card gift tiers back when missing.
 - Every test gets `shot(name)`, which saves artifacts/e2e/<test>/NN-<name>.png (artifacts/ is git-ignored;
   CI keeps it as an artefact).
 - The browser asks for English pages (Accept-Language: en), so assertions can use the English strings while
@@ -19,8 +22,6 @@ from pathlib import Path
 
 import pytest
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 CHROMIUM = os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -35,29 +36,69 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "e2e"
 PASSWORD = "correct-horse-battery"  # tests.factories.UserFactory's password
 
 
+LAST = ("tests/e2e/", "tests/faults/")
+
+
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items):
+    """Mark the browser tests, and run the e2e and fault tests last (after pytest-django's own ordering).
+
+    Their transactional flushes run post_migrate, which re-creates content types, permissions and the Finance
+    group with new ids; a serialized_rollback test of another app running after that would fail to
+    deserialize (unique clashes). Run after every other test, they disturb none."""
+    def last(item) -> bool:
+        return any(part in str(item.fspath).replace(os.sep, "/") for part in LAST)
+
     for item in items:
         if "tests/e2e/" in str(item.fspath).replace(os.sep, "/"):
             item.add_marker(pytest.mark.browser)
+    items[:] = [i for i in items if not last(i)] + [i for i in items if last(i)]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator:
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     if not os.access(CHROMIUM, os.X_OK):
         pytest.fail(f"Chromium is missing at {CHROMIUM}: run `bash scripts/browsers.sh` (browser tests never skip)")
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+            try:
+                yield browser
+            finally:
+                browser.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+def restore_seeded_data() -> None:
+    """What the data migrations seed, back after a flush (idempotent)."""
+    import importlib
+
+    from django.apps import apps
+
+    from payments.models import CardGiftTier
+    from plans.models import BillingItem
+
+    if not BillingItem.objects.exists():
+        importlib.import_module("plans.migrations.0002_seed_catalogue").seed(apps, None)
+    if not CardGiftTier.objects.exists():
+        importlib.import_module("payments.migrations.0002_ledger_append_only_and_gift_tiers").seed_tiers(apps, None)
 
 
 @pytest.fixture
-def base_url(live_server) -> str:
+def seeded_data(transactional_db):
+    restore_seeded_data()
+
+
+@pytest.fixture
+def base_url(live_server, seeded_data) -> str:
     return live_server.url
 
 

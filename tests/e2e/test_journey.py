@@ -13,8 +13,8 @@ from tests.e2e.conftest import login
 from tests.factories import AccountFactory, MembershipFactory, UserFactory, WorkspaceFactory
 from workspaces.models import Role, Workspace, WorkspacePlan
 
-# live_server needs committed data; serialized_rollback restores the catalogue that migrations seed.
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+# live_server needs committed data; the `seeded_data` fixture (via base_url) restores the seeded catalogue.
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def _has_url(name: str, *args) -> bool:
@@ -26,7 +26,7 @@ def _has_url(name: str, *args) -> bool:
 
 
 @pytest.fixture
-def tenant():
+def tenant(seeded_data):
     owner = UserFactory(username="new-owner")
     account = AccountFactory(name="Acme Observability")
     MembershipFactory(account=account, user=owner, role=Role.OWNER)

@@ -16,7 +16,7 @@ from django.db import connection
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_database_url() -> str:
+def pg_url_of_test_db() -> str:
     db = connection.settings_dict
     return f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
@@ -29,7 +29,7 @@ class Worker:
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
-        env = {**os.environ, "DATABASE_URL": test_database_url(), "REDIS_URL": settings.CELERY_BROKER_URL,
+        env = {**os.environ, "DATABASE_URL": pg_url_of_test_db(), "REDIS_URL": settings.CELERY_BROKER_URL,
                "CELERY_BROKER_URL": settings.CELERY_BROKER_URL, "CELERY_RESULT_BACKEND": settings.CELERY_BROKER_URL,
                "CELERY_TASK_ALWAYS_EAGER": "false", "DJANGO_SETTINGS_MODULE": "billing_center.settings"}
         self.log.parent.mkdir(parents=True, exist_ok=True)
@@ -64,6 +64,14 @@ def celery_worker_process(tmp_path):
     yield worker
     worker.stop()
     app.control.purge()
+
+
+@pytest.fixture
+def seeded_data(transactional_db):
+    """What the data migrations seed (catalogue, card gift tiers), back after another test's flush."""
+    from tests.e2e.conftest import restore_seeded_data
+
+    restore_seeded_data()
 
 
 def wait_for(predicate, *, timeout: float, interval: float = 0.05, what: str = "condition"):

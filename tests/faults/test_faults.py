@@ -14,7 +14,7 @@ from django.db import InterfaceError, OperationalError, close_old_connections, c
 from django.utils import timezone
 
 from tests.factories import AccountFactory, MembershipFactory, UserFactory, WorkspaceFactory
-from tests.faults.conftest import test_database_url, wait_for
+from tests.faults.conftest import pg_url_of_test_db, wait_for
 from workspaces.models import Role
 
 pytestmark = [pytest.mark.slow]
@@ -34,8 +34,8 @@ def _ledger_state(account):
 
 
 # ------------------------------------------------------------------------------- DB dropped mid-payment
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_database_connection_dropped_in_the_middle_of_a_payment_writes_nothing():
+@pytest.mark.django_db(transaction=True)
+def test_database_connection_dropped_in_the_middle_of_a_payment_writes_nothing(seeded_data):
     from orders.models import Order, OrderStatus, Package
     from orders.tests.factories import cash, purchase_order
     from payments import services as payment_services
@@ -81,7 +81,7 @@ def test_database_connection_dropped_in_the_middle_of_a_payment_writes_nothing()
         thread.start()
         assert paused.wait(timeout=30), "the payment never reached its writes"
         # The payment holds the wallet, card and voucher locks and has written some rows: kill its backend.
-        with psycopg2.connect(test_database_url()) as killer, killer.cursor() as cursor:
+        with psycopg2.connect(pg_url_of_test_db()) as killer, killer.cursor() as cursor:
             cursor.execute("SELECT count(*) FROM pg_locks WHERE pid = %s AND mode = 'RowExclusiveLock'",
                            [outcome["pid"]])
             assert cursor.fetchone()[0] > 0, "the payment should be holding write locks when it is killed"
@@ -214,9 +214,9 @@ def _night_outcome(account) -> dict:
 
 
 @pytest.mark.real_broker
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_worker_killed_in_the_middle_of_a_night_then_rerun_bills_like_an_uninterrupted_night(
-    celery_worker_process,
+    seeded_data, celery_worker_process,
 ):
     from quota.services import night_run
     from quota.tasks import run_night_chunk
@@ -230,7 +230,7 @@ def test_worker_killed_in_the_middle_of_a_night_then_rerun_bills_like_an_uninter
 
     # Hold the 4th account's wallet from another connection: the worker blocks inside that chunk's transaction
     # (after it has written its bill lines), and dies there.
-    blocker = psycopg2.connect(test_database_url())
+    blocker = psycopg2.connect(pg_url_of_test_db())
     try:
         with blocker.cursor() as cursor:
             cursor.execute("SELECT id FROM payments_wallet WHERE account_id = %s FOR UPDATE", [killed[3].pk])
@@ -241,7 +241,7 @@ def test_worker_killed_in_the_middle_of_a_night_then_rerun_bills_like_an_uninter
 
         wait_for(lambda: Bill.objects.filter(account__in=killed[:3]).count() == 3, timeout=90,
                  what="the worker to bill the first three accounts")
-        with psycopg2.connect(test_database_url()) as watcher, watcher.cursor() as cursor:
+        with psycopg2.connect(pg_url_of_test_db()) as watcher, watcher.cursor() as cursor:
             def worker_is_waiting():
                 cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
                                "AND wait_event_type = 'Lock'")
@@ -281,8 +281,8 @@ def _reset_producer_pool(app) -> None:
 
 
 @pytest.mark.real_broker
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_with_redis_down_the_nights_wait_and_run_when_it_is_back(celery_worker_process):
+@pytest.mark.django_db(transaction=True)
+def test_with_redis_down_the_nights_wait_and_run_when_it_is_back(seeded_data, celery_worker_process):
     """The hourly beat cannot queue the night while Redis is down; nothing is billed half-way; when Redis is
     back the next beat queues the nights still due (catch-up) and a worker bills them, once."""
     from billing_center.celery import app
