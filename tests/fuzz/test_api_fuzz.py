@@ -32,7 +32,12 @@ schema = schemathesis.openapi.from_wsgi("/api/v1/schema/", application)
 
 # Operations with a known defect in another app's code: {"METHOD /path": "reason"}. Kept, marked xfail, and
 # reported to the lead; remove the entry when it is fixed.
-KNOWN_DEFECTS: dict[str, str] = {}
+KNOWN_DEFECTS: dict[str, str] = {
+    "GET /api/v1/accounts/{account_id}/bills/monthly/": "statements: MonthlyBill.month is served as '2026-11' "
+    "but the schema declares format: date (response_schema_conformance)",
+    "GET /api/v1/accounts/{account_id}/bills/monthly/{bill_id}/": "statements: MonthlyBill.month is served as "
+    "'2026-11' but the schema declares format: date (response_schema_conformance)",
+}
 STATUSES: dict[str, list[int]] = {}
 
 
@@ -76,10 +81,10 @@ def _strategy(operation):
 
 
 @pytest.mark.parametrize("operation", _operations())
-def test_api_operation(operation, fuzz_world, wsgi_requests):
+def test_api_operation(operation, fuzz_world, wsgi_requests, request):
     key = f"{operation.method.upper()} {operation.path}"
-    if key in KNOWN_DEFECTS:
-        pytest.xfail(KNOWN_DEFECTS[key])
+    if key in KNOWN_DEFECTS:  # still runs: an XPASS says the defect is fixed and the entry can go
+        request.applymarker(pytest.mark.xfail(reason=KNOWN_DEFECTS[key], strict=False))
 
     @given(case=_strategy(operation))
     @settings(
