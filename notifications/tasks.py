@@ -12,10 +12,11 @@ from notifications import services
 
 @shared_task(name="notifications.evaluate_alerts", autoretry_for=(ConnectionError,), max_retries=3,
              retry_backoff=True)
-def evaluate_alerts(day: str | None = None) -> int:
-    """High-spending alerts for `day` (ISO date; default yesterday in Beijing time)."""
+def evaluate_alerts(day: str | None = None, account_ids: list[int] | None = None) -> int:
+    """High-spending alerts for `day` (ISO date; default yesterday in Beijing time), for `account_ids` (after a
+    night's chunk) or every account (the daily fallback)."""
     target = date.fromisoformat(day) if day else timezone.localdate() - timedelta(days=1)
-    return services.alerts_evaluate_day(day=target)
+    return services.alerts_evaluate_day(day=target, account_ids=account_ids)
 
 
 @shared_task(name="notifications.send_expiry_reminders", autoretry_for=(ConnectionError,), max_retries=3,

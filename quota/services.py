@@ -21,6 +21,7 @@ from core.exceptions import ApplicationError, Locked, Unprocessable
 from core.money import ZERO
 from quota import engine, notifications
 from quota.models import ServiceToken
+from quota.signals import night_settled
 
 CHUNK_SIZE = 500
 MAX_USAGE_RECORDS = 5000
@@ -95,6 +96,10 @@ def night_run_chunk(
             _run_chunk(day=day, ids=ids, dry_run=dry_run, actor=actor, result=result)
             if dry_run:
                 raise _DryRunRollback
+            settled_ids = list(ids)
+            transaction.on_commit(
+                lambda: night_settled.send_robust(sender=NightResult, day=day, account_ids=settled_ids)
+            )
     except _DryRunRollback:
         pass
     return result

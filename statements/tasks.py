@@ -19,7 +19,8 @@ def finalize_monthly_bills() -> int:
 
 @shared_task(name="statements.refresh_monthly_bills", autoretry_for=(ConnectionError,), max_retries=3,
              retry_backoff=True)
-def refresh_monthly_bills(day: str | None = None) -> int:
-    """Refresh the monthly bills touched by the night of `day` (ISO date; default yesterday)."""
+def refresh_monthly_bills(day: str | None = None, account_ids: list[int] | None = None) -> int:
+    """Refresh the monthly bills touched by the night of `day` (ISO date; default yesterday), for `account_ids`
+    (after a night's chunk) or every account (the daily fallback)."""
     target = date.fromisoformat(day) if day else timezone.localdate() - timedelta(days=1)
-    return services.monthly_bills_refresh_for_day(day=target)
+    return services.monthly_bills_refresh_for_day(day=target, account_ids=account_ids)
