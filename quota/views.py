@@ -122,3 +122,19 @@ class UsageView(AccountScopedMixin, TemplateView):
             workspace_chart=workspace_chart, date_from=date_from, date_to=date_to, errors=errors,
         )
         return context
+
+
+class PackageUsageView(AccountScopedMixin, TemplateView):
+    """The quota-use fragment of one package, loaded by plan management when its card is shown (htmx), so the
+    plan management list keeps a constant number of queries."""
+
+    template_name = "quota/_package_usage.html"
+
+    def get_context_data(self, **kwargs):
+        from core.tenancy import get_scoped_or_404
+        from orders.models import Package
+
+        context = super().get_context_data(**kwargs)
+        package = get_scoped_or_404(Package.objects.for_account(self.account), pk=self.kwargs["package_id"])
+        context["rows"] = selectors.package_quota(package=package)
+        return context

@@ -119,3 +119,16 @@ def test_admin_rerun_action(admin_client, account):
     assert bill.total == bill.charged and bill.settlements.count() == 2
     assert admin_client.get(f"/admin/quota/bill/{bill.pk}/change/").status_code == 200
     assert admin_client.get("/admin/quota/servicetoken/add/").status_code == 200
+
+
+def test_package_quota_use_fragment_is_scoped(client, account, owner, other_account):
+    from datetime import date
+
+    from quota.tests import factories as qf
+    from tests.factories import WorkspaceFactory
+
+    mine = qf.package(account, [WorkspaceFactory(account=account)], starts_on=date(2026, 1, 1))
+    theirs = qf.package(other_account, [WorkspaceFactory(account=other_account)], starts_on=date(2026, 1, 1))
+    client.force_login(owner)
+    assert client.get(f"/a/{account.pk}/packages/{mine.pk}/quota-use/").status_code == 200
+    assert client.get(f"/a/{account.pk}/packages/{theirs.pk}/quota-use/").status_code == 404
