@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from rest_framework.test import APIClient
 
 from tests.factories import AccountFactory, MembershipFactory, UserFactory
 from workspaces.models import Role
 
+RUN_TOKEN = uuid.uuid4().hex[:12]  # keys of an earlier run (throttle counters, ...) never leak into this one
+
 
 @pytest.fixture(autouse=True)
 def _isolated_cache(settings, request):
     """Each test gets its own cache namespace on the real Redis, so tests never see each other's keys."""
     settings.CACHES = {
-        "default": {**settings.CACHES["default"], "KEY_PREFIX": f"test-{request.node.nodeid}"}
+        "default": {**settings.CACHES["default"], "KEY_PREFIX": f"test-{RUN_TOKEN}-{request.node.nodeid}"}
     }
     settings.AXES_ENABLED = False
 

@@ -8,8 +8,11 @@ from typing import Any
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import exceptions, status
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -119,3 +122,41 @@ def api_or_page_500(request):
     from django.views.defaults import server_error
 
     return server_error(request)
+
+
+class CSVRenderer(BaseRenderer):
+    """Lets `?format=csv` through DRF's content negotiation; the view answers the CSV itself."""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return data if isinstance(data, bytes) else str(data).encode()
+
+
+CSV_FORMAT_PARAMETER = OpenApiParameter("format", OpenApiTypes.STR, enum=["json", "csv"])
+
+
+class CSVExportMixin:
+    """A list endpoint that also exports `?format=csv` (through core.csv: BOM, formula escaping).
+    Subclasses implement `csv_response()`. Errors are the JSON envelope whatever the format asked."""
+
+    renderer_classes = [JSONRenderer, CSVRenderer]
+
+    def wants_csv(self) -> bool:
+        return getattr(getattr(self.request, "accepted_renderer", None), "format", None) == "csv"
+
+    def csv_response(self):
+        raise NotImplementedError
+
+    def get(self, request, *args, **kwargs):
+        if self.wants_csv():
+            return self.csv_response()
+        return super().get(request, *args, **kwargs)
+
+    def handle_exception(self, exc):
+        if self.wants_csv():
+            self.request.accepted_renderer = JSONRenderer()
+            self.request.accepted_media_type = JSONRenderer.media_type
+        return super().handle_exception(exc)

@@ -13,6 +13,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from core.csv import csv_response
 from core.exceptions import ApplicationError
 from core.finance import FINANCE_GROUP
 from payments import services
@@ -30,7 +31,6 @@ from payments.models import (
     VoucherCodeBatch,
     Wallet,
 )
-from statements.csv import csv_response
 
 
 def can_adjust(user) -> bool:

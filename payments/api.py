@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import json
-
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny
-from rest_framework.renderers import BaseRenderer, BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
+from core.api import CSV_FORMAT_PARAMETER, CSVExportMixin
 from core.idempotency import idempotent
 from core.tenancy import AccountScopedAPIView, AccountScopedListAPIView
 from payments import selectors, services
@@ -36,19 +34,6 @@ DATE_PARAMS = [
     OpenApiParameter("date_from", OpenApiTypes.DATE, description="first day (account time zone)"),
     OpenApiParameter("date_to", OpenApiTypes.DATE, description="last day, inclusive"),
 ]
-
-
-class CSVRenderer(BaseRenderer):
-    """Lets ?format=csv through content negotiation; the view answers the CSV itself."""
-
-    media_type = "text/csv"
-    format = "csv"
-    charset = "utf-8"
-
-    def render(self, data, accepted_media_type=None, renderer_context=None):
-        if isinstance(data, bytes):
-            return data
-        return json.dumps(data, default=str).encode()
 
 
 def _dates(request) -> dict:
@@ -174,31 +159,24 @@ class VoucherActivateApi(AccountScopedAPIView):
         return Response(VoucherSerializer(voucher).data, status=status.HTTP_201_CREATED)
 
 
-class LedgerListApi(AccountScopedListAPIView):
+class LedgerListApi(CSVExportMixin, AccountScopedListAPIView):
     """Revenue and expenditure details (every balance movement). Filters: date_from, date_to, balance_kind;
     `?format=csv` exports the filtered list."""
 
     serializer_class = LedgerEntrySerializer
-    renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer]
 
     def get_account_queryset(self):
         params = _dates(self.request)
         return selectors.ledger_list(account=self.account, date_from=params.get("date_from"),
                                      date_to=params.get("date_to"), balance_kind=params.get("balance_kind"))
 
-    def handle_exception(self, exc):
-        response = super().handle_exception(exc)
-        if getattr(getattr(self.request, "accepted_renderer", None), "format", None) == "csv":
-            self.request.accepted_renderer = JSONRenderer()  # errors stay JSON envelopes
-            self.request.accepted_media_type = "application/json"
-        return response
-
     @extend_schema(parameters=[*DATE_PARAMS, OpenApiParameter("balance_kind", OpenApiTypes.STR),
-                               OpenApiParameter("format", OpenApiTypes.STR, enum=["json", "csv"])],
+                               CSV_FORMAT_PARAMETER],
                    responses={200: LedgerEntrySerializer(many=True)})
     def get(self, request, *args, **kwargs):
-        if getattr(request.accepted_renderer, "format", None) == "csv":
-            return ledger_csv_response(self.get_queryset(), self.account)
         return super().get(request, *args, **kwargs)
+
+    def csv_response(self):
+        return ledger_csv_response(self.get_queryset(), self.account)
 
 

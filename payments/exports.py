@@ -1,4 +1,4 @@
-"""The revenue and expenditure details as CSV (through the project's CSV writer, statements/csv.py)."""
+"""The revenue and expenditure details as CSV (through the project's CSV writer, core/csv.py)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.csv import csv_streaming_response
 from payments.models import BalanceKind, LedgerEntry, LedgerReason
-from statements.csv import csv_streaming_response
 
 KINDS = dict(BalanceKind.choices)
 REASONS = dict(LedgerReason.choices)

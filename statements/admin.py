@@ -12,13 +12,13 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.csv import csv_response
 from core.exceptions import ApplicationError
 from core.models import FinanceSettings
 from orders.models import Order, OrderStatus
 from payments.models import Recharge, RechargeStatus
 from quota.models import Bill
 from statements import services
-from statements.csv import csv_response
 from statements.models import (
     ArrearsAccount,
     ExpiringCard,

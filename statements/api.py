@@ -9,9 +9,9 @@ from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
-from rest_framework.renderers import BaseRenderer, BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 
+from core.api import CSV_FORMAT_PARAMETER, CSVExportMixin
 from core.exceptions import ApplicationError
 from core.idempotency import idempotent
 from core.tenancy import AccountScopedAPIView, AccountScopedListAPIView, get_scoped_or_404
@@ -22,17 +22,6 @@ from statements.serializers import (
     InvoiceRequestSerializer,
     MonthlyBillSerializer,
 )
-
-
-class CSVRenderer(BaseRenderer):
-    """Lets ?format=csv through DRF's content negotiation; the views answer the CSV themselves."""
-
-    media_type = "text/csv"
-    format = "csv"
-    charset = "utf-8"
-
-    def render(self, data, accepted_media_type=None, renderer_context=None):
-        return data if isinstance(data, bytes) else str(data).encode()
 
 
 def _month_param(raw: str | None, name: str) -> date | None:
@@ -50,15 +39,14 @@ def _month_param(raw: str | None, name: str) -> date | None:
 MONTH_PARAMS = [
     OpenApiParameter("from", OpenApiTypes.STR, description="first month, YYYY-MM"),
     OpenApiParameter("to", OpenApiTypes.STR, description="last month, YYYY-MM"),
-    OpenApiParameter("format", OpenApiTypes.STR, enum=["json", "csv"]),
+    CSV_FORMAT_PARAMETER,
 ]
 
 
-class MonthlyBillListApi(AccountScopedListAPIView):
+class MonthlyBillListApi(CSVExportMixin, AccountScopedListAPIView):
     """Monthly bills with their lines per workspace and billing item; `?format=csv` exports the lines."""
 
     serializer_class = MonthlyBillSerializer
-    renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer]
 
     def get_account_queryset(self):
         params = self.request.query_params
@@ -73,25 +61,31 @@ class MonthlyBillListApi(AccountScopedListAPIView):
 
     @extend_schema(parameters=MONTH_PARAMS)
     def get(self, request, *args, **kwargs):
-        if getattr(request.accepted_renderer, "format", None) == "csv":
-            return exports.monthly_bills_csv(account=self.account, bills=self.get_queryset())
         return super().get(request, *args, **kwargs)
 
+    def csv_response(self):
+        return exports.monthly_bills_csv(account=self.account, bills=self.get_queryset())
 
-class MonthlyBillDetailApi(AccountScopedAPIView):
-    renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer]
 
-    @extend_schema(responses=MonthlyBillSerializer, parameters=[MONTH_PARAMS[2]])
-    def get(self, request, account_id: int, bill_id: int):
-        bill = get_scoped_or_404(
+class MonthlyBillDetailApi(CSVExportMixin, AccountScopedAPIView):
+    """One monthly bill with its lines; `?format=csv` exports it."""
+
+    def get_bill(self) -> MonthlyBill:
+        return get_scoped_or_404(
             MonthlyBill.objects.for_account(self.account).prefetch_related(
                 Prefetch("lines", queryset=selectors.monthly_bill_lines_all())
             ),
-            pk=bill_id,
+            pk=self.kwargs["bill_id"],
         )
-        if getattr(request.accepted_renderer, "format", None) == "csv":
-            return exports.monthly_bills_csv(account=self.account, bills=[bill])
-        return Response(MonthlyBillSerializer(bill).data)
+
+    @extend_schema(responses=MonthlyBillSerializer, parameters=[CSV_FORMAT_PARAMETER])
+    def get(self, request, account_id: int, bill_id: int):
+        if self.wants_csv():
+            return self.csv_response()
+        return Response(MonthlyBillSerializer(self.get_bill()).data)
+
+    def csv_response(self):
+        return exports.monthly_bills_csv(account=self.account, bills=[self.get_bill()])
 
 
 class InvoiceRequestListApi(AccountScopedListAPIView):

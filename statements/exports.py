@@ -1,4 +1,4 @@
-"""CSV exports of the statements app (through statements.csv, the project's one CSV writer)."""
+"""CSV exports of the statements app (through core.csv, the project's one CSV writer)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from django.utils.translation import gettext as _
 
-from statements.csv import csv_response
+from core.csv import csv_response
 from statements.models import MonthlyBill, MonthlyBillSettlement
 
 

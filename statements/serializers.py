@@ -1,3 +1,4 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from statements.models import InvoiceRequest, InvoiceRequestLine, MonthlyBill, MonthlyBillLine
@@ -15,8 +16,16 @@ class MonthlyBillLineSerializer(serializers.ModelSerializer):
                   "amount"]
 
 
+@extend_schema_field({"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$", "example": "2026-11"})
+class MonthField(serializers.DateField):
+    """A month as YYYY-MM (the schema says so too, rather than a full date)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m", **kwargs)
+
+
 class MonthlyBillSerializer(serializers.ModelSerializer):
-    month = serializers.DateField(format="%Y-%m")
+    month = MonthField()
     lines = MonthlyBillLineSerializer(many=True, read_only=True)
     paid = serializers.SerializerMethodField()
 

@@ -166,7 +166,8 @@ def test_daily_bills_api_with_lines_filters_and_csv(owner_api, account, other_ac
     assert owner_api.get(url, {"date_from": "2026-03-03", "date_to": "2026-03-01"}).status_code == 400
     csv_response = owner_api.get(url, {"format": "csv"})
     assert csv_response.status_code == 200 and csv_response["Content-Type"].startswith("text/csv")
-    text = csv_response.content.decode()
+    assert csv_response.content.startswith("\ufeff".encode())  # UTF-8 with BOM, through core.csv
+    text = csv_response.content.decode("utf-8-sig")
     assert text.splitlines()[0].startswith("day,bill_id") and len(text.splitlines()) == 7
     assert owner_api.get(f"/api/v1/accounts/{other_account.pk}/bills/daily/").status_code == 404
 

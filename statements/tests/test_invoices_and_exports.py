@@ -8,10 +8,10 @@ from django.core import mail
 from django.test import TestCase
 from django.urls import reverse
 
+from core.csv import BOM, csv_text, escape_cell
 from core.exceptions import ApplicationError
 from payments.models import Payment, PaymentPurpose, PaymentTender
 from statements import services
-from statements.csv import BOM, csv_text, escape_cell
 from statements.models import InvoiceRequest, InvoiceStatus
 from statements.selectors import invoiceable_summary
 from statements.tests import factories as f

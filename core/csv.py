@@ -6,7 +6,7 @@
   escaped, so "-12.50" stays a negative amount;
 - Decimal amounts as plain strings with their places ("42000.00"), dates ISO 8601, None as an empty cell.
 
-    from statements.csv import csv_response
+    from core.csv import csv_response
     return csv_response(filename="monthly-bill-2026-10.csv", header=[...], rows=iterable_of_lists)
 """
 
