@@ -3,28 +3,17 @@ alerts_evaluate_day; an alert fires at most once per day) and send expiry remind
 
 from django.db import migrations
 
-TASKS = [
-    ("notifications: high-spending alerts for yesterday", "notifications.evaluate_alerts", "0", "6"),
-    ("notifications: cards and vouchers expiring within 7 days", "notifications.send_expiry_reminders", "0", "9"),
+from core.beat import Beat, beat_schedule
+
+BEATS = [
+    Beat("notifications: high-spending alerts for yesterday", "notifications.evaluate_alerts", minute="0",
+         hour="6", timezone="Asia/Shanghai"),
+    Beat("notifications: cards and vouchers expiring within 7 days", "notifications.send_expiry_reminders",
+         minute="0", hour="9", timezone="Asia/Shanghai"),
 ]
-
-
-def create(apps, schema_editor):
-    CrontabSchedule = apps.get_model("django_celery_beat", "CrontabSchedule")
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    for name, task, minute, hour in TASKS:
-        schedule, _ = CrontabSchedule.objects.get_or_create(
-            minute=minute, hour=hour, day_of_week="*", day_of_month="*", month_of_year="*", timezone="Asia/Shanghai"
-        )
-        PeriodicTask.objects.update_or_create(name=name, defaults={"task": task, "crontab": schedule, "enabled": True})
-
-
-def remove(apps, schema_editor):
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    PeriodicTask.objects.filter(name__in=[name for name, *_rest in TASKS]).delete()
 
 
 class Migration(migrations.Migration):
     dependencies = [("notifications", "0001_initial"), ("django_celery_beat", "0019_alter_periodictasks_options")]
 
-    operations = [migrations.RunPython(create, remove)]
+    operations = [beat_schedule(BEATS)]
