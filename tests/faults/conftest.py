@@ -64,6 +64,12 @@ def celery_worker_process(tmp_path):
     yield worker
     worker.stop()
     app.control.purge()
+    # The SIGKILLed worker's message stays "unacked" in Redis and would come back after the visibility
+    # timeout, in some later run's database: drop it (kombu's Redis transport keys).
+    import redis
+
+    client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    client.delete("unacked", "unacked_index", "unacked_mutex")
 
 
 @pytest.fixture

@@ -247,7 +247,14 @@ def test_worker_killed_in_the_middle_of_a_night_then_rerun_bills_like_an_uninter
                                "AND wait_event_type = 'Lock'")
                 return cursor.fetchone()[0] > 0
 
-            wait_for(worker_is_waiting, timeout=30, what="the worker to block on the held wallet")
+            try:
+                wait_for(worker_is_waiting, timeout=60, what="the worker to block on the held wallet")
+            except AssertionError as error:
+                cursor.execute("SELECT pid, state, wait_event_type, wait_event, left(query, 120) FROM "
+                               "pg_stat_activity WHERE datname = current_database()")
+                activity = cursor.fetchall()
+                log = celery_worker_process.log.read_text(errors="replace")[-3000:]
+                raise AssertionError(f"{error}\nactivity: {activity}\nworker log:\n{log}") from None
         celery_worker_process.kill()  # SIGKILL in the middle of the night
     finally:
         blocker.rollback()
