@@ -6,15 +6,15 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from rest_framework.authtoken.views import ObtainAuthToken
-from rest_framework.throttling import AnonRateThrottle
 
+from core.throttling import AnonThrottle
 from workspaces.models import Membership
 
 
 class ObtainTokenApi(ObtainAuthToken):
     """POST username and password, get the caller's API token (`Authorization: Token <key>`)."""
 
-    throttle_classes = [AnonRateThrottle]
+    throttle_classes = [AnonThrottle]
 
 
 class LoginView(auth_views.LoginView):

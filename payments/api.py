@@ -7,12 +7,12 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
 from core.api import CSV_FORMAT_PARAMETER, CSVExportMixin
 from core.idempotency import idempotent
 from core.tenancy import AccountScopedAPIView, AccountScopedListAPIView
+from core.throttling import UserThrottle
 from payments import selectors, services
 from payments.exports import ledger_csv_response
 from payments.models import RechargeMethod
@@ -139,7 +139,7 @@ class VoucherListApi(AccountScopedListAPIView):
         return super().get(request, *args, **kwargs)
 
 
-class VoucherActivateThrottle(UserRateThrottle):
+class VoucherActivateThrottle(UserThrottle):
     scope = "voucher_activate"
     rate = "20/min"
 

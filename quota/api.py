@@ -5,12 +5,12 @@ from __future__ import annotations
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from core.api import CSV_FORMAT_PARAMETER, CSVExportMixin
 from core.csv import csv_response
 from core.tenancy import AccountScopedListAPIView
+from core.throttling import ScopedThrottle
 from quota import selectors, services
 from quota.authentication import IsServiceToken, ServiceTokenAuthentication
 from quota.serializers import (
@@ -27,7 +27,7 @@ class UsageIngestApi(APIView):
 
     authentication_classes = [ServiceTokenAuthentication]
     permission_classes = [IsServiceToken]
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [ScopedThrottle]
     throttle_scope = "usage"
 
     @extend_schema(request=UsageBatchSerializer, responses={200: UsageResultSerializer})

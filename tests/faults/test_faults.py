@@ -135,21 +135,12 @@ def test_with_redis_down_pages_still_serve(redis_down, owner_client, account):
     assert response.status_code == 200
 
 
-REDIS_DOWN_API = pytest.mark.xfail(
-    reason="lead's settings: DRF throttles (DEFAULT_THROTTLE_CLASSES) read the Redis cache, so with Redis down every "
-    "API call is a 500 (redis ConnectionError in throttling.allow_request); needs fail-open throttles or cache",
-    strict=False,
-)
-
-
-@REDIS_DOWN_API
 @pytest.mark.django_db
 def test_with_redis_down_the_api_still_answers(redis_down, owner_api, account):
     response = owner_api.get(f"/api/v1/accounts/{account.pk}/workspaces/")
     assert response.status_code == 200, response.content
 
 
-@REDIS_DOWN_API
 @pytest.mark.django_db
 def test_with_redis_down_payments_still_work(redis_down, owner, account):
     from rest_framework.test import APIClient
