@@ -204,6 +204,9 @@ def _night_outcome(account) -> dict:
     }
 
 
+# Timing-dependent (a real worker process must reach and block on the held lock); on a heavily loaded machine
+# that wait has timed out about 1 run in 5, so it gets two more tries. Its assertions are unchanged.
+@pytest.mark.flaky(reruns=2, reruns_delay=2)
 @pytest.mark.real_broker
 @pytest.mark.django_db(transaction=True)
 def test_worker_killed_in_the_middle_of_a_night_then_rerun_bills_like_an_uninterrupted_night(
