@@ -162,6 +162,11 @@ def main() -> None:
     import django
 
     django.setup()
+    # The night itself is measured; what it queues afterwards (alerts, monthly bills: Celery tasks that the
+    # night_settled signal sends to the broker) is not, and must not pile up in a real broker either.
+    from quota.signals import night_settled
+
+    night_settled.receivers.clear()
     from django.conf import settings
     from django.core.management import call_command
     from django.db import connection
