@@ -115,18 +115,38 @@ def _reseed_migration_data() -> None:
                     operation.code(global_apps, editor)
 
 
+def _is_transactional(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    fixtures = getattr(item, "fixturenames", ())
+    return "live_server" in fixtures or "transactional_db" in fixtures or (
+        marker is not None and bool(marker.kwargs.get("transaction"))
+    )
+
+
 @pytest.fixture(autouse=True)
 def _catalogue_after_flush(request):
-    """Transactional tests flush the database afterwards, data migrations included; put that data back for
-    the next transactional test (plain `db` tests roll back and never lose it)."""
-    marker = request.node.get_closest_marker("django_db")
-    transactional = "live_server" in request.fixturenames or "transactional_db" in request.fixturenames or (
-        marker is not None and marker.kwargs.get("transaction")
-    )
-    if transactional:
+    """Transactional tests flush the database, data migrations included. The teardown hook below puts that
+    data back right after each flush; this fixture is the safety net for the first test of a reused database."""
+    if _is_transactional(request.node):
         request.getfixturevalue("transactional_db")
         from plans.models import BillingItem
 
         if not BillingItem.objects.exists():
             _reseed_migration_data()
     yield
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """After a transactional test's flush (its fixtures are torn down by now), re-seed at once, so every later
+    test, transactional or not, finds the catalogue, gift tiers and beat schedules the migrations created."""
+    yield
+    if not _is_transactional(item):
+        return
+    from pytest_django.plugin import blocking_manager_key
+
+    with item.config.stash[blocking_manager_key].unblock():
+        from plans.models import BillingItem
+
+        if not BillingItem.objects.exists():
+            _reseed_migration_data()
