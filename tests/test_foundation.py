@@ -175,3 +175,10 @@ def test_obtain_token_with_bad_password_is_400_envelope(api_client, owner):
     response = api_client.post("/api/v1/auth/token/", {"username": owner.username, "password": "nope"})
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "invalid"
+
+
+@pytest.mark.parametrize("name", ["bad\x00name", "tab\tname", "x" * 201, "   "])
+def test_workspace_names_are_validated(owner_api, account, name):
+    response = owner_api.post(f"/api/v1/accounts/{account.id}/workspaces/", {"name": name}, format="json")
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"]

@@ -42,6 +42,10 @@ def membership_set(*, account: Account, user: AbstractBaseUser, role: str) -> Me
 
 def workspace_create(*, account: Account, name: str) -> Workspace:
     name = (name or "").strip()
+    if not name.isprintable():
+        raise ApplicationError(
+            "A workspace name cannot contain control characters.", fields={"name": ["Control characters."]}
+        )
     if not name or len(name) > 200:
         raise ApplicationError(
             "A workspace needs a name of 1 to 200 characters.", fields={"name": ["1 to 200 characters."]}
