@@ -20,10 +20,11 @@ services:
 
 # Installs, starts PostgreSQL and Redis if needed, migrates, loads the demo and serves on :8000.
 # Celery runs eagerly here (tasks execute in the web process); docker-compose runs real workers.
+demo: export CELERY_TASK_ALWAYS_EAGER = true
 demo: install services
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py seed_demo
-	CELERY_TASK_ALWAYS_EAGER=true DEBUG=true $(BIN)/python manage.py runserver 0.0.0.0:8000
+	DEBUG=true $(BIN)/python manage.py runserver 0.0.0.0:8000
 
 # The whole suite on PostgreSQL and Redis, browser tests in Debian's Chromium included.
 test: install services
