@@ -23,7 +23,8 @@ FINANCE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
     },
     "orders": {"order": ("view", "change"), "package": ("view",), "orderline": ("view",)},
     "quota": {"usagerecord": ("view",), "bill": ("view", "change"), "billline": ("view",),
-              "billsettlement": ("view",), "servicetoken": ("view", "add", "change")},
+              "billsettlement": ("view",), "servicetoken": ("view", "add", "change"),
+              "nightmark": ("view",)},
     "statements": {
         "monthlybill": ("view",), "invoicerequestline": ("view",), "arrearsaccount": ("view",),
         "expiringcard": ("view",), "expiringvoucher": ("view",), "revenueday": ("view",),

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.exceptions import ApplicationError
 from quota import services
-from quota.models import Bill, BillLine, BillSettlement, ServiceToken, UsageRecord
+from quota.models import Bill, BillLine, BillSettlement, NightMark, ServiceToken, UsageRecord
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -123,3 +123,22 @@ class ServiceTokenAdmin(admin.ModelAdmin):
         self.message_user(
             request, _("Token created. Its key, shown only this once: %(key)s") % {"key": key}, messages.WARNING
         )
+
+
+@admin.register(NightMark)
+class NightMarkAdmin(admin.ModelAdmin):
+    """Read-only: the last night run per account (what the hourly beat starts from)."""
+
+    list_display = ["account", "last_day", "updated_at"]
+    list_select_related = ["account"]
+    search_fields = ["account__name"]
+    ordering = ["-last_day"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
