@@ -16,9 +16,8 @@ RUN_TOKEN = uuid.uuid4().hex[:12]  # keys of an earlier run (throttle counters, 
 @pytest.fixture(autouse=True)
 def _isolated_cache(settings, request):
     """Each test gets its own cache namespace on the real Redis, so tests never see each other's keys."""
-    settings.CACHES = {
-        "default": {**settings.CACHES["default"], "KEY_PREFIX": f"test-{RUN_TOKEN}-{request.node.nodeid}"}
-    }
+    test_id = uuid.uuid5(uuid.NAMESPACE_URL, request.node.nodeid).hex
+    settings.CACHES = {"default": {**settings.CACHES["default"], "KEY_PREFIX": f"test-{RUN_TOKEN}-{test_id}"}}
     settings.AXES_ENABLED = False
 
 
