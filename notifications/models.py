@@ -9,11 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.money import money_field
-
-
-class AlertRuleQuerySet(models.QuerySet):
-    def for_account(self, account) -> AlertRuleQuerySet:
-        return self.filter(account=account)
+from core.querysets import AccountScopedQuerySet
 
 
 class AlertRule(models.Model):
@@ -33,7 +29,7 @@ class AlertRule(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = AlertRuleQuerySet.as_manager()
+    objects = AccountScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["workspace_id", "billing_item_id", "id"]

@@ -13,6 +13,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from core.money import money_field, price_field
+from core.querysets import AccountScopedQuerySet
 
 
 class OrderKind(models.TextChoices):
@@ -27,11 +28,6 @@ class OrderStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
     EXPIRED = "expired", _("Expired")
     REFUNDED = "refunded", _("Refunded")
-
-
-class OrderQuerySet(models.QuerySet):
-    def for_account(self, account) -> OrderQuerySet:
-        return self.filter(account=account)
 
 
 class Order(models.Model):
@@ -61,7 +57,7 @@ class Order(models.Model):
     paid_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True, help_text="cancelled, expired or refunded at")
 
-    objects = OrderQuerySet.as_manager()
+    objects = AccountScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -137,11 +133,6 @@ class PackageStatus(models.TextChoices):
     REFUNDED = "refunded", _("Refunded")
 
 
-class PackageQuerySet(models.QuerySet):
-    def for_account(self, account) -> PackageQuerySet:
-        return self.filter(account=account)
-
-
 class Package(models.Model):
     account = models.ForeignKey("workspaces.Account", on_delete=models.PROTECT, related_name="packages")
     plan = models.ForeignKey("plans.Plan", on_delete=models.PROTECT, related_name="+", help_text="current plan")
@@ -150,7 +141,7 @@ class Package(models.Model):
     ends_on = models.DateField()
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = PackageQuerySet.as_manager()
+    objects = AccountScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-starts_on", "-id"]

@@ -16,13 +16,7 @@ from django.db.models.lookups import Exact
 from django.utils.translation import gettext_lazy as _
 
 from core.money import money_field
-
-
-class AccountQuerySet(models.QuerySet):
-    """Tenant scoping of the payments tables: `Model.objects.for_account(account)`."""
-
-    def for_account(self, account) -> AccountQuerySet:
-        return self.filter(account=account)
+from core.querysets import AccountScopedQuerySet
 
 
 class Wallet(models.Model):
@@ -63,7 +57,7 @@ class PrepaidCard(models.Model):
         "payments.Payment", on_delete=models.PROTECT, null=True, blank=True, related_name="cards_bought"
     )
 
-    objects = AccountQuerySet.as_manager()
+    objects = AccountScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["expires_at", "id"]
@@ -136,7 +130,7 @@ class Voucher(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = AccountQuerySet.as_manager()
+    objects = AccountScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["valid_until", "id"]
@@ -201,7 +195,7 @@ class Payment(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = AccountQuerySet.as_manager()
+    objects = AccountScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -286,7 +280,7 @@ class LedgerEntry(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
-    objects = AccountQuerySet.as_manager()
+    objects = AccountScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -335,7 +329,7 @@ class Recharge(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     completed_at = models.DateTimeField(null=True, blank=True)
 
-    objects = AccountQuerySet.as_manager()
+    objects = AccountScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -9,6 +9,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from core.money import money_field, price_field
+from core.querysets import AccountScopedQuerySet
 
 
 class UsageRecord(models.Model):
@@ -32,11 +33,6 @@ class UsageRecord(models.Model):
         indexes = [models.Index(fields=["day", "account"])]
 
 
-class BillQuerySet(models.QuerySet):
-    def for_account(self, account) -> BillQuerySet:
-        return self.filter(account=account)
-
-
 class Bill(models.Model):
     """The daily bill of an account: one per account and day. `total` is the sum of the current lines;
     `charged` the sum of its settlements (re-runs settle only `total - charged`)."""
@@ -53,7 +49,7 @@ class Bill(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = BillQuerySet.as_manager()
+    objects = AccountScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-day", "-id"]

@@ -18,6 +18,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from core.money import money_field
+from core.querysets import AccountScopedQuerySet
 from payments.models import PrepaidCard, Voucher, Wallet
 from quota.models import Bill
 
@@ -25,11 +26,6 @@ from quota.models import Bill
 class MonthlyBillStatus(models.TextChoices):
     OPEN = "open", _("Open")
     FINAL = "final", _("Final")
-
-
-class MonthlyBillQuerySet(models.QuerySet):
-    def for_account(self, account) -> MonthlyBillQuerySet:
-        return self.filter(account=account)
 
 
 class MonthlyBill(models.Model):
@@ -55,7 +51,7 @@ class MonthlyBill(models.Model):
     finalized_at = models.DateTimeField(_("final since"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = MonthlyBillQuerySet.as_manager()
+    objects = AccountScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-month", "-id"]
@@ -134,11 +130,6 @@ class InvoiceStatus(models.TextChoices):
     REJECTED = "rejected", _("Rejected")
 
 
-class InvoiceRequestQuerySet(models.QuerySet):
-    def for_account(self, account) -> InvoiceRequestQuerySet:
-        return self.filter(account=account)
-
-
 class InvoiceRequest(models.Model):
     account = models.ForeignKey("workspaces.Account", on_delete=models.PROTECT, related_name="invoice_requests")
     status = models.CharField(
@@ -162,7 +153,7 @@ class InvoiceRequest(models.Model):
     number = models.CharField(_("invoice number"), max_length=32, unique=True, null=True, blank=True)
     pdf = models.BinaryField(null=True, blank=True, editable=False)
 
-    objects = InvoiceRequestQuerySet.as_manager()
+    objects = AccountScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

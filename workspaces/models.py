@@ -7,6 +7,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.querysets import AccountScopedQuerySet
+
 
 class Account(models.Model):
     """The billing-center account: the tenant. Everything a tenant sees is scoped to one of these."""
@@ -76,10 +78,7 @@ class WorkspaceStatus(models.TextChoices):
     LOCKED = "locked", _("Locked for arrears")
 
 
-class WorkspaceQuerySet(models.QuerySet):
-    def for_account(self, account: Account) -> WorkspaceQuerySet:
-        return self.filter(account=account)
-
+class WorkspaceQuerySet(AccountScopedQuerySet):
     def commercial(self) -> WorkspaceQuerySet:
         return self.filter(plan=WorkspacePlan.COMMERCIAL)
 

@@ -1,0 +1,12 @@
+"""The one tenant-scoped queryset: every model that belongs to an account uses
+`objects = AccountScopedQuerySet.as_manager()`, and views fetch through `Model.objects.for_account(account)`
+(see core/tenancy.py)."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class AccountScopedQuerySet(models.QuerySet):
+    def for_account(self, account) -> AccountScopedQuerySet:
+        return self.filter(account=account)
