@@ -10,6 +10,7 @@ from rest_framework.response import Response
 
 from core.exceptions import ApplicationError
 from core.idempotency import idempotent
+from core.parsing import parse_day
 from core.tenancy import AccountScopedAPIView, AccountScopedListAPIView, get_scoped_or_404
 from orders import selectors, services
 from orders.models import Order, OrderKind, OrderStatus, Package, PackageStatus
@@ -22,11 +23,10 @@ def _date_param(request, name: str) -> datetime.date | None:
     raw = request.query_params.get(name)
     if not raw:
         return None
-    try:
-        return datetime.date.fromisoformat(raw)
-    except ValueError:
-        raise ApplicationError(f"{name} must be a date YYYY-MM-DD.", code="invalid", fields={name: ["YYYY-MM-DD"]}) \
-            from None
+    day = parse_day(raw)
+    if day is None:
+        raise ApplicationError(f"{name} must be a date YYYY-MM-DD.", code="invalid", fields={name: ["YYYY-MM-DD"]})
+    return day
 
 
 def resolve_workspaces(account, ids: list[int]) -> list[Workspace]:

@@ -17,6 +17,7 @@ from django.views.generic import TemplateView
 from core.exceptions import ApplicationError
 from core.idempotency import fingerprint, run_idempotent
 from core.money import ZERO, parse_amount, quantize
+from core.parsing import is_id
 from core.tenancy import AccountScopedMixin, AccountScopedView, get_scoped_or_404
 from orders import selectors, services
 from orders.models import Order, OrderStatus, Package, PackageWorkspace
@@ -76,7 +77,7 @@ def parse_traffic_form(data, traffic_packages) -> tuple[list[tuple[TrafficPackag
         raw[tp.pk] = value
         if not value:
             continue
-        if not value.isdigit() or len(value) > MAX_CAPACITY_DIGITS:
+        if not is_id(value) or len(value) > MAX_CAPACITY_DIGITS:
             errors.append(_("The capacity of %(name)s must be a whole number.") % {"name": tp})
             continue
         if int(value) == 0:
@@ -121,7 +122,7 @@ class BuyPlanView(WizardMixin, TemplateView):
 
     def post(self, request, account_id: int):
         raw = request.POST.get("plan", "")
-        plan = plan_selectors.plan_list().filter(pk=int(raw)).first() if raw.isdigit() and len(raw) < 18 else None
+        plan = plan_selectors.plan_list().filter(pk=int(raw)).first() if is_id(raw, max_digits=17) else None
         if plan is None:
             messages.error(request, _("Choose one of the plan packages."))
             return redirect("orders-buy", account_id=self.account.pk)
@@ -177,7 +178,7 @@ class TrafficQuoteView(WizardMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         days = None
         package_id = self.request.GET.get("package", "")
-        if package_id.isdigit() and len(package_id) < 18:
+        if is_id(package_id, max_digits=17):
             package = Package.objects.for_account(self.account).filter(pk=int(package_id)).first()
             if package is not None:
                 try:
@@ -232,7 +233,7 @@ class BuyWorkspacesView(WizardMixin, TemplateView):
         checked, positions, errors = [], {}, []
         by_id = {ws.pk: ws for ws in Workspace.objects.for_account(self.account)}
         for raw in request.POST.getlist("workspace"):
-            if not raw.isdigit() or int(raw) not in by_id:
+            if not is_id(raw) or int(raw) not in by_id:
                 errors.append(_("Unknown workspace."))
                 continue
             checked.append(int(raw))
@@ -241,7 +242,7 @@ class BuyWorkspacesView(WizardMixin, TemplateView):
         ordered = []
         for index, ws_id in enumerate(checked):
             raw = positions.get(ws_id, "")
-            rank = int(raw) if raw.isdigit() and len(raw) < 6 else 10_000 + index
+            rank = int(raw) if is_id(raw, max_digits=5) else 10_000 + index
             ordered.append((rank, index, ws_id))
         ordered.sort()
         workspaces = [by_id[ws_id] for _r, _i, ws_id in ordered]
@@ -356,7 +357,7 @@ class OrderPayView(AccountScopedMixin, TemplateView):
                 except ValueError as error:
                     errors.append(str(error))
                     continue
-                if not raw_id.isdigit() or len(raw_id) > 18:
+                if not is_id(raw_id, max_digits=18):
                     errors.append(_("Unknown card or voucher."))
                     continue
                 tenders.append(TenderSpec(kind=kind, amount=amount, instrument_id=int(raw_id)))
@@ -473,7 +474,7 @@ class PackageWorkspacesView(AccountScopedView):
         try:
             if request.POST.get("action") == "add":
                 raw = request.POST.get("workspace", "")
-                workspace = workspaces.get(int(raw)) if raw.isdigit() and len(raw) < 18 else None
+                workspace = workspaces.get(int(raw)) if is_id(raw, max_digits=17) else None
                 if workspace is None:
                     raise ApplicationError(_("Choose a workspace to add."), code="unknown_workspace")
                 services.package_add_workspace(package=package, workspace=workspace, actor=request.user)
@@ -485,7 +486,7 @@ class PackageWorkspacesView(AccountScopedView):
                 ranked = []
                 for index, ws_id in enumerate(current):
                     raw = (request.POST.get(f"position_{ws_id}") or "").strip()
-                    if not raw.isdigit() or len(raw) > 5:
+                    if not is_id(raw, max_digits=5):
                         raise ApplicationError(_("Give every workspace a position number."), code="invalid")
                     ranked.append((int(raw), index, ws_id))
                 ranked.sort()
@@ -529,7 +530,7 @@ class PackageUpgradeView(AccountScopedMixin, TemplateView):
     def post(self, request, account_id: int, package_id: int):
         package = self.get_package()
         raw = request.POST.get("plan", "")
-        plan = Plan.objects.filter(pk=int(raw)).first() if raw.isdigit() and len(raw) < 18 else None
+        plan = Plan.objects.filter(pk=int(raw)).first() if is_id(raw, max_digits=17) else None
         try:
             if plan is None:
                 raise ApplicationError(_("Choose the package to upgrade to."), code="unknown_plan")

@@ -4,6 +4,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.money import parse_amount
+from core.parsing import DayField
 from payments.models import LedgerEntry, PrepaidCard, Recharge, RechargeMethod, Voucher
 
 
@@ -124,8 +125,8 @@ class LedgerEntrySerializer(serializers.ModelSerializer):
 
 
 class DateRangeSerializer(serializers.Serializer):
-    date_from = serializers.DateField(required=False)
-    date_to = serializers.DateField(required=False)
+    date_from = DayField(required=False)
+    date_to = DayField(required=False)
     balance_kind = serializers.ChoiceField(
         choices=["cash", "arrears", "card", "voucher"], required=False
     )

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from core.parsing import DayField
 from quota.models import Bill, BillLine
 
 
@@ -48,8 +49,8 @@ class UsageResultSerializer(serializers.Serializer):
 
 
 class BillFilterSerializer(serializers.Serializer):
-    date_from = serializers.DateField(required=False)
-    date_to = serializers.DateField(required=False)
+    date_from = DayField(required=False)
+    date_to = DayField(required=False)
 
     def validate(self, attrs):
         if attrs.get("date_from") and attrs.get("date_to") and attrs["date_from"] > attrs["date_to"]:

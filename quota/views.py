@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
+from core.parsing import parse_day
 from core.tenancy import AccountScopedMixin
 from plans.models import BillingItem
 from quota import selectors
@@ -27,13 +28,7 @@ def local_today(account) -> date:
     return timezone.now().astimezone(zone).date()
 
 
-def _parse_day(raw: str | None) -> date | None:
-    if not raw:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        return None
+_parse_day = parse_day
 
 
 class BillListView(AccountScopedMixin, TemplateView):

@@ -17,8 +17,13 @@ from tests.isolation.test_crawl import _fill, account_routes
 pytestmark = pytest.mark.django_db
 
 FIELD = re.compile(r'name="([a-z_]+)"')
-GARBAGE = ["", "abc", "-1", "0", "1.001", "1e400", "NaN", "99999999999999999999999", "2026-13-45", "\x00", "☃" * 300]
-QUERY = "?date_from=nope&date_to=2026-99-99&from=x&to=13-2026&page=-1&page_size=abc&item=zz&workspace=x&day=x"
+GARBAGE = ["", "abc", "-1", "0", "²", "1.001", "1e400", "NaN", "99999999999999999999999", "2026-13-45",
+           "9999-12-31", "0001-01-05", "\x00", "ok\x00", "☃" * 300]
+QUERIES = [
+    "?date_from=nope&date_to=2026-99-99&from=x&to=13-2026&page=-1&page_size=abc&item=zz&workspace=x&day=x",
+    "?date_from=0001-01-01&date_to=9999-12-31&package=²&plan=²&cap_1=²&page=²",
+    "?date_to=0001-01-05&from=2026-10-junk&q=%00",
+]
 
 
 def template_field_names() -> list[str]:
@@ -51,9 +56,10 @@ def test_no_page_or_endpoint_answers_500_to_bad_input(client, two_tenants):  # n
     failures = []
     for route in account_routes():
         path = _fill(route, tenant["ids"], tenant["a"].pk)
-        response = client.get(path + QUERY)
-        if response.status_code >= 500:
-            failures.append(f"GET {path}{QUERY}: {response.status_code}")
+        for query in QUERIES:
+            response = client.get(path + query)
+            if response.status_code >= 500:
+                failures.append(f"GET {path}{query}: {response.status_code}")
         for body in bodies():
             response = client.post(path, body)
             if response.status_code >= 500:
