@@ -73,6 +73,11 @@ class MonthlyBill(models.Model):
         return f"{self.account_id} {self.month:%Y-%m}"
 
     @property
+    def paid_voucher(self):
+        """Paid by vouchers of both kinds."""
+        return self.paid_ordinary_voucher + self.paid_full_reduction_voucher
+
+    @property
     def is_final(self) -> bool:
         return self.status == MonthlyBillStatus.FINAL
 

@@ -171,3 +171,10 @@ def test_monthly_bill_api_tenancy(api_client, account, other_account, other_owne
     api_client.force_authenticate(member)
     assert api_client.get(f"/api/v1/accounts/{account.pk}/bills/monthly/").status_code == 403
     assert AccountFactory()
+
+
+def test_paid_by_vouchers_keeps_the_cents():
+    from statements.models import MonthlyBill
+
+    bill = MonthlyBill(paid_ordinary_voucher=Decimal("12.50"), paid_full_reduction_voucher=Decimal("3.80"))
+    assert bill.paid_voucher == Decimal("16.30")  # the template's |add filter had made it 15
