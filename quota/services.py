@@ -110,7 +110,14 @@ def _run_chunk(*, day: date, ids: list[int], dry_run: bool, actor: Any, result: 
     from workspaces.models import Account
 
     t = time.perf_counter()
-    ids[:] = Account.objects.filter(pk__in=ids).order_by("pk").values_list("pk", flat=True)
+    # Only accounts whose local day `day` is over: a night run early (run_deduction --date today) must not
+    # bill half a day nor mark the night done, or the real night would be skipped.
+    now = timezone.now()
+    ids[:] = [
+        pk
+        for pk, tz_name in Account.objects.filter(pk__in=ids).order_by("pk").values_list("pk", "time_zone")
+        if now.astimezone(_zone(tz_name)).date() > day
+    ]
     result.accounts = len(ids)
     if not ids:
         return
@@ -289,19 +296,22 @@ def _night_marks():
 
 
 def late_usage_reruns(*, now: datetime | None = None, days_back: int = 7) -> dict[date, list[int]]:
-    """day -> accounts whose usage changed after their bill of that day was computed (late usage): the
-    hourly beat re-runs them, which settles only the difference. Timestamps are transaction start times, not
-    commit order: a report whose transaction started up to 10 minutes before the bill was computed counts as
-    possibly unseen (at most one extra re-run, which charges nothing if nothing changed)."""
+    """day -> accounts whose usage changed after their bill of that day was computed, or arrived for a day
+    whose night already ran without a bill (late usage): the hourly beat re-runs them, which settles only
+    the difference. Timestamps are transaction start times, not commit order: a report whose transaction
+    started up to 10 minutes before the bill was computed counts as possibly unseen (at most one extra
+    re-run, which charges nothing if nothing changed)."""
     now = now or timezone.now()
     since = now.date() - timedelta(days=days_back + 1)
     with connection.cursor() as cursor:
         cursor.execute(
             """
-            SELECT DISTINCT b.day, b.account_id
-            FROM quota_bill b
-            JOIN quota_usagerecord u ON u.account_id = b.account_id AND u.day = b.day
-            WHERE b.day >= %s AND u.updated_at > b.updated_at - interval '10 minutes'
+            SELECT DISTINCT u.day, u.account_id
+            FROM quota_usagerecord u
+            JOIN quota_nightmark m ON m.account_id = u.account_id AND u.day <= m.last_day
+            LEFT JOIN quota_bill b ON b.account_id = u.account_id AND b.day = u.day
+            WHERE u.day >= %s
+              AND (b.id IS NULL OR u.updated_at > b.updated_at - interval '10 minutes')
             ORDER BY 1, 2
             """,
             [since],
@@ -313,6 +323,20 @@ def late_usage_reruns(*, now: datetime | None = None, days_back: int = 7) -> dic
 
 
 # --- usage ingestion ----------------------------------------------------------------------------------------
+
+
+# The largest amount one bill line may reach. Far above any real day (the Enterprise package is 510,000 a
+# year), it keeps converted quantities inside bigint and bill totals inside the money columns, so one absurd
+# report is refused at ingestion instead of failing a whole chunk of the night.
+MAX_LINE_AMOUNT = Decimal("10000000")
+
+
+def _max_quantity(item) -> int:
+    policies = list(item.storage_policies.all())
+    price = max((p.price for p in policies), default=Decimal(0))
+    factor = max((p.conversion_factor for p in policies), default=1)
+    by_amount = int(MAX_LINE_AMOUNT * item.pricing_unit / price) if price > 0 else 2**62
+    return min(by_amount, (2**62 - 1) // factor)
 
 
 def _is_int(value: Any) -> bool:
@@ -346,7 +370,8 @@ def usage_ingest(*, records: Any) -> int:
     workspaces = {
         w.pk: w for w in Workspace.objects.filter(pk__in=workspace_ids).select_related("account")
     }
-    items = {i.code: i for i in BillingItem.objects.all()}
+    items = {i.code: i for i in BillingItem.objects.prefetch_related("storage_policies")}
+    limits = {code: _max_quantity(item) for code, item in items.items()}
     now = timezone.now()
     parsed: list[tuple[int, int, int, date, int]] = []
     seen: dict[tuple[int, int, date], int] = {}
@@ -405,8 +430,9 @@ def usage_ingest(*, records: Any) -> int:
             err(index, "quantity", "A quantity is a whole number.")
         elif raw_quantity < 0:
             err(index, "quantity", "A quantity cannot be negative.")
-        elif raw_quantity >= 2**62:
-            err(index, "quantity", "This quantity is too large.")
+        elif raw_quantity >= 2**62 or (item is not None and raw_quantity > limits[item.code]):
+            limit = limits[item.code] if item is not None else 2**62 - 1
+            err(index, "quantity", f"This quantity is larger than any real day of usage (at most {limit:,}).")
         else:
             quantity = raw_quantity
         if workspace is not None and item is not None and day is not None and quantity is not None:

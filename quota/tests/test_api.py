@@ -188,3 +188,10 @@ def test_bills_api_query_count_is_constant(owner_api, account, django_assert_max
         assert owner_api.get(url).json()["count"] == 8
     with django_assert_max_num_queries(len(small.captured_queries)):
         owner_api.get(url, {"format": "csv"})
+
+
+def test_an_absurd_quantity_is_refused_at_ingestion(service_client, account):
+    ws = WorkspaceFactory(account=account)
+    response = post(service_client, [{"workspace_id": ws.pk, "item": "sms", "day": yesterday(), "quantity": 10**12}])
+    assert response.status_code == 422
+    assert "quantity" in response.json()["error"]["fields"]["records"]["0"]

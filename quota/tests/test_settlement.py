@@ -5,6 +5,7 @@ import threading
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from unittest import mock
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
@@ -310,3 +311,31 @@ def test_late_usage_is_picked_up_by_the_hourly_beat(account):
     UsageRecord.objects.update(updated_at=hour_ago)
     assert services.late_usage_reruns(now=now) == {}
     assert list(bill(account).settlements.values_list("amount", flat=True)) == [Decimal("6.00"), Decimal("3.00")]
+
+
+@pytest.mark.django_db
+def test_a_night_for_a_day_not_over_bills_nothing_and_marks_nothing(account):
+    from quota.models import NightMark
+
+    ws = WorkspaceFactory(account=account)
+    today = timezone.now().astimezone(ZoneInfo(account.time_zone)).date()
+    f.usage(ws, "log", today, 3_000_000)
+    result = services.night_run_chunk(day=today, account_ids=[account.pk])
+    assert result.accounts == 0
+    assert not Bill.objects.filter(account=account).exists()
+    assert not NightMark.objects.filter(account=account).exists()
+
+
+@pytest.mark.django_db
+def test_late_usage_for_a_night_that_had_no_bill_is_picked_up(account):
+    type(account).objects.filter(pk=account.pk).update(created_at=datetime(2026, 1, 1, tzinfo=UTC))
+    ws = WorkspaceFactory(account=account)
+    f.fund_cash(account, "100.00")
+    run(account)  # the night of D runs while the account has reported nothing for D: no bill
+    assert not Bill.objects.filter(account=account, day=D).exists()
+    now = datetime(2026, 3, 12, tzinfo=UTC)
+    assert services.late_usage_reruns(now=now) == {}
+    services.usage_ingest(records=[{"workspace_id": ws.pk, "item": "datakit", "day": D.isoformat(), "quantity": 2}])
+    assert services.late_usage_reruns(now=now) == {D: [account.pk]}
+    run(account)
+    assert bill(account).total == Decimal("6.00") == bill(account).charged
