@@ -213,6 +213,7 @@ CELERY_ACCEPT_CONTENT = ["json"]
 
 # Business settings (finance may override some of them in admin where a model exists for it).
 FEE_CENTER = {
+    # The development default; `check --deploy` refuses it (core/checks.py).
     "PAYMENT_GATEWAY_SECRET": env("PAYMENT_GATEWAY_SECRET", default="sandbox-secret-change-me"),
     "PUBLIC_BASE_URL": env("PUBLIC_BASE_URL", default="http://127.0.0.1:8000"),
 }

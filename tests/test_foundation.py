@@ -146,6 +146,7 @@ def test_check_deploy_is_clean_under_production_settings(settings, monkeypatch):
     env = {
         "DJANGO_SETTINGS_MODULE": "billing_center.settings_production",
         "SECRET_KEY": "x" * 20 + "-production-secret-key-with-enough-entropy-0123456789",
+        "PAYMENT_GATEWAY_SECRET": "gateway-secret-" + "g" * 40,
         "PATH": "/usr/bin:/bin",
     }
     import os
@@ -182,3 +183,15 @@ def test_workspace_names_are_validated(owner_api, account, name):
     response = owner_api.post(f"/api/v1/accounts/{account.id}/workspaces/", {"name": name}, format="json")
     assert response.status_code == 400
     assert response.json()["error"]["fields"]
+
+
+def test_check_deploy_refuses_the_default_gateway_secret():
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "billing_center.settings_production",
+           "SECRET_KEY": "y" * 60, "PAYMENT_GATEWAY_SECRET": "sandbox-secret-change-me"}
+    result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+                            capture_output=True, text=True, env=env, check=False)
+    assert result.returncode != 0 and "fee_center.W001" in result.stdout + result.stderr

@@ -162,7 +162,7 @@ def test_production_cookie_and_transport_flags():
 
 def test_check_deploy_is_clean():
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "billing_center.settings_production",
-           "SECRET_KEY": "prod-" + "k" * 60}
+           "SECRET_KEY": "prod-" + "k" * 60, "PAYMENT_GATEWAY_SECRET": "gw-" + "s" * 40}
     result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
                             capture_output=True, text=True, env=env, cwd=ROOT, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
