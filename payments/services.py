@@ -965,8 +965,8 @@ def _log_callback(provider: str, data: Mapping[str, Any], valid: bool, outcome: 
 
 def gateway_callback_handle(*, provider: str, data: Mapping[str, Any]) -> CallbackOutcome:
     """A gateway's callback. A bad signature, a stale timestamp, an unknown reference or a wrong amount answer
-    400 and change nothing but the GatewayCallback log. A success moves the Recharge pending -> succeeded once
-    (row lock) and credits cash; replays and concurrent duplicates answer 200 and credit nothing."""
+    400 and change nothing but the GatewayCallback log. A success moves the Recharge pending (or failed) ->
+    succeeded once (row lock) and credits cash; replays and concurrent duplicates answer 200 and credit nothing."""
     if not isinstance(data, Mapping):
         data = {}
     gateway = get_gateway(provider)
@@ -986,7 +986,10 @@ def gateway_callback_handle(*, provider: str, data: Mapping[str, Any]) -> Callba
         return CallbackOutcome(400, "unknown_reference", "No such payment.")
     with transaction.atomic():
         locked = _lock_recharge(recharge.pk, recharge.account_id)
-        if locked.status != RechargeStatus.PENDING:
+        # A success after a failure is the bank taking the money on a retry: it must still be credited (once,
+        # under this lock). Anything else on a decided recharge is a duplicate or a conflict and changes nothing.
+        late_success = locked.status == RechargeStatus.FAILED and result.succeeded
+        if locked.status != RechargeStatus.PENDING and not late_success:
             already = locked.status
             outcome = "duplicate" if (already == RechargeStatus.SUCCEEDED) == result.succeeded else "conflicting"
             _log_callback(provider, data, True, outcome, locked)

@@ -88,15 +88,22 @@ def test_callback_is_csrf_exempt_and_needs_no_login(account, owner, client):
                        ).status_code == 404
 
 
-def test_failed_payment_then_late_success_is_ignored(account, owner):
+def test_failed_payment_then_late_success_is_credited_once(account, owner):
+    """The bank may report a failure and later take the money on a retry: the success is credited, once."""
     recharge, _url = recharge_start_online(account=account, amount="10.00", actor=owner)
     ref = recharge.gateway_reference
     assert gateway_callback_handle(provider="sandbox", data=signed_payload(
         reference=ref, status="failed", amount="10.00")).outcome == "failed"
     result = gateway_callback_handle(provider="sandbox", data=signed_payload(
         reference=ref, status="succeeded", amount="10.00"))
-    assert result.status_code == 200 and result.outcome == "conflicting"
-    assert cash(account) == 0
+    assert result.status_code == 200 and result.outcome == "succeeded"
+    assert cash(account) == Decimal("10.00")
+    again = gateway_callback_handle(provider="sandbox", data=signed_payload(
+        reference=ref, status="succeeded", amount="10.00"))
+    assert again.outcome == "duplicate" and cash(account) == Decimal("10.00")
+    late_failure = gateway_callback_handle(provider="sandbox", data=signed_payload(
+        reference=ref, status="failed", amount="10.00"))
+    assert late_failure.outcome == "conflicting" and cash(account) == Decimal("10.00")
 
 
 def test_recharge_repays_arrears_first(account, owner, ledger_clean):
