@@ -44,8 +44,6 @@ def parse_amount(raw: object) -> Decimal:
         raise ValueError("Amounts have at most two decimal places.")
     if value <= 0:
         raise ValueError("The amount must be greater than zero.")
-    if value > MAX_REQUEST_AMOUNT:
-        raise ValueError(f"The amount may not exceed {MAX_REQUEST_AMOUNT:,}.")
     return quantize(value)
 
 

@@ -18,7 +18,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
 from django.http import Http404
 from django.views import View
-from rest_framework.generics import GenericAPIView, ListAPIView
+from rest_framework.generics import ListAPIView
 from rest_framework.views import APIView
 
 from workspaces.models import Account, Capability, Membership
@@ -82,10 +82,6 @@ class _ScopedAPIMixin(TenantScoped):
 
 class AccountScopedAPIView(_ScopedAPIMixin, APIView):
     """An endpoint under /api/v1/accounts/{account_id}/."""
-
-
-class AccountScopedGenericAPIView(_ScopedAPIMixin, GenericAPIView):
-    """The same, with DRF's generic helpers (get_queryset must scope to self.account)."""
 
 
 class AccountScopedListAPIView(_ScopedAPIMixin, ListAPIView):

@@ -4,13 +4,12 @@ For the nightly deduction (quota app) a package applies to day D when its status
 expired (never refunded) and starts_on <= D <= ends_on; on D it covers the workspaces of the
 PackageWorkspace rows with valid_from <= D and (valid_until is null or valid_until >= D), in `position`
 order; its plan is the PackagePlanPeriod with the latest valid_from <= D; its traffic packages are the
-PackageTraffic rows with valid_from <= D <= valid_until."""
+PackageTraffic rows with valid_from <= D <= valid_until. The night applies this rule in SQL
+(quota/engine.py), the one place it is written as code."""
 
 from __future__ import annotations
 
-import datetime
-
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 
 from orders.models import (
     Order,
@@ -22,10 +21,7 @@ from orders.models import (
     PackageTraffic,
     PackageWorkspace,
 )
-from plans.models import Plan
 from workspaces.models import Account, Workspace
-
-BILLABLE_PACKAGE_STATUSES = (PackageStatus.PENDING, PackageStatus.ACTIVE, PackageStatus.EXPIRED)
 
 
 def order_list(*, account: Account, status: str | None = None, kind: str | None = None) -> QuerySet[Order]:
@@ -80,58 +76,6 @@ def current_workspaces(package: Package) -> list[PackageWorkspace]:
     """The package's open workspace rows in order (uses the prefetch of package_list)."""
     rows = [row for row in package.package_workspaces.all() if row.valid_until is None]
     return sorted(rows, key=lambda row: row.position)
-
-
-def package_for_workspace_on(workspace: Workspace, day: datetime.date) -> Package | None:
-    """The package covering `workspace` on `day`, or None."""
-    row = (
-        PackageWorkspace.objects.filter(
-            workspace=workspace,
-            valid_from__lte=day,
-            package__starts_on__lte=day,
-            package__ends_on__gte=day,
-            package__status__in=BILLABLE_PACKAGE_STATUSES,
-        )
-        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=day))
-        .select_related("package")
-        .first()
-    )
-    return row.package if row else None
-
-
-def package_workspaces_on(package: Package, day: datetime.date) -> list[Workspace]:
-    """The workspaces the package covers on `day`, in the order they consume its daily capacity."""
-    rows = (
-        PackageWorkspace.objects.filter(package=package, valid_from__lte=day)
-        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=day))
-        .select_related("workspace")
-        .order_by("position")
-    )
-    return [row.workspace for row in rows]
-
-
-def package_plan_on(package: Package, day: datetime.date) -> Plan:
-    period = (
-        PackagePlanPeriod.objects.filter(package=package, valid_from__lte=day)
-        .select_related("plan").order_by("-valid_from").first()
-    )
-    return period.plan if period else package.plan
-
-
-def package_capacities_on(package: Package, day: datetime.date) -> dict[int, tuple[int, int]]:
-    """billing item id -> (plan daily capacity, traffic daily capacity) on `day`."""
-    plan = package_plan_on(package, day)
-    capacities: dict[int, tuple[int, int]] = {
-        cap.billing_item_id: (cap.daily_capacity, 0) for cap in plan.capacities.all()
-    }
-    traffic = PackageTraffic.objects.filter(package=package, valid_from__lte=day, valid_until__gte=day).select_related(
-        "traffic_package"
-    )
-    for row in traffic:
-        item_id = row.traffic_package.billing_item_id
-        base, extra = capacities.get(item_id, (0, 0))
-        capacities[item_id] = (base, extra + row.capacity)
-    return capacities
 
 
 def coverable_workspaces(*, account: Account) -> QuerySet[Workspace]:

@@ -141,9 +141,10 @@ def package_quota(*, package) -> list[dict[str, Any]]:
     """A package's use of its daily capacity per billing item on the latest billed day (plan management)."""
     with connection.cursor() as cursor:
         cursor.execute(
+            # through the account's bills of the package's validity (indexed), not a scan of all bill lines
             """SELECT max(b.day) FROM quota_bill b JOIN quota_billline l ON l.bill_id = b.id
-               WHERE l.package_id = %s""",
-            [package.pk],
+               WHERE b.account_id = %s AND b.day BETWEEN %s AND %s AND l.package_id = %s""",
+            [package.account_id, package.starts_on, package.ends_on, package.pk],
         )
         (day,) = cursor.fetchone()
         if day is None:
@@ -169,7 +170,8 @@ def package_quota(*, package) -> list[dict[str, Any]]:
                 SELECT l.billing_item_id, sum(l.converted) AS converted,
                        sum(l.covered_by_package + l.covered_by_traffic) AS covered, sum(l.overage) AS overage
                 FROM quota_billline l JOIN quota_bill b ON b.id = l.bill_id
-                WHERE l.package_id = %(p)s AND b.day = %(d)s GROUP BY l.billing_item_id
+                WHERE b.account_id = %(a)s AND b.day = %(d)s AND l.package_id = %(p)s
+                GROUP BY l.billing_item_id
             )
             SELECT bi.id, bi.name, coalesce(c.cap, 0), coalesce(u.converted, 0), coalesce(u.covered, 0),
                    coalesce(u.overage, 0)
@@ -178,7 +180,7 @@ def package_quota(*, package) -> list[dict[str, Any]]:
             WHERE c.cap IS NOT NULL OR u.converted IS NOT NULL
             ORDER BY bi.sort_order
             """,
-            {"p": package.pk, "d": day},
+            {"p": package.pk, "d": day, "a": package.account_id},
         )
         rows = cursor.fetchall()
     return [

@@ -3,7 +3,6 @@ from __future__ import annotations
 from django import template
 from django.db.models import Sum
 
-from quota import selectors
 from quota.models import Bill
 
 register = template.Library()
@@ -21,9 +20,3 @@ def quota_home_panel(account):
             .aggregate(total=Sum("total"))["total"]
         )
     return {"account": account, "last_bill": last_bill, "month_total": month_total or 0}
-
-
-@register.inclusion_tag("quota/_package_usage.html")
-def package_usage(package):
-    """{% package_usage package %}: the package's use of its daily quota on the latest billed day."""
-    return {"rows": selectors.package_quota(package=package)}

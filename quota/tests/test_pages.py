@@ -3,7 +3,6 @@
 from datetime import date, timedelta
 
 import pytest
-from django.template import Context, Template
 from django.utils import timezone
 
 from quota import services
@@ -102,7 +101,7 @@ def test_home_panel_nav_and_package_usage_partial(owner_client, account):
     services.night_run_chunk(day=D, account_ids=[account.pk])
     html = owner_client.get(f"/a/{account.pk}/").content.decode()
     assert f"/a/{account.pk}/bills/daily/" in html and f"/a/{account.pk}/usage/" in html and "¥15.00" in html
-    rendered = Template("{% load quota_tags %}{% package_usage package %}").render(Context({"package": pkg}))
+    rendered = owner_client.get(f"/a/{account.pk}/packages/{pkg.pk}/quota-use/").content.decode()
     assert "40,000,000" in rendered and "50,000,000" in rendered and "10,000,000" in rendered
 
 
