@@ -70,7 +70,7 @@ def send_email(
 
 def owner_emails(account: Account) -> list[str]:
     return list(
-        Membership.objects.filter(account=account, role=Role.OWNER).exclude(user__email="")
+        Membership.objects.filter(account=account, role=Role.OWNER, user__is_active=True).exclude(user__email="")
         .values_list("user__email", flat=True)
     )
 
@@ -78,7 +78,7 @@ def owner_emails(account: Account) -> list[str]:
 def billing_emails(account: Account) -> list[str]:
     """Owners and administrators: the people who see the account's bills."""
     return list(
-        Membership.objects.filter(account=account, role__in=[Role.OWNER, Role.ADMINISTRATOR])
+        Membership.objects.filter(account=account, role__in=[Role.OWNER, Role.ADMINISTRATOR], user__is_active=True)
         .exclude(user__email="")
         .values_list("user__email", flat=True)
     )

@@ -300,7 +300,7 @@ class PaymentAdmin(ReadOnlyAdmin):
                     "created_at"]
     list_filter = ["purpose"]
     search_fields = ["account__name", "source_id"]
-    list_select_related = ["account"]
+    list_select_related = ["account", "refunded_payment"]
     inlines = [PaymentTenderInline]
 
 
@@ -317,6 +317,7 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
 @admin.register(GatewayCallback)
 class GatewayCallbackAdmin(ReadOnlyAdmin):
     list_display = ["id", "provider", "outcome", "signature_valid", "recharge", "received_at"]
+    list_select_related = ["recharge"]
     list_filter = ["provider", "outcome", "signature_valid"]
 
 

@@ -50,6 +50,9 @@ class MonthlyBillLineInline(admin.TabularInline):
     can_delete = False
     readonly_fields = ["workspace", "billing_item", "usage", "covered", "overage", "amount"]
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("workspace", "billing_item")
+
     def has_add_permission(self, request, obj=None):
         return False
 
@@ -79,6 +82,9 @@ class InvoiceRequestLineInline(admin.TabularInline):
     extra = 0
     can_delete = False
     readonly_fields = ["source_type", "recharge", "payment", "amount"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("recharge", "payment")
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -187,9 +193,9 @@ class ArrearsAccountAdmin(ReadOnlyAdmin):
         return (
             super().get_queryset(request).filter(arrears__gt=0).select_related("account").annotate(
                 countdown_started=Min("account__workspaces__countdown_started_at"),
-                workspaces_counting=Count("account__workspaces", filter=Q(
+                workspaces_counting=Count("account__workspaces", distinct=True, filter=Q(
                     account__workspaces__status=WorkspaceStatus.COUNTDOWN)),
-                workspaces_locked=Count("account__workspaces", filter=Q(
+                workspaces_locked=Count("account__workspaces", distinct=True, filter=Q(
                     account__workspaces__status=WorkspaceStatus.LOCKED)),
             )
         )

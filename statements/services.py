@@ -461,7 +461,7 @@ def _lock_pending(invoice_request: InvoiceRequest) -> InvoiceRequest:
 
 
 def _invoice_number(request: InvoiceRequest, now: datetime) -> str:
-    return f"FC{now:%Y%m%d}{request.pk:08d}"
+    return f"FC{timezone.localtime(now):%Y%m%d}{request.pk:08d}"
 
 
 @transaction.atomic
