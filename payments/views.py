@@ -18,7 +18,7 @@ from django.views.generic import TemplateView
 from core.exceptions import ApplicationError
 from core.idempotency import fingerprint, run_idempotent
 from core.money import format_cny, parse_amount
-from core.tenancy import AccountScopedMixin, resolve_membership
+from core.tenancy import AccountScopedMixin, require, resolve_membership
 from payments import selectors, services
 from payments.exports import ledger_csv_response
 from payments.forms import LedgerFilterForm
@@ -196,7 +196,8 @@ class SandboxPayView(LoginRequiredMixin, TemplateView):
                     .filter(gateway_reference=reference, provider="sandbox", method=RechargeMethod.ONLINE).first())
         if recharge is None:
             raise Http404
-        resolve_membership(self.request.user, recharge.account_id)  # a stranger sees nothing
+        membership = resolve_membership(self.request.user, recharge.account_id)  # a stranger sees nothing
+        require(membership, Capability.VIEW_BILLING)  # a Member has no billing access at all
         return recharge
 
     def get_context_data(self, **kwargs):
@@ -206,7 +207,7 @@ class SandboxPayView(LoginRequiredMixin, TemplateView):
 
     def post(self, request, reference: str):
         recharge = self._recharge(reference)
-        membership = resolve_membership(request.user, recharge.account_id)
+        membership = resolve_membership(request.user, recharge.account_id)  # the same lookup, for its role
         back = reverse("payments-recharge", kwargs={"account_id": recharge.account_id})
         if not membership.can(Capability.SPEND):
             messages.error(request, _("Your role in this account does not allow this."))
