@@ -140,9 +140,15 @@ def pytest_runtest_teardown(item, nextitem):
     """After a transactional test's flush (its fixtures are torn down by now), re-seed at once, so every later
     test, transactional or not, finds the catalogue, gift tiers and beat schedules the migrations created."""
     yield
-    if not _is_transactional(item):
+    if not _is_transactional(item) or nextitem is None:
+        # After the last test pytest-django has already destroyed the test database: re-seeding now would
+        # reach the real database that DATABASE_URL names.
         return
+    from django.db import connection
     from pytest_django.plugin import blocking_manager_key
+
+    if not connection.settings_dict["NAME"].startswith("test_"):
+        return  # never touch anything but the test database
 
     with item.config.stash[blocking_manager_key].unblock():
         from plans.models import BillingItem
