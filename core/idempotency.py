@@ -1,4 +1,4 @@
-"""Idempotency-Key for every POST that moves money (API.md).
+"""Idempotency-Key for every POST that moves money, in the API and on the pages.
 
 The first successful (2xx) answer to a key is stored with a fingerprint of the request. The same key with
 the same request returns that answer again; with another request it answers 422. Two concurrent requests
@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import secrets
 from collections.abc import Callable
 from typing import Any
 
@@ -82,3 +83,37 @@ def idempotent(view_method: Callable[..., Response]) -> Callable[..., Response]:
         return Response(body, status=status_code)
 
     return wrapper
+
+
+# Fee Center pages: the form carries a hidden `idempotency_key` (a fresh one per rendered form), so a
+# double submit or a reload does the work once.
+
+PAGE_KEY_FIELD = "idempotency_key"
+
+
+def run_page_post(request: Any, work: Callable[[], tuple[int, Any]]) -> tuple[int, Any]:
+    """Run a page POST's `work` at most once per hidden idempotency key of the submitted form."""
+    body = {k: v for k, v in request.POST.items() if k not in ("csrfmiddlewaretoken", PAGE_KEY_FIELD)}
+    return run_idempotent(
+        user=request.user,
+        key=request.POST.get(PAGE_KEY_FIELD) or None,
+        fingerprint_value=fingerprint("POST", request.path, body),
+        work=work,
+    )
+
+
+class IdempotentPageMixin:
+    """For pages whose POST moves money: `self.run_once(work)` and a fresh `idempotency_key` in the context
+    (templates put it in a hidden input named `idempotency_key`)."""
+
+    def run_once(self, work: Callable[[], tuple[int, Any]]) -> tuple[int, Any]:
+        return run_page_post(self.request, work)  # type: ignore[attr-defined]
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)  # type: ignore[misc]
+        context[PAGE_KEY_FIELD] = new_page_key()
+        return context
+
+
+def new_page_key() -> str:
+    return secrets.token_urlsafe(16)
