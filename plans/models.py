@@ -1,5 +1,5 @@
 """The catalogue: billing items with PAYG prices per storage policy, annual plan packages with daily
-capacities, traffic packages with their volume discounts. Seeded by migration 0002 with DOMAIN.md's
+capacities, traffic packages with their volume discounts. Seeded by migration 0002 with docs/PRODUCT.md's
 China-site CNY figures; finance edits it in admin.
 
 Units: quantities are integers in the item's natural unit (hosts, entries, traces, page views, calls,

@@ -1,4 +1,4 @@
-"""The ledger is append-only in the database itself, and the card-purchase gift tiers of DOMAIN.md."""
+"""The ledger is append-only in the database itself, and the card-purchase gift tiers (docs/PRODUCT.md "The wallet")."""
 
 from decimal import Decimal
 

@@ -1,4 +1,4 @@
-"""DOMAIN.md's China-site CNY catalogue. Finance edits it in admin afterwards."""
+"""The China-site CNY catalogue of docs/PRODUCT.md ("The catalogue"). Finance edits it in admin afterwards."""
 
 from decimal import Decimal
 

@@ -1,4 +1,4 @@
-"""The night's allocation: DOMAIN.md steps 1-3 exactly, to the cent."""
+"""The night's allocation: docs/PRODUCT.md "The night", steps 1-5 exactly, to the cent."""
 
 from datetime import date, timedelta
 from decimal import Decimal
