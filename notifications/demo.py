@@ -4,12 +4,13 @@ evaluated for the days already billed, so the owner has received an alert."""
 
 from __future__ import annotations
 
+from notifications.models import AlertRule
+from notifications.services import alert_rule_create, alerts_evaluate_day
+from quota.models import Bill
+from workspaces.models import Membership
+
 
 def seed(context: dict) -> None:
-    from notifications.models import AlertRule
-    from notifications.services import alert_rule_create
-    from workspaces.models import Membership
-
     account = context.get("account")
     workspaces = context.get("workspaces") or {}
     users = context.get("users") or {}
@@ -26,9 +27,6 @@ def seed(context: dict) -> None:
 
 
 def after_commit(context: dict) -> None:
-    from notifications.services import alerts_evaluate_day
-    from quota.models import Bill
-
     account = context.get("account")
     if account is None:
         return

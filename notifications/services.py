@@ -1,87 +1,46 @@
-"""Writes of the notifications app: sending emails, high-spending alert rules and their evaluation, expiry
-reminders.
+"""Writes of the notifications app: high-spending alert rules and their evaluation, expiry reminders.
 
-`send_email` is the one way the project sends mail: it renders the subject and body templates (in the
-given language) and sends after the current transaction commits, so nothing goes out while locks are held
-or when the work rolls back."""
+Mail goes through `notifications.mail` (the project's one sender); `send_email`, `owner_emails` and
+`billing_emails` stay importable from here."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.db.models import DecimalField, F, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from core.exceptions import ApplicationError, Unprocessable
 from core.money import MAX_REQUEST_AMOUNT, ZERO, parse_amount
+from core.parsing import parse_id
+from notifications.error_codes import NotificationsErrorCode as Code
+from notifications.mail import billing_emails, owner_emails, send_email
 from notifications.models import AlertEvent, AlertRule, ExpiryReminder
 from payments.models import CardStatus, PrepaidCard, Voucher, VoucherStatus
 from plans.models import BillingItem
 from quota.models import BillLine
-from workspaces.models import Account, Membership, Role, Workspace
+from workspaces.models import Account, Membership, Workspace
 
 logger = logging.getLogger(__name__)
 
+__all__ = [
+    "alert_rule_create",
+    "alert_rule_delete",
+    "alert_rule_update",
+    "alerts_evaluate_day",
+    "billing_emails",
+    "expiry_reminders_send",
+    "owner_emails",
+    "send_email",
+]
+
 EXPIRY_WINDOW = timedelta(days=7)
-
-
-# --------------------------------------------------------------------------------------------------------------
-# email
-
-
-def _render(subject_template: str, body_template: str, context: dict[str, Any], language: str | None):
-    with translation.override(language or settings.LANGUAGE_CODE):
-        subject = " ".join(render_to_string(subject_template, context).split())
-        body = render_to_string(body_template, context)
-    return subject, body
-
-
-def send_email(
-    *,
-    to: Sequence[str],
-    subject_template: str,
-    body_template: str,
-    context: dict[str, Any],
-    language: str | None = None,
-) -> None:
-    """Render `subject_template` / `body_template` (e.g. "email/alert_subject.txt") with `context` and send
-    one message to the distinct, non-empty addresses in `to` once the current transaction commits.
-    Rendering happens now (so a template error fails the caller's transaction, not the sending)."""
-    recipients = sorted({address.strip() for address in to if address and address.strip()})
-    if not recipients:
-        return
-    subject, body = _render(subject_template, body_template, context, language)
-
-    def send() -> None:
-        EmailMessage(subject=subject, body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=recipients).send()
-
-    transaction.on_commit(send)
-
-
-def owner_emails(account: Account) -> list[str]:
-    return list(
-        Membership.objects.filter(account=account, role=Role.OWNER, user__is_active=True).exclude(user__email="")
-        .values_list("user__email", flat=True)
-    )
-
-
-def billing_emails(account: Account) -> list[str]:
-    """Owners and administrators: the people who see the account's bills."""
-    return list(
-        Membership.objects.filter(account=account, role__in=[Role.OWNER, Role.ADMINISTRATOR], user__is_active=True)
-        .exclude(user__email="")
-        .values_list("user__email", flat=True)
-    )
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -92,26 +51,27 @@ def _threshold(raw: object) -> Decimal:
     try:
         value = parse_amount(raw)
     except ValueError as error:
-        raise ApplicationError(str(error), code="invalid", fields={"threshold": [str(error)]}) from None
+        raise ApplicationError(str(error), code=Code.INVALID, fields={"threshold": [str(error)]}) from None
     if value > MAX_REQUEST_AMOUNT:  # pragma: no cover - parse_amount already refuses it
-        raise ApplicationError("The threshold is too large.", code="invalid", fields={"threshold": ["Too large."]})
+        raise ApplicationError("The threshold is too large.", code=Code.INVALID, fields={"threshold": ["Too large."]})
     return value
 
 
 def _recipients(account: Account, recipient_ids: Iterable[int]) -> list[Membership]:
     ids = set()
     for raw in recipient_ids:
-        try:
-            ids.add(int(raw))
-        except (TypeError, ValueError):
+        recipient_id = parse_id(raw)  # a JSON/Python int or ASCII digits (core.parsing)
+        if recipient_id is not None:
+            ids.add(recipient_id)
+        else:
             raise ApplicationError(
-                "Unknown recipient.", code="invalid", fields={"recipients": ["Unknown member."]}
-            ) from None
+                "Unknown recipient.", code=Code.INVALID, fields={"recipients": ["Unknown member."]}
+            )
     members = list(Membership.objects.filter(account=account, pk__in=ids))
     if len(members) != len(ids):
         raise Unprocessable(
             "Recipients must be members of this account.",
-            code="alert_recipient_outside_account", fields={"recipients": ["Not a member of this account."]},
+            code=Code.ALERT_RECIPIENT_OUTSIDE_ACCOUNT, fields={"recipients": ["Not a member of this account."]},
         )
     return members
 
@@ -130,14 +90,14 @@ def alert_rule_create(
     workspace = Workspace.objects.for_account(account).filter(pk=workspace_id).first()
     if workspace is None:
         raise Unprocessable(
-            "Choose one of this account's workspaces.", code="alert_unknown_workspace",
+            "Choose one of this account's workspaces.", code=Code.ALERT_UNKNOWN_WORKSPACE,
             fields={"workspace": ["Unknown workspace."]},
         )
     item = None
     if billing_item_id:
         item = BillingItem.objects.filter(pk=billing_item_id).first()
         if item is None:
-            raise ApplicationError("Unknown billing item.", code="invalid", fields={"billing_item": ["Unknown."]})
+            raise ApplicationError("Unknown billing item.", code=Code.INVALID, fields={"billing_item": ["Unknown."]})
     value = _threshold(threshold)
     members = _recipients(account, recipient_ids)
     try:
@@ -148,7 +108,7 @@ def alert_rule_create(
     except IntegrityError:
         raise ApplicationError(
             "This workspace already has an alert for this billing item; edit it instead.",
-            code="alert_duplicate", status=409,
+            code=Code.ALERT_DUPLICATE, status=409,
         ) from None
     rule.recipients.set(members)
     return rule
@@ -220,8 +180,6 @@ def alerts_evaluate_day(*, day: date, account_ids: Iterable[int] | None = None) 
             )
             sent += 1
     return sent
-
-
 
 
 # --------------------------------------------------------------------------------------------------------------

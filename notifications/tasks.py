@@ -5,17 +5,17 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from celery import shared_task
-from django.utils import timezone
 
+from core.days import vendor_today
 from notifications import services
 
 
 @shared_task(name="notifications.evaluate_alerts", autoretry_for=(ConnectionError,), max_retries=3,
              retry_backoff=True)
 def evaluate_alerts(day: str | None = None, account_ids: list[int] | None = None) -> int:
-    """High-spending alerts for `day` (ISO date; default yesterday in Beijing time), for `account_ids` (after a
-    night's chunk) or every account (the daily fallback)."""
-    target = date.fromisoformat(day) if day else timezone.localdate() - timedelta(days=1)
+    """High-spending alerts for `day` (ISO date; default the vendor's yesterday: the daily fallback runs on the
+    vendor's schedule), for `account_ids` (after a night's chunk) or every account (the daily fallback)."""
+    target = date.fromisoformat(day) if day else vendor_today() - timedelta(days=1)
     return services.alerts_evaluate_day(day=target, account_ids=account_ids)
 
 

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from core.exceptions import ApplicationError
+from core.parsing import parse_id
 from core.tenancy import AccountScopedMixin, AccountScopedView, get_scoped_or_404
 from notifications import selectors, services
 from notifications.models import AlertRule
@@ -61,10 +62,7 @@ class AlertListView(AccountScopedMixin, TemplateView):
 
 
 def _int(raw) -> int:
-    try:
-        return int(raw)
-    except (TypeError, ValueError):
-        return 0
+    return parse_id(raw) or 0  # ASCII digits only (core.parsing); anything else is "none chosen"
 
 
 class AlertEditView(AccountScopedMixin, TemplateView):

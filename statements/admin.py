@@ -13,12 +13,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.csv import csv_response
+from core.days import vendor_today
 from core.exceptions import ApplicationError
 from core.models import FinanceSettings
+from core.parsing import parse_day
 from orders.models import Order, OrderStatus
 from payments.models import Recharge, RechargeStatus
 from quota.models import Bill
-from statements import services
+from statements import invoices
 from statements.models import (
     ArrearsAccount,
     ExpiringCard,
@@ -124,7 +126,7 @@ class InvoiceRequestAdmin(admin.ModelAdmin):
         done = 0
         for invoice in queryset.filter(status=InvoiceStatus.PENDING):
             try:
-                services.invoice_request_issue(invoice_request=invoice, actor=request.user)
+                invoices.invoice_request_issue(invoice_request=invoice, actor=request.user)
             except ApplicationError as error:
                 self.message_user(request, f"{invoice}: {error.message}", messages.ERROR)
             else:
@@ -136,7 +138,7 @@ class InvoiceRequestAdmin(admin.ModelAdmin):
         done = 0
         for invoice in queryset.filter(status=InvoiceStatus.PENDING):
             try:
-                services.invoice_request_reject(
+                invoices.invoice_request_reject(
                     invoice_request=invoice, actor=request.user, note=invoice.decision_note or "Rejected by finance."
                 )
             except ApplicationError as error:
@@ -214,7 +216,7 @@ class ArrearsAccountAdmin(ReadOnlyAdmin):
     @admin.display(description=_("days left"))
     def days_left(self, obj):
         lock_on = self.lock_on(obj)
-        return None if lock_on is None else max(0, (lock_on - timezone.localdate()).days)
+        return None if lock_on is None else max(0, (lock_on - vendor_today()).days)  # finance's day
 
     @admin.display(description=_("workspaces counting down"))
     def workspaces_counting(self, obj):
@@ -329,12 +331,10 @@ class RevenueDayAdmin(ReadOnlyAdmin):
     """Revenue per day: a chart and a table, a date range and CSV export (?format=csv)."""
 
     def changelist_view(self, request, extra_context=None):
-        today = timezone.localdate()
-        try:
-            end = date.fromisoformat(request.GET.get("to", "")) if request.GET.get("to") else today
-            start = date.fromisoformat(request.GET.get("from", "")) if request.GET.get("from") else end - timedelta(
-                days=29)
-        except ValueError:
+        today = vendor_today()  # finance's report: the vendor's days
+        end = parse_day(request.GET["to"]) if request.GET.get("to") else today  # YYYY-MM-DD only
+        start = parse_day(request.GET["from"]) if request.GET.get("from") else (end or today) - timedelta(days=29)
+        if end is None or start is None:
             self.message_user(request, _("Dates are YYYY-MM-DD."), messages.ERROR)
             end, start = today, today - timedelta(days=29)
         if start > end or (end - start).days > 366:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.db.models import Prefetch
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
@@ -15,7 +15,7 @@ from core.api import CSV_FORMAT_PARAMETER, CSVExportMixin
 from core.exceptions import ApplicationError
 from core.idempotency import idempotent
 from core.tenancy import AccountScopedAPIView, AccountScopedListAPIView, get_scoped_or_404
-from statements import exports, selectors, services
+from statements import exports, invoices, selectors
 from statements.models import InvoiceRequest, InvoiceStatus, MonthlyBill
 from statements.serializers import (
     InvoiceRequestInputSerializer,
@@ -102,10 +102,10 @@ class InvoiceRequestListApi(AccountScopedListAPIView):
         serializer = InvoiceRequestInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        invoice = services.invoice_request_create(
+        invoice = invoices.invoice_request_create(
             account=self.account,
             requested_by=request.user,
-            lines=[services.InvoiceLineSpec(**line) for line in data.pop("lines")],
+            lines=[invoices.InvoiceLineSpec(**line) for line in data.pop("lines")],
             **data,
         )
         return Response(InvoiceRequestSerializer(invoice).data, status=status.HTTP_201_CREATED)
@@ -121,8 +121,6 @@ class InvoicePdfApi(AccountScopedAPIView):
 
 
 def invoice_pdf_response(invoice: InvoiceRequest) -> HttpResponse:
-    from django.http import Http404
-
     if invoice.status != InvoiceStatus.ISSUED or not invoice.pdf:
         raise Http404
     response = HttpResponse(bytes(invoice.pdf), content_type="application/pdf")

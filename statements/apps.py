@@ -1,4 +1,10 @@
+import logging
+
 from django.apps import AppConfig
+
+from quota.signals import night_settled
+
+logger = logging.getLogger(__name__)
 
 
 class StatementsConfig(AppConfig):
@@ -6,8 +12,6 @@ class StatementsConfig(AppConfig):
     verbose_name = "Monthly bills and invoices"
 
     def ready(self) -> None:
-        from quota.signals import night_settled
-
         night_settled.connect(_after_night, dispatch_uid="statements.after_night")
 
 
@@ -15,12 +19,9 @@ def _after_night(sender, day, account_ids, **kwargs) -> None:
     """After each committed night:
     refresh the monthly bills of those accounts for that day
     (a queued task; the daily beat task is the fallback when the broker is unreachable)."""
-    import logging
-
-    from statements.tasks import refresh_monthly_bills
+    from statements.tasks import refresh_monthly_bills  # models are not importable when this module loads
 
     try:
         refresh_monthly_bills.delay(day.isoformat(), list(account_ids))
     except Exception:  # the broker is down: the beat fallback covers it
-        logger = logging.getLogger(__name__)
         logger.warning("could not queue statements.refresh_monthly_bills for %s", day, exc_info=True)

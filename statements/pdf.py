@@ -10,7 +10,7 @@ from statements.models import InvoiceRequest
 
 
 def render_invoice_pdf(*, invoice_request: InvoiceRequest) -> bytes:
-    from weasyprint import HTML
+    from weasyprint import HTML  # heavy (cairo, pango): loaded on the first invoice only
 
     lines = list(invoice_request.lines.all().order_by("pk"))
     with translation.override("zh-hans"):

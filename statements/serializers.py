@@ -1,6 +1,8 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.api import AmountField
+from core.parsing import IdField
 from statements.models import InvoiceRequest, InvoiceRequestLine, MonthlyBill, MonthlyBillLine
 
 
@@ -46,8 +48,8 @@ class MonthlyBillSerializer(serializers.ModelSerializer):
 
 class InvoiceLineInputSerializer(serializers.Serializer):
     source_type = serializers.ChoiceField(choices=["recharge", "card_purchase"])
-    source_id = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
-    amount = serializers.CharField(max_length=32)
+    source_id = IdField()
+    amount = AmountField()
 
 
 class InvoiceRequestInputSerializer(serializers.Serializer):

@@ -12,8 +12,9 @@ from django.views.generic import TemplateView
 
 from core.exceptions import ApplicationError
 from core.idempotency import fingerprint, run_idempotent
+from core.parsing import parse_id
 from core.tenancy import AccountScopedMixin, AccountScopedView, get_scoped_or_404
-from statements import exports, selectors, services
+from statements import exports, invoices, selectors
 from statements.api import invoice_pdf_response
 from statements.models import InvoiceRequest, InvoiceType, MonthlyBill
 
@@ -79,15 +80,14 @@ class InvoiceListView(AccountScopedMixin, TemplateView):
             if not key.startswith("amount:") or not value.strip():
                 continue
             _prefix, source_type, raw_id = ([*key.split(":"), "", ""])[:3]
-            try:
-                source_id = int(raw_id)
-            except ValueError:
+            source_id = parse_id(raw_id)  # ASCII digits only (core.parsing)
+            if source_id is None:
                 messages.error(request, _("Unknown document."))
                 return redirect("invoice-list", account_id=self.account.pk)
-            lines.append(services.InvoiceLineSpec(source_type=source_type, source_id=source_id, amount=value.strip()))
+            lines.append(invoices.InvoiceLineSpec(source_type=source_type, source_id=source_id, amount=value.strip()))
 
         def work():
-            invoice = services.invoice_request_create(
+            invoice = invoices.invoice_request_create(
                 account=self.account, requested_by=request.user, lines=lines, title=data.get("title", ""),
                 tax_id=data.get("tax_id", ""), email=data.get("email", ""),
                 invoice_type=data.get("invoice_type", InvoiceType.GENERAL), note=data.get("note", ""),

@@ -1,8 +1,8 @@
 from django import template
 
+from core.days import account_today, month_start, previous_month
 from statements import selectors
 from statements.models import MonthlyBill
-from statements.services import account_today, month_start, previous_month
 
 register = template.Library()
 

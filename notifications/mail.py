@@ -1,0 +1,136 @@
+"""Mail: the one place the project sends email from (`send_mail`/`send_mass_mail` are banned elsewhere).
+
+- `send_email` renders one message from a subject and a body template and sends it after commit.
+- `send_batch` sends many rendered messages over ONE SMTP connection after commit (the night's arrears mails,
+  one per account).
+- The recipient helpers (`owner_emails`, `billing_emails`, `owner_emails_by_account`) always leave out
+  deactivated users and empty addresses: a deactivated person is never mailed.
+
+Sending waits for the current transaction to commit, so nothing goes out while locks are held or when the
+work rolls back; outside a transaction it happens at once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from workspaces.models import Account, Membership, Role
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Mail:
+    """One rendered message."""
+
+    to: tuple[str, ...]
+    subject: str
+    body: str
+
+
+def clean_recipients(to: Iterable[str | None]) -> tuple[str, ...]:
+    """The distinct, non-empty addresses, sorted."""
+    return tuple(sorted({address.strip() for address in to if address and address.strip()}))
+
+
+def render_mail(
+    *,
+    to: Iterable[str | None],
+    subject_template: str,
+    body_template: str,
+    context: dict[str, Any],
+    language: str | None = None,
+) -> Mail | None:
+    """Render `subject_template` / `body_template` (e.g. "email/alert_subject.txt") with `context` in
+    `language` (default: the site's). None when nobody is left to mail."""
+    recipients = clean_recipients(to)
+    if not recipients:
+        return None
+    with translation.override(language or settings.LANGUAGE_CODE):
+        subject = " ".join(render_to_string(subject_template, context).split())
+        body = render_to_string(body_template, context)
+    return Mail(to=recipients, subject=subject, body=body)
+
+
+def send_batch(mails: Iterable[Mail | None]) -> int:
+    """Send the messages over one connection once the current transaction commits. Returns how many are
+    queued."""
+    batch = [mail for mail in mails if mail is not None and mail.to]
+    if not batch:
+        return 0
+
+    def send() -> None:
+        messages = [
+            EmailMessage(subject=m.subject, body=m.body, from_email=settings.DEFAULT_FROM_EMAIL, to=list(m.to))
+            for m in batch
+        ]
+        with get_connection(fail_silently=False) as connection:
+            connection.send_messages(messages)
+
+    transaction.on_commit(send)
+    return len(batch)
+
+
+def send_email(
+    *,
+    to: Sequence[str],
+    subject_template: str,
+    body_template: str,
+    context: dict[str, Any],
+    language: str | None = None,
+) -> None:
+    """Render one message to the distinct, non-empty addresses in `to` and send it once the current
+    transaction commits. Rendering happens now (so a template error fails the caller's transaction, not the
+    sending)."""
+    send_batch(
+        [render_mail(to=to, subject_template=subject_template, body_template=body_template, context=context,
+                     language=language)]
+    )
+
+
+# --------------------------------------------------------------------------------------------------------------
+# recipients: active users with an address, always
+
+
+def _active_members():
+    return Membership.objects.filter(user__is_active=True).exclude(user__email="")
+
+
+def owner_emails(account: Account) -> list[str]:
+    """The account's active owners."""
+    return list(
+        _active_members().filter(account=account, role=Role.OWNER).order_by("user__email")
+        .values_list("user__email", flat=True)
+    )
+
+
+def billing_emails(account: Account) -> list[str]:
+    """Active owners and administrators: the people who see the account's bills."""
+    return list(
+        _active_members().filter(account=account, role__in=[Role.OWNER, Role.ADMINISTRATOR])
+        .order_by("user__email").values_list("user__email", flat=True)
+    )
+
+
+def owner_emails_by_account(account_ids: Iterable[int]) -> dict[int, list[str]]:
+    """{account_id: [active owners' addresses]} in one query; an account with none is absent."""
+    ids = sorted(set(account_ids))
+    if not ids:
+        return {}
+    emails: dict[int, list[str]] = {}
+    rows = (
+        _active_members().filter(account_id__in=ids, role=Role.OWNER)
+        .order_by("account_id", "user__email").values_list("account_id", "user__email")
+    )
+    for account_id, email in rows:
+        emails.setdefault(account_id, []).append(email)
+    return emails
