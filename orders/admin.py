@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
+from core.admin import NoDeleteAdminMixin, ReadOnlyAdminMixin
 from core.exceptions import ApplicationError
 from orders import services
 from orders.models import (
@@ -18,21 +19,12 @@ from orders.models import (
 )
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):
     extra = 0
     can_delete = False
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in self.model._meta.fields]
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class OrderLineInline(ReadOnlyInline):
@@ -44,7 +36,7 @@ class OrderWorkspaceInline(ReadOnlyInline):
 
 
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(NoDeleteAdminMixin, admin.ModelAdmin):
     list_display = ["number", "account", "kind", "status", "plan", "total", "created_at", "paid_at"]
     list_filter = ["status", "kind", "created_at"]
     search_fields = ["number", "account__name"]
@@ -55,12 +47,6 @@ class OrderAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in self.model._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.action(description=_("Refund the selected paid orders (package not started) to their tenders"),
                   permissions=["change"])
@@ -91,7 +77,7 @@ class PackageTrafficInline(ReadOnlyInline):
 
 
 @admin.register(Package)
-class PackageAdmin(admin.ModelAdmin):
+class PackageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["id", "account", "plan", "status", "starts_on", "ends_on"]
     list_filter = ["status", "plan"]
     search_fields = ["account__name", "id"]
@@ -100,12 +86,3 @@ class PackageAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in self.model._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -1,4 +1,4 @@
-"""REST endpoints of orders and plan management (API.md). Thin: validate, call one service, serialise."""
+"""REST endpoints of orders and plan management (docs/INTERFACES.md). Thin: validate, call one service, serialise."""
 
 from __future__ import annotations
 
@@ -13,8 +13,10 @@ from core.idempotency import idempotent
 from core.parsing import parse_day
 from core.tenancy import AccountScopedAPIView, AccountScopedListAPIView, get_scoped_or_404
 from orders import selectors, services
+from orders.error_codes import OrdersErrorCode as Code
 from orders.models import Order, OrderKind, OrderStatus, Package, PackageStatus
 from orders.serializers import OrderCreateSerializer, OrderPaySerializer, OrderSerializer, PackageSerializer
+from payments.services import TenderSpec
 from plans.models import Plan, TrafficPackage
 from workspaces.models import Workspace
 
@@ -25,7 +27,7 @@ def _date_param(request, name: str) -> datetime.date | None:
         return None
     day = parse_day(raw)
     if day is None:
-        raise ApplicationError(f"{name} must be a date YYYY-MM-DD.", code="invalid", fields={name: ["YYYY-MM-DD"]})
+        raise ApplicationError(f"{name} must be a date YYYY-MM-DD.", code=Code.INVALID, fields={name: ["YYYY-MM-DD"]})
     return day
 
 
@@ -36,7 +38,7 @@ def resolve_workspaces(account, ids: list[int]) -> list[Workspace]:
     missing = [i for i in ids if i not in found]
     if missing:
         raise ApplicationError(
-            f"Unknown workspace {missing[0]}.", code="unknown_workspace",
+            f"Unknown workspace {missing[0]}.", code=Code.UNKNOWN_WORKSPACE,
             fields={"workspaces": [f"Unknown workspace {missing[0]}."]},
         )
     return [found[i] for i in ids]
@@ -54,7 +56,7 @@ def resolve_traffic(items: list[dict]) -> list[tuple[TrafficPackage, int]]:
         tp = packages.get(item["traffic_package"])
         if tp is None:
             raise ApplicationError(
-                f"Unknown traffic package {item['traffic_package']!r}.", code="unknown_traffic_package",
+                f"Unknown traffic package {item['traffic_package']!r}.", code=Code.UNKNOWN_TRAFFIC_PACKAGE,
                 fields={"traffic": [f"Unknown traffic package {item['traffic_package']!r}."]},
             )
         result.append((tp, item["capacity"]))
@@ -64,7 +66,7 @@ def resolve_traffic(items: list[dict]) -> list[tuple[TrafficPackage, int]]:
 def resolve_plan(code: str) -> Plan:
     plan = Plan.objects.filter(code=code).first()
     if plan is None:
-        raise ApplicationError(f"Unknown plan {code!r}.", code="unknown_plan", fields={"plan": ["Unknown plan."]})
+        raise ApplicationError(f"Unknown plan {code!r}.", code=Code.UNKNOWN_PLAN, fields={"plan": ["Unknown plan."]})
     return plan
 
 
@@ -74,7 +76,7 @@ def resolve_package(account, package_id: int | None) -> Package:
     package = Package.objects.for_account(account).filter(pk=package_id).first()
     if package is None:
         raise ApplicationError(
-            f"Unknown package {package_id}.", code="unknown_package", fields={"package": ["Unknown package."]}
+            f"Unknown package {package_id}.", code=Code.UNKNOWN_PACKAGE, fields={"package": ["Unknown package."]}
         )
     return package
 
@@ -145,8 +147,6 @@ class OrderPayApi(AccountScopedAPIView):
     @extend_schema(request=OrderPaySerializer, responses=OrderSerializer)
     @idempotent
     def post(self, request, account_id: int, order_id: int):
-        from payments.services import TenderSpec
-
         order = get_scoped_or_404(Order.objects.for_account(self.account), pk=order_id)
         serializer = OrderPaySerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -10,39 +10,32 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from core.days import account_today
 from core.money import ZERO
 from orders import services
 from orders.models import Order, Package, PackagePlanPeriod, PackageStatus, PackageWorkspace
-from orders.pricing import account_today
+from payments import selectors as payment_selectors
+from payments.models import VoucherKind
+from payments.services import TenderSpec, cash_credit
 from plans.models import Plan
 
 STARTED_DAYS_AGO = 8
 
 
 def _tenders(account, total: Decimal) -> list:
-    from payments.models import CardStatus, PrepaidCard, Voucher, VoucherKind, VoucherStatus
-    from payments.services import TenderSpec, cash_credit
-
-    now = timezone.now()
     tenders, rest = [], total
-    voucher = (Voucher.objects.filter(account=account, status=VoucherStatus.ACTIVE, kind=VoucherKind.ORDINARY,
-                                      balance__gt=0, valid_from__lte=now, valid_until__gt=now)
-               .order_by("valid_until", "pk").first())
+    voucher = payment_selectors.usable_vouchers(account=account).filter(kind=VoucherKind.ORDINARY).first()
     if voucher is not None:
         amount = min(voucher.balance, rest)
         tenders.append(TenderSpec(kind="voucher", amount=amount, instrument_id=voucher.pk))
         rest -= amount
-    card = (PrepaidCard.objects.filter(account=account, status=CardStatus.ACTIVE, balance__gt=0, expires_at__gt=now)
-            .order_by("expires_at", "pk").first())
+    card = payment_selectors.usable_cards(account=account).first()
     if card is not None and rest > 0:
         amount = min(card.balance, Decimal("10000.00"), rest)
         tenders.append(TenderSpec(kind="card", amount=amount, instrument_id=card.pk))
         rest -= amount
     if rest > ZERO:
-        from payments.models import Wallet
-
-        wallet = Wallet.objects.filter(account=account).first()
-        if wallet is None or wallet.cash_balance < rest:
+        if payment_selectors.cash_balance(account=account) < rest:
             cash_credit(account=account, amount=rest, reason="recharge", source_type="demo", source_id=None,
                         actor=None, memo="Demo funding for the package")
         tenders.append(TenderSpec(kind="cash", amount=rest))

@@ -1,29 +1,36 @@
 """Prices of order lines, computed on the server from the catalogue (never from the client), and the
-billing days they depend on. Each amount is rounded once, with core.money.quantize (half up to cents)."""
+billing days they depend on. Each amount is rounded once, with core.money.quantize (half up to cents).
+
+This module is the one place that answers, for a package that changes (an upgrade, added traffic):
+from which day (`change_window`), for how many days (`ChangeWindow.remaining_days`, the traffic days), and
+at what price (`upgrade_options` / `upgrade_option`). Pages, the API and the services all call it. Days come
+from core.days (the account's zone; an unknown stored zone falls back to the default zone)."""
 
 from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
-from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from core.days import account_today, inclusive_days, next_billing_day
+from core.exceptions import Conflict
 from core.money import quantize
+from orders.error_codes import OrdersErrorCode
+from orders.models import Package, PackageStatus
+from plans import selectors as plan_selectors
 from plans.models import Plan, TrafficPackage
 
+__all__ = [
+    "LIVE_PACKAGE_STATUSES", "ChangeWindow", "QuoteLine", "TrafficPrice", "UpgradeOption", "account_today",
+    "change_window", "discount_percent", "inclusive_days", "package_dates_if_paid_on",
+    "quote_purchase", "quote_total", "quote_traffic_lines", "traffic_price", "upgrade_option", "upgrade_options",
+    "upgrade_price",
+]
+
 HUNDRED = Decimal(100)
-
-
-def account_today(account, *, now: datetime.datetime | None = None) -> datetime.date:
-    """Today in the account's time zone (docs/ARCHITECTURE.md "Days")."""
-    now = now or timezone.now()
-    return timezone.localdate(now, timezone=ZoneInfo(account.time_zone))
-
-
-def inclusive_days(start: datetime.date, end: datetime.date) -> int:
-    return (end - start).days + 1
+LIVE_PACKAGE_STATUSES = (PackageStatus.PENDING, PackageStatus.ACTIVE)
 
 
 def discount_percent(traffic_package: TrafficPackage, capacity: int) -> Decimal:
@@ -72,9 +79,63 @@ def package_dates_if_paid_on(plan: Plan, paid_on: datetime.date) -> tuple[dateti
     return paid_on + datetime.timedelta(days=1), paid_on + datetime.timedelta(days=plan.validity_days)
 
 
-def change_effective_on(package, today: datetime.date) -> datetime.date:
-    """Changes to a package take effect tomorrow, or on the package's start if that is later."""
-    return max(today + datetime.timedelta(days=1), package.starts_on)
+# --------------------------------------------------------------------------------------------- changes
+
+
+@dataclass(frozen=True)
+class ChangeWindow:
+    """When a change to a live package applies: from `effective` (the next billing day, or the package's
+    start if later) to its end. `remaining_days` prices added traffic and upgrades; `total_days` is the
+    package's whole validity."""
+
+    effective: datetime.date
+    remaining_days: int
+    total_days: int
+
+
+def _check_live(package: Package) -> None:
+    if package.status not in LIVE_PACKAGE_STATUSES:
+        raise Conflict(
+            _("This package is %(status)s; only a pending or active package can be changed.")
+            % {"status": package.get_status_display().lower()},
+            code=OrdersErrorCode.PACKAGE_NOT_ACTIVE,
+        )
+
+
+def change_window(package: Package, *, now: datetime.datetime | None = None) -> ChangeWindow:
+    """The window of a change made now; a Conflict if the package cannot change any more."""
+    _check_live(package)
+    effective = max(next_billing_day(package.account, now=now), package.starts_on)
+    if effective > package.ends_on:
+        raise Conflict(_("This package ends today; it can no longer be changed."), code=OrdersErrorCode.PACKAGE_ENDING)
+    return ChangeWindow(
+        effective=effective,
+        remaining_days=inclusive_days(effective, package.ends_on),
+        total_days=inclusive_days(package.starts_on, package.ends_on),
+    )
+
+
+@dataclass(frozen=True)
+class UpgradeOption:
+    plan: Plan
+    price: Decimal
+
+
+def upgrade_option(package: Package, target_plan: Plan, window: ChangeWindow) -> UpgradeOption:
+    """The price of upgrading `package` (at its current plan) to `target_plan` over `window`."""
+    return UpgradeOption(plan=target_plan, price=upgrade_price(
+        old_plan=package.plan, new_plan=target_plan, remaining_days=window.remaining_days,
+        total_days=window.total_days,
+    ))
+
+
+def upgrade_options(package: Package, window: ChangeWindow) -> list[UpgradeOption]:
+    """Every plan on sale bigger than the package's current one, with its prorated price."""
+    return [upgrade_option(package, plan, window)
+            for plan in plan_selectors.plan_list().filter(rank__gt=package.plan.rank)]
+
+
+# --------------------------------------------------------------------------------------------- quotes
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,259 @@
+"""Paying, cancelling, expiring and refunding orders.
+
+Lock order (docs/ARCHITECTURE.md): Wallet (by account id) -> PrepaidCard -> Voucher -> documents. Paying or
+refunding an order locks the account's Wallet row first (payments/locks.py), then the order and its package
+(orders/locks.py); payment_pay and payment_refund then take the wallet again (already held) and the cards and
+vouchers. Since every money movement of an account holds its Wallet row, two payments of one account never
+interleave, so the order row taken before the cards cannot deadlock with another payment. Cancelling and
+expiring move no money and lock only the order rows."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.days import account_today
+from core.exceptions import ApplicationError, Conflict, Unprocessable
+from core.money import ZERO, format_cny
+from orders.error_codes import OrdersErrorCode as Code
+from orders.locks import lock_order, lock_package, lock_paid_orders
+from orders.models import (
+    Order,
+    OrderKind,
+    OrderLineKind,
+    OrderStatus,
+    Package,
+    PackagePlanPeriod,
+    PackageStatus,
+    PackageTraffic,
+    PackageWorkspace,
+)
+from orders.pricing import change_window, package_dates_if_paid_on
+from orders.validation import covered_workspaces, require_spend
+from payments.locks import lock_wallet
+from payments.services import TenderSpec, payment_pay, payment_refund
+
+
+def _check_payable(order: Order, now: datetime.datetime) -> None:
+    messages = {
+        OrderStatus.PAID: (_("This order is already paid."), Code.ORDER_ALREADY_PAID),
+        OrderStatus.CANCELLED: (_("This order was cancelled; create a new one."), Code.ORDER_CANCELLED),
+        OrderStatus.EXPIRED: (_("This order expired unpaid; create a new one."), Code.ORDER_EXPIRED),
+        OrderStatus.REFUNDED: (_("This order was refunded."), Code.ORDER_REFUNDED),
+    }
+    if order.status in messages:
+        message, code = messages[order.status]
+        raise Conflict(message, code=code)
+    if order.expires_at <= now:
+        raise Conflict(_("This order expired unpaid; create a new one."), code=Code.ORDER_EXPIRED)
+
+
+def _check_tenders(order: Order, tenders: Sequence[TenderSpec]) -> None:
+    if not tenders:
+        raise Unprocessable(
+            _("Choose how to pay %(total)s.") % {"total": format_cny(order.total)}, code=Code.INSUFFICIENT_TENDERS,
+            fields={"tenders": [_("Required.")]},
+        )
+    paid = sum((Decimal(t.amount) for t in tenders), ZERO)
+    if paid < order.total:
+        raise Unprocessable(
+            _("The tenders add up to %(paid)s, %(short)s short of the order total %(total)s.")
+            % {"paid": format_cny(paid), "short": format_cny(order.total - paid), "total": format_cny(order.total)},
+            code=Code.INSUFFICIENT_TENDERS, fields={"tenders": [_("Short by %s.") % format_cny(order.total - paid)]},
+        )
+    if paid > order.total:
+        raise Unprocessable(
+            _("The tenders add up to %(paid)s, %(over)s more than the order total %(total)s.")
+            % {"paid": format_cny(paid), "over": format_cny(paid - order.total), "total": format_cny(order.total)},
+            code=Code.TENDERS_EXCEED_TOTAL, fields={"tenders": [_("Over by %s.") % format_cny(paid - order.total)]},
+        )
+
+
+def _voucher_payable_amount(order: Order) -> Decimal | None:
+    """Lines for items vouchers may not pay (SMS) are excluded from what vouchers may cover."""
+    excluded = sum(
+        (
+            line.amount
+            for line in order.lines.select_related("traffic_package__billing_item")
+            if line.traffic_package_id and not line.traffic_package.billing_item.voucher_payable
+        ),
+        ZERO,
+    )
+    return order.total - excluded if excluded else None
+
+
+def _apply_purchase(order: Order, today: datetime.date) -> Package:
+    plan = order.plan
+    ordered = list(order.workspaces.select_related("workspace").order_by("position"))
+    workspaces = [row.workspace for row in ordered]
+    for ws in workspaces:  # still commercial and in the account (a workspace never changes account)
+        if not ws.is_commercial:
+            raise ApplicationError(
+                _("%(name)s is no longer on the Commercial plan.") % {"name": ws.name},
+                code=Code.WORKSPACE_NOT_COMMERCIAL,
+            )
+    covered = covered_workspaces([ws.pk for ws in workspaces])
+    if covered:
+        raise Conflict(
+            _("Already covered by another package since this order was created: %(names)s. Nothing was charged; "
+              "create a new order without them.") % {"names": ", ".join(covered)},
+            code=Code.WORKSPACE_ALREADY_COVERED,
+        )
+    starts_on, ends_on = package_dates_if_paid_on(plan, today)
+    package = Package.objects.create(
+        account_id=order.account_id, plan=plan, status=PackageStatus.PENDING, starts_on=starts_on, ends_on=ends_on
+    )
+    PackagePlanPeriod.objects.create(package=package, plan=plan, valid_from=starts_on, order=order)
+    try:
+        with transaction.atomic():
+            PackageWorkspace.objects.bulk_create(
+                [
+                    PackageWorkspace(
+                        package=package, workspace=row.workspace, position=row.position, valid_from=starts_on
+                    )
+                    for row in ordered
+                ]
+            )
+    except IntegrityError:
+        raise Conflict(
+            _("One of the workspaces was just covered by another package. Nothing was charged."),
+            code=Code.WORKSPACE_ALREADY_COVERED,
+        ) from None
+    PackageTraffic.objects.bulk_create(
+        [
+            PackageTraffic(
+                package=package, traffic_package_id=line.traffic_package_id, capacity=line.capacity,
+                valid_from=starts_on, valid_until=ends_on, order=order,
+            )
+            for line in order.lines.filter(kind=OrderLineKind.TRAFFIC)
+        ]
+    )
+    return package
+
+
+def _apply_change(order: Order, now: datetime.datetime) -> None:
+    package = lock_package(order.package_id, related=("plan", "account"))
+    effective = change_window(package, now=now).effective
+    if effective != order.effective_on:
+        raise Conflict(
+            _("This order was priced for a change from %(day)s; the remaining days have changed since. "
+              "Create a new order.") % {"day": order.effective_on},
+            code=Code.ORDER_STALE,
+        )
+    if order.kind == OrderKind.UPGRADE:
+        if package.plan_id != order.previous_plan_id:
+            raise Conflict(
+                _("The package's plan changed since this upgrade was priced. Create a new order."),
+                code=Code.ORDER_STALE,
+            )
+        # A second upgrade on the same day (or an upgrade before a pending package starts) replaces the
+        # period starting on that day.
+        PackagePlanPeriod.objects.update_or_create(
+            package=package, valid_from=effective, defaults={"plan_id": order.plan_id, "order": order}
+        )
+        package.plan_id = order.plan_id
+        package.save(update_fields=["plan"])
+    else:
+        PackageTraffic.objects.bulk_create(
+            [
+                PackageTraffic(
+                    package=package, traffic_package_id=line.traffic_package_id, capacity=line.capacity,
+                    valid_from=effective, valid_until=package.ends_on, order=order,
+                )
+                for line in order.lines.filter(kind=OrderLineKind.TRAFFIC)
+            ]
+        )
+
+
+def order_pay(*, order: Order, tenders: Sequence[TenderSpec], actor: Any) -> Order:
+    """Pay the order with exactly its total from the tenders (cash, prepaid cards, vouchers). Creates the
+    package (purchase) or applies the change (upgrade, traffic). Any failure changes nothing."""
+    now = timezone.now()
+    with transaction.atomic():
+        lock_wallet(order.account_id)
+        order = lock_order(order.pk, related=("account", "plan"))
+        require_spend(order.account_id, actor)
+        _check_payable(order, now)
+        _check_tenders(order, tenders)
+        if order.kind == OrderKind.PURCHASE:
+            order.package = _apply_purchase(order, account_today(order.account, now=now))
+        else:
+            _apply_change(order, now)
+        payment = payment_pay(
+            account=order.account, amount=order.total, tenders=tenders, purpose="order", source_type="order",
+            source_id=order.pk, actor=actor, voucher_payable_amount=_voucher_payable_amount(order),
+        )
+        order.payment = payment
+        order.status = OrderStatus.PAID
+        order.paid_at = now
+        order.save(update_fields=["package", "payment", "status", "paid_at"])
+    return order
+
+
+@transaction.atomic
+def order_cancel(*, order: Order, actor: Any) -> Order:
+    """The owner cancels an unpaid order. Nothing was charged, nothing is refunded."""
+    order = lock_order(order.pk)
+    require_spend(order.account_id, actor)
+    if order.status != OrderStatus.PENDING_PAYMENT:
+        raise Conflict(
+            _("Only an unpaid order can be cancelled; this one is %(status)s.")
+            % {"status": order.get_status_display().lower()},
+            code=Code.ORDER_NOT_CANCELLABLE,
+        )
+    order.status = OrderStatus.CANCELLED
+    order.closed_at = timezone.now()
+    order.save(update_fields=["status", "closed_at"])
+    return order
+
+
+def order_expire_due(*, now: datetime.datetime | None = None) -> int:
+    """Unpaid orders past their `expires_at` become expired (Celery beat). One UPDATE: it takes the row
+    locks, so an order being paid right now is either paid first or refused as expired."""
+    now = now or timezone.now()
+    return Order.objects.filter(status=OrderStatus.PENDING_PAYMENT, expires_at__lte=now).update(
+        status=OrderStatus.EXPIRED, closed_at=now
+    )
+
+
+def order_refund(*, order: Order, actor: Any, reason: str) -> Order:
+    """Finance refunds a paid purchase order whose package has not started: every paid order of that
+    package goes back to the tenders it used (payment_refund, through the ledger), the package becomes
+    refunded and its workspaces are free again (its never-effective workspace rows are removed)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ApplicationError(_("Give a reason for the refund."), code=Code.REASON_REQUIRED)
+    with transaction.atomic():
+        lock_wallet(order.account_id)
+        order = lock_order(order.pk, related=("account",))
+        if order.status != OrderStatus.PAID:
+            raise Conflict(_("Only a paid order can be refunded."), code=Code.ORDER_NOT_PAID)
+        if order.kind != OrderKind.PURCHASE:
+            raise Conflict(
+                _("Refund the package's purchase order: it refunds the upgrades and traffic packages too."),
+                code=Code.REFUND_PURCHASE_ORDER,
+            )
+        package = lock_package(order.package_id)
+        today = account_today(order.account)
+        if package.status != PackageStatus.PENDING or package.starts_on <= today:
+            raise Conflict(
+                _("This package has started; a package is not refundable once active."), code=Code.PACKAGE_STARTED
+            )
+        now = timezone.now()
+        for paid_order in lock_paid_orders(package):
+            payment_refund(payment=paid_order.payment, actor=actor, reason=reason)
+            paid_order.status = OrderStatus.REFUNDED
+            paid_order.closed_at = now
+            paid_order.refund_reason = reason[:500]
+            paid_order.save(update_fields=["status", "closed_at", "refund_reason"])
+        PackageWorkspace.objects.filter(package=package).delete()
+        package.status = PackageStatus.REFUNDED
+        package.save(update_fields=["status"])
+        order.refresh_from_db()
+    return order

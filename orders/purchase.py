@@ -1,0 +1,157 @@
+"""Creating unpaid orders: a purchase (a new package), an upgrade or added traffic (a change to a live
+package). Prices come from orders/pricing.py; the order is paid at the cashier (orders/payment.py)."""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.days import account_today
+from core.exceptions import ApplicationError, Conflict, Unprocessable
+from core.models import FinanceSettings
+from core.money import ZERO, quantize
+from orders.error_codes import OrdersErrorCode as Code
+from orders.models import Order, OrderKind, OrderLine, OrderLineKind, OrderWorkspace, Package
+from orders.pricing import LIVE_PACKAGE_STATUSES, TrafficPrice, change_window, traffic_price, upgrade_option
+from orders.validation import TrafficSpec, check_total, validate_plan, validate_traffic, validate_workspaces
+from plans.models import Plan
+from workspaces.models import Account, Workspace
+
+
+def _expires_at(now: datetime.datetime) -> datetime.datetime:
+    return now + datetime.timedelta(minutes=FinanceSettings.load().order_payment_minutes)
+
+
+def _new_order(*, account: Account, kind: str, actor: Any, **fields: Any) -> Order:
+    now = timezone.now()
+    order = Order.objects.create(
+        account=account, kind=kind, number=f"TMP-{uuid.uuid4().hex[:24]}", created_by=actor,
+        expires_at=_expires_at(now), total=Decimal("0.01"), **fields,
+    )
+    today = account_today(account, now=now)
+    order.number = f"FC{today:%Y%m%d}-{order.pk:06d}"
+    return order
+
+
+def _traffic_lines(order: Order, priced: list[TrafficPrice]) -> list[OrderLine]:
+    return [
+        OrderLine(
+            order=order, kind=OrderLineKind.TRAFFIC,
+            description=_("Traffic package %(name)s: %(capacity)s per day for %(days)s days")
+            % {"name": p.traffic_package, "capacity": f"{p.capacity:,}", "days": p.days},
+            traffic_package=p.traffic_package, capacity=p.capacity, days=p.days, unit_price=p.unit_price,
+            discount_percent=p.discount_percent, amount=p.amount,
+        )
+        for p in priced
+    ]
+
+
+def _finish_order(order: Order, lines: list[OrderLine]) -> Order:
+    order.total = quantize(sum((line.amount for line in lines), ZERO))
+    check_total(order.total)
+    for line in lines:
+        if line.amount <= ZERO:
+            raise Unprocessable(_("%(line)s would cost nothing.") % {"line": line.description}, code=Code.LINE_ZERO)
+    order.save(update_fields=["number", "total"])
+    OrderLine.objects.bulk_create(lines)
+    return order
+
+
+@transaction.atomic
+def order_create_purchase(
+    *,
+    account: Account,
+    plan: Plan,
+    workspaces: Sequence[Workspace],
+    traffic: Iterable[TrafficSpec] = (),
+    actor: Any,
+) -> Order:
+    """An unpaid purchase order for `plan` covering `workspaces` in that order (first consumes first), with
+    optional traffic packages for the whole validity. The package is created when the order is paid."""
+    validate_plan(plan)
+    traffic = validate_traffic(traffic)
+    workspaces = validate_workspaces(account, workspaces)
+    priced = [traffic_price(tp, capacity, plan.validity_days) for tp, capacity in traffic]
+    order = _new_order(account=account, kind=OrderKind.PURCHASE, actor=actor, plan=plan)
+    lines = [
+        OrderLine(
+            order=order, kind=OrderLineKind.PLAN,
+            description=_("%(plan)s, %(days)s days") % {"plan": plan.name, "days": plan.validity_days},
+            plan=plan, days=plan.validity_days, unit_price=plan.price, amount=quantize(plan.price),
+        ),
+        *_traffic_lines(order, priced),
+    ]
+    _finish_order(order, lines)
+    OrderWorkspace.objects.bulk_create(
+        [OrderWorkspace(order=order, workspace=ws, position=i) for i, ws in enumerate(workspaces, start=1)]
+    )
+    return order
+
+
+@transaction.atomic
+def order_create_upgrade(*, package: Package, target_plan: Plan, actor: Any) -> Order:
+    """An unpaid order upgrading `package` to a bigger plan from the next billing day; same end date;
+    priced (new price - old price) x remaining days / total days."""
+    validate_plan(target_plan)
+    package = Package.objects.select_related("plan", "account").get(pk=package.pk)
+    window = change_window(package)
+    current = package.plan
+    if target_plan.rank <= current.rank:
+        raise ApplicationError(
+            _("%(target)s is not bigger than the current %(current)s; a package can only be upgraded.")
+            % {"target": target_plan.name, "current": current.name},
+            code=Code.NOT_AN_UPGRADE, fields={"plan": [_("Choose a bigger package.")]},
+        )
+    option = upgrade_option(package, target_plan, window)
+    order = _new_order(
+        account=package.account, kind=OrderKind.UPGRADE, actor=actor, plan=target_plan, package=package,
+        effective_on=window.effective, previous_plan=current,
+    )
+    line = OrderLine(
+        order=order, kind=OrderLineKind.UPGRADE,
+        description=_("Upgrade %(old)s to %(new)s from %(day)s: %(remaining)s of %(total)s days")
+        % {"old": current.name, "new": target_plan.name, "day": window.effective.isoformat(),
+           "remaining": window.remaining_days, "total": window.total_days},
+        plan=target_plan, days=window.remaining_days, unit_price=target_plan.price - current.price,
+        amount=option.price,
+    )
+    return _finish_order(order, [line])
+
+
+@transaction.atomic
+def order_create_traffic(*, package: Package, traffic: Iterable[TrafficSpec], actor: Any) -> Order:
+    """An unpaid order adding traffic packages to `package` from the next billing day to its end."""
+    package = Package.objects.select_related("account").get(pk=package.pk)
+    traffic = validate_traffic(traffic)
+    if not traffic:
+        raise ApplicationError(
+            _("Choose at least one traffic package."), code=Code.NO_TRAFFIC, fields={"traffic": [_("Required.")]}
+        )
+    window = change_window(package)
+    priced = [traffic_price(tp, capacity, window.remaining_days) for tp, capacity in traffic]
+    order = _new_order(
+        account=package.account, kind=OrderKind.TRAFFIC, actor=actor, package=package, effective_on=window.effective
+    )
+    return _finish_order(order, _traffic_lines(order, priced))
+
+
+def active_package_for_traffic(*, account: Account) -> Package:
+    """The package a traffic order without an explicit package goes to: the account's live package that
+    ends last, or a clear error when the account has none."""
+    package = (
+        Package.objects.for_account(account).filter(status__in=LIVE_PACKAGE_STATUSES).order_by("-ends_on", "-pk")
+        .first()
+    )
+    if package is None:
+        raise Conflict(
+            _("A traffic package needs an active plan package; buy a plan package first."),
+            code=Code.NO_ACTIVE_PACKAGE,
+        )
+    return package

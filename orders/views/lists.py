@@ -1,0 +1,61 @@
+"""The account's orders: list, detail, the success page after paying, cancelling an unpaid order."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.views.generic import TemplateView
+
+from core.exceptions import ApplicationError
+from core.tenancy import AccountScopedMixin, AccountScopedView, get_scoped_or_404
+from orders import selectors, services
+from orders.models import Order, OrderStatus
+
+
+class OrderSuccessView(AccountScopedMixin, TemplateView):
+    template_name = "orders/success.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        order = get_scoped_or_404(selectors.order_list(account=self.account), pk=self.kwargs["order_id"])
+        context["order"] = order
+        return context
+
+
+class OrderListView(AccountScopedMixin, TemplateView):
+    template_name = "orders/order_list.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        status = self.request.GET.get("status")
+        context["orders"] = list(selectors.order_list(
+            account=self.account, status=status if status in OrderStatus.values else None)[:200])
+        context["statuses"] = OrderStatus.choices
+        context["status"] = status
+        return context
+
+
+class OrderDetailView(AccountScopedMixin, TemplateView):
+    template_name = "orders/order_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        order = get_scoped_or_404(selectors.order_list(account=self.account), pk=self.kwargs["order_id"])
+        context["order"] = order
+        context["tenders"] = list(order.payment.tenders.select_related("card", "voucher")) if order.payment else []
+        return context
+
+
+class OrderCancelView(AccountScopedView):
+    http_method_names = ["post"]
+
+    def post(self, request, account_id: int, order_id: int):
+        order = get_scoped_or_404(Order.objects.for_account(self.account), pk=order_id)
+        try:
+            services.order_cancel(order=order, actor=request.user)
+        except ApplicationError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("Order %(number)s was cancelled.") % {"number": order.number})
+        return redirect("orders-detail", account_id=self.account.pk, order_id=order.pk)

@@ -1,0 +1,149 @@
+"""Plan management: the packages, and changes to a live one (workspace order, an added workspace, an upgrade,
+added traffic). The days and prices of a change come from orders/pricing.change_window."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.views.generic import TemplateView
+
+from core.days import account_today
+from core.exceptions import ApplicationError
+from core.tenancy import AccountScopedMixin, AccountScopedView, get_scoped_or_404
+from orders import selectors, services
+from orders.error_codes import OrdersErrorCode
+from orders.forms import PackageWorkspacesForm, PlanChoiceForm, TrafficForm, error_list
+from orders.models import Package
+from orders.pricing import LIVE_PACKAGE_STATUSES, change_window, quote_total, quote_traffic_lines, upgrade_options
+from plans import selectors as plan_selectors
+from plans.models import Plan
+from workspaces.models import Capability
+
+
+class PackageListView(AccountScopedMixin, TemplateView):
+    """Plan management: packages with validity, status, plan, workspaces in order, traffic packages."""
+
+    template_name = "orders/package_list.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        packages = list(selectors.package_list(account=self.account))
+        coverable = list(selectors.coverable_workspaces(account=self.account))
+        today = account_today(self.account)
+        context["packages"] = [
+            {"obj": p, "workspaces": selectors.current_workspaces(p),
+             "live": p.status in LIVE_PACKAGE_STATUSES and p.ends_on > today}
+            for p in packages
+        ]
+        context["coverable"] = coverable
+        context["today"] = today
+        return context
+
+
+class PackageWorkspacesView(AccountScopedView):
+    """Reorder the package's workspaces (position inputs) or add one; effective the next billing day."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, account_id: int, package_id: int):
+        package = get_scoped_or_404(Package.objects.for_account(self.account), pk=package_id)
+        current = list(package.package_workspaces.filter(valid_until__isnull=True).order_by("position")
+                       .values_list("workspace_id", flat=True))
+        form = PackageWorkspacesForm(request.POST, account=self.account, current_ids=current)
+        try:
+            if not form.is_valid():
+                messages.error(request, error_list(form)[0])
+            elif form.adding:
+                workspace = form.cleaned_data["workspace"]
+                services.package_add_workspace(package=package, workspace=workspace, actor=request.user)
+                messages.success(request, _("%(name)s will be covered from the next billing day.")
+                                 % {"name": workspace.name})
+            else:
+                services.package_reorder_workspaces(
+                    package=package, workspaces=form.cleaned_data["workspaces"], actor=request.user
+                )
+                messages.success(request, _("The new order applies from the next billing day."))
+        except ApplicationError as error:
+            messages.error(request, error.message)
+        return redirect("orders-packages", account_id=self.account.pk)
+
+
+class _PackageChangeMixin(AccountScopedMixin):
+    read_capability = Capability.SPEND
+
+    def get_package(self) -> Package:
+        return get_scoped_or_404(Package.objects.for_account(self.account).select_related("plan", "account"),
+                                 pk=self.kwargs["package_id"])
+
+
+class PackageUpgradeView(_PackageChangeMixin, TemplateView):
+    """Upgrade: the bigger packages with their prorated price; choosing one creates its order."""
+
+    template_name = "orders/package_upgrade.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        package = self.get_package()
+        options, error = [], None
+        try:
+            window = change_window(package)
+        except ApplicationError as exc:
+            error = exc.message
+        else:
+            options = [{"plan": o.plan, "price": o.price} for o in upgrade_options(package, window)]
+            context.update(effective=window.effective, remaining=window.remaining_days, total_days=window.total_days)
+        context.update(package=package, options=options, error=error)
+        return context
+
+    def post(self, request, account_id: int, package_id: int):
+        package = self.get_package()
+        form = PlanChoiceForm(request.POST, plans=Plan.objects.all(), message=_("Choose the package to upgrade to."))
+        try:
+            if not form.is_valid():
+                raise ApplicationError(error_list(form)[0], code=OrdersErrorCode.UNKNOWN_PLAN)
+            order = services.order_create_upgrade(package=package, target_plan=form.cleaned_data["plan"],
+                                                  actor=request.user)
+        except ApplicationError as error:
+            messages.error(request, error.message)
+            return redirect("orders-package-upgrade", account_id=self.account.pk, package_id=package.pk)
+        return redirect("orders-pay", account_id=self.account.pk, order_id=order.pk)
+
+
+class PackageTrafficView(_PackageChangeMixin, TemplateView):
+    """Add traffic packages to a package, priced by its remaining days."""
+
+    template_name = "orders/package_traffic.html"
+
+    def get_context_data(self, chosen=None, raw=None, errors=(), **kwargs):
+        context = super().get_context_data(**kwargs)
+        package = self.get_package()
+        days, error = None, None
+        try:
+            window = change_window(package)
+        except ApplicationError as exc:
+            error = exc.message
+        else:
+            days = window.remaining_days
+            context["effective"] = window.effective
+        chosen = chosen or []
+        lines = quote_traffic_lines(chosen, days) if days and not errors else []
+        context.update(
+            package=package, days=days, error=error, errors=errors, lines=lines, total=quote_total(lines),
+            rows=[{"tp": tp, "value": (raw or {}).get(tp.pk, "")} for tp in plan_selectors.traffic_package_list()],
+        )
+        return context
+
+    def post(self, request, account_id: int, package_id: int):
+        package = self.get_package()
+        form = TrafficForm(request.POST, traffic_packages=plan_selectors.traffic_package_list())
+        errors = error_list(form)
+        if not errors and request.POST.get("action") != "recalc":
+            try:
+                order = services.order_create_traffic(package=package, traffic=form.traffic, actor=request.user)
+            except ApplicationError as error:
+                errors = [error.message]
+            else:
+                return redirect("orders-pay", account_id=self.account.pk, order_id=order.pk)
+        return self.render_to_response(self.get_context_data(chosen=form.traffic, raw=form.raw, errors=errors),
+                                       status=400 if errors else 200)

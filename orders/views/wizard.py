@@ -1,0 +1,241 @@
+"""The purchase wizard of the seeds: plan -> traffic -> workspaces -> confirm (then the cashier).
+
+The wizard keeps its draft in the session (per account) until the confirm step creates the order; prices on
+every page are computed on the server from the catalogue."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.views.generic import TemplateView
+
+from core.exceptions import ApplicationError
+from core.parsing import is_id
+from core.tenancy import AccountScopedMixin
+from orders import services
+from orders.forms import PlanChoiceForm, TrafficForm, WizardWorkspacesForm, error_list
+from orders.models import Package, PackageWorkspace
+from orders.pricing import change_window, quote_purchase, quote_total, quote_traffic_lines
+from plans import selectors as plan_selectors
+from plans.models import Plan, TrafficPackage
+from workspaces.models import Capability, Workspace
+
+
+def _draft_key(account) -> str:
+    return f"orders:wizard:{account.pk}"
+
+
+class WizardMixin(AccountScopedMixin):
+    """Owner-only pages of the purchase wizard."""
+
+    read_capability = Capability.SPEND
+    write_capability = Capability.SPEND
+
+    def draft(self) -> dict:
+        return dict(self.request.session.get(_draft_key(self.account), {}))
+
+    def save_draft(self, **changes: Any) -> None:
+        draft = self.draft()
+        draft.update(changes)
+        self.request.session[_draft_key(self.account)] = draft
+
+    def draft_plan(self) -> Plan | None:
+        plan_id = self.draft().get("plan")
+        return plan_selectors.plan_list().filter(pk=plan_id).first() if plan_id else None
+
+    def draft_traffic(self) -> list[tuple[TrafficPackage, int]]:
+        items = self.draft().get("traffic", [])
+        packages = {tp.pk: tp for tp in plan_selectors.traffic_package_list().filter(pk__in=[i for i, _c in items])}
+        return [(packages[i], c) for i, c in items if i in packages]
+
+    def draft_workspaces(self) -> list[Workspace]:
+        ids = self.draft().get("workspaces", [])
+        found = {ws.pk: ws for ws in Workspace.objects.for_account(self.account).filter(pk__in=ids)}
+        return [found[i] for i in ids if i in found]
+
+
+def traffic_form(data) -> TrafficForm:
+    return TrafficForm(data, traffic_packages=plan_selectors.traffic_package_list())
+
+
+class BuyPlanView(WizardMixin, TemplateView):
+    """Step 1: choose the annual package (capacities, price, saving against PAYG)."""
+
+    template_name = "orders/buy_plan.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        plans = list(plan_selectors.plan_list())
+        context["plans"] = plans
+        context["selected"] = self.draft().get("plan")
+        items = []
+        seen = set()
+        for plan in plans:
+            for cap in plan.capacities.all():
+                if cap.billing_item_id not in seen:
+                    seen.add(cap.billing_item_id)
+                    items.append(cap.billing_item)
+        context["rows"] = [
+            {"item": item, "capacities": [
+                next((c.daily_capacity for c in plan.capacities.all() if c.billing_item_id == item.pk), None)
+                for plan in plans]}
+            for item in items
+        ]
+        context["step"] = 1
+        return context
+
+    def post(self, request, account_id: int):
+        form = PlanChoiceForm(request.POST, plans=plan_selectors.plan_list(),
+                              message=_("Choose one of the plan packages."))
+        if not form.is_valid():
+            messages.error(request, error_list(form)[0])
+            return redirect("orders-buy", account_id=self.account.pk)
+        self.save_draft(plan=form.cleaned_data["plan"].pk)
+        return redirect("orders-buy-traffic", account_id=self.account.pk)
+
+
+class BuyTrafficView(WizardMixin, TemplateView):
+    """Step 2: optional traffic packages, priced live (htmx) or with the recalculate button."""
+
+    template_name = "orders/buy_traffic.html"
+
+    def get(self, request, *args, **kwargs):
+        if self.draft_plan() is None:
+            return redirect("orders-buy", account_id=self.account.pk)
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, chosen=None, raw=None, errors=(), **kwargs):
+        context = super().get_context_data(**kwargs)
+        plan = self.draft_plan()
+        traffic_packages = list(plan_selectors.traffic_package_list())
+        if chosen is None:
+            chosen = self.draft_traffic()
+            raw = {tp.pk: str(capacity) for tp, capacity in chosen}
+        context.update(
+            plan=plan, step=2, errors=errors,
+            rows=[{"tp": tp, "value": (raw or {}).get(tp.pk, "")} for tp in traffic_packages],
+            lines=quote_traffic_lines(chosen, plan.validity_days) if not errors else [],
+            days=plan.validity_days,
+        )
+        context["total"] = quote_total(context["lines"])
+        return context
+
+    def post(self, request, account_id: int):
+        plan = self.draft_plan()
+        if plan is None:
+            return redirect("orders-buy", account_id=self.account.pk)
+        form = traffic_form(request.POST)
+        errors = error_list(form)
+        if errors or request.POST.get("action") == "recalc":
+            context = self.get_context_data(chosen=form.traffic, raw=form.raw, errors=errors)
+            return self.render_to_response(context, status=400 if errors else 200)
+        self.save_draft(traffic=[[tp.pk, capacity] for tp, capacity in form.traffic])
+        return redirect("orders-buy-workspaces", account_id=self.account.pk)
+
+
+class TrafficQuoteView(WizardMixin, TemplateView):
+    """The live price fragment of a traffic form (htmx GET): `days` for the purchase wizard (the plan's
+    validity) or `package` for an added traffic package (its remaining days, orders/pricing.change_window)."""
+
+    template_name = "orders/_traffic_quote.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        days = None
+        package_id = self.request.GET.get("package", "")
+        if is_id(package_id, max_digits=17):
+            package = Package.objects.for_account(self.account).filter(pk=int(package_id)).first()
+            if package is not None:
+                try:
+                    days = change_window(package).remaining_days
+                except ApplicationError as error:
+                    context["errors"] = [error.message]
+        else:
+            plan = self.draft_plan()
+            days = plan.validity_days if plan else None
+        form = traffic_form(self.request.GET)
+        context.setdefault("errors", error_list(form))
+        lines = quote_traffic_lines(form.traffic, days) if days and not context["errors"] else []
+        context.update(lines=lines, total=quote_total(lines), days=days)
+        return context
+
+
+class BuyWorkspacesView(WizardMixin, TemplateView):
+    """Step 3: pick commercial workspaces and give them an order (position numbers)."""
+
+    template_name = "orders/buy_workspaces.html"
+
+    def get(self, request, *args, **kwargs):
+        if self.draft_plan() is None:
+            return redirect("orders-buy", account_id=self.account.pk)
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, errors=(), posted=None, **kwargs):
+        context = super().get_context_data(**kwargs)
+        chosen = self.draft().get("workspaces", [])
+        workspaces = list(Workspace.objects.for_account(self.account).order_by("name", "id"))
+        covered = set(
+            PackageWorkspace.objects.filter(workspace__in=workspaces, valid_until__isnull=True)
+            .values_list("workspace_id", flat=True)
+        )
+        rows = []
+        for ws in workspaces:
+            if posted is not None:
+                checked = ws.pk in posted["checked"]
+                position = posted["positions"].get(ws.pk, "")
+            else:
+                checked = ws.pk in chosen
+                position = chosen.index(ws.pk) + 1 if ws.pk in chosen else ""
+            rows.append({"ws": ws, "checked": checked, "position": position,
+                         "selectable": ws.is_commercial and ws.pk not in covered, "covered": ws.pk in covered})
+        context.update(rows=rows, errors=errors, step=3, plan=self.draft_plan())
+        return context
+
+    def post(self, request, account_id: int):
+        if self.draft_plan() is None:
+            return redirect("orders-buy", account_id=self.account.pk)
+        form = WizardWorkspacesForm(request.POST, account=self.account)
+        if not form.is_valid():
+            context = self.get_context_data(errors=error_list(form),
+                                            posted={"checked": set(form.checked), "positions": form.positions})
+            return self.render_to_response(context, status=400)
+        self.save_draft(workspaces=[ws.pk for ws in form.cleaned_data["workspaces"]])
+        return redirect("orders-buy-confirm", account_id=self.account.pk)
+
+
+class BuyConfirmView(WizardMixin, TemplateView):
+    """Step 4: every line and the total; submitting creates the (unpaid) order and opens the cashier."""
+
+    template_name = "orders/buy_confirm.html"
+
+    def get(self, request, *args, **kwargs):
+        if self.draft_plan() is None:
+            return redirect("orders-buy", account_id=self.account.pk)
+        if not self.draft_workspaces():
+            return redirect("orders-buy-workspaces", account_id=self.account.pk)
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        plan = self.draft_plan()
+        lines = quote_purchase(plan, self.draft_traffic())
+        context.update(plan=plan, lines=lines, total=quote_total(lines), workspaces=self.draft_workspaces(), step=4)
+        return context
+
+    def post(self, request, account_id: int):
+        plan = self.draft_plan()
+        if plan is None:
+            return redirect("orders-buy", account_id=self.account.pk)
+        try:
+            order = services.order_create_purchase(
+                account=self.account, plan=plan, workspaces=self.draft_workspaces(), traffic=self.draft_traffic(),
+                actor=request.user,
+            )
+        except ApplicationError as error:
+            messages.error(request, error.message)
+            return redirect("orders-buy-workspaces", account_id=self.account.pk)
+        request.session.pop(_draft_key(self.account), None)
+        return redirect("orders-pay", account_id=self.account.pk, order_id=order.pk)
