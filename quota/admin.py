@@ -7,7 +7,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from core.exceptions import ApplicationError
-from quota import services
+from quota import ingest, night
 from quota.models import Bill, BillLine, BillSettlement, NightMark, ServiceToken, UsageRecord
 
 
@@ -67,7 +67,7 @@ class BillAdmin(admin.ModelAdmin):
     def rerun_day(self, request, queryset):
         for bill in queryset.order_by("day", "account_id"):
             try:
-                result = services.bill_rerun(account_id=bill.account_id, day=bill.day, actor=request.user)
+                result = night.bill_rerun(account_id=bill.account_id, day=bill.day, actor=request.user)
             except ApplicationError as error:
                 self.message_user(request, f"{bill}: {error.message}", messages.ERROR)
                 continue
@@ -113,7 +113,7 @@ class ServiceTokenAdmin(admin.ModelAdmin):
             obj.save(update_fields=["is_active"])
             return
         try:
-            token, key = services.service_token_create(name=obj.name)
+            token, key = ingest.service_token_create(name=obj.name)
         except ApplicationError as error:
             self.message_user(request, error.message, messages.ERROR)
             return

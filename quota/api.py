@@ -11,7 +11,7 @@ from core.api import CSV_FORMAT_PARAMETER, CSVExportMixin
 from core.csv import csv_response
 from core.tenancy import AccountScopedListAPIView
 from core.throttling import ScopedThrottle
-from quota import selectors, services
+from quota import ingest, selectors
 from quota.authentication import IsServiceToken, ServiceTokenAuthentication
 from quota.serializers import (
     BillFilterSerializer,
@@ -34,7 +34,7 @@ class UsageIngestApi(APIView):
     def post(self, request):
         data = request.data
         records = data.get("records") if isinstance(data, dict) else None
-        recorded = services.usage_ingest(records=records)
+        recorded = ingest.usage_ingest(records=records)
         return Response({"recorded": recorded})
 
 

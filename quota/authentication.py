@@ -10,6 +10,7 @@ from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.permissions import BasePermission
 
+from quota.ingest import hash_key
 from quota.models import ServiceToken
 
 KEYWORD = b"service"
@@ -39,8 +40,6 @@ class ServiceTokenAuthentication(BaseAuthentication):
             return None
         if len(parts) != 2:
             raise exceptions.AuthenticationFailed("Use the header 'Authorization: Service <key>'.")
-        from quota.services import hash_key
-
         try:
             key = parts[1].decode("ascii")
         except UnicodeDecodeError:

@@ -1,3 +1,7 @@
+from quota.selectors import arrears_state
+from workspaces.models import Capability, Membership
+
+
 def arrears(request):
     """Arrears countdown and lock banners for the current account (members who may see billing)."""
     user = getattr(request, "user", None)
@@ -5,9 +9,6 @@ def arrears(request):
     account_id = match.kwargs.get("account_id") if match else None
     if account_id is None or user is None or not user.is_authenticated:
         return {}
-    from quota.selectors import arrears_state
-    from workspaces.models import Capability, Membership
-
     membership = Membership.objects.filter(user=user, account_id=account_id).select_related("account").first()
     if membership is None or not membership.can(Capability.VIEW_BILLING):
         return {}

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from quota import services
-from quota.views import local_today
+from core.days import account_today
+from quota import ingest, night
+from workspaces.models import Account
 
 # per day offset (1 = yesterday): (log A, log B, apm A, apm B, datakit A, datakit B, sms B)
 WEEK = {
@@ -23,7 +24,7 @@ WEEK = {
 def _records(context: dict) -> list[dict]:
     account = context["account"]
     a, b = context["workspaces"]["Workspace A"], context["workspaces"]["Workspace B"]
-    today = local_today(account)
+    today = account_today(account)
     records = []
     for offset, (log_a, log_b, apm_a, apm_b, dk_a, dk_b, sms_b) in WEEK.items():
         day = (today - timedelta(days=offset)).isoformat()
@@ -36,24 +37,22 @@ def _records(context: dict) -> list[dict]:
 
 
 def seed(context: dict) -> None:
-    from workspaces.models import Account
-
     account = context["account"]
     # The demo account "existed" for the whole week (usage before an account exists is refused).
     earliest = account.created_at - timedelta(days=30)
     Account.objects.filter(pk=account.pk).update(created_at=earliest)
     account.created_at = earliest
-    count = services.usage_ingest(records=_records(context))
+    count = ingest.usage_ingest(records=_records(context))
     context.setdefault("logins", []).append(f"  usage: {count} records over the last 7 days (Workspace A and B)")
 
 
 def after_commit(context: dict) -> None:
     account = context["account"]
-    today = local_today(account)
+    today = account_today(account)
     lines = []
     for offset in sorted(WEEK, reverse=True):
         day = today - timedelta(days=offset)
-        result = services.night_run(day=day, account_ids=[account.pk])
+        result = night.night_run(day=day, account_ids=[account.pk])
         bill = account.bills.filter(day=day).first()
         lines.append(f"    {day}: bill {bill.total if bill else '0.00'} (charged now {result.charged})")
     context.setdefault("logins", []).extend(["  daily bills of the week:", *lines])

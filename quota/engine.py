@@ -1,4 +1,4 @@
-"""The night's SQL: DOMAIN.md "The night", steps 1-3, as set-based statements over all accounts of a chunk.
+"""The night's SQL (docs/PRODUCT.md "The night", steps 1-5), as set-based statements over all accounts of a chunk.
 
 `ALLOCATION_SELECT` computes every bill line of day %(day)s for the accounts in %(accounts)s in one statement
 (CTEs and a window function); `INSERT_LINES` inserts its result, joined to the day's bills. Nothing here loops
@@ -8,8 +8,8 @@ in Python. Conventions (docs/RULES-quota.md):
   item's default; factor = its conversion factor; converted = usage x factor;
 - a workspace is covered on D by the package whose PackageWorkspace row is valid on D (valid_from <= D and
   valid_until null or >= D), the package applying on D (starts_on <= D <= ends_on, not refunded);
-- per (package, item): plan capacity of the plan period in force on D (greatest valid_from <= D; the package's
-  plan when it has no period yet) and the sum of the traffic capacities valid on D;
+- per (package, item): plan capacity of the plan period in force on D (`plan_in_force`: greatest
+  valid_from <= D; the package's plan when it has no period yet) and the sum of the traffic capacities valid on D;
 - prev = running sum of converted usage of the package's earlier workspaces (by position, then id);
   covered_by_package = least(converted, greatest(0, plan_cap - prev));
   covered_by_traffic = least(converted - cbp, greatest(0, plan_cap + traffic_cap - prev - cbp));
@@ -21,6 +21,19 @@ in Python. Conventions (docs/RULES-quota.md):
 """
 
 from __future__ import annotations
+
+
+def plan_in_force(package_id: str, day: str, package_plan_id: str) -> str:
+    """THE rule "which plan applies to a package on a day", as one SQL expression (used by the night and by
+    every read of capacities): the plan of the package's plan period with the greatest `valid_from` on or
+    before the day (an upgrade's period starts on its effective day); the package's own plan when it has no
+    period yet. The arguments are SQL expressions (a column or a placeholder), never user input."""
+    return (
+        f"coalesce((SELECT pp.plan_id FROM orders_packageplanperiod pp"
+        f" WHERE pp.package_id = {package_id} AND pp.valid_from <= {day}"
+        f" ORDER BY pp.valid_from DESC LIMIT 1), {package_plan_id})"
+    )
+
 
 ALLOCATION_SELECT = """
 WITH usage AS (
@@ -50,10 +63,7 @@ slot AS (
     ORDER BY pw.workspace_id, pw.valid_from DESC, pw.id DESC
 ),
 package_plan AS (
-    SELECT p.id AS package_id,
-           coalesce((SELECT pp.plan_id FROM orders_packageplanperiod pp
-                     WHERE pp.package_id = p.id AND pp.valid_from <= %(day)s
-                     ORDER BY pp.valid_from DESC LIMIT 1), p.plan_id) AS plan_id
+    SELECT p.id AS package_id, """ + plan_in_force("p.id", "%(day)s", "p.plan_id") + """ AS plan_id
     FROM orders_package p
     WHERE p.id IN (SELECT package_id FROM slot)
 ),
@@ -203,12 +213,5 @@ ON CONFLICT (account_id) DO UPDATE
 SET last_day = greatest(quota_nightmark.last_day, EXCLUDED.last_day), updated_at = now()
 """
 
-# Accounts in arrears after settlement: their active commercial workspaces start the countdown.
-START_COUNTDOWNS = """
-UPDATE workspaces_workspace w
-SET status = 'countdown', countdown_started_at = now(), countdown_reminded_at = NULL
-FROM payments_wallet wa
-WHERE wa.account_id = w.account_id AND wa.account_id = ANY(%(accounts)s::bigint[]) AND wa.arrears > 0
-  AND w.plan = 'commercial' AND w.status = 'active'
-RETURNING w.account_id, w.id
-"""
+# The arrears countdowns that follow a night are written by workspaces.services.workspaces_start_countdown
+# (quota.arrears.countdowns_start picks the accounts in arrears).

@@ -1,4 +1,5 @@
-"""Reads of the quota app, always scoped to an account."""
+"""Reads of the quota app, always scoped to an account. Capacities read "which plan applies on a day" through
+`quota.engine.plan_in_force`, the same SQL fragment the night bills with."""
 
 from __future__ import annotations
 
@@ -9,8 +10,12 @@ from typing import Any
 from django.db import connection
 from django.db.models import Prefetch, QuerySet
 
+from core.models import FinanceSettings
+from payments.models import Wallet
+from plans.models import BillingItem
+from quota.engine import plan_in_force
 from quota.models import Bill, BillLine, BillSettlement
-from workspaces.models import Account
+from workspaces.models import Account, Workspace, WorkspaceStatus
 
 
 def bills_daily(*, account: Account, date_from: date | None = None, date_to: date | None = None) -> QuerySet:
@@ -42,9 +47,7 @@ def bill_detail(*, account: Account, bill_id: int) -> Bill | None:
 QUOTA_BY_DAY = """
 WITH days AS (SELECT d::date AS day FROM generate_series(%(start)s::date, %(end)s::date, interval '1 day') d),
 packages AS (
-    SELECT days.day, p.id AS package_id,
-           coalesce((SELECT pp.plan_id FROM orders_packageplanperiod pp WHERE pp.package_id = p.id
-                     AND pp.valid_from <= days.day ORDER BY pp.valid_from DESC LIMIT 1), p.plan_id) AS plan_id
+    SELECT days.day, p.id AS package_id, """ + plan_in_force("p.id", "days.day", "p.plan_id") + """ AS plan_id
     FROM days JOIN orders_package p ON p.account_id = %(account)s AND p.starts_on <= days.day
          AND p.ends_on >= days.day AND p.status <> 'refunded'
 ),
@@ -87,8 +90,6 @@ ORDER BY days.day, bi.sort_order, bi.id
 def quota_usage(*, account: Account, date_from: date, date_to: date) -> dict[str, Any]:
     """Per billing item and day: reported usage, converted, covered, overage, capacity and amount (the
     usage-against-quota page and its chart). Days without a bill yet show the reported usage only."""
-    from plans.models import BillingItem
-
     with connection.cursor() as cursor:
         cursor.execute(QUOTA_BY_DAY, {"account": account.pk, "start": date_from, "end": date_to})
         rows = cursor.fetchall()
@@ -112,8 +113,6 @@ def quota_usage(*, account: Account, date_from: date, date_to: date) -> dict[str
 
 def usage_by_workspace(*, account: Account, item_id: int, date_from: date, date_to: date) -> dict[str, Any]:
     """Reported usage of one item per workspace and day (a series per workspace for the chart)."""
-    from workspaces.models import Workspace
-
     with connection.cursor() as cursor:
         cursor.execute(
             """SELECT u.workspace_id, u.day, u.quantity FROM quota_usagerecord u
@@ -137,6 +136,38 @@ def usage_by_workspace(*, account: Account, item_id: int, date_from: date, date_
     }
 
 
+# One package's capacity and use per item on day %(d)s (package %(p)s of account %(a)s).
+PACKAGE_QUOTA = """
+WITH plan AS (
+    SELECT """ + plan_in_force("%(p)s", "%(d)s", "(SELECT plan_id FROM orders_package WHERE id = %(p)s)") + """
+           AS plan_id
+),
+capacity AS (
+    SELECT billing_item_id, sum(cap) AS cap FROM (
+        SELECT pc.billing_item_id, pc.daily_capacity AS cap FROM plans_plancapacity pc, plan
+        WHERE pc.plan_id = plan.plan_id
+        UNION ALL
+        SELECT tp.billing_item_id, pt.capacity FROM orders_packagetraffic pt
+        JOIN plans_trafficpackage tp ON tp.id = pt.traffic_package_id
+        WHERE pt.package_id = %(p)s AND pt.valid_from <= %(d)s AND pt.valid_until >= %(d)s
+    ) x GROUP BY billing_item_id
+),
+used AS (
+    SELECT l.billing_item_id, sum(l.converted) AS converted,
+           sum(l.covered_by_package + l.covered_by_traffic) AS covered, sum(l.overage) AS overage
+    FROM quota_billline l JOIN quota_bill b ON b.id = l.bill_id
+    WHERE b.account_id = %(a)s AND b.day = %(d)s AND l.package_id = %(p)s
+    GROUP BY l.billing_item_id
+)
+SELECT bi.id, bi.name, coalesce(c.cap, 0), coalesce(u.converted, 0), coalesce(u.covered, 0),
+       coalesce(u.overage, 0)
+FROM plans_billingitem bi LEFT JOIN capacity c ON c.billing_item_id = bi.id
+LEFT JOIN used u ON u.billing_item_id = bi.id
+WHERE c.cap IS NOT NULL OR u.converted IS NOT NULL
+ORDER BY bi.sort_order
+"""
+
+
 def package_quota(*, package) -> list[dict[str, Any]]:
     """A package's use of its daily capacity per billing item on the latest billed day (plan management)."""
     with connection.cursor() as cursor:
@@ -149,39 +180,7 @@ def package_quota(*, package) -> list[dict[str, Any]]:
         (day,) = cursor.fetchone()
         if day is None:
             return []
-        cursor.execute(
-            """
-            WITH plan AS (
-                SELECT coalesce((SELECT pp.plan_id FROM orders_packageplanperiod pp WHERE pp.package_id = %(p)s
-                                 AND pp.valid_from <= %(d)s ORDER BY pp.valid_from DESC LIMIT 1),
-                                (SELECT plan_id FROM orders_package WHERE id = %(p)s)) AS plan_id
-            ),
-            capacity AS (
-                SELECT billing_item_id, sum(cap) AS cap FROM (
-                    SELECT pc.billing_item_id, pc.daily_capacity AS cap FROM plans_plancapacity pc, plan
-                    WHERE pc.plan_id = plan.plan_id
-                    UNION ALL
-                    SELECT tp.billing_item_id, pt.capacity FROM orders_packagetraffic pt
-                    JOIN plans_trafficpackage tp ON tp.id = pt.traffic_package_id
-                    WHERE pt.package_id = %(p)s AND pt.valid_from <= %(d)s AND pt.valid_until >= %(d)s
-                ) x GROUP BY billing_item_id
-            ),
-            used AS (
-                SELECT l.billing_item_id, sum(l.converted) AS converted,
-                       sum(l.covered_by_package + l.covered_by_traffic) AS covered, sum(l.overage) AS overage
-                FROM quota_billline l JOIN quota_bill b ON b.id = l.bill_id
-                WHERE b.account_id = %(a)s AND b.day = %(d)s AND l.package_id = %(p)s
-                GROUP BY l.billing_item_id
-            )
-            SELECT bi.id, bi.name, coalesce(c.cap, 0), coalesce(u.converted, 0), coalesce(u.covered, 0),
-                   coalesce(u.overage, 0)
-            FROM plans_billingitem bi LEFT JOIN capacity c ON c.billing_item_id = bi.id
-            LEFT JOIN used u ON u.billing_item_id = bi.id
-            WHERE c.cap IS NOT NULL OR u.converted IS NOT NULL
-            ORDER BY bi.sort_order
-            """,
-            {"p": package.pk, "d": day, "a": package.account_id},
-        )
+        cursor.execute(PACKAGE_QUOTA, {"p": package.pk, "d": day, "a": package.account_id})
         rows = cursor.fetchall()
     return [
         {"day": day, "item": name, "capacity": int(cap), "converted": int(conv), "covered": int(cov),
@@ -192,10 +191,6 @@ def package_quota(*, package) -> list[dict[str, Any]]:
 
 def arrears_state(*, account: Account) -> dict[str, Any] | None:
     """The account's countdown or lock, for the banners; None when all its workspaces are active."""
-    from core.models import FinanceSettings
-    from payments.models import Wallet
-    from workspaces.models import Workspace, WorkspaceStatus
-
     workspaces = list(
         Workspace.objects.for_account(account)
         .filter(status__in=[WorkspaceStatus.COUNTDOWN, WorkspaceStatus.LOCKED])

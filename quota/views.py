@@ -3,29 +3,21 @@ quota with charts."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
+from core.days import account_today
 from core.parsing import parse_day
-from core.tenancy import AccountScopedMixin
+from core.tenancy import AccountScopedMixin, get_scoped_or_404
+from orders.models import Package
 from plans.models import BillingItem
 from quota import selectors
 
 MAX_RANGE_DAYS = 92
-
-
-def local_today(account) -> date:
-    try:
-        zone = ZoneInfo(account.time_zone)
-    except Exception:
-        zone = ZoneInfo("Asia/Shanghai")
-    return timezone.now().astimezone(zone).date()
 
 
 _parse_day = parse_day
@@ -79,7 +71,7 @@ class UsageView(AccountScopedMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         params = self.request.GET
-        today = local_today(self.account)
+        today = account_today(self.account)
         date_to = _parse_day(params.get("date_to")) or today - timedelta(days=1)
         date_from = _parse_day(params.get("date_from")) or date_to - timedelta(days=13)
         errors = []
@@ -126,9 +118,6 @@ class PackageUsageView(AccountScopedMixin, TemplateView):
     template_name = "quota/_package_usage.html"
 
     def get_context_data(self, **kwargs):
-        from core.tenancy import get_scoped_or_404
-        from orders.models import Package
-
         context = super().get_context_data(**kwargs)
         package = get_scoped_or_404(Package.objects.for_account(self.account), pk=self.kwargs["package_id"])
         context["rows"] = selectors.package_quota(package=package)

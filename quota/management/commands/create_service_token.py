@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from core.exceptions import ApplicationError
-from quota.services import service_token_create
+from quota.ingest import service_token_create
 
 
 class Command(BaseCommand):

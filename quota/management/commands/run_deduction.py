@@ -3,13 +3,12 @@ settlement, chunk by chunk with a progress bar; the same service the nightly Cel
 
 from __future__ import annotations
 
-from datetime import date
-
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from core.exceptions import ApplicationError
-from quota import services
+from core.parsing import parse_day
+from quota import night
 from workspaces.models import Account
 
 
@@ -20,13 +19,12 @@ class Command(BaseCommand):
         parser.add_argument("--date", required=True, help="the billing day, YYYY-MM-DD (account time zone)")
         parser.add_argument("--account", type=int, help="only this account id")
         parser.add_argument("--dry-run", action="store_true", help="compute and print the bills, write nothing")
-        parser.add_argument("--chunk-size", type=int, default=services.CHUNK_SIZE)
+        parser.add_argument("--chunk-size", type=int, default=night.CHUNK_SIZE)
 
     def handle(self, *args, **options):
-        try:
-            day = date.fromisoformat(options["date"])
-        except ValueError:
-            raise CommandError("--date must be YYYY-MM-DD.") from None
+        day = parse_day(options["date"])
+        if day is None:
+            raise CommandError("--date must be YYYY-MM-DD.")
         account_ids = None
         if options["account"] is not None:
             if not Account.objects.filter(pk=options["account"]).exists():
@@ -38,7 +36,7 @@ class Command(BaseCommand):
             return tqdm(chunks, desc=f"night {day}", unit="chunk", file=self.stderr._out)
 
         try:
-            result = services.night_run(
+            result = night.night_run(
                 day=day, account_ids=account_ids, dry_run=dry_run, chunk_size=max(1, options["chunk_size"]),
                 progress=progress,
             )
