@@ -21,6 +21,8 @@ services:
 # Installs, starts PostgreSQL and Redis if needed, migrates, loads the demo and serves on :8000.
 # Celery runs eagerly here (tasks execute in the web process); docker-compose runs real workers.
 demo: export CELERY_TASK_ALWAYS_EAGER = true
+# The sandbox payment gateway (a fake bank page) is off unless enabled: on for the demo only, never in production.
+demo: export PAYMENT_SANDBOX_ENABLED = true
 demo: install services
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py seed_demo

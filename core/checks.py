@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.checks import Tags, Warning, register
+from django.core.checks import Error, Tags, Warning, register
 
 DEFAULT_GATEWAY_SECRET = "sandbox-secret-change-me"
 
@@ -18,6 +18,23 @@ def check_gateway_secret(app_configs, **kwargs):
                 "knows it can forge a recharge callback.",
                 hint="Set PAYMENT_GATEWAY_SECRET to a long random value shared only with the payment gateway.",
                 id="fee_center.W001",
+            )
+        ]
+    return []
+
+
+@register(Tags.security, deploy=True)
+def check_sandbox_gateway_disabled(app_configs, **kwargs):
+    """The sandbox gateway's page lets anyone "pay" without money: in production it would mint cash."""
+    from payments.gateways import sandbox_enabled
+
+    if sandbox_enabled():
+        return [
+            Error(
+                "PAYMENT_SANDBOX_ENABLED is on: the sandbox payment gateway credits cash that was never paid.",
+                hint="Unset PAYMENT_SANDBOX_ENABLED in production (it is for the demo and the tests) and configure "
+                     "a real gateway in PAYMENT_GATEWAYS, or leave online payment off.",
+                id="fee_center.E001",
             )
         ]
     return []

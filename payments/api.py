@@ -12,7 +12,6 @@ from rest_framework.views import APIView
 from core.api import CSV_FORMAT_PARAMETER, CSVExportMixin
 from core.idempotency import idempotent
 from core.tenancy import AccountScopedAPIView, AccountScopedListAPIView
-from core.throttling import UserThrottle
 from payments import selectors, services
 from payments.exports import ledger_csv_response
 from payments.models import RechargeMethod
@@ -29,6 +28,7 @@ from payments.serializers import (
     VoucherSerializer,
     WalletSerializer,
 )
+from payments.throttling import VoucherActivateThrottle, callback_max_bytes
 
 DATE_PARAMS = [
     OpenApiParameter("date_from", OpenApiTypes.DATE, description="first day (account time zone)"),
@@ -88,18 +88,34 @@ class RechargeListApi(AccountScopedListAPIView):
 
 class GatewayCallbackApi(APIView):
     """A payment gateway's signed callback: no user authentication, the signature is the authentication.
-    A bad signature, a stale timestamp or an unknown reference answer 400 and change nothing."""
+    A bad signature, a stale timestamp or an unknown reference answer 400 and change nothing. An unknown or
+    switched-off provider (the sandbox unless enabled) answers 404; a body over
+    settings.FEE_CENTER["GATEWAY_CALLBACK_MAX_BYTES"] 413; unsigned callbacks past the provider's per-minute
+    bucket 429 (payments/throttling.py). No IP throttle: a correctly signed callback always goes through."""
 
     authentication_classes: list = []  # no session => no CSRF check
     permission_classes = [AllowAny]
+    throttle_classes: list = []  # rejected callbacks are limited in the service, after the signature check
 
-    @extend_schema(request=OpenApiTypes.OBJECT, responses={200: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT})
+    @extend_schema(request=OpenApiTypes.OBJECT,
+                   responses={200: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT, 404: OpenApiTypes.OBJECT,
+                              413: OpenApiTypes.OBJECT, 429: OpenApiTypes.OBJECT})
     def post(self, request, provider: str):
+        limit = callback_max_bytes()
+        try:
+            declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            declared = 0
+        if declared > limit or len(request._request.body) > limit:
+            return Response({"error": {"code": "payload_too_large",
+                                       "message": f"A callback body is at most {limit} bytes.", "fields": {}}},
+                            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
         data = request.data if hasattr(request.data, "items") else {}
         result = services.gateway_callback_handle(provider=provider, data=dict(data.items()))
         if result.status_code >= 400:
+            headers = {"Retry-After": "60"} if result.status_code == 429 else None
             return Response({"error": {"code": result.outcome, "message": result.message, "fields": {}}},
-                            status=result.status_code)
+                            status=result.status_code, headers=headers)
         return Response({"outcome": result.outcome}, status=result.status_code)
 
 
@@ -139,13 +155,9 @@ class VoucherListApi(AccountScopedListAPIView):
         return super().get(request, *args, **kwargs)
 
 
-class VoucherActivateThrottle(UserThrottle):
-    scope = "voucher_activate"
-    rate = "20/min"
-
-
 class VoucherActivateApi(AccountScopedAPIView):
-    """Activate a code: the voucher joins the account with its face value. Throttled (20 a minute per user)."""
+    """Activate a code: the voucher joins the account with its face value. Throttled per user and account
+    (settings.FEE_CENTER["VOUCHER_ACTIVATE_RATE"], 20 a minute by default; the Vouchers page shares the limit)."""
 
     throttle_classes = [VoucherActivateThrottle]
 

@@ -58,6 +58,12 @@ def usable_vouchers(*, account: Account) -> QuerySet[Voucher]:
     ).order_by("valid_until", "id")
 
 
+def cash_balance(*, account: Account) -> Decimal:
+    """The account's cash balance (zero before its wallet exists)."""
+    wallet = Wallet.objects.filter(account=account).first()
+    return wallet.cash_balance if wallet else ZERO
+
+
 def wallet_summary(*, account: Account) -> WalletSummary:
     """Balances usable now (3 queries)."""
     wallet = Wallet.objects.filter(account=account).first() or Wallet(account=account)

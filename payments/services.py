@@ -27,7 +27,8 @@ from django.utils import timezone
 from core.exceptions import ApplicationError, Conflict, Unprocessable
 from core.models import FinanceSettings
 from core.money import ZERO, quantize
-from payments.gateways import CallbackRejected, default_provider, get_gateway
+from payments.gateways import CallbackRejected, default_provider, get_gateway, online_payment_available
+from payments.gateways.base import stored_callback_payload
 from payments.locks import lock_cards, lock_vouchers, lock_wallet
 from payments.models import (
     BalanceKind,
@@ -51,6 +52,7 @@ from payments.models import (
     Wallet,
 )
 from payments.signals import arrears_cleared
+from payments.throttling import callback_rejection_allowed
 from workspaces.models import Account
 
 if TYPE_CHECKING:
@@ -73,6 +75,8 @@ def _money(value: Any, *, what: str, allow_zero: bool = False) -> Decimal:
         raise ApplicationError(f"{what}: {value!r} is not a valid amount.", code="invalid_amount") from None
     if not amount.is_finite():
         raise ApplicationError(f"{what}: {value!r} is not a valid amount.", code="invalid_amount")
+    if not -Decimal("10000000000.00") <= amount <= Decimal("10000000000.00"):  # before quantize: 1e999999999
+        raise ApplicationError(f"{what}: the amount is too large.", code="invalid_amount")
     if amount != amount.quantize(Decimal("0.01")):
         raise ApplicationError(f"{what}: amounts have at most two decimal places.", code="invalid_amount")
     if amount < 0 or (amount == 0 and not allow_zero):
@@ -871,6 +875,10 @@ def recharge_start_online(
 ) -> tuple[Recharge, str]:
     """A pending online recharge and the gateway URL where the payer pays it."""
     value = _money(amount, what="Amount")
+    if not online_payment_available():
+        raise Conflict("Online payment is not configured on this Fee Center. Use an offline remittance (bank "
+                       "transfer) instead.", code="online_payment_unavailable",
+                       fields={"method": ["Online payment is not configured."]})
     provider = provider or default_provider()
     gateway = get_gateway(provider)
     if gateway is None:
@@ -954,11 +962,7 @@ class CallbackOutcome:
 
 def _log_callback(provider: str, data: Mapping[str, Any], valid: bool, outcome: str,
                   recharge: Recharge | None = None) -> None:
-    def clean(value: Any, limit: int) -> str:  # PostgreSQL jsonb refuses NUL and lone surrogates
-        text = str(value)[:limit].replace("\x00", "")
-        return text.encode("utf-8", "replace").decode("utf-8")
-
-    payload = {clean(k, 64): clean(v, 500) for k, v in list(data.items())[:50]}
+    payload = stored_callback_payload(data)  # bounded: a few hundred bytes, or a prefix + size + hash
     GatewayCallback.objects.create(provider=provider[:32], payload=payload, signature_valid=valid, outcome=outcome,
                                    recharge=recharge)
 
@@ -970,14 +974,19 @@ def gateway_callback_handle(*, provider: str, data: Mapping[str, Any]) -> Callba
     if not isinstance(data, Mapping):
         data = {}
     gateway = get_gateway(provider)
-    if gateway is None:
-        _log_callback(provider, data, False, "unknown_provider")
+    if gateway is None:  # unknown or switched off (the sandbox): nothing stored, anyone can post here
+        logger.warning("callback for unknown payment provider %r", provider[:32])
         return CallbackOutcome(404, "unknown_provider", "Unknown payment provider.")
     try:
         result = gateway.verify_callback(data)
     except CallbackRejected as rejected:
         logger.warning("gateway %s callback rejected: %s", provider, rejected.outcome)
-        _log_callback(provider, data, rejected.outcome not in ("bad_signature", "malformed"), rejected.outcome)
+        signed = rejected.outcome not in ("bad_signature", "malformed")
+        # Only unsigned/forged callbacks count against the provider's bucket (payments/throttling.py).
+        if not signed and not callback_rejection_allowed(provider):
+            return CallbackOutcome(429, "too_many_rejected_callbacks",
+                                   "Too many rejected callbacks for this provider; try again in a minute.")
+        _log_callback(provider, data, signed, rejected.outcome)
         return CallbackOutcome(400, rejected.outcome, rejected.message)
     recharge = Recharge.objects.filter(provider=provider, gateway_reference=result.reference,
                                        method=RechargeMethod.ONLINE).first()

@@ -18,12 +18,15 @@ from django.views.generic import TemplateView
 from core.exceptions import ApplicationError
 from core.idempotency import fingerprint, run_idempotent
 from core.money import format_cny, parse_amount
+from core.parsing import parse_id
 from core.tenancy import AccountScopedMixin, require, resolve_membership
 from payments import selectors, services
 from payments.exports import ledger_csv_response
 from payments.forms import LedgerFilterForm
+from payments.gateways import online_payment_available, sandbox_enabled
 from payments.gateways.sandbox import signed_payload
 from payments.models import Recharge, RechargeMethod, RechargeStatus
+from payments.throttling import voucher_activation_allowed
 from workspaces.models import Capability
 
 PAGE_SIZE = 50
@@ -86,10 +89,16 @@ class RechargeView(MoneyPostMixin, AccountScopedMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         context["summary"] = selectors.wallet_summary(account=self.account)
         context["page"] = _page(self.request, selectors.recharge_list(account=self.account))
+        context["online_available"] = online_payment_available()
         return context
 
     def post(self, request, account_id: int):
         method = request.POST.get("method")
+        if method == RechargeMethod.ONLINE and not online_payment_available():
+            # Said next to the method, on the page itself; nothing is recorded.
+            context = self.get_context_data(online_error=_(
+                "Online payment is not configured on this Fee Center. Use an offline remittance instead."))
+            return self.render_to_response(context, status=409)
 
         def work() -> dict[str, Any]:
             amount = _amount(request.POST.get("amount"))
@@ -129,10 +138,9 @@ class CardsView(MoneyPostMixin, AccountScopedMixin, TemplateView):
     def post(self, request, account_id: int):
         def work() -> dict[str, Any]:
             face = _amount(request.POST.get("face_value"))
-            try:
-                quantity = int(request.POST.get("quantity") or 1)
-            except ValueError:
-                raise ApplicationError(_("Enter a whole number of cards."), code="invalid_quantity") from None
+            quantity = parse_id(request.POST.get("quantity") or "1", max_digits=4)  # ASCII digits only
+            if quantity is None:
+                raise ApplicationError(_("Enter a whole number of cards."), code="invalid_quantity")
             purchase = services.prepaid_card_buy(account=self.account, face_value=face, quantity=quantity,
                                                  actor=request.user)
             message = _("Bought %(n)s prepaid card(s) for %(total)s.") % {
@@ -156,6 +164,12 @@ class VouchersView(MoneyPostMixin, AccountScopedMixin, TemplateView):
         return context
 
     def post(self, request, account_id: int):
+        allowed, wait = voucher_activation_allowed(request, self)  # the API's limit (payments/throttling.py)
+        if not allowed:
+            context = self.get_context_data(code_error=_(
+                "Too many activation attempts. Try again in %(seconds)s seconds.") % {"seconds": wait or 60})
+            return self.render_to_response(context, status=429)
+
         def work() -> dict[str, Any]:
             voucher = services.voucher_activate(account=self.account, code=request.POST.get("code", ""),
                                                 actor=request.user)
@@ -190,6 +204,11 @@ class SandboxPayView(LoginRequiredMixin, TemplateView):
     Center."""
 
     template_name = "payments/sandbox_pay.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not sandbox_enabled():  # decided per request: off unless PAYMENT_SANDBOX_ENABLED
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
 
     def _recharge(self, reference: str) -> Recharge:
         recharge = (Recharge.objects.select_related("account")

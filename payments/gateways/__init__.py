@@ -4,4 +4,7 @@ from payments.gateways.base import (  # noqa: F401
     PaymentGateway,
     default_provider,
     get_gateway,
+    online_payment_available,
+    providers,
+    sandbox_enabled,
 )
