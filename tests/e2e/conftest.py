@@ -11,6 +11,8 @@
   CI keeps it as an artefact).
 - The browser asks for English pages (Accept-Language: en), so assertions can use the English strings while
   the product defaults to Simplified Chinese.
+- Every context listens for Content-Security-Policy violations (the page's `securitypolicyviolation` events
+  and Chromium's console reports); the test fails at teardown if anything was blocked.
 """
 
 from __future__ import annotations
@@ -102,8 +104,28 @@ def base_url(live_server, seeded_data) -> str:
     return live_server.url
 
 
+# Reports every `securitypolicyviolation` event of a page to the test (init scripts run before the page's own
+# scripts and are not subject to its policy).
+CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", (e) => {
+  window.__reportCspViolation([e.violatedDirective, e.blockedURI || "inline", e.sourceFile || "",
+                               String(e.lineNumber || ""), document.location.pathname].join(" | "));
+});
+"""
+
+
+def is_csp_message(text: str) -> bool:
+    return "Content Security Policy" in text or "Content-Security-Policy" in text
+
+
 @pytest.fixture
-def new_context(browser, base_url):
+def csp_violations() -> list[str]:
+    """What the Content-Security-Policy blocked in any page of the test: the test fails at teardown if any."""
+    return []
+
+
+@pytest.fixture
+def new_context(browser, base_url, csp_violations):
     contexts = []
 
     def make():
@@ -112,12 +134,18 @@ def new_context(browser, base_url):
             viewport={"width": 1280, "height": 900}, accept_downloads=True,
         )
         context.set_default_timeout(15_000)
+        context.expose_function("__reportCspViolation", lambda text: csp_violations.append(f"event: {text}"))
+        context.add_init_script(CSP_LISTENER)
+        context.on("console", lambda message: is_csp_message(message.text)
+                   and csp_violations.append(f"console {message.type}: {message.text}"))
         contexts.append(context)
         return context
 
     yield make
     for context in contexts:
         context.close()
+    if csp_violations:
+        pytest.fail("Content-Security-Policy violations:\n" + "\n".join(dict.fromkeys(csp_violations)))
 
 
 @pytest.fixture
