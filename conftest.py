@@ -22,6 +22,13 @@ def _isolated_cache(settings, request):
 
 
 @pytest.fixture(autouse=True)
+def _sandbox_gateway_on(settings):
+    """The sandbox payment gateway is off unless enabled (payments/gateways/base.py); the suite turns it on.
+    A test of the off state sets settings.FEE_CENTER again (payments/tests/test_gateway_config.py)."""
+    settings.FEE_CENTER = {**settings.FEE_CENTER, "PAYMENT_SANDBOX_ENABLED": True}
+
+
+@pytest.fixture(autouse=True)
 def _celery_eager(request):
     """Tasks run in-process by default; tests marked `real_broker` go through Redis to a real worker."""
     from billing_center.celery import app
@@ -32,6 +39,28 @@ def _celery_eager(request):
     app.conf.task_eager_propagates = True
     yield
     app.conf.task_always_eager = previous
+
+
+@pytest.fixture(autouse=True)
+def _staff_sessions_pass_the_second_factor(monkeypatch):
+    """Finance staff need a verified second factor in admin (workspaces/two_factor.py). A test client's
+    force_login()/login() of a staff user stands for a full sign-in: the user gets a confirmed TOTP device and
+    the session is verified with it. Signing in through the login forms is never shortcut (the 2FA tests)."""
+    from django.test.client import ClientMixin
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    original = ClientMixin._login
+
+    def _login(self, user, backend=None):
+        original(self, user, backend)
+        if getattr(user, "is_staff", False) or getattr(user, "is_superuser", False):
+            from tests.factories import confirmed_totp_device
+
+            session = self.session
+            session[DEVICE_ID_SESSION_KEY] = confirmed_totp_device(user).persistent_id
+            session.save()
+
+    monkeypatch.setattr(ClientMixin, "_login", _login)
 
 
 @pytest.fixture

@@ -38,6 +38,9 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "django_htmx",
     "axes",
+    "django_otp",  # second factor (TOTP + recovery codes): workspaces/two_factor.py
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "core",
     "workspaces",
     "plans",
@@ -46,17 +49,28 @@ INSTALLED_APPS = [
     "quota",
     "statements",
     "notifications",
+    # issue 12: the audit trail (django-pghistory on django-pgtrigger) and signed webhooks; top layer.
+    "pgtrigger",
+    "pghistory",
+    "audit",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "core.middleware.RejectNulMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Who and from which URL each audited change came (pghistory context, docs/RULES-audit.md).
+    "pghistory.middleware.HistoryMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "workspaces.second_factor_middleware.SecondFactorMiddleware",
+    "core.middleware.NoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -64,6 +78,23 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "billing_center.urls"
+
+# Content-Security-Policy (django-csp): only same-origin files; no inline script, style attribute or event
+# handler anywhere (see "HTTP headers" in docs/ARCHITECTURE.md).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'self'"],
+        "object-src": ["'none'"],
+    },
+}
 
 TEMPLATES = [
     {
@@ -78,6 +109,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "core.context_processors.fee_center",
                 "quota.context_processors.arrears",
+                "orders.context_processors.package_banners",
             ],
         },
     },
@@ -116,6 +148,9 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "fee-center-entry"
 LOGOUT_REDIRECT_URL = "login"
+# Second factor (django-otp): the name authenticator apps show; invitations' validity (workspaces/people.py).
+OTP_TOTP_ISSUER = "Fee Center"
+INVITATION_VALID_DAYS = env.int("INVITATION_VALID_DAYS", default=7)
 
 # Login throttling (django-axes): lock a username+IP after repeated failures.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
@@ -123,6 +158,11 @@ AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+# The client address: X-Forwarded-For is believed for this many reverse proxies in front of the app (0 = none,
+# the header is ignored). One rule, core.throttling.client_ip, for every throttle and for axes.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "core.throttling.client_ip"
+AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT  # unused while the callable is set; kept consistent
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -160,6 +200,12 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.api.exception_handler",
+    "DEFAULT_PARSER_CLASSES": [
+        "core.parsers.ProjectJSONParser",  # bounded nesting: a deep body is a 400, never a RecursionError 500
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,  # DRF's own reading; our throttles use core.throttling.client_ip
     "DEFAULT_THROTTLE_CLASSES": [
         "core.throttling.AnonThrottle",
         "core.throttling.UserThrottle",
@@ -216,7 +262,33 @@ FEE_CENTER = {
     # The development default; `check --deploy` refuses it (core/checks.py).
     "PAYMENT_GATEWAY_SECRET": env("PAYMENT_GATEWAY_SECRET", default="sandbox-secret-change-me"),
     "PUBLIC_BASE_URL": env("PUBLIC_BASE_URL", default="http://127.0.0.1:8000"),
+    # Online payment gateways, "name=dotted.Class,..." (payments/gateways/base.py). None by default: online
+    # recharge then answers "online payment is not configured" and offline remittance is the only way.
+    "PAYMENT_GATEWAYS": env.dict("PAYMENT_GATEWAYS", default={}),
+    "DEFAULT_PAYMENT_GATEWAY": env("DEFAULT_PAYMENT_GATEWAY", default=""),
+    # The sandbox gateway lets anyone who opens its page "pay": demo and tests only. `check --deploy` refuses it.
+    "PAYMENT_SANDBOX_ENABLED": env.bool("PAYMENT_SANDBOX_ENABLED", default=False),
+    # Gateway callbacks: largest accepted body, and rejected (unsigned/forged) callbacks per provider a minute
+    # before the rest are answered 429 and not stored. Correctly signed callbacks are never throttled.
+    "GATEWAY_CALLBACK_MAX_BYTES": env.int("GATEWAY_CALLBACK_MAX_BYTES", default=16384),
+    "GATEWAY_CALLBACK_REJECTIONS_PER_MINUTE": env.int("GATEWAY_CALLBACK_REJECTIONS_PER_MINUTE", default=30),
+    # Activation codes tried per user and account (page and API alike), DRF rate syntax.
+    "VOUCHER_ACTIVATE_RATE": env("VOUCHER_ACTIVATE_RATE", default="20/min"),
 }
+
+# Audit trail (docs/RULES-audit.md): pghistory's triggers live on other apps' tables, so they are installed
+# by `pgtrigger install` after every migrate instead of by migrations of those apps.
+PGTRIGGER_MIGRATIONS = False
+PGTRIGGER_INSTALL_ON_MIGRATE = True
+
+# Webhooks (docs/RULES-webhooks.md).
+WEBHOOKS_TIMEOUT_SECONDS = env.float("WEBHOOKS_TIMEOUT_SECONDS", default=5.0)
+WEBHOOKS_MAX_ATTEMPTS = env.int("WEBHOOKS_MAX_ATTEMPTS", default=6)
+WEBHOOKS_RETRY_BASE_SECONDS = env.int("WEBHOOKS_RETRY_BASE_SECONDS", default=30)
+WEBHOOKS_RESPONSE_BODY_CHARS = 2000
+WEBHOOKS_SECRET_GRACE_HOURS = env.int("WEBHOOKS_SECRET_GRACE_HOURS", default=24)
+# Tests only: accept http://127.0.0.1:<port>/ endpoints (a receiver on loopback). Never set in production.
+WEBHOOKS_ALLOW_INSECURE_LOOPBACK = False
 
 LOGGING = {
     "version": 1,

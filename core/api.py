@@ -1,22 +1,27 @@
-"""API conventions in one place: the error envelope, pagination, decimal money, date-range filters."""
+"""API conventions in one place: the error envelope, pagination, decimal money (AmountField), the JSON parser
+(core.parsers: bounded nesting, its own module because DRF's APIView reads DEFAULT_PARSER_CLASSES while this
+module imports it), date-range filters."""
 
 from __future__ import annotations
 
 import logging
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter
-from rest_framework import exceptions, status
+from drf_spectacular.utils import OpenApiParameter, extend_schema_field
+from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from core.exceptions import ApplicationError
+from core.money import API_AMOUNT_PATTERN, parse_amount
+from core.parsers import MAX_JSON_DEPTH, ProjectJSONParser  # noqa: F401  (API conventions live here)
 
 logger = logging.getLogger(__name__)
 
@@ -78,6 +83,25 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     detail = getattr(exc, "detail", str(exc))
     response.data = error_body(str(code), str(detail) if not isinstance(detail, (dict, list)) else "Error.")
     return response
+
+
+@extend_schema_field({"type": "string", "format": "decimal", "pattern": API_AMOUNT_PATTERN, "example": "100.00"})
+class AmountField(serializers.Field):
+    """THE API money input: a decimal string matching API_AMOUNT_PATTERN ("42000.00": ASCII digits, at most one
+    dot and two decimals), positive, at most core.money.MAX_REQUEST_AMOUNT. A JSON integer is taken as whole
+    yuan; a JSON fraction (a binary float once decoded) is refused. Never raises anything but a 400 naming
+    the field. Output: a string with two places."""
+
+    default_error_messages = {"invalid": "{message}"}
+
+    def to_internal_value(self, data):
+        try:
+            return parse_amount(data, strict=True)
+        except ValueError as error:
+            self.fail("invalid", message=str(error))
+
+    def to_representation(self, value):
+        return f"{Decimal(value):.2f}"
 
 
 class Pagination(PageNumberPagination):

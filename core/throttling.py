@@ -1,18 +1,49 @@
 """API throttles that fail open: their counters live in Redis, and rate limiting protects the service; it must
 not turn a Redis outage into refused payments. When the cache cannot be reached the request goes through and
-a warning is logged. (Login throttling, django-axes, keeps its counters in PostgreSQL.)"""
+a warning is logged. (Login throttling, django-axes, keeps its counters in PostgreSQL.)
+
+The client's address is decided here, in `client_ip`, for every throttle and for django-axes
+(AXES_CLIENT_IP_CALLABLE): X-Forwarded-For is believed only for settings.TRUSTED_PROXY_COUNT proxies in front
+of the app (environment TRUSTED_PROXY_COUNT, default 0 = the header is ignored and REMOTE_ADDR is the client).
+With N proxies, the N-th address from the right of X-Forwarded-For is the client (the one the outermost
+trusted proxy saw); anything left of it was written by the client and is ignored."""
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 
+from django.conf import settings
 from redis.exceptions import RedisError
 from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle, UserRateThrottle
 
 logger = logging.getLogger(__name__)
 
 
+def client_ip(request) -> str:
+    """The client's IP address as the trusted proxies (settings.TRUSTED_PROXY_COUNT) report it; REMOTE_ADDR when
+    no proxy is trusted, the header is missing, or the trusted position does not hold a valid address."""
+    meta = getattr(request, "META", {})
+    remote = meta.get("REMOTE_ADDR", "") or ""
+    count = getattr(settings, "TRUSTED_PROXY_COUNT", 0) or 0
+    forwarded = meta.get("HTTP_X_FORWARDED_FOR", "")
+    if count <= 0 or not forwarded:
+        return remote
+    addresses = [part.strip() for part in forwarded.split(",") if part.strip()]
+    if not addresses:
+        return remote
+    candidate = addresses[-min(count, len(addresses))]
+    try:
+        return str(ipaddress.ip_address(candidate))
+    except ValueError:
+        return remote
+
+
 class FailOpenMixin:
+    def get_ident(self, request) -> str:
+        """Anonymous requests are counted per client_ip (never per a header the client writes)."""
+        return client_ip(request)
+
     def allow_request(self, request, view) -> bool:
         try:
             return super().allow_request(request, view)  # type: ignore[misc]

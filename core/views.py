@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.settings import api_settings
 
 from core.throttling import AnonThrottle
 from workspaces.models import Membership
@@ -15,6 +16,7 @@ class ObtainTokenApi(ObtainAuthToken):
     """POST username and password, get the caller's API token (`Authorization: Token <key>`)."""
 
     throttle_classes = [AnonThrottle]
+    parser_classes = api_settings.DEFAULT_PARSER_CLASSES  # ObtainAuthToken lists DRF's JSON parser: use ours
 
 
 class LoginView(auth_views.LoginView):

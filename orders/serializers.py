@@ -1,10 +1,9 @@
 from rest_framework import serializers
 
-from core.money import parse_amount
+from core.api import AmountField
+from core.parsing import IdField
 from orders.models import Order, OrderKind, OrderLine, OrderWorkspace, Package, PackagePlanPeriod, PackageTraffic
-from orders.selectors import current_workspaces
-
-MAX_ID = 2**63 - 1
+from orders.selectors import current_workspaces, renewal_of_package
 
 
 class OrderLineSerializer(serializers.ModelSerializer):
@@ -34,27 +33,29 @@ class OrderSerializer(serializers.ModelSerializer):
     lines = OrderLineSerializer(many=True, read_only=True)
     workspaces = OrderWorkspaceSerializer(many=True, read_only=True)
     package = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    renewal_of = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True, help_text="renewal: the package renewed (`package` is the new one)"
+    )
     payment = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
 
     class Meta:
         model = Order
-        fields = ["id", "number", "kind", "status", "plan", "package", "total", "lines", "workspaces",
+        fields = ["id", "number", "kind", "status", "plan", "package", "renewal_of", "total", "lines", "workspaces",
                   "effective_on", "payment", "created_at", "expires_at", "paid_at", "closed_at"]
         read_only_fields = fields
 
 
 class TrafficInputSerializer(serializers.Serializer):
     traffic_package = serializers.SlugField(help_text="billing item code of the traffic package, e.g. log")
-    capacity = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="daily capacity")
+    capacity = IdField(help_text="daily capacity")
 
 
 class OrderCreateSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=OrderKind.choices)
     plan = serializers.SlugField(required=False, help_text="purchase and upgrade: the plan code, e.g. startup")
-    package = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID,
-                                       help_text="upgrade and traffic: the package id")
+    package = IdField(required=False, help_text="upgrade, traffic and renewal: the package id")
     workspaces = serializers.ListField(
-        child=serializers.IntegerField(min_value=1, max_value=MAX_ID), required=False, max_length=1000,
+        child=IdField(), required=False, max_length=1000,
         help_text="purchase: workspace ids in the order their daily quota is consumed",
     )
     traffic = TrafficInputSerializer(many=True, required=False, max_length=50)
@@ -68,17 +69,30 @@ class OrderCreateSerializer(serializers.Serializer):
         return attrs
 
 
+class RenewalCreateSerializer(serializers.Serializer):
+    plan = serializers.SlugField(required=False, help_text="the plan code (default: the package's plan); the same "
+                                 "plan or a bigger one")
+    workspaces = serializers.ListField(
+        child=IdField(), required=False, max_length=1000,
+        help_text="workspace ids in the order their daily quota is consumed (default: the package's current order)",
+    )
+    traffic = TrafficInputSerializer(
+        many=True, required=False, max_length=50,
+        help_text="traffic packages for the renewal's whole validity (default: none unless keep_traffic)",
+    )
+    keep_traffic = serializers.BooleanField(
+        required=False, default=False, help_text="renew the traffic packages in force on the package's last day"
+    )
+
+
+class AutoRenewSerializer(serializers.Serializer):
+    auto_renew = serializers.BooleanField(help_text="renew from the wallet some days before the end")
+
+
 class TenderInputSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=["cash", "card", "voucher"])
-    amount = serializers.CharField(help_text='decimal string, e.g. "100.00"')
-    id = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=MAX_ID,
-                                  help_text="card or voucher id; omitted for cash")
-
-    def validate_amount(self, value):
-        try:
-            return parse_amount(value)
-        except ValueError as error:
-            raise serializers.ValidationError(str(error)) from None
+    amount = AmountField(help_text='decimal string, e.g. "100.00"')
+    id = IdField(required=False, allow_null=True, help_text="card or voucher id; omitted for cash")
 
 
 class OrderPaySerializer(serializers.Serializer):
@@ -108,12 +122,18 @@ class PackageSerializer(serializers.ModelSerializer):
     plan_periods = PlanPeriodSerializer(many=True, read_only=True)
     workspaces = serializers.SerializerMethodField()
     traffic = PackageTrafficSerializer(many=True, read_only=True)
+    renewal_of = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    renewal = serializers.SerializerMethodField(help_text="the id of the package renewing this one, if any")
 
     class Meta:
         model = Package
         fields = ["id", "plan", "plan_name", "status", "starts_on", "ends_on", "plan_periods", "workspaces",
-                  "traffic", "created_at"]
+                  "traffic", "auto_renew", "renewal_of", "renewal", "created_at"]
         read_only_fields = fields
+
+    def get_renewal(self, package) -> int | None:
+        renewal = renewal_of_package(package)
+        return renewal.pk if renewal else None
 
     def get_workspaces(self, package) -> list[dict]:
         return [

@@ -1,14 +1,14 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from core.parsing import DAY_VALIDATORS
+from core.parsing import DAY_VALIDATORS, DayFormField
 from payments.models import BalanceKind
 
 
 class LedgerFilterForm(forms.Form):
-    date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
+    date_from = DayFormField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
                                 validators=DAY_VALIDATORS)
-    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
+    date_to = DayFormField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
                               validators=DAY_VALIDATORS)
     balance_kind = forms.ChoiceField(label=_("Balance"), required=False,
                                      choices=[("", _("All balances")), *BalanceKind.choices])

@@ -1,27 +1,10 @@
-from decimal import Decimal
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.money import parse_amount
-from core.parsing import DayField
+from core.api import AmountField  # THE API money field
+from core.parsing import DayField, StrictIntegerField
 from payments.models import LedgerEntry, PrepaidCard, Recharge, RechargeMethod, Voucher
-
-
-@extend_schema_field({"type": "string", "format": "decimal", "pattern": r"^\d+(\.\d{1,2})?$", "example": "100.00"})
-class AmountField(serializers.Field):
-    """A positive amount with at most two places, given as a string (or an integer); floats are refused."""
-
-    default_error_messages = {"invalid": "{message}"}
-
-    def to_internal_value(self, data):
-        try:
-            return parse_amount(data)
-        except ValueError as error:
-            self.fail("invalid", message=str(error))
-
-    def to_representation(self, value):
-        return f"{Decimal(value):.2f}"
 
 
 class WalletSerializer(serializers.Serializer):
@@ -49,7 +32,11 @@ class RechargeSerializer(serializers.ModelSerializer):
 
 
 class RechargeCreateSerializer(serializers.Serializer):
-    method = serializers.ChoiceField(choices=RechargeMethod.choices)
+    method = serializers.ChoiceField(
+        choices=RechargeMethod.choices,
+        help_text="online: answers the gateway's payment_url; 409 online_payment_unavailable when no payment "
+                  "gateway is configured. offline: a bank remittance that finance confirms.",
+    )
     amount = AmountField()
     provider = serializers.CharField(max_length=32, required=False, allow_blank=True)
     transfer_reference = serializers.CharField(max_length=100, required=False, allow_blank=True)
@@ -79,7 +66,7 @@ class PrepaidCardSerializer(serializers.ModelSerializer):
 
 class PrepaidCardBuySerializer(serializers.Serializer):
     face_value = AmountField()
-    quantity = serializers.IntegerField(min_value=1, max_value=50, default=1)
+    quantity = StrictIntegerField(min_value=1, max_value=50, default=1)
 
     def validate_face_value(self, value):
         if value < 100 or value % 100 != 0:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from core.parsing import DayField
+from core.parsing import DayField, IdField, StrictIntegerField
 from quota.models import Bill, BillLine
 
 
@@ -32,20 +32,30 @@ class BillSerializer(serializers.ModelSerializer):
 
 
 class UsageRecordInputSerializer(serializers.Serializer):
-    """Documentation of one record (the batch is validated whole by quota.services.usage_ingest)."""
+    """Documentation of one record (the batch is validated by quota.ingest.usage_ingest)."""
 
-    workspace_id = serializers.IntegerField()
+    workspace_id = IdField()
     item = serializers.CharField(help_text="billing item code, e.g. log, apm, rum, datakit, sms")
-    day = serializers.DateField(help_text="the day in the account's time zone")
-    quantity = serializers.IntegerField(min_value=0)
+    day = DayField(help_text="the day in the account's time zone, YYYY-MM-DD")
+    quantity = StrictIntegerField(min_value=0)
 
 
 class UsageBatchSerializer(serializers.Serializer):
     records = UsageRecordInputSerializer(many=True)
 
 
+class UsageRefusalSerializer(serializers.Serializer):
+    index = serializers.IntegerField(help_text="position of the record in `records`, from 0")
+    code = serializers.ChoiceField(
+        choices=["workspace_locked", "workspace_free", "day_in_future", "day_outside_window", "day_before_commercial"],
+        help_text="why the record cannot be billed",
+    )
+    message = serializers.CharField()
+
+
 class UsageResultSerializer(serializers.Serializer):
-    recorded = serializers.IntegerField()
+    accepted = serializers.IntegerField(help_text="records stored (and billed by their day's night)")
+    refused = UsageRefusalSerializer(many=True, help_text="well-formed records that were not stored, and why")
 
 
 class BillFilterSerializer(serializers.Serializer):
