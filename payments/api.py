@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.http.request import RawPostDataException
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
@@ -106,7 +107,11 @@ class GatewayCallbackApi(APIView):
             declared = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             declared = 0
-        if declared > limit or len(request._request.body) > limit:
+        try:
+            size = len(request._request.body)
+        except RawPostDataException:  # a form body already read (the NUL guard): its declared length counts
+            size = declared
+        if declared > limit or size > limit:
             return Response({"error": {"code": "payload_too_large",
                                        "message": f"A callback body is at most {limit} bytes.", "fields": {}}},
                             status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)

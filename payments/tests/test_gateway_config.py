@@ -175,6 +175,17 @@ def test_oversized_callback_body_is_413_json(api_client):
     assert not GatewayCallback.objects.exists()
 
 
+def test_form_encoded_callbacks_are_answered_not_a_500(api_client):
+    """The NUL guard reads form bodies first; the size check must not then read the raw body again (500)."""
+    for content_type, body in [
+        ("multipart/form-data; boundary=BoUnDaRy",
+         '--BoUnDaRy\r\nContent-Disposition: form-data; name="reference"\r\n\r\nR1\r\n--BoUnDaRy--\r\n'),
+        ("application/x-www-form-urlencoded", "reference=R1&status=succeeded"),
+    ]:
+        response = api_client.generic("POST", CALLBACK, body, content_type=content_type)
+        assert response.status_code < 500, (content_type, response.content)
+
+
 def test_forged_callbacks_are_bounded_and_throttled(settings, account, owner, api_client):
     """300 forged callbacks of ~12 KB: a bounded number of bounded rows, then 429; signed ones still pass."""
     limit = settings.FEE_CENTER["GATEWAY_CALLBACK_REJECTIONS_PER_MINUTE"]
