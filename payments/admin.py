@@ -13,6 +13,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from core.admin import NoDeleteAdminMixin, ReadOnlyAdminMixin
 from core.csv import csv_response
 from core.exceptions import ApplicationError
 from core.finance import FINANCE_GROUP
@@ -40,17 +41,6 @@ def can_adjust(user) -> bool:
     )
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 class AdjustmentForm(forms.Form):
     amount = forms.DecimalField(label=_("Amount (positive credits, negative debits the cash balance)"),
                                 max_digits=16, decimal_places=2)
@@ -59,7 +49,7 @@ class AdjustmentForm(forms.Form):
 
 
 @admin.register(Wallet)
-class WalletAdmin(ReadOnlyAdmin):
+class WalletAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["account", "cash_balance", "arrears", "arrears_since", "updated_at", "adjust_link"]
     search_fields = ["account__name", "account__id"]
     list_select_related = ["account"]
@@ -99,7 +89,7 @@ class RejectForm(forms.Form):
 
 
 @admin.register(Recharge)
-class RechargeAdmin(admin.ModelAdmin):
+class RechargeAdmin(NoDeleteAdminMixin, admin.ModelAdmin):
     list_display = ["id", "account", "method", "amount", "status", "transfer_reference", "provider", "created_at",
                     "decided_by"]
     list_filter = ["method", "status"]
@@ -109,12 +99,6 @@ class RechargeAdmin(admin.ModelAdmin):
     fields = ["account", "method", "status", "amount", "provider", "gateway_reference", "transfer_reference",
               "requested_by", "decided_by", "decision_note", "created_at", "completed_at"]
     readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.action(description=_("Confirm the selected offline remittances (credit cash once)"),
                   permissions=["change"])
@@ -159,7 +143,7 @@ class VoucherIssueForm(forms.ModelForm):
 
 
 @admin.register(Voucher)
-class VoucherAdmin(admin.ModelAdmin):
+class VoucherAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only list; "Add" issues an ordinary voucher to an account through the service (ledger entry)."""
 
     list_display = ["id", "code", "account", "kind", "status", "face_value", "balance", "valid_from", "valid_until",
@@ -168,6 +152,7 @@ class VoucherAdmin(admin.ModelAdmin):
     search_fields = ["code", "account__name"]
     list_select_related = ["account", "batch"]
     autocomplete_fields = ["account"]
+    has_add_permission = admin.ModelAdmin.has_add_permission  # adding issues through the service; never change
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is None:
@@ -182,12 +167,6 @@ class VoucherAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return self.get_fields(request, obj) if obj is not None else []
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def save_model(self, request, obj, form, change):
         if change:
@@ -215,13 +194,14 @@ class VoucherCodeBatchForm(forms.ModelForm):
 
 
 @admin.register(VoucherCodeBatch)
-class VoucherCodeBatchAdmin(admin.ModelAdmin):
+class VoucherCodeBatchAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """"Add" generates a batch of activation codes; each batch offers its codes as CSV."""
 
     form = VoucherCodeBatchForm
     list_display = ["id", "name", "face_value", "quantity", "valid_from", "valid_until", "created_by", "created_at",
                     "codes_link"]
     list_select_related = ["created_by"]
+    has_add_permission = admin.ModelAdmin.has_add_permission  # adding generates through the service
 
     @admin.display(description=_("Codes"))
     def codes_link(self, obj):
@@ -230,12 +210,6 @@ class VoucherCodeBatchAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return ["name", "face_value", "quantity", "valid_from", "valid_until", "codes_link"] if obj else []
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def save_model(self, request, obj, form, change):
         if change:
@@ -273,29 +247,23 @@ class VoucherCodeBatchAdmin(admin.ModelAdmin):
 
 
 @admin.register(PrepaidCard)
-class PrepaidCardAdmin(ReadOnlyAdmin):
+class PrepaidCardAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["number", "account", "face_value", "balance", "status", "purchased_at", "expires_at"]
     list_filter = ["status"]
     search_fields = ["number", "account__name"]
     list_select_related = ["account"]
 
 
-class PaymentTenderInline(admin.TabularInline):
+class PaymentTenderInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = PaymentTender
     extra = 0
     can_delete = False
     readonly_fields = ["kind", "card", "voucher", "amount"]
     fields = readonly_fields
 
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Payment)
-class PaymentAdmin(ReadOnlyAdmin):
+class PaymentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["id", "account", "purpose", "source_type", "source_id", "amount", "refunded_payment",
                     "created_at"]
     list_filter = ["purpose"]
@@ -305,7 +273,7 @@ class PaymentAdmin(ReadOnlyAdmin):
 
 
 @admin.register(LedgerEntry)
-class LedgerEntryAdmin(ReadOnlyAdmin):
+class LedgerEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["id", "created_at", "account", "balance_kind", "card", "voucher", "amount", "balance_after",
                     "reason", "source_type", "source_id", "memo"]
     list_filter = ["balance_kind", "reason"]
@@ -315,7 +283,7 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
 
 
 @admin.register(GatewayCallback)
-class GatewayCallbackAdmin(ReadOnlyAdmin):
+class GatewayCallbackAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["id", "provider", "outcome", "signature_valid", "recharge", "received_at"]
     list_select_related = ["recharge"]
     list_filter = ["provider", "outcome", "signature_valid"]

@@ -9,6 +9,7 @@ from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import days
 from core.csv import csv_streaming_response
 from payments.models import BalanceKind, LedgerEntry, LedgerReason
 
@@ -39,9 +40,7 @@ def ledger_rows(entries: Iterable[LedgerEntry], zone) -> Iterator[list]:
 
 
 def ledger_csv_response(entries: QuerySet[LedgerEntry], account) -> StreamingHttpResponse:
-    from zoneinfo import ZoneInfo
-
-    zone = ZoneInfo(account.time_zone or "Asia/Shanghai")
-    filename = f"revenue-expenditure-{account.pk}-{timezone.localdate(timezone=zone):%Y%m%d}.csv"
+    zone = days.account_zone(account)
+    filename = f"revenue-expenditure-{account.pk}-{days.account_today(account):%Y%m%d}.csv"
     return csv_streaming_response(filename=filename, header=ledger_header(),
                                   rows=ledger_rows(entries.iterator(chunk_size=2000), zone))

@@ -2,7 +2,14 @@
 
     Wallet rows by account id  ->  PrepaidCard rows by id  ->  Voucher rows by id  ->  documents
 
-Every service that moves money takes its locks through these helpers, inside a transaction, in that order.
+Every service that moves money takes its locks through these helpers, inside a transaction, in that order;
+`select_for_update` on Wallet, PrepaidCard or Voucher appears nowhere else in Python
+(tests/architecture/test_owners.py checks it).
+
+The one exception is set-based: the night's settlement of many bills at once (payments/settlement.py) locks the
+rows of all its accounts with SQL `FOR UPDATE` (payments/settlement_sql.py, SETTLE_LOCK), in the same order:
+wallets by account id, then cards by id, then vouchers by id, and only then writes payments and ledger
+entries. A service that takes these helpers and the settlement can therefore never deadlock each other.
 """
 
 from __future__ import annotations
@@ -11,7 +18,7 @@ from collections.abc import Iterable
 
 from django.db import transaction
 
-from payments.models import PrepaidCard, Voucher, Wallet
+from payments.models import Payment, PrepaidCard, Recharge, Voucher, Wallet
 
 
 def lock_wallets(account_ids: Iterable[int]) -> dict[int, Wallet]:
@@ -52,3 +59,23 @@ def lock_vouchers(voucher_ids: Iterable[int], *, account_id: int | None = None) 
     if account_id is not None:
         queryset = queryset.filter(account_id=account_id)
     return {voucher.pk: voucher for voucher in queryset.order_by("pk")}
+
+
+def lock_voucher_by_code(code: str) -> Voucher | None:
+    """Lock the voucher with this activation code (unactivated codes belong to no account yet, so this is
+    taken after the activating account's wallet), or None."""
+    return Voucher.objects.select_for_update().filter(code=code).first()
+
+
+# Documents come last, after every balance row they touch.
+
+
+def lock_payment(payment_id: int) -> Payment | None:
+    """Lock a payment (a refund serialises on the payment it gives back)."""
+    return Payment.objects.select_for_update().filter(pk=payment_id).order_by("pk").first()
+
+
+def lock_recharge(recharge_id: int, *, account_id: int) -> Recharge:
+    """Lock a recharge after its account's wallet: the one order of a recharge's decision or callback."""
+    lock_wallet(account_id)
+    return Recharge.objects.select_for_update().get(pk=recharge_id)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
+from core import days
 from core.money import ZERO
 from payments.models import (
     CardStatus,
@@ -95,10 +95,9 @@ def recharge_list(*, account: Account) -> QuerySet[Recharge]:
 
 def day_bounds(account: Account, date_from: date | None, date_to: date | None) -> tuple[datetime | None,
                                                                                           datetime | None]:
-    """[start of date_from, start of the day after date_to) in the account's time zone."""
-    zone = ZoneInfo(account.time_zone or "Asia/Shanghai")
-    start = datetime.combine(date_from, time.min, tzinfo=zone) if date_from else None
-    end = datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=zone) if date_to else None
+    """[start of date_from, start of the day after date_to) in the account's time zone (core.days)."""
+    start = days.day_bounds(account, date_from)[0] if date_from else None
+    end = days.day_bounds(account, date_to)[1] if date_to else None
     return start, end
 
 

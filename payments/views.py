@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable
 from typing import Any
 
@@ -16,16 +15,18 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from core.exceptions import ApplicationError
-from core.idempotency import fingerprint, run_idempotent
+from core.idempotency import IdempotentPageMixin
+from core.models import FinanceSettings
 from core.money import format_cny, parse_amount
 from core.parsing import parse_id
 from core.tenancy import AccountScopedMixin, require, resolve_membership
 from payments import selectors, services
+from payments.error_codes import PaymentsErrorCode as Code
 from payments.exports import ledger_csv_response
 from payments.forms import LedgerFilterForm
 from payments.gateways import online_payment_available, sandbox_enabled
 from payments.gateways.sandbox import signed_payload
-from payments.models import Recharge, RechargeMethod, RechargeStatus
+from payments.models import CardGiftTier, Recharge, RechargeMethod, RechargeStatus
 from payments.throttling import voucher_activation_allowed
 from workspaces.models import Capability
 
@@ -36,35 +37,25 @@ def _page(request, queryset):
     return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
-class MoneyPostMixin:
-    """POSTs that move money: run once per hidden idempotency key (a double submit does nothing twice)."""
-
-    def run_money_post(self, request, work: Callable[[], dict[str, Any]]) -> dict[str, Any] | None:
-        key = request.POST.get("idempotency_key") or None
-        body = {k: v for k, v in request.POST.items() if k not in ("csrfmiddlewaretoken", "idempotency_key")}
-        try:
-            _status, result = run_idempotent(
-                user=request.user, key=key, fingerprint_value=fingerprint("POST", request.path, body),
-                work=lambda: (200, work()),
-            )
-        except ApplicationError as error:
-            messages.error(request, error.message)
-            return None
-        if result.get("message"):
-            messages.success(request, result["message"])
-        return result
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)  # type: ignore[misc]
-        context["idempotency_key"] = secrets.token_urlsafe(16)
-        return context
+def _post_once(view: IdempotentPageMixin, work: Callable[[], dict[str, Any]]) -> dict[str, Any] | None:
+    """Run a money-moving POST once per hidden idempotency key (core.idempotency) and show its outcome: the
+    work's "message" as a success, an ApplicationError's message as an error (then None)."""
+    request = view.request  # type: ignore[attr-defined]
+    try:
+        _status, result = view.run_once(lambda: (200, work()))
+    except ApplicationError as error:
+        messages.error(request, error.message)
+        return None
+    if result.get("message"):
+        messages.success(request, result["message"])
+    return result
 
 
 def _amount(raw: Any) -> Any:
     try:
         return parse_amount(raw)
     except ValueError as error:
-        raise ApplicationError(_("Amount: %(error)s") % {"error": error}, code="invalid_amount") from None
+        raise ApplicationError(_("Amount: %(error)s") % {"error": error}, code=Code.INVALID_AMOUNT) from None
 
 
 class WalletView(AccountScopedMixin, TemplateView):
@@ -82,7 +73,7 @@ class WalletView(AccountScopedMixin, TemplateView):
         return context
 
 
-class RechargeView(MoneyPostMixin, AccountScopedMixin, TemplateView):
+class RechargeView(IdempotentPageMixin, AccountScopedMixin, TemplateView):
     template_name = "payments/recharge.html"
 
     def get_context_data(self, **kwargs):
@@ -113,21 +104,18 @@ class RechargeView(MoneyPostMixin, AccountScopedMixin, TemplateView):
                 )
                 return {"message": _("Remittance of %(amount)s recorded; finance will confirm it once the transfer "
                                      "arrives.") % {"amount": format_cny(recharge.amount)}}
-            raise ApplicationError(_("Choose online payment or offline remittance."), code="invalid_method")
+            raise ApplicationError(_("Choose online payment or offline remittance."), code=Code.INVALID_METHOD)
 
-        result = self.run_money_post(request, work)
+        result = _post_once(self, work)
         if result and result.get("redirect"):
             return HttpResponseRedirect(result["redirect"])
         return redirect("payments-recharge", account_id=self.account.pk)
 
 
-class CardsView(MoneyPostMixin, AccountScopedMixin, TemplateView):
+class CardsView(IdempotentPageMixin, AccountScopedMixin, TemplateView):
     template_name = "payments/cards.html"
 
     def get_context_data(self, **kwargs):
-        from core.models import FinanceSettings
-        from payments.models import CardGiftTier
-
         context = super().get_context_data(**kwargs)
         context["summary"] = selectors.wallet_summary(account=self.account)
         context["page"] = _page(self.request, selectors.card_list(account=self.account))
@@ -140,7 +128,7 @@ class CardsView(MoneyPostMixin, AccountScopedMixin, TemplateView):
             face = _amount(request.POST.get("face_value"))
             quantity = parse_id(request.POST.get("quantity") or "1", max_digits=4)  # ASCII digits only
             if quantity is None:
-                raise ApplicationError(_("Enter a whole number of cards."), code="invalid_quantity")
+                raise ApplicationError(_("Enter a whole number of cards."), code=Code.INVALID_QUANTITY)
             purchase = services.prepaid_card_buy(account=self.account, face_value=face, quantity=quantity,
                                                  actor=request.user)
             message = _("Bought %(n)s prepaid card(s) for %(total)s.") % {
@@ -150,11 +138,11 @@ class CardsView(MoneyPostMixin, AccountScopedMixin, TemplateView):
                     "value": format_cny(purchase.gift_voucher.face_value)}
             return {"message": message}
 
-        self.run_money_post(request, work)
+        _post_once(self, work)
         return redirect("payments-cards", account_id=self.account.pk)
 
 
-class VouchersView(MoneyPostMixin, AccountScopedMixin, TemplateView):
+class VouchersView(IdempotentPageMixin, AccountScopedMixin, TemplateView):
     template_name = "payments/vouchers.html"
 
     def get_context_data(self, **kwargs):
@@ -176,7 +164,7 @@ class VouchersView(MoneyPostMixin, AccountScopedMixin, TemplateView):
             return {"message": _("Code activated: a voucher of %(value)s, valid until %(until)s.") % {
                 "value": format_cny(voucher.face_value), "until": f"{voucher.valid_until:%Y-%m-%d}"}}
 
-        self.run_money_post(request, work)
+        _post_once(self, work)
         return redirect("payments-vouchers", account_id=self.account.pk)
 
 

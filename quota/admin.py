@@ -6,20 +6,15 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
+from core.admin import NoDeleteAdminMixin, ReadOnlyAdminMixin
 from core.exceptions import ApplicationError
 from quota import ingest, night
 from quota.models import Bill, BillLine, BillSettlement, NightMark, ServiceToken, UsageRecord
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):
     extra = 0
     can_delete = False
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class BillLineInline(ReadOnlyInline):
@@ -36,7 +31,7 @@ class BillSettlementInline(ReadOnlyInline):
 
 
 @admin.register(Bill)
-class BillAdmin(admin.ModelAdmin):
+class BillAdmin(NoDeleteAdminMixin, admin.ModelAdmin):
     list_display = ["day", "account", "total", "voucher_payable_total", "charged", "runs", "updated_at"]
     list_filter = ["day"]
     search_fields = ["account__name", "=account__id"]
@@ -46,12 +41,6 @@ class BillAdmin(admin.ModelAdmin):
     actions = ["rerun_day"]
     readonly_fields = ["account", "day", "total", "voucher_payable_total", "charged", "voucher_payable_charged",
                        "runs", "created_at", "updated_at"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     def has_change_permission(self, request, obj=None) -> bool:
         # The change view only shows the bill; nothing can be saved (every field is read-only).
@@ -80,20 +69,11 @@ class BillAdmin(admin.ModelAdmin):
 
 
 @admin.register(UsageRecord)
-class UsageRecordAdmin(admin.ModelAdmin):
+class UsageRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["day", "workspace", "billing_item", "quantity", "updated_at"]
     list_filter = ["day", "billing_item"]
     search_fields = ["=workspace__id", "workspace__name", "account__name"]
     list_select_related = ["workspace", "billing_item"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(ServiceToken)
@@ -126,19 +106,10 @@ class ServiceTokenAdmin(admin.ModelAdmin):
 
 
 @admin.register(NightMark)
-class NightMarkAdmin(admin.ModelAdmin):
+class NightMarkAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: the last night run per account (what the hourly beat starts from)."""
 
     list_display = ["account", "last_day", "updated_at"]
     list_select_related = ["account"]
     search_fields = ["account__name"]
     ordering = ["-last_day"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

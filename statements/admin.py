@@ -12,6 +12,7 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.admin import NoDeleteAdminMixin, ReadOnlyAdminMixin
 from core.csv import csv_response
 from core.days import vendor_today
 from core.exceptions import ApplicationError
@@ -35,18 +36,7 @@ from statements.models import (
 from workspaces.models import WorkspaceStatus
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class MonthlyBillLineInline(admin.TabularInline):
+class MonthlyBillLineInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = MonthlyBillLine
     extra = 0
     can_delete = False
@@ -55,12 +45,9 @@ class MonthlyBillLineInline(admin.TabularInline):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("workspace", "billing_item")
 
-    def has_add_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(MonthlyBill)
-class MonthlyBillAdmin(ReadOnlyAdmin):
+class MonthlyBillAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["account", "month", "status", "consumption_total", "adjustments_total", "total", "paid_cash",
                     "paid_prepaid_card", "arrears_at_month_end", "finalized_at"]
     list_filter = ["status", "month"]
@@ -79,7 +66,7 @@ class MonthlyBillAdmin(ReadOnlyAdmin):
         return csv_response(filename="monthly-bills.csv", header=header, rows=rows)
 
 
-class InvoiceRequestLineInline(admin.TabularInline):
+class InvoiceRequestLineInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = InvoiceRequestLine
     extra = 0
     can_delete = False
@@ -88,12 +75,9 @@ class InvoiceRequestLineInline(admin.TabularInline):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("recharge", "payment")
 
-    def has_add_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(InvoiceRequest)
-class InvoiceRequestAdmin(admin.ModelAdmin):
+class InvoiceRequestAdmin(NoDeleteAdminMixin, admin.ModelAdmin):
     """Finance issues or rejects requests with the actions; only the decision note is editable (the reason
     given when rejecting)."""
 
@@ -109,12 +93,6 @@ class InvoiceRequestAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).defer("pdf")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None and obj.status != InvoiceStatus.PENDING:
@@ -183,7 +161,7 @@ class ArrearsAmountFilter(admin.SimpleListFilter):
 
 
 @admin.register(ArrearsAccount)
-class ArrearsAccountAdmin(ReadOnlyAdmin):
+class ArrearsAccountAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["account", "arrears", "arrears_since", "countdown_started", "lock_on", "days_left",
                     "workspaces_counting", "workspaces_locked"]
     list_filter = [CountdownFilter, ArrearsAmountFilter]
@@ -254,7 +232,7 @@ class VoucherExpiresWithinFilter(ExpiresWithinFilter):
 
 
 @admin.register(ExpiringCard)
-class ExpiringCardAdmin(ReadOnlyAdmin):
+class ExpiringCardAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Active prepaid cards with a balance expiring within 7, 30 (default) or 90 days."""
 
     list_display = ["number", "account", "balance", "face_value", "expires_at"]
@@ -275,7 +253,7 @@ class ExpiringCardAdmin(ReadOnlyAdmin):
 
 
 @admin.register(ExpiringVoucher)
-class ExpiringVoucherAdmin(ReadOnlyAdmin):
+class ExpiringVoucherAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["__str__", "account", "kind", "balance", "face_value", "valid_until"]
     list_filter = [VoucherExpiresWithinFilter, "kind"]
     search_fields = ["code", "account__name"]
@@ -327,7 +305,7 @@ def revenue_per_day(start: date, end: date) -> list[dict]:
 
 
 @admin.register(RevenueDay)
-class RevenueDayAdmin(ReadOnlyAdmin):
+class RevenueDayAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Revenue per day: a chart and a table, a date range and CSV export (?format=csv)."""
 
     def changelist_view(self, request, extra_context=None):

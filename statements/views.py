@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-
 from django.contrib import messages
 from django.db.models import Prefetch
 from django.shortcuts import redirect
@@ -11,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from core.exceptions import ApplicationError
-from core.idempotency import fingerprint, run_idempotent
+from core.idempotency import IdempotentPageMixin
 from core.parsing import parse_id
 from core.tenancy import AccountScopedMixin, AccountScopedView, get_scoped_or_404
 from statements import exports, invoices, selectors
@@ -56,8 +54,9 @@ class MonthlyBillExportView(AccountScopedView):
         return exports.monthly_bills_csv(account=self.account, bills=[bill])
 
 
-class InvoiceListView(AccountScopedMixin, TemplateView):
-    """Invoice requests, what can still be invoiced, and (owners) the request form."""
+class InvoiceListView(IdempotentPageMixin, AccountScopedMixin, TemplateView):
+    """Invoice requests, what can still be invoiced, and (owners) the request form. The form's POST runs once per
+    hidden idempotency key (core.idempotency.IdempotentPageMixin)."""
 
     template_name = "statements/invoice_list.html"
 
@@ -69,7 +68,6 @@ class InvoiceListView(AccountScopedMixin, TemplateView):
             documents=[d for d in selectors.invoiceable_documents(account=self.account) if d.invoiceable > 0],
             invoice_types=InvoiceType.choices,
             form=kwargs.get("form", {}),
-            idempotency_key=uuid.uuid4().hex,
         )
         return context
 
@@ -94,12 +92,8 @@ class InvoiceListView(AccountScopedMixin, TemplateView):
             )
             return 201, {"id": invoice.pk}
 
-        body = {k: v for k, v in data.items() if k not in ("csrfmiddlewaretoken", "idempotency_key")}
         try:
-            run_idempotent(
-                user=request.user, key=data.get("idempotency_key") or None,
-                fingerprint_value=fingerprint("POST", request.path, body), work=work,
-            )
+            self.run_once(work)
         except ApplicationError as error:
             messages.error(request, _translate_error(error))
             context = self.get_context_data(form=data)

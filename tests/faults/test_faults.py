@@ -38,7 +38,7 @@ def _ledger_state(account):
 def test_database_connection_dropped_in_the_middle_of_a_payment_writes_nothing(seeded_data):
     from orders.models import Order, OrderStatus, Package
     from orders.tests.factories import cash, purchase_order
-    from payments import services as payment_services
+    from payments import ledger as payment_ledger
     from payments.reconcile import check_balances
     from payments.services import TenderSpec
     from payments.tests.factories import fund_cash, give_card, give_voucher
@@ -57,7 +57,7 @@ def test_database_connection_dropped_in_the_middle_of_a_payment_writes_nothing(s
 
     paused, resume = threading.Event(), threading.Event()
     outcome: dict = {}
-    real_entry = payment_services._entry
+    real_entry = payment_ledger.entry
 
     def entry_then_pause(**kwargs):
         if not paused.is_set():
@@ -76,7 +76,7 @@ def test_database_connection_dropped_in_the_middle_of_a_payment_writes_nothing(s
         finally:
             connections.close_all()
 
-    with mock.patch.object(payment_services, "_entry", side_effect=entry_then_pause):
+    with mock.patch.object(payment_ledger, "entry", side_effect=entry_then_pause):
         thread = threading.Thread(target=pay)
         thread.start()
         assert paused.wait(timeout=30), "the payment never reached its writes"

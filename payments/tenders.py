@@ -1,0 +1,316 @@
+"""Paying with the tenders the payer chose, refunding an order payment, and crediting cash.
+
+Rules (docs/RULES-payments.md):
+- every balance change is exactly one LedgerEntry, written in the same transaction (payments/ledger.py);
+- locks are taken through payments/locks.py in its one order: Wallet -> PrepaidCard by id -> Voucher by id ->
+  documents;
+- everything is validated before anything is written; errors carry a PaymentsErrorCode.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from django.db import transaction
+from django.utils import timezone
+
+from core.exceptions import ApplicationError, Conflict, Unprocessable
+from core.money import ZERO
+from payments import ledger
+from payments.amounts import checked_amount
+from payments.error_codes import PaymentsErrorCode as Code
+from payments.ledger import actor_or_none, card_usable, credit_cash_locked, voucher_usable_window
+from payments.locks import lock_cards, lock_payment, lock_vouchers, lock_wallet
+from payments.models import (
+    BalanceKind,
+    CardStatus,
+    LedgerEntry,
+    LedgerReason,
+    Payment,
+    PaymentPurpose,
+    PaymentTender,
+    TenderKind,
+    VoucherKind,
+    VoucherStatus,
+)
+from workspaces.models import Account
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser as User
+
+
+@dataclass(frozen=True)
+class TenderSpec:
+    kind: str  # "cash" | "card" | "voucher"
+    amount: Decimal
+    instrument_id: int | None = None  # card id or voucher id; None for cash
+
+
+TENDER_KINDS = ("cash", "card", "voucher")
+
+_PURPOSE_REASON = {
+    PaymentPurpose.ORDER: LedgerReason.ORDER_PAYMENT,
+    PaymentPurpose.CARD_PURCHASE: LedgerReason.CARD_PURCHASE,
+    PaymentPurpose.BILL: LedgerReason.BILL_SETTLEMENT,
+}
+
+
+def _validate_tenders(
+    tenders: Sequence[TenderSpec], amount: Decimal, voucher_payable_amount: Decimal | None
+) -> list[TenderSpec]:
+    clean: list[TenderSpec] = []
+    seen: set[tuple[str, int | None]] = set()
+    for index, tender in enumerate(tenders):
+        label = f"Tender {index + 1}"
+        if not isinstance(tender, TenderSpec):
+            raise ApplicationError(f"{label} is not a tender.", code=Code.INVALID_TENDER)
+        if tender.kind not in TENDER_KINDS:
+            raise ApplicationError(
+                f"{label}: unknown kind {tender.kind!r} (use cash, card or voucher).", code=Code.INVALID_TENDER
+            )
+        tender_amount = checked_amount(tender.amount, what=label)
+        instrument_id = tender.instrument_id
+        if tender.kind == "cash":
+            if instrument_id is not None:
+                raise ApplicationError(f"{label}: a cash tender names no instrument.", code=Code.INVALID_TENDER)
+        elif isinstance(instrument_id, bool) or not isinstance(instrument_id, int) or not 0 < instrument_id < 2**63:
+            raise ApplicationError(f"{label}: name the {tender.kind} to use.", code=Code.INVALID_TENDER)
+        key = (tender.kind, instrument_id)
+        if key in seen:
+            what = "cash balance" if tender.kind == "cash" else f"{tender.kind} {instrument_id}"
+            raise ApplicationError(f"The {what} is used more than once; name each at most once.",
+                                   code=Code.DUPLICATE_TENDER)
+        seen.add(key)
+        clean.append(TenderSpec(kind=tender.kind, amount=tender_amount, instrument_id=instrument_id))
+    total = sum((t.amount for t in clean), ZERO)
+    if total != amount:
+        if total < amount:
+            message = f"The tenders add up to {total}, {amount - total} short of the amount {amount}."
+        else:
+            message = f"The tenders add up to {total}, {total - amount} more than the amount {amount}."
+        raise Unprocessable(message, code=Code.TENDER_TOTAL_MISMATCH,
+                            fields={"tenders": [message], "total": str(total), "amount": str(amount)})
+    if voucher_payable_amount is not None:
+        by_voucher = sum((t.amount for t in clean if t.kind == "voucher"), ZERO)
+        if by_voucher > voucher_payable_amount:
+            raise Unprocessable(
+                f"Vouchers may pay at most {voucher_payable_amount} of this amount; {by_voucher} was chosen.",
+                code=Code.VOUCHER_LIMIT_EXCEEDED,
+            )
+    return clean
+
+
+def _unknown(tender: TenderSpec) -> ApplicationError:
+    return ApplicationError(
+        f"No {tender.kind} {tender.instrument_id} in this account.", code=Code.UNKNOWN_TENDER, status=404,
+        fields={"tenders": [f"Unknown {tender.kind} {tender.instrument_id}."]},
+    )
+
+
+def payment_pay(
+    *,
+    account: Account,
+    amount: Decimal,
+    tenders: Sequence[TenderSpec],
+    purpose: str,
+    source_type: str,
+    source_id: int,
+    actor: User | None,
+    voucher_payable_amount: Decimal | None = None,
+) -> Payment:
+    """Pay exactly `amount` with the tenders the payer chose. Atomic; locks the Wallet, then the chosen cards by
+    id, then the chosen vouchers by id. Each tender belongs to `account` (else 404 "unknown_tender"), is active,
+    within validity, covers its amount (> 0, <= 2 places); each instrument at most once; vouchers pay at most
+    `voucher_payable_amount` in total. The sum must equal `amount` (else 422 "tender_total_mismatch").
+    Writes the Payment, its PaymentTender rows and one LedgerEntry per debited balance; nothing on error."""
+    if purpose not in _PURPOSE_REASON:
+        raise ApplicationError(f"Unknown payment purpose {purpose!r}.", code=Code.INVALID_PURPOSE)
+    amount = checked_amount(amount, what="Amount", allow_zero=True)
+    if voucher_payable_amount is not None:
+        voucher_payable_amount = checked_amount(voucher_payable_amount, what="Voucher-payable amount", allow_zero=True)
+    clean = _validate_tenders(tenders, amount, voucher_payable_amount)
+    reason = _PURPOSE_REASON[purpose]
+    actor = actor_or_none(actor)
+    now = timezone.now()
+    with transaction.atomic():
+        wallet = lock_wallet(account.pk)
+        cards = lock_cards([t.instrument_id for t in clean if t.kind == "card"], account_id=account.pk)
+        vouchers = lock_vouchers([t.instrument_id for t in clean if t.kind == "voucher"], account_id=account.pk)
+        # validate every tender against the locked rows before writing anything
+        for tender in clean:
+            if tender.kind == "cash":
+                if wallet.cash_balance < tender.amount:
+                    raise Unprocessable(
+                        f"The cash balance is {wallet.cash_balance}; it does not cover {tender.amount}.",
+                        code=Code.INSUFFICIENT_BALANCE,
+                    )
+            elif tender.kind == "card":
+                card = cards.get(tender.instrument_id)
+                if card is None:
+                    raise _unknown(tender)
+                if not card_usable(card, now):
+                    raise Unprocessable(f"Prepaid card {card.number} has expired.", code=Code.TENDER_EXPIRED)
+                if card.balance < tender.amount:
+                    raise Unprocessable(
+                        f"Prepaid card {card.number} has {card.balance} left; it does not cover {tender.amount}.",
+                        code=Code.INSUFFICIENT_BALANCE,
+                    )
+            else:
+                voucher = vouchers.get(tender.instrument_id)
+                if voucher is None or voucher.status == VoucherStatus.UNACTIVATED:
+                    raise _unknown(tender)
+                if not voucher_usable_window(voucher, now):
+                    raise Unprocessable(f"Voucher {voucher} has expired.", code=Code.TENDER_EXPIRED)
+                if voucher.valid_from > now:
+                    raise Unprocessable(f"Voucher {voucher} is not valid before {voucher.valid_from:%Y-%m-%d}.",
+                                        code=Code.TENDER_NOT_YET_VALID)
+                if voucher.balance < tender.amount:
+                    raise Unprocessable(
+                        f"Voucher {voucher} has {voucher.balance} left; it does not cover {tender.amount}.",
+                        code=Code.INSUFFICIENT_BALANCE,
+                    )
+        payment = Payment.objects.create(
+            account=account, purpose=purpose, source_type=source_type, source_id=source_id, amount=amount,
+            created_by=actor,
+        )
+        rows: list[PaymentTender] = []
+        entries: list[LedgerEntry] = []
+        common = {"account_id": account.pk, "reason": reason, "source_type": source_type, "source_id": source_id,
+                  "actor": actor, "payment": payment}
+        for tender in clean:
+            if tender.kind == "cash":
+                wallet.cash_balance -= tender.amount
+                wallet.save(update_fields=["cash_balance", "updated_at"])
+                rows.append(PaymentTender(payment=payment, kind=TenderKind.CASH, amount=tender.amount))
+                entries.append(ledger.entry(kind=BalanceKind.CASH, amount=-tender.amount,
+                                            balance_after=wallet.cash_balance, **common))
+            elif tender.kind == "card":
+                card = cards[tender.instrument_id]
+                card.balance -= tender.amount
+                if card.balance == 0:
+                    card.status = CardStatus.EXHAUSTED
+                card.save(update_fields=["balance", "status"])
+                rows.append(PaymentTender(payment=payment, kind=TenderKind.PREPAID_CARD, card=card,
+                                          amount=tender.amount))
+                entries.append(ledger.entry(kind=BalanceKind.CARD, card=card, amount=-tender.amount,
+                                            balance_after=card.balance, **common))
+            else:
+                voucher = vouchers[tender.instrument_id]
+                voucher.balance -= tender.amount
+                if voucher.balance == 0:
+                    voucher.status = VoucherStatus.EXHAUSTED
+                voucher.save(update_fields=["balance", "status"])
+                kind = (TenderKind.ORDINARY_VOUCHER if voucher.kind == VoucherKind.ORDINARY
+                        else TenderKind.FULL_REDUCTION_VOUCHER)
+                rows.append(PaymentTender(payment=payment, kind=kind, voucher=voucher, amount=tender.amount))
+                entries.append(ledger.entry(kind=BalanceKind.VOUCHER, voucher=voucher, amount=-tender.amount,
+                                            balance_after=voucher.balance, **common))
+        PaymentTender.objects.bulk_create(rows)
+        LedgerEntry.objects.bulk_create(entries)
+    return payment
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# refund
+
+
+def payment_refund(*, payment: Payment, actor: User | None, reason: str) -> Payment:
+    """Give an order payment back to the tenders it used: a refund Payment (purpose "refund",
+    refunded_payment=payment) with ledger ORDER_REFUND entries. A card or voucher that has expired since the
+    payment gets its part credited to cash instead; cash credited back repays arrears first. A payment is
+    refunded at most once (409 "already_refunded"); only order payments are refundable."""
+    if payment.purpose != PaymentPurpose.ORDER or payment.refunded_payment_id is not None:
+        raise Conflict("Only an order payment can be refunded.", code=Code.NOT_REFUNDABLE)
+    actor = actor_or_none(actor)
+    memo = (reason or "").strip()[:500]
+    now = timezone.now()
+    with transaction.atomic():
+        tenders = list(PaymentTender.objects.filter(payment=payment).order_by("pk"))
+        wallet = lock_wallet(payment.account_id)
+        cards = lock_cards([t.card_id for t in tenders if t.card_id])
+        vouchers = lock_vouchers([t.voucher_id for t in tenders if t.voucher_id])
+        lock_payment(payment.pk)
+        if Payment.objects.filter(refunded_payment=payment).exists():
+            raise Conflict("This payment has already been refunded.", code=Code.ALREADY_REFUNDED)
+        refund = Payment.objects.create(
+            account_id=payment.account_id, purpose=PaymentPurpose.REFUND, source_type=payment.source_type,
+            source_id=payment.source_id, amount=payment.amount, refunded_payment=payment, created_by=actor,
+        )
+        common = {"account_id": payment.account_id, "reason": LedgerReason.ORDER_REFUND,
+                  "source_type": payment.source_type, "source_id": payment.source_id, "actor": actor,
+                  "payment": refund, "memo": memo}
+        rows: list[PaymentTender] = []
+        entries: list[LedgerEntry] = []
+        to_cash = ZERO
+        for tender in tenders:
+            if tender.card_id:
+                card = cards[tender.card_id]
+                if card_usable(card, now):
+                    card.balance += tender.amount
+                    card.status = CardStatus.ACTIVE
+                    card.save(update_fields=["balance", "status"])
+                    rows.append(PaymentTender(payment=refund, kind=TenderKind.PREPAID_CARD, card=card,
+                                              amount=tender.amount))
+                    entries.append(ledger.entry(kind=BalanceKind.CARD, card=card, amount=tender.amount,
+                                                balance_after=card.balance, **common))
+                    continue
+            elif tender.voucher_id:
+                voucher = vouchers[tender.voucher_id]
+                if voucher_usable_window(voucher, now):
+                    voucher.balance += tender.amount
+                    voucher.status = VoucherStatus.ACTIVE
+                    voucher.save(update_fields=["balance", "status"])
+                    rows.append(PaymentTender(payment=refund, kind=tender.kind, voucher=voucher,
+                                              amount=tender.amount))
+                    entries.append(ledger.entry(kind=BalanceKind.VOUCHER, voucher=voucher, amount=tender.amount,
+                                                balance_after=voucher.balance, **common))
+                    continue
+            to_cash += tender.amount
+        if to_cash > 0:
+            rows.append(PaymentTender(payment=refund, kind=TenderKind.CASH, amount=to_cash))
+            entries.extend(
+                credit_cash_locked(wallet=wallet, amount=to_cash, reason=LedgerReason.ORDER_REFUND,
+                                   source_type=payment.source_type, source_id=payment.source_id, actor=actor,
+                                   memo=memo, payment=refund)
+            )
+        PaymentTender.objects.bulk_create(rows)
+        LedgerEntry.objects.bulk_create(entries)
+    return refund
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# cash credit
+
+
+def cash_credit(
+    *,
+    account: Account,
+    amount: Decimal,
+    reason: str,
+    source_type: str,
+    source_id: int | None,
+    actor: User | None,
+    memo: str = "",
+) -> None:
+    """Credit the account's cash: arrears are repaid first (ledger ARREARS_REPAID on the arrears balance), the
+    rest goes to cash with `reason`. When the arrears reach 0, payments.signals.arrears_cleared is sent inside
+    the transaction."""
+    if reason not in LedgerReason.values:
+        raise ApplicationError(f"Unknown ledger reason {reason!r}.", code=Code.INVALID_REASON)
+    amount = checked_amount(amount, what="Amount")
+    with transaction.atomic():
+        wallet = lock_wallet(account.pk)
+        entries = credit_cash_locked(wallet=wallet, amount=amount, reason=reason, source_type=source_type,
+                                     source_id=source_id, actor=actor_or_none(actor), memo=memo)
+        LedgerEntry.objects.bulk_create(entries)
+
+
+def settle_credit(*, account: Account, amount: Decimal, source_type: str, source_id: int) -> None:
+    """A negative re-run difference of a bill: the amount is credited to cash (reason BILL_ADJUSTMENT),
+    repaying arrears first. It is not given back to the vouchers or cards that paid the bill (documented in
+    docs/RULES-payments.md)."""
+    cash_credit(account=account, amount=amount, reason=LedgerReason.BILL_ADJUSTMENT, source_type=source_type,
+                source_id=source_id, actor=None, memo="Bill re-run: charged less than before")
