@@ -5,6 +5,8 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from core import views as core_views
+from workspaces.entry import entry
+from workspaces.token_api import SecondFactorTokenApi
 
 handler400 = "core.api.api_or_page_400"
 handler403 = "core.api.api_or_page_403"
@@ -12,7 +14,7 @@ handler404 = "core.api.api_or_page_404"
 handler500 = "core.api.api_or_page_500"
 
 api_v1 = [
-    path("auth/token/", core_views.ObtainTokenApi.as_view(), name="api-token"),
+    path("auth/token/", SecondFactorTokenApi.as_view(), name="api-token"),  # core_views.ObtainTokenApi + 2FA
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's init script as a file (no inline script: Content-Security-Policy).
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
@@ -23,13 +25,16 @@ api_v1 = [
     path("", include("quota.api_urls")),
     path("", include("statements.api_urls")),
     path("", include("notifications.api_urls")),
+    path("", include("audit.api_urls")),
+    path("", include("webhooks.api_urls")),
 ]
 
 urlpatterns = [
-    path("", core_views.entry, name="fee-center-entry"),
+    path("", entry, name="fee-center-entry"),
     path("health/", core_views.health, name="health"),
     path("login/", core_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", include("billing_center.auth_urls")),  # password reset/change, second factor, invitation links
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
@@ -40,6 +45,8 @@ urlpatterns = [
     path("a/<id:account_id>/", include("quota.urls")),
     path("a/<id:account_id>/", include("statements.urls")),
     path("a/<id:account_id>/", include("notifications.urls")),
+    path("a/<id:account_id>/", include("audit.urls")),
+    path("a/<id:account_id>/", include("webhooks.urls")),
     path("", include("payments.public_urls")),
 ]
 

@@ -14,7 +14,6 @@ class CoreConfig(AppConfig):
 
         from django.db.models.signals import post_migrate
 
-        from core import checks  # noqa: F401  (registers the deployment checks)
         from core.finance import sync_finance_group
 
         post_migrate.connect(sync_finance_group, dispatch_uid="core.sync_finance_group")

@@ -32,6 +32,8 @@ FINANCE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
     },
     "notifications": {"alertrule": ("view",), "alertevent": ("view",), "expiryreminder": ("view",)},
     "django_celery_beat": {"periodictask": ("view", "change"), "crontabschedule": ("view",)},
+    "audit": {"auditevent": ("view",)},
+    "webhooks": {"webhookendpoint": ("view",), "webhookdelivery": ("view",), "webhookattempt": ("view",)},
 }
 
 

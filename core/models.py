@@ -18,6 +18,13 @@ class FinanceSettings(models.Model):
     arrears_reminder_days_before = models.PositiveSmallIntegerField(
         _("reminder before lock (days)"), default=3
     )
+    auto_renew_days_before = models.PositiveSmallIntegerField(
+        _("automatic renewal charges the wallet (days before the end)"), default=7
+    )
+    usage_retention_months = models.PositiveSmallIntegerField(
+        _("raw usage kept (months)"), default=13,
+        help_text=_("usage_retention drops raw usage partitions older than this; bills and their lines stay"),
+    )
 
     class Meta:
         verbose_name = _("finance settings")

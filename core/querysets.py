@@ -1,6 +1,6 @@
 """The one tenant-scoped queryset: every model that belongs to an account uses
 `objects = AccountScopedQuerySet.as_manager()`, and views fetch through `Model.objects.for_account(account)`
-(see core/tenancy.py)."""
+(see workspaces/tenancy.py)."""
 
 from __future__ import annotations
 

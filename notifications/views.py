@@ -9,7 +9,7 @@ from django.views.generic import TemplateView
 
 from core.exceptions import ApplicationError
 from core.parsing import parse_id
-from core.tenancy import AccountScopedMixin, AccountScopedView, get_scoped_or_404
+from workspaces.tenancy import AccountScopedMixin, AccountScopedView, get_scoped_or_404
 from notifications import selectors, services
 from notifications.models import AlertRule
 from plans.models import BillingItem

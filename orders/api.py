@@ -4,18 +4,26 @@ from __future__ import annotations
 
 import datetime
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 
 from core.exceptions import ApplicationError
 from core.idempotency import idempotent
 from core.parsing import parse_day
-from core.tenancy import AccountScopedAPIView, AccountScopedListAPIView, get_scoped_or_404
+from workspaces.tenancy import AccountScopedAPIView, AccountScopedListAPIView, get_scoped_or_404
 from orders import selectors, services
 from orders.error_codes import OrdersErrorCode as Code
 from orders.models import Order, OrderKind, OrderStatus, Package, PackageStatus
-from orders.serializers import OrderCreateSerializer, OrderPaySerializer, OrderSerializer, PackageSerializer
+from orders.renewal import current_workspaces_in_order, traffic_at_end
+from orders.serializers import (
+    AutoRenewSerializer,
+    OrderCreateSerializer,
+    OrderPaySerializer,
+    OrderSerializer,
+    PackageSerializer,
+    RenewalCreateSerializer,
+)
 from payments.services import TenderSpec
 from plans.models import Plan, TrafficPackage
 from workspaces.models import Workspace
@@ -48,8 +56,7 @@ def resolve_traffic(items: list[dict]) -> list[tuple[TrafficPackage, int]]:
     codes = {item["traffic_package"] for item in items}
     packages = {
         tp.billing_item.code: tp
-        for tp in TrafficPackage.objects.select_related("billing_item").prefetch_related("discount_tiers")
-        .filter(billing_item__code__in=codes)
+        for tp in TrafficPackage.objects.select_related("billing_item").filter(billing_item__code__in=codes)
     }
     result = []
     for item in items:
@@ -81,9 +88,24 @@ def resolve_package(account, package_id: int | None) -> Package:
     return package
 
 
+def create_renewal(account, package: Package, data: dict, actor) -> Order:
+    """A renewal order from the request's (optional) plan, workspaces and traffic; defaults: the package's
+    plan, its current workspaces in order, no traffic (or, with keep_traffic, the traffic at its end)."""
+    plan = resolve_plan(data["plan"]) if data.get("plan") else package.plan
+    workspaces = (resolve_workspaces(account, data["workspaces"]) if data.get("workspaces")
+                  else current_workspaces_in_order(package))
+    if data.get("traffic"):
+        traffic = resolve_traffic(data["traffic"])
+    else:
+        traffic = traffic_at_end(package) if data.get("keep_traffic") else []
+    return services.order_create_renewal(package=package, plan=plan, workspaces=workspaces, traffic=traffic,
+                                         actor=actor)
+
+
 class OrderListApi(AccountScopedListAPIView):
     """The account's orders, newest first (filter: status, kind, created_from, created_to); POST creates a
-    priced, unpaid purchase, upgrade or traffic order (owner only)."""
+    priced, unpaid purchase, upgrade, traffic or renewal order (owner only). While a workspace of the account
+    is locked for arrears, creating any of them answers 423 `account_in_arrears`."""
 
     serializer_class = OrderSerializer
 
@@ -126,6 +148,11 @@ class OrderListApi(AccountScopedListAPIView):
                 package=resolve_package(self.account, data["package"]), target_plan=resolve_plan(data["plan"]),
                 actor=request.user,
             )
+        elif data["kind"] == OrderKind.RENEWAL:
+            if not data.get("package"):
+                raise ApplicationError("A renewal names the package it renews.", code=Code.INVALID,
+                                       fields={"package": ["Required for a renewal."]})
+            order = create_renewal(self.account, resolve_package(self.account, data["package"]), data, request.user)
         else:
             order = services.order_create_traffic(
                 package=resolve_package(self.account, data.get("package")), traffic=traffic, actor=request.user
@@ -191,3 +218,51 @@ class PackageListApi(AccountScopedListAPIView):
         if valid_to:
             queryset = queryset.filter(starts_on__lte=valid_to)
         return queryset
+
+
+_ORDER_EXAMPLE_ERRORS = {
+    409: OpenApiResponse(description="already renewed (`already_renewed`) or ended (`package_ended`)"),
+    422: OpenApiResponse(description="a smaller plan (`renewal_plan_smaller`), a workspace already covered, ..."),
+    423: OpenApiResponse(description="a workspace of the account is locked for arrears (`account_in_arrears`): "
+                                     "recharge to pay the arrears first"),
+}
+
+
+class PackageRenewApi(AccountScopedAPIView):
+    """Renew a package before it ends: a priced, unpaid order of kind `renewal` (pay it with
+    POST .../orders/{oid}/pay/). The new package starts the day after this one ends, for the plan's validity;
+    same plan or a bigger one. Owner only."""
+
+    @extend_schema(
+        request=RenewalCreateSerializer, responses={201: OrderSerializer, **_ORDER_EXAMPLE_ERRORS},
+        examples=[OpenApiExample("same plan, same workspaces", value={}, request_only=True),
+                  OpenApiExample("bigger plan, new order", value={"plan": "growth", "workspaces": [12, 11],
+                                                                  "keep_traffic": True}, request_only=True)],
+    )
+    def post(self, request, account_id: int, package_id: int):
+        package = get_scoped_or_404(Package.objects.for_account(self.account).select_related("plan"), pk=package_id)
+        serializer = RenewalCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        order = create_renewal(self.account, package, serializer.validated_data, request.user)
+        return Response(OrderSerializer(selectors.order_get(account=self.account, order_id=order.pk)).data,
+                        status=status.HTTP_201_CREATED)
+
+
+class PackageAutoRenewApi(AccountScopedAPIView):
+    """Opt a package in or out of automatic renewal (charged from the wallet, vouchers then cards then cash,
+    FinanceSettings.auto_renew_days_before days before its end). Owner only. PATCH or POST."""
+
+    @extend_schema(request=AutoRenewSerializer, responses=PackageSerializer,
+                   examples=[OpenApiExample("opt in", value={"auto_renew": True}, request_only=True)])
+    def patch(self, request, account_id: int, package_id: int):
+        package = get_scoped_or_404(Package.objects.for_account(self.account), pk=package_id)
+        serializer = AutoRenewSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.package_set_auto_renew(package=package, enabled=serializer.validated_data["auto_renew"],
+                                        actor=request.user)
+        package = selectors.package_list(account=self.account).get(pk=package.pk)
+        return Response(PackageSerializer(package).data)
+
+    @extend_schema(request=AutoRenewSerializer, responses=PackageSerializer)
+    def post(self, request, account_id: int, package_id: int):
+        return self.patch(request, account_id, package_id)

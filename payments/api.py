@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 
 from core.api import CSV_FORMAT_PARAMETER, CSVExportMixin
 from core.idempotency import idempotent
-from core.tenancy import AccountScopedAPIView, AccountScopedListAPIView
+from workspaces.tenancy import AccountScopedAPIView, AccountScopedListAPIView
 from payments import selectors, services
 from payments.exports import ledger_csv_response
 from payments.models import RechargeMethod

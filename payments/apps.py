@@ -6,6 +6,7 @@ class PaymentsConfig(AppConfig):
     verbose_name = "Wallet and payments"
 
     def ready(self) -> None:
+        from payments import checks  # noqa: F401  (registers the gateways' deployment checks)
         from workspaces.signals import account_created
 
         account_created.connect(_open_wallet, dispatch_uid="payments.open_wallet")

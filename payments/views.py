@@ -19,7 +19,7 @@ from core.idempotency import IdempotentPageMixin
 from core.models import FinanceSettings
 from core.money import format_cny, parse_amount
 from core.parsing import parse_id
-from core.tenancy import AccountScopedMixin, require, resolve_membership
+from workspaces.tenancy import AccountScopedMixin, require, resolve_membership
 from payments import selectors, services
 from payments.error_codes import PaymentsErrorCode as Code
 from payments.exports import ledger_csv_response

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api import CSV_FORMAT_PARAMETER, CSVExportMixin
 from core.csv import csv_response
-from core.tenancy import AccountScopedListAPIView
+from workspaces.tenancy import AccountScopedListAPIView
 from core.throttling import ScopedThrottle
 from quota import ingest, selectors
 from quota.authentication import IsServiceToken, ServiceTokenAuthentication
@@ -20,22 +20,57 @@ from quota.serializers import (
     UsageResultSerializer,
 )
 
+USAGE_EXAMPLES = [
+    OpenApiExample(
+        "A batch mixing tenants", request_only=True,
+        value={"records": [
+            {"workspace_id": 12, "item": "log", "day": "2026-11-30", "quantity": 35000000},
+            {"workspace_id": 40, "item": "apm", "day": "2026-11-30", "quantity": 1200000},
+            {"workspace_id": 41, "item": "log", "day": "2026-11-30", "quantity": 500},
+        ]},
+    ),
+    OpenApiExample(
+        "Stored, one refused", response_only=True, status_codes=["200"],
+        value={"accepted": 2, "refused": [{
+            "index": 2, "code": "workspace_locked",
+            "message": "Workspace 41 is locked for unpaid arrears: its usage is refused until the account's "
+                       "owner recharges to pay the arrears.",
+        }]},
+    ),
+    OpenApiExample(
+        "Malformed batch (nothing stored)", response_only=True, status_codes=["422"],
+        value={"error": {
+            "code": "invalid_usage", "message": "1 of 3 usage records are invalid; nothing was recorded.",
+            "fields": {"records": {"1": {"quantity": ["A quantity is a whole number."]}}},
+        }},
+    ),
+]
+
 
 class UsageIngestApi(APIView):
-    """Bulk usage records (up to 5,000), upserted per workspace, item and day. The batch is validated whole:
-    422 with per-record errors, 423 if a workspace is locked for arrears; nothing is written on an error."""
+    """Bulk usage records (up to 5,000), upserted per workspace, item and day.
+
+    A malformed batch is refused whole: 422 with the errors of each bad record (by index), nothing stored. A
+    well-formed batch answers 200: every record that can be billed is stored (`accepted`), the others are listed
+    in `refused` with their index, a code and a message: `workspace_locked`, `workspace_free`, `day_in_future`,
+    `day_outside_window` (older than today minus 7 days in the account's time zone) or `day_before_commercial`.
+    Records of other workspaces in the batch are stored whatever happens to one of them."""
 
     authentication_classes = [ServiceTokenAuthentication]
     permission_classes = [IsServiceToken]
     throttle_classes = [ScopedThrottle]
     throttle_scope = "usage"
 
-    @extend_schema(request=UsageBatchSerializer, responses={200: UsageResultSerializer})
+    @extend_schema(
+        request=UsageBatchSerializer,
+        responses={200: UsageResultSerializer, 422: OpenApiTypes.OBJECT},
+        examples=USAGE_EXAMPLES,
+    )
     def post(self, request):
         data = request.data
         records = data.get("records") if isinstance(data, dict) else None
-        recorded = ingest.usage_ingest(records=records)
-        return Response({"recorded": recorded})
+        result = ingest.usage_ingest(records=records)
+        return Response(UsageResultSerializer(result).data)
 
 
 CSV_COLUMNS = [

@@ -12,7 +12,7 @@ from django.views.generic import TemplateView
 
 from core.days import account_today
 from core.parsing import parse_day
-from core.tenancy import AccountScopedMixin, get_scoped_or_404
+from workspaces.tenancy import AccountScopedMixin, get_scoped_or_404
 from orders.models import Package
 from plans.models import BillingItem
 from quota import selectors

@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from core.api import CSV_FORMAT_PARAMETER, CSVExportMixin
 from core.exceptions import ApplicationError
 from core.idempotency import idempotent
-from core.tenancy import AccountScopedAPIView, AccountScopedListAPIView, get_scoped_or_404
+from workspaces.tenancy import AccountScopedAPIView, AccountScopedListAPIView, get_scoped_or_404
 from statements import exports, invoices, selectors
 from statements.models import InvoiceRequest, InvoiceStatus, MonthlyBill
 from statements.serializers import (

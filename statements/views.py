@@ -11,7 +11,7 @@ from django.views.generic import TemplateView
 from core.exceptions import ApplicationError
 from core.idempotency import IdempotentPageMixin
 from core.parsing import parse_id
-from core.tenancy import AccountScopedMixin, AccountScopedView, get_scoped_or_404
+from workspaces.tenancy import AccountScopedMixin, AccountScopedView, get_scoped_or_404
 from statements import exports, invoices, selectors
 from statements.api import invoice_pdf_response
 from statements.models import InvoiceRequest, InvoiceType, MonthlyBill

@@ -1,10 +1,10 @@
-"""Every URL pattern that takes an `account_id` must go through core.tenancy (one mechanism), and answer
+"""Every URL pattern that takes an `account_id` must go through workspaces.tenancy (one mechanism), and answer
 404 to a user who is not a member of that account, for every method it accepts."""
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from core.tenancy import TenantScoped
+from workspaces.tenancy import TenantScoped
 from tests.factories import AccountFactory, MembershipFactory
 from workspaces.models import Role
 
@@ -40,7 +40,7 @@ def test_there_are_account_patterns():
 @pytest.mark.parametrize("route,pattern", account_patterns(), ids=lambda v: v if isinstance(v, str) else "")
 def test_every_account_view_uses_the_tenancy_mechanism(route, pattern):
     view_class = getattr(pattern.callback, "view_class", None) or getattr(pattern.callback, "cls", None)
-    assert view_class is not None, f"{route}: account views are class-based views using core.tenancy"
+    assert view_class is not None, f"{route}: account views are class-based views using workspaces.tenancy"
     assert issubclass(view_class, TenantScoped), route
 
 

@@ -12,7 +12,7 @@ from django.views.generic import TemplateView
 
 from core.exceptions import ApplicationError
 from core.idempotency import PAGE_KEY_FIELD, IdempotentPageMixin
-from core.tenancy import AccountScopedMixin, get_scoped_or_404
+from workspaces.tenancy import AccountScopedMixin, get_scoped_or_404
 from orders import selectors, services
 from orders.forms import CashierForm, error_list
 from orders.models import Order, OrderStatus

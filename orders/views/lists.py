@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from core.exceptions import ApplicationError
-from core.tenancy import AccountScopedMixin, AccountScopedView, get_scoped_or_404
+from workspaces.tenancy import AccountScopedMixin, AccountScopedView, get_scoped_or_404
 from orders import selectors, services
 from orders.models import Order, OrderStatus
 

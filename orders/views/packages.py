@@ -10,12 +10,14 @@ from django.views.generic import TemplateView
 
 from core.days import account_today
 from core.exceptions import ApplicationError
-from core.tenancy import AccountScopedMixin, AccountScopedView, get_scoped_or_404
+from core.models import FinanceSettings
+from workspaces.tenancy import AccountScopedMixin, AccountScopedView, get_scoped_or_404
 from orders import selectors, services
 from orders.error_codes import OrdersErrorCode
 from orders.forms import PackageWorkspacesForm, PlanChoiceForm, TrafficForm, error_list
 from orders.models import Package
 from orders.pricing import LIVE_PACKAGE_STATUSES, change_window, quote_total, quote_traffic_lines, upgrade_options
+from orders.validation import current_rows_q
 from plans import selectors as plan_selectors
 from plans.models import Plan
 from workspaces.models import Capability
@@ -33,10 +35,14 @@ class PackageListView(AccountScopedMixin, TemplateView):
         today = account_today(self.account)
         context["packages"] = [
             {"obj": p, "workspaces": selectors.current_workspaces(p),
-             "live": p.status in LIVE_PACKAGE_STATUSES and p.ends_on > today}
+             "live": p.status in LIVE_PACKAGE_STATUSES and p.ends_on > today,
+             "renewal": selectors.renewal_of_package(p),
+             "renewable": p.status in LIVE_PACKAGE_STATUSES and p.ends_on >= today}
             for p in packages
         ]
         context["coverable"] = coverable
+        context["buying_blocked"] = selectors.account_has_locked_workspaces(account=self.account)
+        context["auto_renew_days"] = FinanceSettings.load().auto_renew_days_before
         context["today"] = today
         return context
 
@@ -48,7 +54,7 @@ class PackageWorkspacesView(AccountScopedView):
 
     def post(self, request, account_id: int, package_id: int):
         package = get_scoped_or_404(Package.objects.for_account(self.account), pk=package_id)
-        current = list(package.package_workspaces.filter(valid_until__isnull=True).order_by("position")
+        current = list(package.package_workspaces.filter(current_rows_q(prefix="")).order_by("position")
                        .values_list("workspace_id", flat=True))
         form = PackageWorkspacesForm(request.POST, account=self.account, current_ids=current)
         try:
@@ -91,7 +97,8 @@ class PackageUpgradeView(_PackageChangeMixin, TemplateView):
         except ApplicationError as exc:
             error = exc.message
         else:
-            options = [{"plan": o.plan, "price": o.price} for o in upgrade_options(package, window)]
+            options = [{"plan": o.plan, "version": o.version, "price": o.price}
+                       for o in upgrade_options(package, window)]
             context.update(effective=window.effective, remaining=window.remaining_days, total_days=window.total_days)
         context.update(package=package, options=options, error=error)
         return context

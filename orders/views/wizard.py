@@ -12,9 +12,11 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
+from core.days import account_today
 from core.exceptions import ApplicationError
+from core.money import quantize
 from core.parsing import is_id
-from core.tenancy import AccountScopedMixin
+from workspaces.tenancy import AccountScopedMixin
 from orders import services
 from orders.forms import PlanChoiceForm, TrafficForm, WizardWorkspacesForm, error_list
 from orders.models import Package, PackageWorkspace
@@ -44,17 +46,42 @@ class WizardMixin(AccountScopedMixin):
 
     def draft_plan(self) -> Plan | None:
         plan_id = self.draft().get("plan")
-        return plan_selectors.plan_list().filter(pk=plan_id).first() if plan_id else None
+        return next((p for p in plan_selectors.plan_list(day=self.catalogue_day()) if p.pk == plan_id), None) \
+            if plan_id else None
+
+    def catalogue_day(self):
+        """The wizard shows and quotes the figures in force on the account's today (what the order will use)."""
+        return account_today(self.account)
 
     def draft_traffic(self) -> list[tuple[TrafficPackage, int]]:
         items = self.draft().get("traffic", [])
-        packages = {tp.pk: tp for tp in plan_selectors.traffic_package_list().filter(pk__in=[i for i, _c in items])}
+        packages = {tp.pk: tp for tp in plan_selectors.traffic_package_list(day=self.catalogue_day())}
         return [(packages[i], c) for i, c in items if i in packages]
 
     def draft_workspaces(self) -> list[Workspace]:
         ids = self.draft().get("workspaces", [])
         found = {ws.pk: ws for ws in Workspace.objects.for_account(self.account).filter(pk__in=ids)}
         return [found[i] for i in ids if i in found]
+
+    def get_context_data(self, **kwargs):
+        """Every wizard page gets `summary` (the sticky order summary) and `coverage` (which workspaces a new
+        package can cover; step 1 warns when none can)."""
+        context = super().get_context_data(**kwargs)
+        if self.template_name == "orders/_traffic_quote.html":
+            return context
+        plan = self.draft_plan()
+        traffic = quote_traffic_lines(self.draft_traffic(), plan.validity_days) if plan else []
+        context["summary"] = {"plan": plan, "traffic": traffic, "workspaces": self.draft_workspaces(),
+                              "total": quantize(plan.figures.price + quote_total(traffic)) if plan else None}
+        workspaces = list(Workspace.objects.for_account(self.account).order_by("name", "id"))
+        covered = set(PackageWorkspace.objects.filter(workspace__in=workspaces, valid_until__isnull=True)
+                      .values_list("workspace_id", flat=True))
+        context["coverage"] = {
+            "coverable": [ws for ws in workspaces if ws.is_commercial and ws.pk not in covered],
+            "covered": [ws for ws in workspaces if ws.pk in covered],
+            "free": [ws for ws in workspaces if not ws.is_commercial],
+        }
+        return context
 
 
 def traffic_form(data) -> TrafficForm:
@@ -68,22 +95,10 @@ class BuyPlanView(WizardMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        plans = list(plan_selectors.plan_list())
+        plans = plan_selectors.plan_list(day=self.catalogue_day())
         context["plans"] = plans
         context["selected"] = self.draft().get("plan")
-        items = []
-        seen = set()
-        for plan in plans:
-            for cap in plan.capacities.all():
-                if cap.billing_item_id not in seen:
-                    seen.add(cap.billing_item_id)
-                    items.append(cap.billing_item)
-        context["rows"] = [
-            {"item": item, "capacities": [
-                next((c.daily_capacity for c in plan.capacities.all() if c.billing_item_id == item.pk), None)
-                for plan in plans]}
-            for item in items
-        ]
+        context["rows"] = plan_selectors.capacity_rows(plans)
         context["step"] = 1
         return context
 

@@ -10,7 +10,7 @@ Registry (read at every call, so a test's `settings` override takes effect at on
   (environment PAYMENT_GATEWAYS, default none).
 - The sandbox gateway ("sandbox") is registered only when settings.FEE_CENTER["PAYMENT_SANDBOX_ENABLED"] is true
   (environment PAYMENT_SANDBOX_ENABLED, default false). It stands in for the bank and lets anyone who can open
-  its page "pay", so it is for the demo and the tests only; `check --deploy` refuses it (core/checks.py).
+  its page "pay", so it is for the demo and the tests only; `check --deploy` refuses it (payments/checks.py).
   Whatever PAYMENT_GATEWAYS says, the sandbox's name or class is dropped while it is off.
 - settings.FEE_CENTER["DEFAULT_PAYMENT_GATEWAY"] names the default; else the only (or first, by name) provider.
 With no provider at all, online payment is unavailable (`online_payment_available()` is false)."""

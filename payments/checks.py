@@ -1,9 +1,12 @@
-"""Deployment checks of the project's own settings (`manage.py check --deploy`)."""
+"""Deployment checks of the payment gateways' settings (`manage.py check --deploy`), registered by
+PaymentsConfig.ready()."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
+
+from payments.gateways import sandbox_enabled
 
 DEFAULT_GATEWAY_SECRET = "sandbox-secret-change-me"
 
@@ -26,8 +29,6 @@ def check_gateway_secret(app_configs, **kwargs):
 @register(Tags.security, deploy=True)
 def check_sandbox_gateway_disabled(app_configs, **kwargs):
     """The sandbox gateway's page lets anyone "pay" without money: in production it would mint cash."""
-    from payments.gateways import sandbox_enabled
-
     if sandbox_enabled():
         return [
             Error(

@@ -1,0 +1,143 @@
+"""Presentational tags of the Fee Center's visual system (Bootstrap 5): status pills, empty states, the
+pay-as-you-go comparison of a plan over its own validity. No formatting of money or dates here (core.money's
+filters in `money` do that)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import forms, template
+from django.utils.translation import gettext_lazy as _
+
+from core.money import quantize
+
+register = template.Library()
+
+# One look per meaning: (Bootstrap colour, Bootstrap Icons name). The label shown is the model's own
+# display label, except where the stored word misleads (a paid package waiting for its first day is
+# "Scheduled", not "Pending").
+PILLS: dict[str, tuple[str, str]] = {
+    "scheduled": ("info", "calendar-check"),
+    "active": ("success", "check-circle"),
+    "paid": ("success", "check-circle-fill"),
+    "succeeded": ("success", "check-circle-fill"),
+    "issued": ("success", "file-earmark-check"),
+    "final": ("secondary", "lock"),
+    "open": ("primary", "hourglass-split"),
+    "unpaid": ("warning", "exclamation-circle"),
+    "pending_payment": ("warning", "exclamation-circle"),
+    "pending": ("warning", "hourglass-split"),
+    "overdue": ("danger", "exclamation-triangle-fill"),
+    "countdown": ("warning", "alarm"),
+    "locked": ("danger", "lock-fill"),
+    "expired": ("secondary", "clock-history"),
+    "exhausted": ("secondary", "dash-circle"),
+    "cancelled": ("secondary", "x-circle"),
+    "refunded": ("info", "arrow-counterclockwise"),
+    "failed": ("danger", "x-octagon"),
+    "rejected": ("danger", "x-octagon"),
+    "unactivated": ("light", "key"),
+    "paused": ("secondary", "pause-circle"),
+}
+
+# Where the stored value reads wrong for its kind of object.
+RENAMES: dict[tuple[str, str], tuple[str, object]] = {
+    ("package", "pending"): ("scheduled", _("Scheduled")),
+    ("order", "pending_payment"): ("unpaid", _("Unpaid")),
+    ("workspace", "countdown"): ("countdown", _("Countdown")),
+    ("workspace", "locked"): ("locked", _("Locked")),
+}
+
+
+@register.inclusion_tag("core/_status_pill.html")
+def status_pill(value, label="", kind=""):
+    """{% status_pill order.status order.get_status_display kind="order" %} -> a coloured pill with an icon."""
+    key = str(value or "")
+    if (kind, key) in RENAMES:
+        key, label = RENAMES[(kind, key)]
+    colour, icon = PILLS.get(key, ("secondary", "circle"))
+    return {"colour": colour, "icon": icon, "label": label or key, "key": key}
+
+
+@register.inclusion_tag("core/_empty_state.html")
+def empty_state(message, action_url="", action_label="", icon="inbox"):
+    """{% empty_state _("No orders yet.") url label "receipt" %}: an icon, a sentence and what to do next."""
+    return {"message": message, "action_url": action_url, "action_label": action_label, "icon": icon}
+
+
+@register.simple_tag
+def plan_value(plan):
+    """The honest comparison of a plan: the pay-as-you-go value of its daily capacities over the days the
+    package actually lasts (its validity), and what buying the package saves against that.
+
+    {% plan_value plan as v %} -> v.days, v.payg, v.saving, v.percent (the saving as a share of payg)."""
+    try:
+        days = int(plan.validity_days)
+        payg = quantize(plan.daily_payg * days)  # attached by plans.selectors.plan_list (figures in force)
+        saving = quantize(payg - plan.figures.price)
+    except (AttributeError, TypeError, ValueError, ArithmeticError):
+        return None
+    percent = int((saving / payg * 100).to_integral_value()) if payg > 0 else 0
+    return {"days": days, "payg": payg, "saving": saving, "percent": percent, "saves": saving > Decimal(0)}
+
+
+@register.filter
+def usage_level(percent):
+    """A quota bar's colour from its percentage: >100 over quota (danger), >=80 near (warning), else fine."""
+    try:
+        value = float(percent)
+    except (TypeError, ValueError):
+        return "secondary"
+    if value > 100:
+        return "danger"
+    if value >= 80:
+        return "warning"
+    return "success"
+
+
+@register.filter
+def bar_width(percent):
+    """A progress bar's width class (w-0 … w-100 in steps of 5; CSP forbids style attributes)."""
+    try:
+        value = max(0.0, min(100.0, float(percent)))
+    except (TypeError, ValueError):
+        value = 0.0
+    return f"bar-{int(round(value / 5) * 5)}"
+
+
+@register.filter
+def absolute(value):
+    """{{ entry.amount|absolute|cny }}: an expenditure column shows 68.00, not -68.00 (its heading says so)."""
+    try:
+        return abs(value)
+    except TypeError:
+        return value
+
+
+ISO_DAY_ATTRS = {"type": "text", "inputmode": "numeric", "pattern": r"\d{4}-\d{2}-\d{2}", "autocomplete": "off",
+                 "maxlength": "10"}
+
+
+@register.filter
+def bs_field(bound_field):
+    """{{ form.date_from|bs_field }}: a form field with Bootstrap's classes, aria-invalid when it has errors, and
+    days as ISO text (YYYY-MM-DD) rather than the browser's locale date picker (mm/dd/yyyy in en-US)."""
+    widget = bound_field.field.widget
+    attrs = {"class": "form-select" if isinstance(widget, forms.Select) else "form-control"}
+    if bound_field.errors:
+        attrs["class"] += " is-invalid"
+        attrs["aria-invalid"] = "true"
+    if isinstance(widget, forms.DateInput) or widget.attrs.get("type") == "date":
+        attrs.update(ISO_DAY_ATTRS, placeholder=str(_("YYYY-MM-DD")))
+        return bound_field.as_widget(widget=forms.TextInput(), attrs=attrs)
+    return bound_field.as_widget(attrs=attrs)
+
+
+@register.filter
+def percent_of(part, whole):
+    """{{ used|percent_of:quota }} -> 115 (whole percent, not capped: a bar says when use is over quota)."""
+    try:
+        whole = Decimal(whole)
+        return int((Decimal(part) * 100 / whole).to_integral_value()) if whole > 0 else 0
+    except (TypeError, ValueError, ArithmeticError):
+        return 0

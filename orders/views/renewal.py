@@ -1,0 +1,108 @@
+"""Renewing a package (a renewal order, paid at the cashier) and the auto-renew opt-in. The dates, prices
+and checks are the services' (orders/renewal.py)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.views.generic import TemplateView
+
+from core.exceptions import ApplicationError
+from workspaces.tenancy import AccountScopedMixin, AccountScopedView, get_scoped_or_404
+from orders import selectors, services
+from orders.forms import error_list
+from orders.forms_renewal import RenewalForm
+from orders.models import Package
+from orders.pricing import order_figures, plan_version_on_sale
+from orders.renewal import (
+    check_renewable,
+    current_workspaces_in_order,
+    renewable_plans,
+    renewal_dates,
+    traffic_at_end,
+)
+from workspaces.models import Capability
+
+
+class PackageRenewView(AccountScopedMixin, TemplateView):
+    """The renewal page: the plan (same or bigger), the workspaces in order (ticked: kept; numbers: the
+    order), the traffic packages to keep; creating the order leads to the cashier."""
+
+    template_name = "orders/package_renew.html"
+    read_capability = Capability.SPEND
+
+    def get_package(self) -> Package:
+        return get_scoped_or_404(Package.objects.for_account(self.account).select_related("plan", "account"),
+                                 pk=self.kwargs["package_id"])
+
+    def _candidates(self, package: Package) -> tuple[list, list]:
+        kept = current_workspaces_in_order(package)
+        kept_ids = {ws.pk for ws in kept}
+        others = [ws for ws in selectors.coverable_workspaces(account=self.account) if ws.pk not in kept_ids]
+        return kept, others
+
+    def get_context_data(self, errors=(), form_data=None, **kwargs):
+        context = super().get_context_data(**kwargs)
+        package = self.get_package()
+        error = None
+        try:
+            check_renewable(package)
+        except ApplicationError as exc:
+            error = exc.message
+        figures = order_figures(self.account)
+        plans = []
+        for plan in renewable_plans(package):
+            try:
+                price = plan_version_on_sale(plan, figures).price
+            except ApplicationError:
+                continue
+            plans.append({"plan": plan, "price": price, "starts_on": renewal_dates(package, plan)[0],
+                          "ends_on": renewal_dates(package, plan)[1]})
+        kept, others = self._candidates(package)
+        data = form_data or {}
+        rows = [{"ws": ws, "checked": (f"include_{ws.pk}" in data) if data else True,
+                 "position": data.get(f"position_{ws.pk}", i if not data else "")}
+                for i, ws in enumerate(kept, start=1)]
+        rows += [{"ws": ws, "checked": f"include_{ws.pk}" in data, "position": data.get(f"position_{ws.pk}", "")}
+                 for ws in others]
+        chosen_plan = str(data.get("plan", package.plan_id))
+        context.update(package=package, error=error, errors=errors, plans=plans, rows=rows,
+                       chosen_plan=chosen_plan, traffic=traffic_at_end(package),
+                       keep_traffic=bool(data.get("keep_traffic")))
+        return context
+
+    def post(self, request, account_id: int, package_id: int):
+        package = self.get_package()
+        kept, others = self._candidates(package)
+        form = RenewalForm(request.POST, plans=renewable_plans(package), candidates=kept + others)
+        errors = error_list(form)
+        if not errors:
+            try:
+                order = services.order_create_renewal(
+                    package=package, plan=form.cleaned_data["plan"], workspaces=form.cleaned_data["workspaces"],
+                    traffic=traffic_at_end(package) if form.cleaned_data.get("keep_traffic") else [],
+                    actor=request.user,
+                )
+            except ApplicationError as error:
+                errors = [error.message]
+            else:
+                return redirect("orders-pay", account_id=self.account.pk, order_id=order.pk)
+        return self.render_to_response(self.get_context_data(errors=errors, form_data=request.POST), status=400)
+
+
+class PackageAutoRenewView(AccountScopedView):
+    """Turn automatic renewal on or off (`auto_renew` = "on" / "off")."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, account_id: int, package_id: int):
+        package = get_scoped_or_404(Package.objects.for_account(self.account), pk=package_id)
+        enabled = request.POST.get("auto_renew") == "on"
+        try:
+            services.package_set_auto_renew(package=package, enabled=enabled, actor=request.user)
+        except ApplicationError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("Automatic renewal is on.") if enabled else _("Automatic renewal is off."))
+        return redirect("orders-packages", account_id=self.account.pk)
