@@ -5,7 +5,6 @@ module imports it), date-range filters."""
 from __future__ import annotations
 
 import logging
-from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -20,7 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from core.exceptions import ApplicationError
-from core.money import API_AMOUNT_PATTERN, parse_amount
+from core.money import API_AMOUNT_PATTERN, money_string, parse_amount
 from core.parsers import MAX_JSON_DEPTH, ProjectJSONParser  # noqa: F401  (API conventions live here)
 
 logger = logging.getLogger(__name__)
@@ -101,7 +100,7 @@ class AmountField(serializers.Field):
             self.fail("invalid", message=str(error))
 
     def to_representation(self, value):
-        return f"{Decimal(value):.2f}"
+        return money_string(value)
 
 
 class Pagination(PageNumberPagination):

@@ -98,6 +98,11 @@ def _checked(value: Decimal) -> Decimal:
     return quantize(value)
 
 
+def money_string(value: Decimal | int) -> str:
+    """The API's form of an amount: a plain decimal string with two places ("42000.00")."""
+    return f"{quantize(value):.2f}"
+
+
 def format_cny(value: Decimal | int | None) -> str:
     """¥42,000.00 (negative amounts as -¥12.50)."""
     if value is None:

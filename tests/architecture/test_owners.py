@@ -42,7 +42,8 @@ def _offenders(pattern: str, *, allowed: set[str], only: re.Pattern[str] | None 
 
 
 def test_wallets_cards_and_vouchers_are_locked_only_in_payments_locks():
-    assert _offenders(r"\b(Wallet|PrepaidCard|Voucher)\.objects\.select_for_update", allowed={"payments/locks.py"}) == []
+    pattern = r"\b(Wallet|PrepaidCard|Voucher)\.objects\.select_for_update"
+    assert _offenders(pattern, allowed={"payments/locks.py"}) == []
 
 
 def test_request_layers_never_build_decimals_themselves():
