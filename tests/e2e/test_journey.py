@@ -40,6 +40,14 @@ def tenant(seeded_data):
     return {"owner": owner, "account": account, "second": second, "a": ws_a, "b": ws_b, "admin": admin_user}
 
 
+def _confirm(page) -> None:
+    """Irreversible actions ask first (static/js/app.js, the Bootstrap modal of base.html): confirm and wait."""
+    page.wait_for_selector("#confirm-modal.show #confirm-modal-ok")
+    with page.expect_navigation():
+        page.click("#confirm-modal-ok")
+    page.wait_for_load_state("domcontentloaded")
+
+
 def _money(text: str) -> str:
     return text.replace("¥", "").replace(",", "").strip()
 
@@ -117,20 +125,20 @@ def test_owner_journey(page, shot, tenant, new_context):
     login(page, "new-owner")
     shot(page, "home")
     assert page.locator("h1").first.inner_text() == "Acme Observability"
-    page.click("#account-switcher summary")
+    page.click("#account-switcher-button")
     shot(page, "account-switcher")
     page.click("#account-switcher a:has-text('Acme Labs')")
     page.wait_for_url(f"**/a/{tenant['second'].pk}/")
-    assert "Administrator" in page.inner_text("#account-switcher summary")
+    assert "Administrator" in page.inner_text("#account-switcher-button")
     page.goto(f"/a/{account.pk}/")
-    assert "Owner" in page.inner_text("#account-switcher summary")
+    assert "Owner" in page.inner_text("#account-switcher-button")
 
     # --- Upgrades A and B to Commercial.
     page.goto(f"/a/{account.pk}/workspaces/")
     shot(page, "workspaces-free")
     for ws in (a, b):
         page.click(f"#workspace-{ws.pk} button:has-text('Upgrade to Commercial')")
-        page.wait_for_load_state("domcontentloaded")
+        _confirm(page)
         assert f"{ws.name} is now on the Commercial plan." in page.inner_text("main")
     shot(page, "workspaces-upgraded")
     plans = dict(Workspace.objects.filter(account=account).values_list("name", "plan"))
@@ -162,7 +170,7 @@ def test_owner_journey(page, shot, tenant, new_context):
     page.fill("#buy-card input[name=face_value]", "10000")
     page.fill("#buy-card input[name=quantity]", "1")
     page.click("#buy-card button[type=submit]")
-    page.wait_for_load_state("domcontentloaded")
+    _confirm(page)
     shot(page, "card-bought")
     card = PrepaidCard.objects.get(account=account)
     assert card.balance == 10000
@@ -210,7 +218,7 @@ def test_owner_journey(page, shot, tenant, new_context):
     page.fill("#cash", f"{order.total - 10500:.2f}")
     shot(page, "cashier-filled")
     page.click("#cashier button[type=submit]")
-    page.wait_for_load_state("domcontentloaded")
+    _confirm(page)
     shot(page, "paid")
     order.refresh_from_db()
     assert order.status == OrderStatus.PAID, page.inner_text("main")
@@ -233,6 +241,7 @@ def test_owner_journey(page, shot, tenant, new_context):
 
     _, key = service_token_create(name="metering")
     day = timezone.localdate() - timedelta(days=1)
+    Workspace.objects.filter(pk__in=[a.pk, b.pk]).update(commercial_since=timezone.now() - timedelta(days=2))
     metering = APIClient()
     response = metering.post("/api/v1/usage/", {"records": [
         {"workspace_id": ws.pk, "item": "log", "day": day.isoformat(), "quantity": 100_000_000} for ws in (a, b)
@@ -308,7 +317,7 @@ def test_administrator_sees_pages_without_pay_buttons(page, shot, tenant):
     login(page, "administrator")
     shot(page, "home")
     assert page.locator("h1").first.inner_text() == "Acme Observability"
-    assert "Administrator" in page.inner_text("#account-switcher summary")
+    assert "Administrator" in page.inner_text("#account-switcher-button")
     forbidden = [
         "form[action*='/upgrade/']", "#recharge-online", "#recharge-offline", "#buy-card", "#activate-code",
         "#cashier", f"a[href='/a/{account.pk}/orders/buy/']", "a[href*='/upgrade/']", "a[href*='/traffic/']",
