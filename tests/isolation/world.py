@@ -99,7 +99,32 @@ def _notifications(*, account, owner, workspaces) -> dict[str, list[int]]:
     return {"rule_id": [rule.pk]}
 
 
-POPULATORS: list[Populator] = [_workspaces, _payments, _orders, _quota, _statements, _notifications]
+def _webhooks(*, account, owner, workspaces) -> dict[str, list[int]]:
+    from webhooks.models import WebhookDelivery
+    from webhooks.services import endpoint_create
+
+    endpoint = endpoint_create(account=account, actor=owner, url="https://hooks.example.com/fee-center",
+                               event_types=["recharge.credited"], description="isolation")
+    delivery = WebhookDelivery.objects.create(account=account, endpoint=endpoint, event_type="recharge.credited",
+                                              message_id=f"msg_isolation_{endpoint.pk}", body="{}", status="failed")
+    return {"endpoint_id": [endpoint.pk], "delivery_id": [delivery.pk]}
+
+
+def _people(*, account, owner, workspaces) -> dict[str, list[int]]:
+    from tests.factories import MembershipFactory
+    from workspaces import people
+    from workspaces.models import Role
+
+    member = MembershipFactory(account=account, role=Role.MEMBER)
+    administrator = MembershipFactory(account=account, role=Role.ADMINISTRATOR)
+    invitation = people.invitation_create(account=account, email="invitee@example.com", role=Role.MEMBER,
+                                          invited_by=owner)
+    transfer = people.ownership_transfer_propose(account=account, by=owner, to=administrator)
+    return {"membership_id": [member.pk, administrator.pk], "invitation_id": [invitation.pk],
+            "transfer_id": [transfer.pk]}
+
+
+POPULATORS: list[Populator] = [_people, _workspaces, _payments, _orders, _quota, _statements, _notifications, _webhooks]
 
 
 def populate_account(*, account, owner, workspaces) -> dict[str, list[int]]:
