@@ -9,8 +9,18 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from django.conf import settings
+from django.urls import reverse
+
 from core.models import FinanceSettings
-from notifications.mail import billing_emails, owner_emails_by_account, render_mail, send_batch, send_email
+from notifications.mail import (
+    billing_emails,
+    owner_emails,
+    owner_emails_by_account,
+    render_mail,
+    send_batch,
+    send_email,
+)
 from payments.models import Wallet
 from statements.models import InvoiceRequest, MonthlyBill
 from workspaces.models import Account, Workspace
@@ -82,3 +92,48 @@ def arrears_reminder(*, workspaces_by_account: Mapping[int, Sequence[int]]) -> i
 def workspaces_locked(*, workspaces_by_account: Mapping[int, Sequence[int]]) -> int:
     """The countdown ended: the workspaces are locked until the arrears are paid."""
     return _arrears_mails(workspaces_by_account, "workspaces_locked", None)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# packages: expiry reminders, renewals, expiry, automatic renewal failures (orders.signals)
+
+
+def _package_context(package: Any, **extra: Any) -> dict[str, Any]:
+    account = package.account
+    base = settings.FEE_CENTER["PUBLIC_BASE_URL"].rstrip("/")
+    return {
+        "account": account, "package": package, "plan": package.plan.name,
+        "packages_url": base + reverse("orders-packages", kwargs={"account_id": account.pk}),
+        "recharge_url": base + reverse("payments-recharge", kwargs={"account_id": account.pk}),
+        **extra,
+    }
+
+
+def _package_mail(package: Any, name: str, **extra: Any) -> None:
+    send_email(
+        to=owner_emails(package.account),
+        subject_template=f"email/{name}_subject.txt",
+        body_template=f"email/{name}_body.txt",
+        context=_package_context(package, **extra),
+    )
+
+
+def package_expiring(*, package: Any, days_before: int) -> None:
+    """The package ends in 30, 7 or 1 days: renew it (or auto-renew will, from the wallet)."""
+    days = FinanceSettings.load().auto_renew_days_before
+    _package_mail(package, "package_expiring", days_before=days_before, auto_renew_days=days)
+
+
+def package_renewed(*, package: Any, renewal: Any, order: Any, automatic: bool) -> None:
+    """A renewal was paid (by the owner at the cashier or automatically from the wallet)."""
+    _package_mail(package, "package_renewed", renewal=renewal, order=order, automatic=automatic)
+
+
+def package_expired(*, package: Any) -> None:
+    """The package ended without a renewal: its workspaces are billed pay-as-you-go."""
+    _package_mail(package, "package_expired")
+
+
+def auto_renew_failed(*, package: Any, amount: Any, shortfall: Any, message: str) -> None:
+    """The day's automatic renewal could not be paid: the shortfall and a link to recharge."""
+    _package_mail(package, "auto_renew_failed", amount=amount, shortfall=shortfall, reason=message)

@@ -4,6 +4,8 @@
   the sweep's transaction): after commit, one mail per account to its active owners, in one batch.
 - statements' `monthly_bill_finalized` and `invoice_request_decided`: the bill-ready and invoice-decided mails
   (rendered now, sent after commit).
+- orders' `package_expiring`, `package_renewed`, `package_expired` (unless renewed) and `auto_renew_failed`:
+  one mail to the account's active owners each (rendered now, sent after commit).
 
 Connected once in NotificationsConfig.ready().
 """
@@ -15,8 +17,10 @@ from collections.abc import Callable, Mapping, Sequence
 from django.db import transaction
 
 from notifications import emails
+from orders import signals as orders_signals
 from quota import signals as quota_signals
 from statements import signals as statements_signals
+from workspaces import signals as workspaces_signals
 
 
 def _after_commit(send: Callable[..., int], workspaces_by_account: Mapping[int, Sequence[int]]) -> None:
@@ -46,7 +50,40 @@ def on_invoice_request_decided(sender, invoice_request, **kwargs) -> None:
     emails.invoice_decided(invoice_request=invoice_request)
 
 
+def on_invitation_created(sender, invitation, accept_url, **kwargs) -> None:
+    """workspaces' `invitation_created`: the invitation mail to the invited address (sent after commit)."""
+    from notifications.mail import send_email
+
+    send_email(
+        to=[invitation.email],
+        subject_template="email/invitation_subject.txt",
+        body_template="email/invitation_body.txt",
+        context={"invitation": invitation, "account": invitation.account, "accept_url": accept_url},
+    )
+
+
+def on_package_expiring(sender, package, days_before, **kwargs) -> None:
+    emails.package_expiring(package=package, days_before=days_before)
+
+
+def on_package_renewed(sender, package, renewal, order, automatic=False, **kwargs) -> None:
+    emails.package_renewed(package=package, renewal=renewal, order=order, automatic=automatic)
+
+
+def on_package_expired(sender, package, renewed=False, **kwargs) -> None:
+    if not renewed:  # a renewed package's workspaces simply continue in the renewal
+        emails.package_expired(package=package)
+
+
+def on_auto_renew_failed(sender, package, amount=None, shortfall=None, message="", **kwargs) -> None:
+    emails.auto_renew_failed(package=package, amount=amount, shortfall=shortfall, message=message)
+
+
 def connect() -> None:
+    orders_signals.package_expiring.connect(on_package_expiring, dispatch_uid="notifications.package_expiring")
+    orders_signals.package_renewed.connect(on_package_renewed, dispatch_uid="notifications.package_renewed")
+    orders_signals.package_expired.connect(on_package_expired, dispatch_uid="notifications.package_expired")
+    orders_signals.auto_renew_failed.connect(on_auto_renew_failed, dispatch_uid="notifications.auto_renew_failed")
     quota_signals.arrears_countdown_started.connect(
         on_arrears_countdown_started, dispatch_uid="notifications.arrears_countdown_started"
     )
@@ -57,4 +94,7 @@ def connect() -> None:
     )
     statements_signals.invoice_request_decided.connect(
         on_invoice_request_decided, dispatch_uid="notifications.invoice_request_decided"
+    )
+    workspaces_signals.invitation_created.connect(
+        on_invitation_created, dispatch_uid="notifications.invitation_created"
     )

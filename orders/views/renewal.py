@@ -9,7 +9,6 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from core.exceptions import ApplicationError
-from workspaces.tenancy import AccountScopedMixin, AccountScopedView, get_scoped_or_404
 from orders import selectors, services
 from orders.forms import error_list
 from orders.forms_renewal import RenewalForm
@@ -23,6 +22,7 @@ from orders.renewal import (
     traffic_at_end,
 )
 from workspaces.models import Capability
+from workspaces.tenancy import AccountScopedMixin, AccountScopedView, get_scoped_or_404
 
 
 class PackageRenewView(AccountScopedMixin, TemplateView):

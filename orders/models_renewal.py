@@ -1,0 +1,59 @@
+"""The records of the renewal machinery (imported by orders/models.py): the expiry reminders already sent
+and the automatic renewal attempts, each unique so a re-run of the daily task never repeats one."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from core.money import money_field
+
+
+class PackageReminder(models.Model):
+    """An expiry reminder sent for a package `days_before` (30, 7 or 1) days before its end: once each."""
+
+    package = models.ForeignKey("orders.Package", on_delete=models.CASCADE, related_name="reminders")
+    days_before = models.PositiveSmallIntegerField()
+    sent_on = models.DateField(help_text="the account's day it was sent")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("package reminder")
+        verbose_name_plural = _("package reminders")
+        app_label = "orders"
+        ordering = ["package_id", "-days_before"]
+        constraints = [
+            models.UniqueConstraint(fields=["package", "days_before"], name="package_reminder_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"package {self.package_id}: {self.days_before} days"
+
+
+class AutoRenewAttempt(models.Model):
+    """One automatic renewal attempt of a package on one of the account's days (at most one per day). A
+    success names the paid renewal order; a failure the shortfall that the wallet lacked."""
+
+    package = models.ForeignKey("orders.Package", on_delete=models.CASCADE, related_name="auto_renew_attempts")
+    day = models.DateField()
+    succeeded = models.BooleanField(default=False)
+    order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    amount = money_field(null=True, blank=True, help_text="the renewal's price")
+    shortfall = money_field(null=True, blank=True)
+    message = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("auto-renewal attempt")
+        verbose_name_plural = _("auto-renewal attempts")
+        app_label = "orders"
+        ordering = ["package_id", "-day"]
+        constraints = [
+            models.UniqueConstraint(fields=["package", "day"], name="auto_renew_attempt_once_a_day"),
+            models.CheckConstraint(condition=~Q(succeeded=True) | Q(order__isnull=False),
+                                   name="auto_renew_success_has_order"),
+        ]
+
+    def __str__(self) -> str:
+        return f"package {self.package_id} on {self.day}: {'ok' if self.succeeded else 'failed'}"
