@@ -1,12 +1,13 @@
-"""Usage ingestion (docs/RULES-quota.md "Usage"): the metering pipeline's batches of usage records, validated
-whole and upserted per (workspace, item, day); and the service tokens the pipeline authenticates with."""
+"""Usage ingestion (docs/RULES-quota.md "Usage"): the metering pipeline's batches of usage records. A malformed
+batch is refused whole; a well-formed one stores its billable records (upserted per workspace, item and day)
+and answers the others as refused, one by one. And the service tokens the pipeline authenticates with."""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -14,11 +15,13 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from core import days
-from core.exceptions import ApplicationError, Locked, Unprocessable
+from core.exceptions import ApplicationError, Unprocessable
 from core.parsing import parse_day
 from plans.models import BillingItem
+from plans.selectors import ingestion_bounds
 from quota.error_codes import QuotaErrorCode
 from quota.models import ServiceToken
+from quota.night import USAGE_WINDOW_DAYS
 from workspaces.models import Workspace, WorkspacePlan, WorkspaceStatus
 
 MAX_USAGE_RECORDS = 5000
@@ -41,10 +44,10 @@ class UsageRow:
 MAX_LINE_AMOUNT = Decimal("10000000")
 
 
-def _max_quantity(item) -> int:
-    policies = list(item.storage_policies.all())
-    price = max((p.price for p in policies), default=Decimal(0))
-    factor = max((p.conversion_factor for p in policies), default=1)
+def _max_quantity(item: BillingItem, bounds: dict[int, tuple[Decimal, int]]) -> int:
+    """The largest quantity of `item` one record may carry, from the highest price and factor any version of
+    its policies has (plans.selectors.ingestion_bounds)."""
+    price, factor = bounds.get(item.pk, (Decimal(0), 1))
     by_amount = int(MAX_LINE_AMOUNT * item.pricing_unit / price) if price > 0 else 2**62
     return min(by_amount, (2**62 - 1) // factor)
 
@@ -53,10 +56,58 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def usage_ingest(*, records: Any) -> int:
-    """Validate a whole batch of usage records and upsert them per (workspace, item, day). Any invalid
-    record: Unprocessable (422) with per-record errors, nothing written. Any locked workspace: Locked (423).
-    Returns the number of records written."""
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """A well-formed record that cannot be billed: its index in the batch, a code (QuotaErrorCode) and why."""
+
+    index: int
+    code: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class IngestResult:
+    accepted: int
+    refused: list[Refusal]
+
+
+def _refusal(index: int, workspace: Workspace, day: date, now: datetime) -> Refusal | None:
+    """Why a well-formed record cannot be billed (docs/RULES-quota.md "Usage"), or None. Checked in this order:
+    Free workspace, locked workspace, future day, day before the usage window, day before Commercial."""
+    account = workspace.account
+    if workspace.plan != WorkspacePlan.COMMERCIAL:
+        return Refusal(index, QuotaErrorCode.WORKSPACE_FREE,
+                       f"Workspace {workspace.pk} is on the Free plan: its usage is not billed.")
+    if workspace.status == WorkspaceStatus.LOCKED:
+        return Refusal(index, QuotaErrorCode.WORKSPACE_LOCKED,
+                       f"Workspace {workspace.pk} is locked for unpaid arrears: its usage is refused until the "
+                       "account's owner recharges to pay the arrears.")
+    today = days.account_today(account, now=now)
+    if day > today:
+        return Refusal(index, QuotaErrorCode.DAY_IN_FUTURE,
+                       f"{day} has not begun yet in the account's time zone (today is {today}).")
+    first = today - timedelta(days=USAGE_WINDOW_DAYS)
+    if day < first:
+        return Refusal(index, QuotaErrorCode.DAY_OUTSIDE_WINDOW,
+                       f"{day} is outside the usage window: usage is accepted for {first} to {today} "
+                       f"(today and the {USAGE_WINDOW_DAYS} days before, in the account's time zone).")
+    commercial_day = max(
+        days.local_date(workspace.commercial_since, account), days.local_date(account.created_at, account)
+    )
+    if day < commercial_day:
+        return Refusal(index, QuotaErrorCode.DAY_BEFORE_COMMERCIAL,
+                       f"{day} is before workspace {workspace.pk} became Commercial ({commercial_day}).")
+    return None
+
+
+def usage_ingest(*, records: Any, now: datetime | None = None) -> IngestResult:
+    """Validate a batch of usage records and upsert the billable ones per (workspace, item, day).
+
+    A malformed batch (not a list, too long, any record malformed, unknown workspace or item, duplicates) is
+    all-or-nothing: Unprocessable (422) with per-record errors, nothing written. A well-formed batch writes
+    every billable record and returns the others as refusals (Free or locked workspace, a day not begun, a day
+    outside the usage window, a day before the workspace became Commercial): no record is accepted that the
+    night would not bill."""
     if not isinstance(records, list) or not records:
         raise Unprocessable(
             "Send a non-empty list of usage records.", code=QuotaErrorCode.INVALID_USAGE,
@@ -77,10 +128,12 @@ def usage_ingest(*, records: Any) -> int:
     workspaces = {
         w.pk: w for w in Workspace.objects.filter(pk__in=workspace_ids).select_related("account")
     }
-    items = {i.code: i for i in BillingItem.objects.prefetch_related("storage_policies")}
-    limits = {code: _max_quantity(item) for code, item in items.items()}
-    now = timezone.now()
+    items = {i.code: i for i in BillingItem.objects.all()}
+    bounds = ingestion_bounds()
+    limits = {code: _max_quantity(item, bounds) for code, item in items.items()}
+    now = now or timezone.now()
     parsed: list[UsageRow] = []
+    refused: list[Refusal] = []
     seen: dict[tuple[int, int, date], int] = {}
     for index, record in enumerate(records):
         if not isinstance(record, dict):
@@ -99,9 +152,6 @@ def usage_ingest(*, records: Any) -> int:
             workspace = workspaces.get(raw_ws)
             if workspace is None:
                 err(index, "workspace_id", "Unknown workspace.")
-            elif workspace.plan != WorkspacePlan.COMMERCIAL:
-                err(index, "workspace_id", "This workspace is on the Free plan: its usage is not billed.")
-                workspace = None
         item = None
         raw_item = record.get("item")
         if raw_item is None:
@@ -118,13 +168,6 @@ def usage_ingest(*, records: Any) -> int:
             day = parse_day(raw_day)  # YYYY-MM-DD only (fromisoformat alone takes "20261201xx", "2026-W48-1")
             if day is None:
                 err(index, "day", "A day is a date such as 2026-01-31.")
-        if day is not None and workspace is not None:
-            if day > days.account_today(workspace.account, now=now):
-                err(index, "day", "This day has not begun yet in the account's time zone.")
-                day = None
-            elif day < days.local_date(workspace.account.created_at, workspace.account):
-                err(index, "day", "This day is before the account existed.")
-                day = None
         raw_quantity = record.get("quantity")
         quantity = None
         if raw_quantity is None:
@@ -144,7 +187,12 @@ def usage_ingest(*, records: Any) -> int:
                 err(index, "non_field_errors", f"Duplicate of record {seen[key]} (same workspace, item and day).")
                 continue
             seen[key] = index
-            if str(index) not in errors:
+            if str(index) in errors:
+                continue
+            refusal = _refusal(index, workspace, day, now)
+            if refusal is not None:
+                refused.append(refusal)
+            else:
                 parsed.append(UsageRow(workspace.account_id, workspace.pk, item.pk, day, quantity))
     if errors:
         raise Unprocessable(
@@ -152,14 +200,12 @@ def usage_ingest(*, records: Any) -> int:
             code=QuotaErrorCode.INVALID_USAGE,
             fields={"records": errors},
         )
-    locked = sorted({w.pk for w in workspaces.values() if w.status == WorkspaceStatus.LOCKED})
-    if locked:
-        raise Locked(
-            "Workspace(s) {} are locked for unpaid arrears: their usage is refused until the account's "
-            "owner recharges to pay the arrears. Nothing was recorded.".format(", ".join(map(str, locked))),
-            code=QuotaErrorCode.WORKSPACE_LOCKED,
-            fields={"workspace_id": locked},
-        )
+    if parsed:
+        _upsert(parsed)
+    return IngestResult(accepted=len(parsed), refused=refused)
+
+
+def _upsert(rows: list[UsageRow]) -> None:
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             """
@@ -170,11 +216,10 @@ def usage_ingest(*, records: Any) -> int:
             WHERE quota_usagerecord.quantity IS DISTINCT FROM EXCLUDED.quantity
             """,
             [
-                [r.account_id for r in parsed], [r.workspace_id for r in parsed],
-                [r.billing_item_id for r in parsed], [r.day for r in parsed], [r.quantity for r in parsed],
+                [r.account_id for r in rows], [r.workspace_id for r in rows],
+                [r.billing_item_id for r in rows], [r.day for r in rows], [r.quantity for r in rows],
             ],
         )
-    return len(parsed)
 
 
 # --- service tokens (the pipeline's credentials) ---------------------------------------------------------
