@@ -1,6 +1,7 @@
-"""The night on Celery: an hourly beat task fans out chunks of accounts whose local day is over; each chunk
-is one idempotent task (acks late, retried with backoff; a redelivered chunk charges nothing twice because a
-bill is unique per account and day and a re-run settles only the difference). A daily task sweeps arrears."""
+"""The night on Celery (queue "night"): an hourly beat task fans out chunks of accounts whose local day is
+over; each chunk is one idempotent task (acks late, retried with backoff; a redelivered chunk charges nothing
+twice because a bill is unique per account and day and a re-run settles only the difference). A daily task
+sweeps arrears, another creates the usage table's partitions ahead."""
 
 from __future__ import annotations
 
@@ -8,13 +9,15 @@ from datetime import date
 
 from celery import shared_task
 
-from quota import services
+from quota import partitions, services
 
 
 @shared_task(name="quota.start_nights", acks_late=True)
 def start_nights() -> int:
     """Hourly: queue the nights that are due (local midnight passed, not yet run) and the re-runs of days
-    whose usage arrived late. Returns the number of chunks queued."""
+    whose usage arrived late. Returns the number of chunks queued. The chunks go to the "night" queue
+(CELERY_TASK_ROUTES) and run in parallel on every worker consuming it: chunks hold disjoint accounts, and each
+is one transaction that locks only its own accounts' wallets and instruments (docs/RULES-quota.md)."""
     queued = 0
     due = services.nights_due()
     for day, account_ids in services.late_usage_reruns().items():
@@ -45,3 +48,10 @@ def run_night_chunk(day: str, account_ids: list[int]) -> dict:
 @shared_task(name="quota.arrears_sweep", acks_late=True, autoretry_for=(Exception,), retry_backoff=60, max_retries=5)
 def arrears_sweep() -> dict:
     return services.arrears_sweep()
+
+
+@shared_task(name="quota.ensure_usage_partitions", acks_late=True, autoretry_for=(Exception,), retry_backoff=300,
+             max_retries=5)
+def ensure_usage_partitions() -> list[str]:
+    """Daily: the usage table's partitions of the current month and the months ahead."""
+    return partitions.usage_partitions_ensure()
