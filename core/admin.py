@@ -1,12 +1,186 @@
-"""Finance's admin for core's models, and the one place that says what "read-only in admin" means.
+"""Finance's admin: the site's branding, the one display helper for money, months and days, the base class every
+app's admin uses, and the one place that says what "read-only in admin" means.
 
-`ReadOnlyAdminMixin` (no add, change or delete) and `NoDeleteAdminMixin` (no add or delete) serve model
-admins and inlines alike: every app's admin uses them instead of repeating the permission methods.
+- `FinanceModelAdmin` / `FinanceTabularInline` (or `FinanceAdminMixin` on any admin class): money columns show
+  as ¥42,000.00 (core.money.format_cny), unit prices as ¥0.0500, a `month` day as 2026-11, days as 2026-11-21
+  and moments as 2026-11-21 09:33 (Beijing time), in lists, read-only form fields and inlines alike. A new
+  admin gets this by inheriting; nothing to list.
+- `ReadOnlyAdminMixin` (no add, change or delete) and `NoDeleteAdminMixin` (no add or delete) serve model
+  admins and inlines alike: every app's admin uses them instead of repeating the permission methods.
 """
 
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
 from django.contrib import admin
+from django.contrib.admin.options import InlineModelAdmin
+from django.contrib.admin.utils import flatten_fieldsets
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from core.models import FinanceSettings, IdempotencyKey
+from core.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS, PRICE_DECIMAL_PLACES, format_cny, quantize
+
+admin.site.site_header = _("Fee Center finance")
+admin.site.site_title = _("Fee Center finance")
+admin.site.index_title = _("Finance back office")
+
+
+# --------------------------------------------------------------------------------------------------------------
+# one display helper
+
+
+def format_price(value: Decimal) -> str:
+    """A unit price, kept to its four places but without trailing zeros past the cents: ¥0.05, ¥0.0125."""
+    sign = "-" if value < 0 else ""
+    text = f"{abs(value):,.{PRICE_DECIMAL_PLACES}f}"
+    while text.endswith("0") and len(text.rsplit(".", 1)[1]) > MONEY_DECIMAL_PLACES:
+        text = text[:-1]
+    return f"{sign}¥{text}"
+
+
+def field_kind(field) -> str | None:
+    """How a model field is shown in admin: "money", "price", "quantity", "month", "moment", "day" or None (as
+    Django shows it)."""
+    if getattr(field, "choices", None):
+        return None
+    if isinstance(field, models.DecimalField):
+        if field.decimal_places == MONEY_DECIMAL_PLACES and field.max_digits == MONEY_MAX_DIGITS:
+            return "money"
+        if field.decimal_places == PRICE_DECIMAL_PLACES and "price" in field.name:
+            return "price"
+        return None
+    if (isinstance(field, models.BigIntegerField) and not isinstance(field, models.AutoField)
+            and not field.name.endswith("id")):
+        return "quantity"  # usage and capacities: 35,000,000
+    if isinstance(field, models.DateTimeField):
+        return "moment"
+    if isinstance(field, models.DateField):
+        return "month" if field.name == "month" or field.name.endswith("_month") else "day"
+    return None
+
+
+def admin_display(value, kind: str):
+    """The one formatter of finance's admin (None stays None: admin shows its empty mark)."""
+    if value is None or value == "":
+        return None
+    if kind == "money":
+        return format_html('<span class="money">{}</span>', format_cny(quantize(value)))
+    if kind == "price":
+        return format_html('<span class="money">{}</span>', format_price(Decimal(value)))
+    if kind == "quantity":
+        return format_html('<span class="money">{}</span>', f"{value:,}")
+    if kind == "month":
+        return f"{value:%Y-%m}"
+    if kind == "moment":
+        return f"{timezone.localtime(value):%Y-%m-%d %H:%M}" if isinstance(value, dt.datetime) else str(value)
+    if kind == "day":
+        return value.isoformat()
+    return value
+
+
+def _formatted_column(field):
+    kind = field_kind(field)
+
+    def column(obj):
+        shown = admin_display(getattr(obj, field.name), kind)
+        return admin.site.empty_value_display if shown is None else shown
+
+    column.__name__ = field.name
+    column.short_description = field.verbose_name
+    column.admin_order_field = field.name
+    return column
+
+
+class FinanceAdminMixin:
+    """Shows model fields through `admin_display` wherever admin would print them raw: list columns, read-only
+    fields of a change form, inline rows. Works with `list_display`, `readonly_fields`, `fields`/`fieldsets` as
+    usual (names of model fields); editable fields are left to their widgets."""
+
+    def _formatted(self, names):
+        cache = self.__dict__.setdefault("_formatted_columns", {})
+        out = []
+        for name in names:
+            if isinstance(name, str) and name not in cache:
+                try:
+                    field = self.model._meta.get_field(name)
+                except FieldDoesNotExist:  # a method, a property, "__str__"
+                    field = None
+                cache[name] = _formatted_column(field) if field is not None and field_kind(field) else None
+            column = cache.get(name) if isinstance(name, str) else None
+            out.append(column or name)
+        return out
+
+    def _plain_names(self, readonly):
+        return [getattr(f, "__name__", f) for f in readonly if callable(f) and getattr(f, "__name__", "") in
+                self.__dict__.get("_formatted_columns", {})]
+
+    def get_list_display(self, request):
+        return self._formatted(super().get_list_display(request))
+
+    def get_list_display_links(self, request, list_display):
+        links = super().get_list_display_links(request, list_display)
+        return self._formatted(links) if links else links
+
+    def get_readonly_fields(self, request, obj=None):
+        return self._formatted(super().get_readonly_fields(request, obj))
+
+    def get_exclude(self, request, obj=None):
+        # Formatted read-only fields stand in for the model fields: keep the fields themselves out of the form.
+        excluded = super().get_exclude(request, obj)
+        if excluded is None and hasattr(self.form, "_meta") and self.form._meta.exclude:
+            excluded = self.form._meta.exclude
+        names = self._plain_names(self.get_readonly_fields(request, obj))
+        if self._view_only(request, obj):  # the fieldsets show every field through the formatter
+            names += [column for column in self.__dict__.get("_formatted_columns", {}).values() if column]
+        return [*(excluded or []), *names] if names or excluded is not None else None
+
+    def _view_only(self, request, obj) -> bool:
+        return not self.has_change_permission(request, obj) and (obj is not None or isinstance(self, InlineModelAdmin))
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if self._view_only(request, obj):  # admin shows every field read-only: all of them through the formatter
+            readonly = {name for _title, options in fieldsets for name in flatten_fieldsets([(None, options)])
+                        if isinstance(name, str)}
+        else:
+            readonly = {getattr(f, "__name__", None) for f in self.get_readonly_fields(request, obj) if callable(f)}
+        out = []
+        for title, options in fieldsets:
+            fields = [self._formatted([f])[0] if isinstance(f, str) and f in readonly else
+                      (tuple(self._formatted([x])[0] if x in readonly else x for x in f)
+                       if isinstance(f, (list, tuple)) else f)
+                      for f in options.get("fields", ())]
+            out.append((title, {**options, "fields": fields}))
+        return out
+
+    def __init_subclass__(cls, **kwargs):
+        """An admin that overrides get_readonly_fields still gets formatted fields."""
+        super().__init_subclass__(**kwargs)
+        own = cls.__dict__.get("get_readonly_fields")
+        if own is not None and not getattr(own, "_finance_formatted", False):
+            def get_readonly_fields(self, request, obj=None, _own=own):
+                return self._formatted(_own(self, request, obj))
+
+            get_readonly_fields._finance_formatted = True
+            cls.get_readonly_fields = get_readonly_fields
+
+
+class FinanceModelAdmin(FinanceAdminMixin, admin.ModelAdmin):
+    """The base of every model admin in finance's back office."""
+
+    list_per_page = 50
+
+
+class FinanceTabularInline(FinanceAdminMixin, admin.TabularInline):
+    """The base of every inline: read rows show formatted, and no blank extra rows."""
+
+    extra = 0
 
 
 class NoDeleteAdminMixin:
@@ -26,8 +200,17 @@ class ReadOnlyAdminMixin(NoDeleteAdminMixin):
         return False
 
 
+class ReadOnlyInline(ReadOnlyAdminMixin, FinanceTabularInline):
+    """An inline of rows written by services: every field shown (formatted), nothing editable."""
+
+    can_delete = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields if f.name != "id"]
+
+
 @admin.register(FinanceSettings)
-class FinanceSettingsAdmin(admin.ModelAdmin):
+class FinanceSettingsAdmin(FinanceModelAdmin):
     list_display = ["__str__", "card_validity_days", "order_payment_minutes", "arrears_countdown_days"]
 
     def has_add_permission(self, request):
@@ -38,9 +221,9 @@ class FinanceSettingsAdmin(admin.ModelAdmin):
 
 
 @admin.register(IdempotencyKey)
-class IdempotencyKeyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class IdempotencyKeyAdmin(ReadOnlyAdminMixin, FinanceModelAdmin):
     """Read-only: the stored first answers of money-moving requests. Deleting a key would let a replayed
-    request move money again."""
+    request move money again. Superusers only: it is not finance's (core/finance.py)."""
 
     list_display = ["key", "user", "status_code", "created_at"]
     search_fields = ["key", "user__username"]

@@ -1,6 +1,7 @@
 import logging
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 from quota.signals import night_settled
 
@@ -9,7 +10,7 @@ logger = logging.getLogger(__name__)
 
 class NotificationsConfig(AppConfig):
     name = "notifications"
-    verbose_name = "Notifications and alerts"
+    verbose_name = _("Notifications and alerts")
 
     def ready(self) -> None:
         # App loading: these import models, which exist only once the registry is ready.

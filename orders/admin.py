@@ -5,26 +5,20 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
-from core.admin import NoDeleteAdminMixin, ReadOnlyAdminMixin
+from core.admin import FinanceModelAdmin, NoDeleteAdminMixin, ReadOnlyAdminMixin, ReadOnlyInline
 from core.exceptions import ApplicationError
 from orders import services
 from orders.models import (
+    AutoRenewAttempt,
     Order,
     OrderLine,
     OrderWorkspace,
     Package,
     PackagePlanPeriod,
+    PackageReminder,
     PackageTraffic,
     PackageWorkspace,
 )
-
-
-class ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields]
 
 
 class OrderLineInline(ReadOnlyInline):
@@ -36,7 +30,7 @@ class OrderWorkspaceInline(ReadOnlyInline):
 
 
 @admin.register(Order)
-class OrderAdmin(NoDeleteAdminMixin, admin.ModelAdmin):
+class OrderAdmin(NoDeleteAdminMixin, FinanceModelAdmin):
     list_display = ["number", "account", "kind", "status", "plan", "total", "created_at", "paid_at"]
     list_filter = ["status", "kind", "created_at"]
     search_fields = ["number", "account__name"]
@@ -77,7 +71,7 @@ class PackageTrafficInline(ReadOnlyInline):
 
 
 @admin.register(Package)
-class PackageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class PackageAdmin(ReadOnlyAdminMixin, FinanceModelAdmin):
     list_display = ["id", "account", "plan", "status", "starts_on", "ends_on"]
     list_filter = ["status", "plan"]
     search_fields = ["account__name", "id"]
@@ -86,3 +80,20 @@ class PackageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in self.model._meta.fields]
+
+
+@admin.register(AutoRenewAttempt)
+class AutoRenewAttemptAdmin(ReadOnlyAdminMixin, FinanceModelAdmin):
+    """Automatic renewal attempts (one per package and day): finance sees failures and their shortfall."""
+
+    list_display = ["package", "day", "succeeded", "amount", "shortfall", "order", "message"]
+    list_filter = ["succeeded", "day"]
+    search_fields = ["package__account__name", "package__id"]
+    list_select_related = ["package", "order"]
+
+
+@admin.register(PackageReminder)
+class PackageReminderAdmin(ReadOnlyAdminMixin, FinanceModelAdmin):
+    list_display = ["package", "days_before", "sent_on", "created_at"]
+    list_filter = ["days_before"]
+    list_select_related = ["package"]

@@ -13,7 +13,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from core.admin import NoDeleteAdminMixin, ReadOnlyAdminMixin
+from core.admin import FinanceModelAdmin, FinanceTabularInline, NoDeleteAdminMixin, ReadOnlyAdminMixin
 from core.csv import csv_response
 from core.exceptions import ApplicationError
 from core.finance import FINANCE_GROUP
@@ -49,7 +49,7 @@ class AdjustmentForm(forms.Form):
 
 
 @admin.register(Wallet)
-class WalletAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class WalletAdmin(ReadOnlyAdminMixin, FinanceModelAdmin):
     list_display = ["account", "cash_balance", "arrears", "arrears_since", "updated_at", "adjust_link"]
     search_fields = ["account__name", "account__id"]
     list_select_related = ["account"]
@@ -89,7 +89,7 @@ class RejectForm(forms.Form):
 
 
 @admin.register(Recharge)
-class RechargeAdmin(NoDeleteAdminMixin, admin.ModelAdmin):
+class RechargeAdmin(NoDeleteAdminMixin, FinanceModelAdmin):
     list_display = ["id", "account", "method", "amount", "status", "transfer_reference", "provider", "created_at",
                     "decided_by"]
     list_filter = ["method", "status"]
@@ -143,7 +143,7 @@ class VoucherIssueForm(forms.ModelForm):
 
 
 @admin.register(Voucher)
-class VoucherAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class VoucherAdmin(ReadOnlyAdminMixin, FinanceModelAdmin):
     """Read-only list; "Add" issues an ordinary voucher to an account through the service (ledger entry)."""
 
     list_display = ["id", "code", "account", "kind", "status", "face_value", "balance", "valid_from", "valid_until",
@@ -194,7 +194,7 @@ class VoucherCodeBatchForm(forms.ModelForm):
 
 
 @admin.register(VoucherCodeBatch)
-class VoucherCodeBatchAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class VoucherCodeBatchAdmin(ReadOnlyAdminMixin, FinanceModelAdmin):
     """"Add" generates a batch of activation codes; each batch offers its codes as CSV."""
 
     form = VoucherCodeBatchForm
@@ -247,14 +247,14 @@ class VoucherCodeBatchAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(PrepaidCard)
-class PrepaidCardAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class PrepaidCardAdmin(ReadOnlyAdminMixin, FinanceModelAdmin):
     list_display = ["number", "account", "face_value", "balance", "status", "purchased_at", "expires_at"]
     list_filter = ["status"]
     search_fields = ["number", "account__name"]
     list_select_related = ["account"]
 
 
-class PaymentTenderInline(ReadOnlyAdminMixin, admin.TabularInline):
+class PaymentTenderInline(ReadOnlyAdminMixin, FinanceTabularInline):
     model = PaymentTender
     extra = 0
     can_delete = False
@@ -263,7 +263,7 @@ class PaymentTenderInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(Payment)
-class PaymentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class PaymentAdmin(ReadOnlyAdminMixin, FinanceModelAdmin):
     list_display = ["id", "account", "purpose", "source_type", "source_id", "amount", "refunded_payment",
                     "created_at"]
     list_filter = ["purpose"]
@@ -273,9 +273,9 @@ class PaymentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(LedgerEntry)
-class LedgerEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["id", "created_at", "account", "balance_kind", "card", "voucher", "amount", "balance_after",
-                    "reason", "source_type", "source_id", "memo"]
+class LedgerEntryAdmin(ReadOnlyAdminMixin, FinanceModelAdmin):
+    list_display = ["id", "created_at", "account", "amount", "balance_after", "balance_kind", "reason", "card",
+                    "voucher", "source_type", "source_id", "memo"]
     list_filter = ["balance_kind", "reason"]
     search_fields = ["account__name", "memo", "source_id"]
     list_select_related = ["account", "card", "voucher"]
@@ -283,12 +283,12 @@ class LedgerEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(GatewayCallback)
-class GatewayCallbackAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class GatewayCallbackAdmin(ReadOnlyAdminMixin, FinanceModelAdmin):
     list_display = ["id", "provider", "outcome", "signature_valid", "recharge", "received_at"]
     list_select_related = ["recharge"]
     list_filter = ["provider", "outcome", "signature_valid"]
 
 
 @admin.register(CardGiftTier)
-class CardGiftTierAdmin(admin.ModelAdmin):
+class CardGiftTierAdmin(FinanceModelAdmin):
     list_display = ["min_purchase", "voucher_value"]

@@ -1,37 +1,171 @@
+"""Finance's catalogue admin (docs/RULES-plans.md "Changing the catalogue").
+
+The identities (billing items, storage policies, plans, traffic packages) show their versions as history
+(in force, past and announced) with a link to each. Finance changes a figure by adding a version effective
+from a day that has not begun yet (the vendor's today or later: `plans.selectors.catalogue_today`). A version
+whose day has come is read-only here and frozen in the database (trigger); an announced one can still be
+edited or withdrawn until its day."""
+
+from __future__ import annotations
+
+from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from plans.models import BillingItem, Plan, PlanCapacity, StoragePolicy, TrafficDiscountTier, TrafficPackage
+from core.admin import FinanceModelAdmin, FinanceTabularInline
+from plans.models import (
+    BillingItem,
+    Plan,
+    PlanVersion,
+    PlanVersionCapacity,
+    StoragePolicy,
+    StoragePolicyVersion,
+    TrafficPackage,
+    TrafficPackageVersion,
+    TrafficVersionTier,
+)
+from plans.selectors import catalogue_today, is_frozen
 
 
-class StoragePolicyInline(admin.TabularInline):
+class VersionForm(forms.ModelForm):
+    def clean_effective_from(self):
+        day = self.cleaned_data["effective_from"]
+        today = catalogue_today()
+        if day < today:
+            raise forms.ValidationError(
+                _("A version takes effect today (%(today)s) or later; the past is never repriced.")
+                % {"today": today.isoformat()}
+            )
+        return day
+
+
+class VersionAdmin(FinanceModelAdmin):
+    """A version is editable and deletable until its day comes; then read-only."""
+
+    form = VersionForm
+    date_hierarchy = "effective_from"
+    readonly_fields = ["created_at"]
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and not (obj is not None and is_frozen(obj))
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not (obj is not None and is_frozen(obj))
+
+    @admin.display(description=gettext_lazy("status"))
+    def status(self, obj) -> str:
+        return _("announced") if not is_frozen(obj) else _("in force or past")
+
+
+class FrozenChildInline(FinanceTabularInline):
+    """Rows of a version (capacities, tiers): editable with their version only."""
+
+    extra = 0
+
+    def _editable(self, obj) -> bool:
+        return obj is None or not is_frozen(obj)
+
+    def has_add_permission(self, request, obj=None):
+        return super().has_add_permission(request, obj) and self._editable(obj)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self._editable(obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self._editable(obj)
+
+
+class HistoryInline(FinanceTabularInline):
+    """An identity's versions, oldest first, each linking to its page (read-only here)."""
+
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class StoragePolicyInline(FinanceTabularInline):
     model = StoragePolicy
     extra = 0
+    show_change_link = True
 
 
 @admin.register(BillingItem)
-class BillingItemAdmin(admin.ModelAdmin):
+class BillingItemAdmin(FinanceModelAdmin):
     list_display = ["code", "name", "pricing_unit", "unit_label", "voucher_payable", "sort_order"]
     inlines = [StoragePolicyInline]
 
 
-class PlanCapacityInline(admin.TabularInline):
-    model = PlanCapacity
-    extra = 0
+class StoragePolicyHistory(HistoryInline):
+    model = StoragePolicyVersion
+    fields = ["effective_from", "price", "conversion_factor"]
+    readonly_fields = fields
+
+
+@admin.register(StoragePolicy)
+class StoragePolicyAdmin(FinanceModelAdmin):
+    list_display = ["__str__", "retention_days", "is_default"]
+    list_select_related = ["billing_item"]
+    inlines = [StoragePolicyHistory]
+
+
+@admin.register(StoragePolicyVersion)
+class StoragePolicyVersionAdmin(VersionAdmin):
+    list_display = ["storage_policy", "effective_from", "price", "conversion_factor", "status"]
+    list_select_related = ["storage_policy__billing_item"]
+    list_filter = ["storage_policy__billing_item"]
+
+
+class PlanHistory(HistoryInline):
+    model = PlanVersion
+    fields = ["effective_from", "price"]
+    readonly_fields = fields
 
 
 @admin.register(Plan)
-class PlanAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "price", "rank", "validity_days", "is_active"]
-    inlines = [PlanCapacityInline]
+class PlanAdmin(FinanceModelAdmin):
+    list_display = ["code", "name", "rank", "validity_days", "is_active"]
+    inlines = [PlanHistory]
 
 
-class DiscountInline(admin.TabularInline):
-    model = TrafficDiscountTier
-    extra = 0
+class PlanVersionCapacityInline(FrozenChildInline):
+    model = PlanVersionCapacity
+
+
+@admin.register(PlanVersion)
+class PlanVersionAdmin(VersionAdmin):
+    list_display = ["plan", "effective_from", "price", "status"]
+    list_select_related = ["plan"]
+    list_filter = ["plan"]
+    inlines = [PlanVersionCapacityInline]
+
+
+class TrafficHistory(HistoryInline):
+    model = TrafficPackageVersion
+    fields = ["effective_from", "unit_price", "minimum_capacity"]
+    readonly_fields = fields
 
 
 @admin.register(TrafficPackage)
-class TrafficPackageAdmin(admin.ModelAdmin):
-    list_display = ["billing_item", "basic_unit", "minimum_capacity", "unit_price", "is_active"]
+class TrafficPackageAdmin(FinanceModelAdmin):
+    list_display = ["billing_item", "basic_unit", "is_active"]
     list_select_related = ["billing_item"]
-    inlines = [DiscountInline]
+    inlines = [TrafficHistory]
+
+
+class TierInline(FrozenChildInline):
+    model = TrafficVersionTier
+
+
+@admin.register(TrafficPackageVersion)
+class TrafficPackageVersionAdmin(VersionAdmin):
+    list_display = ["traffic_package", "effective_from", "unit_price", "minimum_capacity", "status"]
+    list_select_related = ["traffic_package__billing_item"]
+    list_filter = ["traffic_package"]
+    inlines = [TierInline]

@@ -6,13 +6,13 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
-from core.admin import NoDeleteAdminMixin, ReadOnlyAdminMixin
+from core.admin import FinanceModelAdmin, FinanceTabularInline, NoDeleteAdminMixin, ReadOnlyAdminMixin
 from core.exceptions import ApplicationError
 from quota import ingest, night
 from quota.models import Bill, BillLine, BillSettlement, NightMark, ServiceToken, UsageRecord
 
 
-class ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):
+class ReadOnlyInline(ReadOnlyAdminMixin, FinanceTabularInline):
     extra = 0
     can_delete = False
 
@@ -31,7 +31,7 @@ class BillSettlementInline(ReadOnlyInline):
 
 
 @admin.register(Bill)
-class BillAdmin(NoDeleteAdminMixin, admin.ModelAdmin):
+class BillAdmin(NoDeleteAdminMixin, FinanceModelAdmin):
     list_display = ["day", "account", "total", "voucher_payable_total", "charged", "runs", "updated_at"]
     list_filter = ["day"]
     search_fields = ["account__name", "=account__id"]
@@ -69,7 +69,7 @@ class BillAdmin(NoDeleteAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(UsageRecord)
-class UsageRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class UsageRecordAdmin(ReadOnlyAdminMixin, FinanceModelAdmin):
     list_display = ["day", "workspace", "billing_item", "quantity", "updated_at"]
     list_filter = ["day", "billing_item"]
     search_fields = ["=workspace__id", "workspace__name", "account__name"]
@@ -77,7 +77,7 @@ class UsageRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(ServiceToken)
-class ServiceTokenAdmin(admin.ModelAdmin):
+class ServiceTokenAdmin(FinanceModelAdmin):
     list_display = ["name", "is_active", "created_at", "last_used_at"]
     fields = ["name", "is_active", "created_at", "last_used_at"]
     readonly_fields = ["created_at", "last_used_at"]
@@ -106,7 +106,7 @@ class ServiceTokenAdmin(admin.ModelAdmin):
 
 
 @admin.register(NightMark)
-class NightMarkAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class NightMarkAdmin(ReadOnlyAdminMixin, FinanceModelAdmin):
     """Read-only: the last night run per account (what the hourly beat starts from)."""
 
     list_display = ["account", "last_day", "updated_at"]

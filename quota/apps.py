@@ -1,11 +1,12 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 from payments.signals import arrears_cleared
 
 
 class QuotaConfig(AppConfig):
     name = "quota"
-    verbose_name = "Usage, deduction and bills"
+    verbose_name = _("Usage, deduction and bills")
 
     def ready(self) -> None:
         arrears_cleared.connect(_unlock_on_arrears_cleared, dispatch_uid="quota.unlock_on_arrears_cleared")

@@ -12,7 +12,7 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.admin import NoDeleteAdminMixin, ReadOnlyAdminMixin
+from core.admin import FinanceModelAdmin, FinanceTabularInline, NoDeleteAdminMixin, ReadOnlyAdminMixin, admin_display
 from core.csv import csv_response
 from core.days import vendor_today
 from core.exceptions import ApplicationError
@@ -36,7 +36,7 @@ from statements.models import (
 from workspaces.models import WorkspaceStatus
 
 
-class MonthlyBillLineInline(ReadOnlyAdminMixin, admin.TabularInline):
+class MonthlyBillLineInline(ReadOnlyAdminMixin, FinanceTabularInline):
     model = MonthlyBillLine
     extra = 0
     can_delete = False
@@ -47,7 +47,7 @@ class MonthlyBillLineInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(MonthlyBill)
-class MonthlyBillAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class MonthlyBillAdmin(ReadOnlyAdminMixin, FinanceModelAdmin):
     list_display = ["account", "month", "status", "consumption_total", "adjustments_total", "total", "paid_cash",
                     "paid_prepaid_card", "arrears_at_month_end", "finalized_at"]
     list_filter = ["status", "month"]
@@ -66,7 +66,7 @@ class MonthlyBillAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return csv_response(filename="monthly-bills.csv", header=header, rows=rows)
 
 
-class InvoiceRequestLineInline(ReadOnlyAdminMixin, admin.TabularInline):
+class InvoiceRequestLineInline(ReadOnlyAdminMixin, FinanceTabularInline):
     model = InvoiceRequestLine
     extra = 0
     can_delete = False
@@ -77,7 +77,7 @@ class InvoiceRequestLineInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(InvoiceRequest)
-class InvoiceRequestAdmin(NoDeleteAdminMixin, admin.ModelAdmin):
+class InvoiceRequestAdmin(NoDeleteAdminMixin, FinanceModelAdmin):
     """Finance issues or rejects requests with the actions; only the decision note is editable (the reason
     given when rejecting)."""
 
@@ -161,7 +161,7 @@ class ArrearsAmountFilter(admin.SimpleListFilter):
 
 
 @admin.register(ArrearsAccount)
-class ArrearsAccountAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ArrearsAccountAdmin(ReadOnlyAdminMixin, FinanceModelAdmin):
     list_display = ["account", "arrears", "arrears_since", "countdown_started", "lock_on", "days_left",
                     "workspaces_counting", "workspaces_locked"]
     list_filter = [CountdownFilter, ArrearsAmountFilter]
@@ -182,18 +182,21 @@ class ArrearsAccountAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.display(description=_("countdown started"), ordering="countdown_started")
     def countdown_started(self, obj):
-        return obj.countdown_started
+        return admin_display(obj.countdown_started, "moment")
 
-    @admin.display(description=_("locks on"))
-    def lock_on(self, obj):
+    def lock_day(self, obj):
         if not obj.countdown_started:
             return None
         days = FinanceSettings.load().arrears_countdown_days
         return timezone.localtime(obj.countdown_started + timedelta(days=days)).date()
 
+    @admin.display(description=_("locks on"))
+    def lock_on(self, obj):
+        return admin_display(self.lock_day(obj), "day")
+
     @admin.display(description=_("days left"))
     def days_left(self, obj):
-        lock_on = self.lock_on(obj)
+        lock_on = self.lock_day(obj)
         return None if lock_on is None else max(0, (lock_on - vendor_today()).days)  # finance's day
 
     @admin.display(description=_("workspaces counting down"))
@@ -208,7 +211,7 @@ class ArrearsAccountAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def export_csv(self, request, queryset):
         header = ["account", "arrears", "arrears since", "countdown started", "locks on", "days left",
                   "workspaces counting down", "workspaces locked"]
-        rows = ([w.account.name, w.arrears, w.arrears_since, w.countdown_started, self.lock_on(w), self.days_left(w),
+        rows = ([w.account.name, w.arrears, w.arrears_since, w.countdown_started, self.lock_day(w), self.days_left(w),
                  w.workspaces_counting, w.workspaces_locked] for w in queryset)
         return csv_response(filename="arrears-accounts.csv", header=header, rows=rows)
 
@@ -232,7 +235,7 @@ class VoucherExpiresWithinFilter(ExpiresWithinFilter):
 
 
 @admin.register(ExpiringCard)
-class ExpiringCardAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ExpiringCardAdmin(ReadOnlyAdminMixin, FinanceModelAdmin):
     """Active prepaid cards with a balance expiring within 7, 30 (default) or 90 days."""
 
     list_display = ["number", "account", "balance", "face_value", "expires_at"]
@@ -253,7 +256,7 @@ class ExpiringCardAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(ExpiringVoucher)
-class ExpiringVoucherAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ExpiringVoucherAdmin(ReadOnlyAdminMixin, FinanceModelAdmin):
     list_display = ["__str__", "account", "kind", "balance", "face_value", "valid_until"]
     list_filter = [VoucherExpiresWithinFilter, "kind"]
     search_fields = ["code", "account__name"]
@@ -305,7 +308,7 @@ def revenue_per_day(start: date, end: date) -> list[dict]:
 
 
 @admin.register(RevenueDay)
-class RevenueDayAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class RevenueDayAdmin(ReadOnlyAdminMixin, FinanceModelAdmin):
     """Revenue per day: a chart and a table, a date range and CSV export (?format=csv)."""
 
     def changelist_view(self, request, extra_context=None):

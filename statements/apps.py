@@ -1,6 +1,7 @@
 import logging
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 from quota.signals import night_settled
 
@@ -9,7 +10,7 @@ logger = logging.getLogger(__name__)
 
 class StatementsConfig(AppConfig):
     name = "statements"
-    verbose_name = "Monthly bills and invoices"
+    verbose_name = _("Monthly bills and invoices")
 
     def ready(self) -> None:
         night_settled.connect(_after_night, dispatch_uid="statements.after_night")

@@ -1,15 +1,16 @@
 from django.contrib import admin
 
+from core.admin import FinanceModelAdmin, FinanceTabularInline, ReadOnlyAdminMixin
 from workspaces.models import Account, Membership, Workspace, WorkspaceStoragePolicy
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(FinanceTabularInline):
     model = Membership
     extra = 0
     autocomplete_fields = ["user"]
 
 
-class WorkspaceInline(admin.TabularInline):
+class WorkspaceInline(FinanceTabularInline):
     model = Workspace
     extra = 0
     fields = ["name", "plan", "status", "commercial_since", "locked_at"]
@@ -18,19 +19,25 @@ class WorkspaceInline(admin.TabularInline):
 
 
 @admin.register(Account)
-class AccountAdmin(admin.ModelAdmin):
+class AccountAdmin(FinanceModelAdmin):
     list_display = ["id", "name", "time_zone", "currency", "created_at"]
     search_fields = ["name", "id"]
     inlines = [MembershipInline, WorkspaceInline]
 
 
-class StoragePolicyInline(admin.TabularInline):
+class StoragePolicyInline(ReadOnlyAdminMixin, FinanceTabularInline):
+    """The storage-policy history, read-only: owners and administrators change it in the Fee Center (from the
+    next billing day), so finance never rewrites a day already billed."""
+
     model = WorkspaceStoragePolicy
     extra = 0
+    fields = ["billing_item", "storage_policy", "valid_from", "chosen_at"]
+    readonly_fields = fields
+    ordering = ["billing_item__sort_order", "billing_item_id", "valid_from"]
 
 
 @admin.register(Workspace)
-class WorkspaceAdmin(admin.ModelAdmin):
+class WorkspaceAdmin(FinanceModelAdmin):
     list_display = ["id", "name", "account", "plan", "status", "countdown_started_at", "locked_at"]
     list_filter = ["plan", "status"]
     search_fields = ["name", "account__name"]
@@ -40,7 +47,7 @@ class WorkspaceAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(FinanceModelAdmin):
     list_display = ["user", "account", "role"]
     list_filter = ["role"]
     search_fields = ["user__username", "account__name"]

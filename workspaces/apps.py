@@ -1,6 +1,14 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class WorkspacesConfig(AppConfig):
     name = "workspaces"
-    verbose_name = "Accounts and workspaces"
+    verbose_name = _("Accounts and workspaces")
+
+    def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
+
+        from workspaces.two_factor import on_user_logged_in
+
+        user_logged_in.connect(on_user_logged_in, dispatch_uid="workspaces.second_factor_need")
