@@ -27,7 +27,7 @@ from urllib.parse import urlparse, urlunparse
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-BENCH_DB = "fee_bench"
+BENCH_DB = os.environ.get("BENCH_DB", "fee_bench")  # another name lets two benchmarks share a server
 DAY = date(2026, 6, 15)
 WORKSPACES = 10
 ITEMS = ("datakit", "log", "apm", "rum", "sms")
@@ -63,24 +63,42 @@ SELECT a.id, 'ws-' || w, 'commercial', '2026-01-01T00:00:00Z', 'active', '2026-0
 FROM workspaces_account a CROSS JOIN generate_series(1, %(workspaces)s) w WHERE a.name LIKE 'Bench %%';
 
 -- a third of the workspaces keep logs 30 days (factor 2), a tenth APM 14 days (factor 2)
-INSERT INTO workspaces_workspacestoragepolicy (workspace_id, billing_item_id, storage_policy_id)
-SELECT w.id, sp.billing_item_id, sp.id FROM workspaces_workspace w
+INSERT INTO workspaces_workspacestoragepolicy (workspace_id, billing_item_id, storage_policy_id, valid_from, chosen_at)
+SELECT w.id, sp.billing_item_id, sp.id, '2026-01-01', now() FROM workspaces_workspace w
 JOIN plans_storagepolicy sp ON sp.billing_item_id = (SELECT id FROM plans_billingitem WHERE code = 'log')
      AND sp.retention_days = 30
 WHERE w.id %% 3 = 0;
-INSERT INTO workspaces_workspacestoragepolicy (workspace_id, billing_item_id, storage_policy_id)
-SELECT w.id, sp.billing_item_id, sp.id FROM workspaces_workspace w
+INSERT INTO workspaces_workspacestoragepolicy (workspace_id, billing_item_id, storage_policy_id, valid_from, chosen_at)
+SELECT w.id, sp.billing_item_id, sp.id, '2026-01-01', now() FROM workspaces_workspace w
 JOIN plans_storagepolicy sp ON sp.billing_item_id = (SELECT id FROM plans_billingitem WHERE code = 'apm')
      AND sp.retention_days = 14
 WHERE w.id %% 10 = 1;
 
--- 80 %% of the accounts have a package (startup, growth or enterprise) covering 8 of their 10 workspaces
-INSERT INTO orders_package (account_id, plan_id, status, starts_on, ends_on, created_at)
-SELECT a.id, (SELECT id FROM plans_plan ORDER BY rank OFFSET (a.id %% 3) LIMIT 1), 'active',
-       '2026-01-02', '2027-01-01', now()
-FROM workspaces_account a WHERE a.id %% 5 <> 0 AND a.name LIKE 'Bench %%';
-INSERT INTO orders_packageplanperiod (package_id, plan_id, valid_from, order_id)
-SELECT p.id, p.plan_id, p.starts_on, %(order)s FROM orders_package p;
+-- 80 %% of the accounts have a package (startup, growth or enterprise) covering 8 of their 10 workspaces,
+-- sold on 2026-01-01 with the plan versions of that day
+INSERT INTO orders_package (account_id, plan_id, plan_version_id, catalogue_day, status, starts_on, ends_on,
+                            created_at, auto_renew)
+SELECT a.id, pl.id, (SELECT v.id FROM plans_planversion v WHERE v.plan_id = pl.id AND v.effective_from <= '2026-01-01'
+                     ORDER BY v.effective_from DESC LIMIT 1),
+       '2026-01-01', 'active', '2026-01-02', '2027-01-01', now(), false
+FROM workspaces_account a
+CROSS JOIN LATERAL (SELECT id FROM plans_plan ORDER BY rank OFFSET (a.id %% 3) LIMIT 1) pl
+WHERE a.id %% 5 <> 0 AND a.name LIKE 'Bench %%';
+INSERT INTO orders_packageplanperiod (package_id, plan_id, plan_version_id, valid_from, order_id)
+SELECT p.id, p.plan_id, p.plan_version_id, p.starts_on, %(order)s FROM orders_package p;
+
+-- the catalogue changed on 2026-05-01 (every log policy 10 %% dearer, the 30-day one converting x3): the night
+-- of the day prices with the new versions, packages sold before convert with their old factors
+SET CONSTRAINTS ALL IMMEDIATE;
+ALTER TABLE plans_storagepolicyversion DISABLE TRIGGER USER;
+INSERT INTO plans_storagepolicyversion (storage_policy_id, effective_from, price, conversion_factor, created_at)
+SELECT v.storage_policy_id, '2026-05-01', v.price * 1.1,
+       CASE WHEN sp.retention_days = 30 THEN 3 ELSE v.conversion_factor END, now()
+FROM plans_storagepolicyversion v JOIN plans_storagepolicy sp ON sp.id = v.storage_policy_id
+WHERE sp.billing_item_id = (SELECT id FROM plans_billingitem WHERE code = 'log');
+SET CONSTRAINTS ALL IMMEDIATE;  -- run the pending foreign-key checks: ALTER TABLE refuses while they wait
+ALTER TABLE plans_storagepolicyversion ENABLE TRIGGER USER;
+SET CONSTRAINTS ALL DEFERRED;
 INSERT INTO orders_packageworkspace (package_id, workspace_id, position, valid_from, valid_until)
 SELECT p.id, w.id, row_number() OVER (PARTITION BY p.id ORDER BY w.id), p.starts_on, NULL
 FROM orders_package p JOIN workspaces_workspace w ON w.account_id = p.account_id
@@ -191,8 +209,11 @@ def main() -> None:
     order = Order.objects.create(
         account=holder, number="BENCH-1", kind=OrderKind.PURCHASE, status=OrderStatus.CANCELLED,
         plan=Plan.objects.order_by("rank").first(), total=1, created_by=user,
-        expires_at=timezone.now(),
+        expires_at=timezone.now(), catalogue_day=DAY,
     )
+    from quota import partitions
+
+    partitions.usage_partitions_ensure(months=[DAY])  # the day's month partition (the night prunes to it)
     with connection.cursor() as cursor:
         cursor.execute(BUILD, {"accounts": args.accounts, "workspaces": WORKSPACES, "day": DAY, "order": order.pk})
         cursor.execute("SELECT count(*) FROM quota_usagerecord WHERE day = %s", [DAY])
@@ -220,6 +241,13 @@ def main() -> None:
     bare = explain_ms / 1000
     print(f"allocation statement alone: {bare:.2f} s (EXPLAIN ANALYZE, one statement over all accounts); "
           f"{bare_chunks:.2f} s as {len(chunks)} bare chunk SELECTs")
+    # 1b. The full bare-SQL floor (benchmarks/night_floor.py): the night's whole work in one transaction,
+    # rolled back afterwards.
+    from benchmarks.night_floor import full_floor, same_as_night
+
+    floor = full_floor(connection, day=DAY, account_ids=account_ids)
+    print(f"full floor (bare SQL, one transaction: allocation, pricing, lines, bills, settlement): "
+          f"{floor.seconds:.2f} s; " + ", ".join(f"{k} {v:.2f} s" for k, v in floor.phases.items()))
 
     # 2. The whole night through the real service.
     started = time.perf_counter()
@@ -232,6 +260,9 @@ def main() -> None:
     print("phases: " + ", ".join(f"{k} {v:.2f} s" for k, v in result.timings.items()))
     print(f"night / allocation statement = {night / bare:.2f}x (target <= 5x); "
           f"night / bare chunk SELECTs = {night / bare_chunks:.2f}x")
+    same = same_as_night(floor, connection)
+    print(f"night / full floor = {night / floor.seconds:.2f}x (target <= 3x); the floor wrote what the night "
+          f"wrote: {all(same.values())} {'' if all(same.values()) else same}")
 
     # 3. A re-run changes nothing; every bill is consistent.
     started = time.perf_counter()

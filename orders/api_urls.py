@@ -10,4 +10,8 @@ urlpatterns = [
         "accounts/<id:account_id>/orders/<id:order_id>/cancel/", api.OrderCancelApi.as_view(), name="api-order-cancel"
     ),
     path("accounts/<id:account_id>/packages/", api.PackageListApi.as_view(), name="api-packages"),
+    path("accounts/<id:account_id>/packages/<id:package_id>/renew/", api.PackageRenewApi.as_view(),
+         name="api-package-renew"),
+    path("accounts/<id:account_id>/packages/<id:package_id>/auto-renew/", api.PackageAutoRenewApi.as_view(),
+         name="api-package-auto-renew"),
 ]

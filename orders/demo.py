@@ -1,25 +1,22 @@
-"""The demo's package: Startup Acceleration covering Workspace A then Workspace B, bought through the services
-and paid with the ordinary voucher, the prepaid card and cash from the payments demo (whatever of those
-exist), then - a demo-only step - moved in time so that it started 8 days ago, so the quota demo can bill a
-week of usage against it. Safe to run twice: an account that already has a package is left as it is."""
+"""The demo's package (`manage.py seed_demo`): on the purchase day the owner buys Startup Acceleration for
+Workspace A then Workspace B and pays it at once with the welcome voucher, 10,000.00 of the prepaid card and
+cash from that morning's remittance. Bought that day, it starts the next day (the product's rule) and the
+hourly status task activates it that morning, so the quota demo's week falls inside it. `before_summary`
+tells the summary which package covers each workspace."""
 
 from __future__ import annotations
 
-import datetime
+from datetime import timedelta
 from decimal import Decimal
 
-from django.utils import timezone
-
-from core.days import account_today
 from core.money import ZERO
 from orders import services
-from orders.models import Order, Package, PackagePlanPeriod, PackageStatus, PackageWorkspace
+from orders.models import PackageWorkspace
+from orders.packages import package_update_statuses
 from payments import selectors as payment_selectors
 from payments.models import VoucherKind
-from payments.services import TenderSpec, cash_credit
+from payments.services import TenderSpec
 from plans.models import Plan
-
-STARTED_DAYS_AGO = 8
 
 
 def _tenders(account, total: Decimal) -> list:
@@ -35,40 +32,32 @@ def _tenders(account, total: Decimal) -> list:
         tenders.append(TenderSpec(kind="card", amount=amount, instrument_id=card.pk))
         rest -= amount
     if rest > ZERO:
-        if payment_selectors.cash_balance(account=account) < rest:
-            cash_credit(account=account, amount=rest, reason="recharge", source_type="demo", source_id=None,
-                        actor=None, memo="Demo funding for the package")
         tenders.append(TenderSpec(kind="cash", amount=rest))
     return tenders
 
 
-def _shift_to_started(package: Package, order: Order) -> None:
-    """Demo only: the package started STARTED_DAYS_AGO days ago (real packages start the day after payment)."""
-    today = account_today(package.account)
-    starts_on = today - datetime.timedelta(days=STARTED_DAYS_AGO)
-    ends_on = starts_on + datetime.timedelta(days=package.plan.validity_days - 1)
-    Package.objects.filter(pk=package.pk).update(starts_on=starts_on, ends_on=ends_on, status=PackageStatus.ACTIVE)
-    PackageWorkspace.objects.filter(package=package).update(valid_from=starts_on)
-    PackagePlanPeriod.objects.filter(package=package).update(valid_from=starts_on)
-    paid_at = timezone.now() - datetime.timedelta(days=STARTED_DAYS_AGO + 1)
-    Order.objects.filter(pk=order.pk).update(created_at=paid_at, paid_at=paid_at)
-
-
 def seed(context: dict) -> None:
-    account = context["account"]
-    owner = context["users"]["owner"]
-    workspaces = context["workspaces"]
-    package = Package.objects.for_account(account).filter(status__in=services.LIVE_PACKAGE_STATUSES).first()
-    if package is None:
+    account, owner, workspaces = context["account"], context["users"]["owner"], context["workspaces"]
+    with context["clock"].at(context["purchase_day"], 10, 30):
         order = services.order_create_purchase(
             account=account, plan=Plan.objects.get(code="startup"),
             workspaces=[workspaces["Workspace A"], workspaces["Workspace B"]], traffic=[], actor=owner,
         )
+    with context["clock"].at(context["purchase_day"], 10, 36):
         order = services.order_pay(order=order, tenders=_tenders(account, order.total), actor=owner)
-        package = order.package
-        _shift_to_started(package, order)
-        package.refresh_from_db()
-    context["package"] = package
-    context.setdefault("logins", []).append(
-        f"  package: {package.plan.name} for Workspace A then Workspace B, {package.starts_on} to {package.ends_on}"
-    )
+    context["package"] = order.package
+    # The hourly beat task activates it the next morning (the package starts the day after it is bought).
+    with context["clock"].at(context["purchase_day"] + timedelta(days=1), 0, 5) as morning:
+        package_update_statuses(now=morning)
+
+
+def before_summary(context: dict) -> None:
+    coverage = context.setdefault("coverage", {})
+    today = context["clock"].today
+    slots = (PackageWorkspace.objects.filter(package__account__in=context.get("summary_accounts", []),
+                                             valid_from__lte=today)
+             .exclude(valid_until__lt=today).select_related("package__plan").order_by("position"))
+    for slot in slots:
+        package = slot.package
+        coverage[slot.workspace_id] = (f"package {package.plan.name} (position {slot.position}, "
+                                       f"{package.starts_on} to {package.ends_on}, {package.get_status_display()})")

@@ -49,3 +49,8 @@ class OrdersErrorCode(StrEnum):
     TENDERS_EXCEED_TOTAL = "tenders_exceed_total"
     REASON_REQUIRED = "reason_required"
     REFUND_PURCHASE_ORDER = "refund_purchase_order"
+    # renewals and arrears
+    ALREADY_RENEWED = "already_renewed"
+    RENEWAL_PLAN_SMALLER = "renewal_plan_smaller"
+    PACKAGE_ENDED = "package_ended"
+    ACCOUNT_IN_ARREARS = "account_in_arrears"  # raised by workspaces.services.require_account_not_in_arrears

@@ -1,19 +1,20 @@
 """The orders pages' forms: each validates what a person typed and returns typed values (a plan, traffic
 specs, workspaces in order, payment tenders), with its errors attached to the field they concern. Amounts
-are parsed by core.money.parse_amount, ids by core.parsing.is_id; the business checks are the services' own
+are parsed by core.money.parse_page_amount, ids by core.parsing.is_id; the business checks are the services' own
 (orders/validation.py), so a page and the API refuse the same things with the same message."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
 from django import forms
-from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from core.exceptions import ApplicationError
-from core.money import ZERO, parse_amount, quantize
+from core.formatting import money as format_money
+from core.money import ZERO, parse_page_amount, quantize
 from core.parsing import is_id
 from orders.error_codes import OrdersErrorCode as Code
 from orders.validation import TrafficSpec, validate_traffic, validate_workspaces
@@ -51,13 +52,13 @@ class PlanChoiceForm(forms.Form):
 
     plan = forms.CharField(required=False, strip=False)
 
-    def __init__(self, *args: Any, plans: QuerySet[Plan], message: str, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, plans: Iterable[Plan], message: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.plans, self.message = plans, message
 
     def clean_plan(self) -> Plan:
         raw = self.cleaned_data.get("plan") or ""
-        plan = self.plans.filter(pk=int(raw)).first() if is_id(raw, max_digits=17) else None
+        plan = next((p for p in self.plans if p.pk == int(raw)), None) if is_id(raw, max_digits=17) else None
         if plan is None:
             raise forms.ValidationError(self.message, code=Code.UNKNOWN_PLAN)
         return plan
@@ -141,14 +142,41 @@ class WizardWorkspacesForm(_DynamicForm):
         for _raw in unknown:
             self.add_error("workspace", _("Unknown workspace."))
         positions = self.positions
+        self._check_positions(positions)
         ordered = sorted((*_rank(positions[ws_id], index), ws_id) for index, ws_id in enumerate(self.checked))
         data["workspaces"] = [self.by_id[ws_id] for _r, _i, ws_id in ordered]
-        if not unknown:
+        if not self.errors:
             try:
                 validate_workspaces(self.account, data["workspaces"])
             except ApplicationError as error:
                 self.add_error("workspace", error.message)
         return data
+
+
+    def _check_positions(self, positions: dict[int, str]) -> None:
+        """A position is a whole number from 1, given to one ticked workspace only: "1 and 1" is refused next
+        to each of them rather than ordered silently."""
+        taken: dict[int, list[int]] = {}
+        for ws_id in self.checked:
+            raw = positions[ws_id]
+            if not raw:
+                continue
+            if not is_id(raw, max_digits=MAX_POSITION_DIGITS) or int(raw) < 1:
+                self.add_error(f"position_{ws_id}", _("%(name)s: a position is a whole number from 1.")
+                               % {"name": self.by_id[ws_id].name})
+                continue
+            taken.setdefault(int(raw), []).append(ws_id)
+        for number, ids in taken.items():
+            if len(ids) > 1:
+                names = ", ".join(self.by_id[ws_id].name for ws_id in ids)
+                for ws_id in ids:
+                    self.add_error(f"position_{ws_id}", _("Position %(n)s is given to %(names)s: give each "
+                                                          "workspace its own number.") % {"n": number, "names": names})
+
+    @property
+    def position_errors(self) -> dict[int, list[str]]:
+        """The errors of each workspace's position input, by workspace id (shown next to the input)."""
+        return {ws_id: [str(m) for m in self.errors.get(f"position_{ws_id}", [])] for ws_id in self.by_id}
 
 
 class PackageWorkspacesForm(forms.Form):
@@ -185,13 +213,20 @@ class PackageWorkspacesForm(forms.Form):
 class CashierForm(_DynamicForm):
     """The cashier's inputs -> `tenders`: [TenderSpec]. `voucher_<id>` and `card_<id>` amounts (every posted
     one, so an instrument that stopped being usable gets the payment's own refusal), then `cash`; a blank
-    cash input pays the rest of `total` in cash."""
+    cash input pays the rest of `total` in cash. Amounts are read as people type them ("1,000.00", "¥1,000",
+    core.money.parse_page_amount). With `balances` ({input name: what that instrument holds}) and
+    `cash_balance`, an amount over what its instrument holds is refused next to its input, and so is a cash
+    amount the cash balance does not cover (`shortfall` then says by how much), before anything is written."""
 
     PREFIXES = (("voucher_", "voucher"), ("card_", "card"))
 
-    def __init__(self, data: Any, *, total: Decimal) -> None:
+    def __init__(self, data: Any, *, total: Decimal, cash_balance: Decimal | None = None,
+                 balances: dict[str, Decimal] | None = None) -> None:
         super().__init__(data)
         self.total = total
+        self.cash_balance = cash_balance
+        self.balances = balances or {}
+        self.shortfall = ZERO
         self.kinds: dict[str, tuple[str, str]] = {}
         for prefix, kind in self.PREFIXES:
             for name in data:
@@ -208,21 +243,35 @@ class CashierForm(_DynamicForm):
             if not value:
                 continue
             try:
-                amount = parse_amount(value)
+                amount = parse_page_amount(value)
             except ValueError as error:
                 self.add_error(name, str(error))
                 continue
             if not is_id(raw_id, max_digits=18):
                 self.add_error(name, _("Unknown card or voucher."))
                 continue
+            held = self.balances.get(name)
+            if held is not None and amount > held:
+                self.add_error(name, _("This holds %(held)s; it cannot pay %(amount)s.")
+                               % {"held": format_money(held), "amount": format_money(amount)})
+                continue
             tenders.append(TenderSpec(kind=kind, amount=amount, instrument_id=int(raw_id)))
         others = quantize(sum((t.amount for t in tenders), ZERO))
+        cash = None
         if data.get("cash"):
             try:
-                tenders.append(TenderSpec(kind="cash", amount=parse_amount(data["cash"])))
+                cash = parse_page_amount(data["cash"])
             except ValueError as error:
                 self.add_error("cash", str(error))
         elif self.total - others > 0:
-            tenders.append(TenderSpec(kind="cash", amount=self.total - others))
+            cash = quantize(self.total - others)
+        if cash is not None:
+            tenders.append(TenderSpec(kind="cash", amount=cash))
+            if self.cash_balance is not None and cash > self.cash_balance:
+                self.shortfall = quantize(cash - self.cash_balance)
+                self.add_error("cash", _("The cash balance is %(balance)s: %(short)s short of the %(cash)s to pay "
+                                         "in cash. Recharge, pay the rest online, or allocate less cash.")
+                               % {"balance": format_money(self.cash_balance), "short": format_money(self.shortfall),
+                                  "cash": format_money(cash)})
         data["tenders"] = tenders
         return data

@@ -7,6 +7,8 @@ Call these inside a transaction."""
 
 from __future__ import annotations
 
+from django.db.models import Q
+
 from orders.models import Order, OrderStatus, Package, PackageWorkspace
 
 
@@ -28,8 +30,9 @@ def lock_paid_orders(package: Package) -> list[Order]:
 
 
 def lock_open_workspace_rows(package: Package) -> list[PackageWorkspace]:
-    """The package's open workspace rows, in position order."""
+    """The package's current workspace rows (open, or closed on its end day once renewed), by position."""
     return list(
         PackageWorkspace.objects.select_for_update()
-        .filter(package=package, valid_until__isnull=True).order_by("position")
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=package.ends_on), package=package)
+        .order_by("position")
     )

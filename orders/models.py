@@ -8,8 +8,10 @@ re-run with what applied on that day."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import DateRangeField, RangeOperators
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Func, Q, Value
 from django.utils.translation import gettext_lazy as _
 
 from core.money import money_field, price_field
@@ -20,6 +22,7 @@ class OrderKind(models.TextChoices):
     PURCHASE = "purchase", _("Plan package purchase")
     UPGRADE = "upgrade", _("Upgrade")
     TRAFFIC = "traffic", _("Traffic package")
+    RENEWAL = "renewal", _("Renewal")
 
 
 class OrderStatus(models.TextChoices):
@@ -47,7 +50,14 @@ class Order(models.Model):
     effective_on = models.DateField(null=True, blank=True)
     # upgrade: the package's plan the difference was priced from.
     previous_plan = models.ForeignKey("plans.Plan", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    # the day whose catalogue figures priced this order (the account's day when it was created); the package
+    # it pays for keeps the figures of that day (docs/RULES-plans.md "What a sale keeps").
+    catalogue_day = models.DateField(_("catalogue day"))
     refund_reason = models.CharField(max_length=500, blank=True)
+    # renewal: the package renewed (the new package, created when paid, is `package`).
+    renewal_of = models.ForeignKey(
+        "orders.Package", on_delete=models.PROTECT, null=True, blank=True, related_name="renewal_orders"
+    )
     payment = models.OneToOneField(
         "payments.Payment", on_delete=models.PROTECT, null=True, blank=True, related_name="order"
     )
@@ -60,6 +70,8 @@ class Order(models.Model):
     objects = AccountScopedQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["account", "-created_at"]), models.Index(fields=["status", "expires_at"])]
         constraints = [
@@ -70,10 +82,14 @@ class Order(models.Model):
                 name="order_paid_has_payment",
             ),
             models.CheckConstraint(
-                condition=~Q(kind="purchase") | Q(plan__isnull=False), name="order_purchase_has_plan"
+                condition=~Q(kind__in=["purchase", "renewal"]) | Q(plan__isnull=False), name="order_purchase_has_plan"
             ),
             models.CheckConstraint(
-                condition=Q(kind="purchase") | Q(package__isnull=False), name="order_change_has_package"
+                condition=Q(kind__in=["purchase", "renewal"]) | Q(package__isnull=False),
+                name="order_change_has_package",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="renewal") | Q(renewal_of__isnull=False), name="order_renewal_names_package"
             ),
         ]
 
@@ -89,11 +105,16 @@ class OrderWorkspace(models.Model):
     position = models.PositiveSmallIntegerField()
 
     class Meta:
+        verbose_name = _("order workspace")
+        verbose_name_plural = _("order workspaces")
         ordering = ["order_id", "position"]
         constraints = [
             models.UniqueConstraint(fields=["order", "position"], name="order_workspace_unique_position"),
             models.UniqueConstraint(fields=["order", "workspace"], name="order_workspace_unique_workspace"),
         ]
+
+    def __str__(self) -> str:
+        return f"#{self.position} · workspace {self.workspace_id}"
 
 
 class OrderLineKind(models.TextChoices):
@@ -112,6 +133,14 @@ class OrderLine(models.Model):
     traffic_package = models.ForeignKey(
         "plans.TrafficPackage", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # plan and upgrade lines: the plan version priced (the package keeps its capacities); traffic lines: the
+    # traffic package version priced.
+    plan_version = models.ForeignKey(
+        "plans.PlanVersion", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    traffic_version = models.ForeignKey(
+        "plans.TrafficPackageVersion", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     capacity = models.BigIntegerField(null=True, blank=True, help_text="traffic: daily capacity bought")
     days = models.PositiveIntegerField(null=True, blank=True)
     unit_price = price_field(null=True, blank=True)
@@ -119,6 +148,8 @@ class OrderLine(models.Model):
     amount = money_field()
 
     class Meta:
+        verbose_name = _("order line")
+        verbose_name_plural = _("order lines")
         ordering = ["order_id", "id"]
         constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="order_line_amount_positive")]
 
@@ -136,17 +167,34 @@ class PackageStatus(models.TextChoices):
 class Package(models.Model):
     account = models.ForeignKey("workspaces.Account", on_delete=models.PROTECT, related_name="packages")
     plan = models.ForeignKey("plans.Plan", on_delete=models.PROTECT, related_name="+", help_text="current plan")
+    # What the package was sold with (docs/RULES-plans.md): the plan version of its current plan (as bought,
+    # then as upgraded; each plan period carries its own) and the catalogue day of its purchase, whose
+    # conversion factors apply to its deduction for its whole validity.
+    plan_version = models.ForeignKey("plans.PlanVersion", on_delete=models.PROTECT, related_name="+")
+    catalogue_day = models.DateField(_("catalogue day"))
     status = models.CharField(max_length=16, choices=PackageStatus.choices, default=PackageStatus.PENDING)
     starts_on = models.DateField()
     ends_on = models.DateField()
+    # A renewal: the package it continues (it starts the day after that one ends).
+    renewal_of = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="renewals"
+    )
+    # Opt-in: renew from the wallet FinanceSettings.auto_renew_days_before days before the end.
+    auto_renew = models.BooleanField(_("renew automatically"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = AccountScopedQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("package")
+        verbose_name_plural = _("packages")
         ordering = ["-starts_on", "-id"]
         constraints = [
             models.CheckConstraint(condition=Q(ends_on__gte=F("starts_on")), name="package_dates_ordered"),
+            # at most one renewal of a package (a refunded one no longer counts)
+            models.UniqueConstraint(
+                fields=["renewal_of"], condition=~Q(status="refunded"), name="package_one_renewal"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -154,23 +202,33 @@ class Package(models.Model):
 
 
 class PackagePlanPeriod(models.Model):
-    """Which plan's capacities apply from `valid_from` on (a purchase, then each upgrade)."""
+    """Which plan version's capacities apply from `valid_from` on (a purchase, then each upgrade)."""
 
     package = models.ForeignKey(Package, on_delete=models.CASCADE, related_name="plan_periods")
     plan = models.ForeignKey("plans.Plan", on_delete=models.PROTECT, related_name="+")
+    # the plan version sold (a purchase) or bought (an upgrade): the capacities of the period
+    plan_version = models.ForeignKey("plans.PlanVersion", on_delete=models.PROTECT, related_name="+")
     valid_from = models.DateField()
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
+        verbose_name = _("package plan period")
+        verbose_name_plural = _("package plan periods")
         ordering = ["package_id", "valid_from"]
         constraints = [
             models.UniqueConstraint(fields=["package", "valid_from"], name="plan_period_unique_start"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.valid_from:%Y-%m-%d} · plan version {self.plan_version_id}"
+
 
 class PackageWorkspace(models.Model):
     """A workspace covered by a package at `position` (1 first) from `valid_from` to `valid_until`
-    (inclusive; null while open). A workspace has at most one open row: one current package at a time."""
+    (inclusive; null while open, i.e. until the package ends). A workspace is in at most one package on any
+    day: the rows of one workspace never overlap in time (an exclusion constraint on the daterange, null =
+    unbounded). A renewed package's current rows are closed on its end day, so the renewal's rows can start
+    the day after; "current rows" of a package are those open or ending on or after its end day."""
 
     package = models.ForeignKey(Package, on_delete=models.CASCADE, related_name="package_workspaces")
     workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.PROTECT, related_name="package_slots")
@@ -179,10 +237,20 @@ class PackageWorkspace(models.Model):
     valid_until = models.DateField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("package workspace")
+        verbose_name_plural = _("package workspaces")
         ordering = ["package_id", "position"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["workspace"], condition=Q(valid_until__isnull=True), name="workspace_one_current_package"
+            ExclusionConstraint(
+                name="workspace_one_package_per_day",
+                expressions=[
+                    ("workspace", RangeOperators.EQUAL),
+                    (
+                        Func(F("valid_from"), F("valid_until"), Value("[]"), function="DATERANGE",
+                             output_field=DateRangeField()),
+                        RangeOperators.OVERLAPS,
+                    ),
+                ],
             ),
             models.UniqueConstraint(
                 fields=["package", "position"],
@@ -195,6 +263,9 @@ class PackageWorkspace(models.Model):
             ),
             models.CheckConstraint(condition=Q(position__gte=1), name="package_workspace_position_from_1"),
         ]
+
+    def __str__(self) -> str:
+        return f"#{self.position} · workspace {self.workspace_id} · {self.valid_from:%Y-%m-%d}"
 
 
 class PackageTraffic(models.Model):
@@ -209,7 +280,15 @@ class PackageTraffic(models.Model):
 
     class Meta:
         ordering = ["package_id", "valid_from"]
+        verbose_name = _("package traffic add-on")
+        verbose_name_plural = _("package traffic add-ons")
         constraints = [
             models.CheckConstraint(condition=Q(capacity__gt=0), name="package_traffic_capacity_positive"),
             models.CheckConstraint(condition=Q(valid_until__gte=F("valid_from")), name="package_traffic_dates"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.capacity:,} · {self.valid_from:%Y-%m-%d} to {self.valid_until:%Y-%m-%d}"
+
+
+from orders.models_renewal import AutoRenewAttempt, PackageReminder  # noqa: E402, F401  (renewals' records)

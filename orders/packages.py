@@ -19,13 +19,20 @@ from orders.error_codes import OrdersErrorCode as Code
 from orders.locks import lock_open_workspace_rows, lock_package
 from orders.models import Package, PackageStatus, PackageWorkspace
 from orders.pricing import LIVE_PACKAGE_STATUSES, change_window
-from orders.validation import MAX_WORKSPACES_PER_PACKAGE, require_spend, validate_workspaces
+from orders.signals import package_expired
+from orders.validation import MAX_WORKSPACES_PER_PACKAGE, current_rows_q, require_spend, validate_workspaces
 from workspaces.models import Workspace
+
+
+def _is_renewed(package: Package) -> bool:
+    return Package.objects.filter(renewal_of=package).exclude(status=PackageStatus.REFUNDED).exists()
 
 
 def _reopen(package: Package, rows: list[PackageWorkspace], workspace_ids: list[int], effective: datetime.date):
     """Close the open rows the day before `effective` (or drop those not yet effective) and open the new
-    order from `effective` on."""
+    order from `effective` on (until the package's end day when it is renewed: the renewal's rows start the
+    day after)."""
+    until = package.ends_on if _is_renewed(package) else None
     for row in rows:
         if row.valid_from >= effective:
             row.delete()
@@ -36,7 +43,8 @@ def _reopen(package: Package, rows: list[PackageWorkspace], workspace_ids: list[
         with transaction.atomic():
             PackageWorkspace.objects.bulk_create(
                 [
-                    PackageWorkspace(package=package, workspace_id=ws_id, position=i, valid_from=effective)
+                    PackageWorkspace(package=package, workspace_id=ws_id, position=i, valid_from=effective,
+                                     valid_until=until)
                     for i, ws_id in enumerate(workspace_ids, start=1)
                 ]
             )
@@ -73,7 +81,7 @@ def package_add_workspace(*, package: Package, workspace: Workspace, actor: Any)
     require_spend(package.account_id, actor)
     effective = change_window(package).effective
     validate_workspaces(package.account, [workspace])
-    rows = PackageWorkspace.objects.filter(package=package, valid_until__isnull=True)
+    rows = PackageWorkspace.objects.filter(current_rows_q(), package=package)
     if rows.count() >= MAX_WORKSPACES_PER_PACKAGE:
         raise ApplicationError(
             _("A package covers at most %(n)s workspaces.") % {"n": MAX_WORKSPACES_PER_PACKAGE},
@@ -83,7 +91,8 @@ def package_add_workspace(*, package: Package, workspace: Workspace, actor: Any)
     try:
         with transaction.atomic():
             PackageWorkspace.objects.create(
-                package=package, workspace=workspace, position=position, valid_from=effective
+                package=package, workspace=workspace, position=position, valid_from=effective,
+                valid_until=package.ends_on if _is_renewed(package) else None,
             )
     except IntegrityError:
         raise Conflict(
@@ -112,6 +121,7 @@ def package_update_statuses(*, now: datetime.datetime | None = None) -> dict[str
                 rows.update(valid_until=locked.ends_on)
                 locked.status = PackageStatus.EXPIRED
                 locked.save(update_fields=["status"])
+                package_expired.send(sender=Package, package=locked, renewed=_is_renewed(locked))
             counts["expired"] += 1
         elif package.status == PackageStatus.PENDING and package.starts_on <= today:
             updated = Package.objects.filter(pk=package.pk, status=PackageStatus.PENDING).update(

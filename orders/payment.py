@@ -26,6 +26,7 @@ from orders.locks import lock_order, lock_package, lock_paid_orders
 from orders.models import (
     Order,
     OrderKind,
+    OrderLine,
     OrderLineKind,
     OrderStatus,
     Package,
@@ -34,8 +35,11 @@ from orders.models import (
     PackageTraffic,
     PackageWorkspace,
 )
-from orders.pricing import change_window, package_dates_if_paid_on
-from orders.validation import covered_workspaces, require_spend
+from orders.pricing import change_window, package_dates_if_paid_on, sold_plan_version
+from orders.renewal import apply_renewal
+from orders.selectors import order_prefetch_details
+from orders.signals import package_renewed
+from orders.validation import covered_workspaces, require_not_in_arrears, require_spend
 from payments.locks import lock_wallet
 from payments.services import TenderSpec, payment_pay, payment_refund
 
@@ -75,12 +79,18 @@ def _check_tenders(order: Order, tenders: Sequence[TenderSpec]) -> None:
         )
 
 
+def _lines(order: Order) -> list[OrderLine]:
+    """The order's lines, read once per payment with what paying needs (order_prefetch_details)."""
+    order_prefetch_details([order])
+    return list(order.lines.all())
+
+
 def _voucher_payable_amount(order: Order) -> Decimal | None:
     """Lines for items vouchers may not pay (SMS) are excluded from what vouchers may cover."""
     excluded = sum(
         (
             line.amount
-            for line in order.lines.select_related("traffic_package__billing_item")
+            for line in _lines(order)
             if line.traffic_package_id and not line.traffic_package.billing_item.voucher_payable
         ),
         ZERO,
@@ -90,7 +100,8 @@ def _voucher_payable_amount(order: Order) -> Decimal | None:
 
 def _apply_purchase(order: Order, today: datetime.date) -> Package:
     plan = order.plan
-    ordered = list(order.workspaces.select_related("workspace").order_by("position"))
+    order_prefetch_details([order])
+    ordered = list(order.workspaces.all())  # by position, with their workspace
     workspaces = [row.workspace for row in ordered]
     for ws in workspaces:  # still commercial and in the account (a workspace never changes account)
         if not ws.is_commercial:
@@ -106,10 +117,14 @@ def _apply_purchase(order: Order, today: datetime.date) -> Package:
             code=Code.WORKSPACE_ALREADY_COVERED,
         )
     starts_on, ends_on = package_dates_if_paid_on(plan, today)
+    version = sold_plan_version(order)
     package = Package.objects.create(
-        account_id=order.account_id, plan=plan, status=PackageStatus.PENDING, starts_on=starts_on, ends_on=ends_on
+        account_id=order.account_id, plan=plan, plan_version=version, catalogue_day=order.catalogue_day,
+        status=PackageStatus.PENDING, starts_on=starts_on, ends_on=ends_on,
     )
-    PackagePlanPeriod.objects.create(package=package, plan=plan, valid_from=starts_on, order=order)
+    PackagePlanPeriod.objects.create(
+        package=package, plan=plan, plan_version=version, valid_from=starts_on, order=order
+    )
     try:
         with transaction.atomic():
             PackageWorkspace.objects.bulk_create(
@@ -131,7 +146,7 @@ def _apply_purchase(order: Order, today: datetime.date) -> Package:
                 package=package, traffic_package_id=line.traffic_package_id, capacity=line.capacity,
                 valid_from=starts_on, valid_until=ends_on, order=order,
             )
-            for line in order.lines.filter(kind=OrderLineKind.TRAFFIC)
+            for line in _lines(order) if line.kind == OrderLineKind.TRAFFIC
         ]
     )
     return package
@@ -154,11 +169,14 @@ def _apply_change(order: Order, now: datetime.datetime) -> None:
             )
         # A second upgrade on the same day (or an upgrade before a pending package starts) replaces the
         # period starting on that day.
+        version = sold_plan_version(order)
         PackagePlanPeriod.objects.update_or_create(
-            package=package, valid_from=effective, defaults={"plan_id": order.plan_id, "order": order}
+            package=package, valid_from=effective,
+            defaults={"plan_id": order.plan_id, "plan_version": version, "order": order},
         )
         package.plan_id = order.plan_id
-        package.save(update_fields=["plan"])
+        package.plan_version = version
+        package.save(update_fields=["plan", "plan_version"])
     else:
         PackageTraffic.objects.bulk_create(
             [
@@ -166,23 +184,29 @@ def _apply_change(order: Order, now: datetime.datetime) -> None:
                     package=package, traffic_package_id=line.traffic_package_id, capacity=line.capacity,
                     valid_from=effective, valid_until=package.ends_on, order=order,
                 )
-                for line in order.lines.filter(kind=OrderLineKind.TRAFFIC)
+                for line in _lines(order) if line.kind == OrderLineKind.TRAFFIC
             ]
         )
 
 
-def order_pay(*, order: Order, tenders: Sequence[TenderSpec], actor: Any) -> Order:
+def order_pay(*, order: Order, tenders: Sequence[TenderSpec], actor: Any, automatic: bool = False) -> Order:
     """Pay the order with exactly its total from the tenders (cash, prepaid cards, vouchers). Creates the
-    package (purchase) or applies the change (upgrade, traffic). Any failure changes nothing."""
+    package (purchase, renewal) or applies the change (upgrade, traffic). Any failure changes nothing. Refused
+    (423 account_in_arrears) while the account has a workspace locked for arrears. `automatic`: auto-renew
+    pays (said in the package_renewed signal)."""
     now = timezone.now()
     with transaction.atomic():
         lock_wallet(order.account_id)
         order = lock_order(order.pk, related=("account", "plan"))
+        order_prefetch_details([order])  # lines and workspaces once: paying and the answer use them
         require_spend(order.account_id, actor)
         _check_payable(order, now)
+        require_not_in_arrears(order.account)
         _check_tenders(order, tenders)
         if order.kind == OrderKind.PURCHASE:
             order.package = _apply_purchase(order, account_today(order.account, now=now))
+        elif order.kind == OrderKind.RENEWAL:
+            order.package = apply_renewal(order, account_today(order.account, now=now))
         else:
             _apply_change(order, now)
         payment = payment_pay(
@@ -193,6 +217,9 @@ def order_pay(*, order: Order, tenders: Sequence[TenderSpec], actor: Any) -> Ord
         order.status = OrderStatus.PAID
         order.paid_at = now
         order.save(update_fields=["package", "payment", "status", "paid_at"])
+        if order.kind == OrderKind.RENEWAL:
+            package_renewed.send(sender=Package, package=order.renewal_of, renewal=order.package, order=order,
+                                 automatic=automatic)
     return order
 
 
@@ -234,7 +261,7 @@ def order_refund(*, order: Order, actor: Any, reason: str) -> Order:
         order = lock_order(order.pk, related=("account",))
         if order.status != OrderStatus.PAID:
             raise Conflict(_("Only a paid order can be refunded."), code=Code.ORDER_NOT_PAID)
-        if order.kind != OrderKind.PURCHASE:
+        if order.kind not in (OrderKind.PURCHASE, OrderKind.RENEWAL):
             raise Conflict(
                 _("Refund the package's purchase order: it refunds the upgrades and traffic packages too."),
                 code=Code.REFUND_PURCHASE_ORDER,

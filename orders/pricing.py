@@ -15,17 +15,35 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 
 from core.days import account_today, inclusive_days, next_billing_day
-from core.exceptions import Conflict
+from core.exceptions import Conflict, Unprocessable
 from core.money import quantize
 from orders.error_codes import OrdersErrorCode
-from orders.models import Package, PackageStatus
+from orders.models import Order, OrderLineKind, Package, PackageStatus
 from plans import selectors as plan_selectors
-from plans.models import Plan, TrafficPackage
+from plans.models import Plan, PlanVersion, TrafficPackage, TrafficPackageVersion
+from plans.selectors import Figures
 
 __all__ = [
-    "LIVE_PACKAGE_STATUSES", "ChangeWindow", "QuoteLine", "TrafficPrice", "UpgradeOption", "account_today",
-    "change_window", "discount_percent", "inclusive_days", "package_dates_if_paid_on",
-    "quote_purchase", "quote_total", "quote_traffic_lines", "traffic_price", "upgrade_option", "upgrade_options",
+    "LIVE_PACKAGE_STATUSES",
+    "ChangeWindow",
+    "QuoteLine",
+    "TrafficPrice",
+    "UpgradeOption",
+    "account_today",
+    "change_window",
+    "discount_percent",
+    "inclusive_days",
+    "order_figures",
+    "package_dates_if_paid_on",
+    "plan_version_on_sale",
+    "quote_purchase",
+    "quote_total",
+    "quote_traffic_lines",
+    "sold_plan_version",
+    "traffic_price",
+    "traffic_version_on_sale",
+    "upgrade_option",
+    "upgrade_options",
     "upgrade_price",
 ]
 
@@ -33,20 +51,57 @@ HUNDRED = Decimal(100)
 LIVE_PACKAGE_STATUSES = (PackageStatus.PENDING, PackageStatus.ACTIVE)
 
 
-def discount_percent(traffic_package: TrafficPackage, capacity: int) -> Decimal:
-    """The percent off of the highest tier whose threshold the capacity reaches (0 if none).
-    Uses the prefetched `discount_tiers` when present."""
-    best = Decimal(0)
-    best_threshold = -1
-    for tier in traffic_package.discount_tiers.all():
-        if capacity >= tier.min_capacity and tier.min_capacity > best_threshold:
-            best, best_threshold = tier.percent_off, tier.min_capacity
-    return best
+# ------------------------------------------------------------------------------------------ catalogue day
+
+
+def order_figures(account, *, now: datetime.datetime | None = None) -> Figures:
+    """The catalogue an order of `account` is priced with: the figures in force on the account's today
+    (docs/RULES-plans.md). The order keeps that day (`Order.catalogue_day`) and the versions it priced."""
+    return plan_selectors.figures_on(account_today(account, now=now))
+
+
+def _figures(figures: Figures | None) -> Figures:
+    return figures if figures is not None else plan_selectors.figures_on(plan_selectors.catalogue_today())
+
+
+def plan_version_on_sale(plan: Plan, figures: Figures | None = None) -> PlanVersion:
+    version = _figures(figures).plan(plan.pk)
+    if version is None:
+        raise Unprocessable(
+            _("%(plan)s is not on sale yet.") % {"plan": plan.name}, code=OrdersErrorCode.PLAN_NOT_ON_SALE,
+            fields={"plan": [_("Not on sale yet.")]},
+        )
+    return version
+
+
+def traffic_version_on_sale(traffic_package: TrafficPackage, figures: Figures | None = None) -> TrafficPackageVersion:
+    version = _figures(figures).traffic(traffic_package.pk)
+    if version is None:
+        raise Unprocessable(
+            _("The %(name)s traffic package is not on sale yet.") % {"name": traffic_package},
+            code=OrdersErrorCode.UNKNOWN_TRAFFIC_PACKAGE, fields={"traffic": [_("Not on sale yet.")]},
+        )
+    return version
+
+
+def sold_plan_version(order: Order) -> PlanVersion:
+    """The plan version an order sold (its plan or upgrade line's), for the package it creates or changes."""
+    line = next((line for line in order.lines.all() if line.kind in (OrderLineKind.PLAN, OrderLineKind.UPGRADE)
+                 and line.plan_version_id), None)
+    if line is not None:
+        return line.plan_version
+    return plan_version_on_sale(order.plan, plan_selectors.figures_on(order.catalogue_day))
+
+
+def discount_percent(traffic_package: TrafficPackage, capacity: int, figures: Figures | None = None) -> Decimal:
+    """The percent off of the highest tier (of the version in force) whose threshold the capacity reaches."""
+    return plan_selectors.traffic_tier_percent(traffic_version_on_sale(traffic_package, figures), capacity)
 
 
 @dataclass(frozen=True)
 class TrafficPrice:
     traffic_package: TrafficPackage
+    version: TrafficPackageVersion
     capacity: int
     days: int
     unit_price: Decimal
@@ -54,24 +109,33 @@ class TrafficPrice:
     amount: Decimal
 
 
-def traffic_price(traffic_package: TrafficPackage, capacity: int, days: int) -> TrafficPrice:
-    """capacity / basic unit x unit price x days x (1 - discount), rounded once."""
-    percent = discount_percent(traffic_package, capacity)
+def traffic_price(traffic_package: TrafficPackage, capacity: int, days: int,
+                  figures: Figures | None = None) -> TrafficPrice:
+    """capacity / basic unit x unit price x days x (1 - discount), rounded once, with the version in force
+    in `figures` (the vendor's today when not given)."""
+    version = traffic_version_on_sale(traffic_package, figures)
+    percent = plan_selectors.traffic_tier_percent(version, capacity)
     units = Decimal(capacity) / Decimal(traffic_package.basic_unit)
-    raw = units * traffic_package.unit_price * days * (1 - percent / HUNDRED)
+    raw = units * version.unit_price * days * (1 - percent / HUNDRED)
     return TrafficPrice(
         traffic_package=traffic_package,
+        version=version,
         capacity=capacity,
         days=days,
-        unit_price=traffic_package.unit_price,
+        unit_price=version.unit_price,
         discount_percent=percent,
         amount=quantize(raw),
     )
 
 
-def upgrade_price(*, old_plan: Plan, new_plan: Plan, remaining_days: int, total_days: int) -> Decimal:
-    """(new price - old price) x remaining days / total days, rounded once."""
-    return quantize((new_plan.price - old_plan.price) * remaining_days / Decimal(total_days))
+def upgrade_price(*, old_plan: Plan, new_plan: Plan, remaining_days: int, total_days: int,
+                  figures: Figures | None = None) -> Decimal:
+    """(new price - old price) x remaining days / total days, rounded once; both prices are those in force
+    in `figures` (the day the upgrade is bought), not those the package was sold at."""
+    figures = _figures(figures)
+    old_price = plan_version_on_sale(old_plan, figures).price
+    new_price = plan_version_on_sale(new_plan, figures).price
+    return quantize((new_price - old_price) * remaining_days / Decimal(total_days))
 
 
 def package_dates_if_paid_on(plan: Plan, paid_on: datetime.date) -> tuple[datetime.date, datetime.date]:
@@ -118,21 +182,26 @@ def change_window(package: Package, *, now: datetime.datetime | None = None) -> 
 @dataclass(frozen=True)
 class UpgradeOption:
     plan: Plan
+    version: PlanVersion
     price: Decimal
 
 
-def upgrade_option(package: Package, target_plan: Plan, window: ChangeWindow) -> UpgradeOption:
-    """The price of upgrading `package` (at its current plan) to `target_plan` over `window`."""
-    return UpgradeOption(plan=target_plan, price=upgrade_price(
+def upgrade_option(package: Package, target_plan: Plan, window: ChangeWindow,
+                   figures: Figures | None = None) -> UpgradeOption:
+    """The price of upgrading `package` (at its current plan) to `target_plan` over `window`, with the
+    figures in force on the account's today (an upgrade is priced on the day it is bought)."""
+    figures = figures if figures is not None else order_figures(package.account)
+    return UpgradeOption(plan=target_plan, version=plan_version_on_sale(target_plan, figures), price=upgrade_price(
         old_plan=package.plan, new_plan=target_plan, remaining_days=window.remaining_days,
-        total_days=window.total_days,
+        total_days=window.total_days, figures=figures,
     ))
 
 
 def upgrade_options(package: Package, window: ChangeWindow) -> list[UpgradeOption]:
     """Every plan on sale bigger than the package's current one, with its prorated price."""
-    return [upgrade_option(package, plan, window)
-            for plan in plan_selectors.plan_list().filter(rank__gt=package.plan.rank)]
+    figures = order_figures(package.account)
+    return [upgrade_option(package, plan, window, figures)
+            for plan in plan_selectors.plan_list(day=figures.day) if plan.rank > package.plan.rank]
 
 
 # --------------------------------------------------------------------------------------------- quotes
@@ -151,16 +220,19 @@ def quote_total(lines: list[QuoteLine]) -> Decimal:
     return quantize(sum((line.amount for line in lines), Decimal(0)))
 
 
-def quote_traffic_lines(traffic: list[tuple[TrafficPackage, int]], days: int) -> list[QuoteLine]:
+def quote_traffic_lines(traffic: list[tuple[TrafficPackage, int]], days: int,
+                        figures: Figures | None = None) -> list[QuoteLine]:
     lines = []
     for tp, capacity in traffic:
-        price = traffic_price(tp, capacity, days)
+        price = traffic_price(tp, capacity, days, figures)
         lines.append(QuoteLine(description=str(tp), amount=price.amount, days=days, capacity=capacity,
                                discount_percent=price.discount_percent))
     return lines
 
 
-def quote_purchase(plan: Plan, traffic: list[tuple[TrafficPackage, int]]) -> list[QuoteLine]:
+def quote_purchase(plan: Plan, traffic: list[tuple[TrafficPackage, int]],
+                   figures: Figures | None = None) -> list[QuoteLine]:
     """The lines a purchase order would have (the same figures order_create_purchase writes)."""
-    return [QuoteLine(description=plan.name, amount=quantize(plan.price), days=plan.validity_days),
-            *quote_traffic_lines(traffic, plan.validity_days)]
+    price = plan_version_on_sale(plan, figures).price
+    return [QuoteLine(description=plan.name, amount=quantize(price), days=plan.validity_days),
+            *quote_traffic_lines(traffic, plan.validity_days, figures)]

@@ -19,8 +19,23 @@ from core.models import FinanceSettings
 from core.money import ZERO, quantize
 from orders.error_codes import OrdersErrorCode as Code
 from orders.models import Order, OrderKind, OrderLine, OrderLineKind, OrderWorkspace, Package
-from orders.pricing import LIVE_PACKAGE_STATUSES, TrafficPrice, change_window, traffic_price, upgrade_option
-from orders.validation import TrafficSpec, check_total, validate_plan, validate_traffic, validate_workspaces
+from orders.pricing import (
+    LIVE_PACKAGE_STATUSES,
+    TrafficPrice,
+    change_window,
+    order_figures,
+    plan_version_on_sale,
+    traffic_price,
+    upgrade_option,
+)
+from orders.validation import (
+    TrafficSpec,
+    check_total,
+    require_not_in_arrears,
+    validate_plan,
+    validate_traffic,
+    validate_workspaces,
+)
 from plans.models import Plan
 from workspaces.models import Account, Workspace
 
@@ -30,12 +45,14 @@ def _expires_at(now: datetime.datetime) -> datetime.datetime:
 
 
 def _new_order(*, account: Account, kind: str, actor: Any, **fields: Any) -> Order:
+    """`catalogue_day`: the day whose figures priced the order (default: the account's today)."""
     now = timezone.now()
+    today = account_today(account, now=now)
+    fields.setdefault("catalogue_day", today)
     order = Order.objects.create(
         account=account, kind=kind, number=f"TMP-{uuid.uuid4().hex[:24]}", created_by=actor,
         expires_at=_expires_at(now), total=Decimal("0.01"), **fields,
     )
-    today = account_today(account, now=now)
     order.number = f"FC{today:%Y%m%d}-{order.pk:06d}"
     return order
 
@@ -46,7 +63,8 @@ def _traffic_lines(order: Order, priced: list[TrafficPrice]) -> list[OrderLine]:
             order=order, kind=OrderLineKind.TRAFFIC,
             description=_("Traffic package %(name)s: %(capacity)s per day for %(days)s days")
             % {"name": p.traffic_package, "capacity": f"{p.capacity:,}", "days": p.days},
-            traffic_package=p.traffic_package, capacity=p.capacity, days=p.days, unit_price=p.unit_price,
+            traffic_package=p.traffic_package, traffic_version=p.version, capacity=p.capacity, days=p.days,
+            unit_price=p.unit_price,
             discount_percent=p.discount_percent, amount=p.amount,
         )
         for p in priced
@@ -64,6 +82,17 @@ def _finish_order(order: Order, lines: list[OrderLine]) -> Order:
     return order
 
 
+def _keep_written(order: Order, *, lines: list[OrderLine], workspaces: list[OrderWorkspace]) -> None:
+    """Cache what was just written on the order as orders.selectors.order_prefetch_details would read it, so
+    the answer to the request is serialised without reading those rows back."""
+    cache = {}
+    for name, model, rows in (("lines", OrderLine, lines), ("workspaces", OrderWorkspace, workspaces)):
+        queryset = model.objects.filter(order=order)  # as Django's prefetch stores it: filter() reads again
+        queryset._result_cache, queryset._prefetch_done = list(rows), True
+        cache[name] = queryset
+    order._prefetched_objects_cache = cache
+
+
 @transaction.atomic
 def order_create_purchase(
     *,
@@ -75,23 +104,27 @@ def order_create_purchase(
 ) -> Order:
     """An unpaid purchase order for `plan` covering `workspaces` in that order (first consumes first), with
     optional traffic packages for the whole validity. The package is created when the order is paid."""
+    require_not_in_arrears(account)
     validate_plan(plan)
-    traffic = validate_traffic(traffic)
+    figures = order_figures(account)
+    version = plan_version_on_sale(plan, figures)
+    traffic = validate_traffic(traffic, figures)
     workspaces = validate_workspaces(account, workspaces)
-    priced = [traffic_price(tp, capacity, plan.validity_days) for tp, capacity in traffic]
-    order = _new_order(account=account, kind=OrderKind.PURCHASE, actor=actor, plan=plan)
+    priced = [traffic_price(tp, capacity, plan.validity_days, figures) for tp, capacity in traffic]
+    order = _new_order(account=account, kind=OrderKind.PURCHASE, actor=actor, plan=plan, catalogue_day=figures.day)
     lines = [
         OrderLine(
             order=order, kind=OrderLineKind.PLAN,
             description=_("%(plan)s, %(days)s days") % {"plan": plan.name, "days": plan.validity_days},
-            plan=plan, days=plan.validity_days, unit_price=plan.price, amount=quantize(plan.price),
+            plan=plan, plan_version=version, days=plan.validity_days, unit_price=version.price,
+            amount=quantize(version.price),
         ),
         *_traffic_lines(order, priced),
     ]
     _finish_order(order, lines)
-    OrderWorkspace.objects.bulk_create(
-        [OrderWorkspace(order=order, workspace=ws, position=i) for i, ws in enumerate(workspaces, start=1)]
-    )
+    rows = [OrderWorkspace(order=order, workspace=ws, position=i) for i, ws in enumerate(workspaces, start=1)]
+    OrderWorkspace.objects.bulk_create(rows)
+    _keep_written(order, lines=lines, workspaces=rows)
     return order
 
 
@@ -101,6 +134,7 @@ def order_create_upgrade(*, package: Package, target_plan: Plan, actor: Any) -> 
     priced (new price - old price) x remaining days / total days."""
     validate_plan(target_plan)
     package = Package.objects.select_related("plan", "account").get(pk=package.pk)
+    require_not_in_arrears(package.account)
     window = change_window(package)
     current = package.plan
     if target_plan.rank <= current.rank:
@@ -109,37 +143,47 @@ def order_create_upgrade(*, package: Package, target_plan: Plan, actor: Any) -> 
             % {"target": target_plan.name, "current": current.name},
             code=Code.NOT_AN_UPGRADE, fields={"plan": [_("Choose a bigger package.")]},
         )
-    option = upgrade_option(package, target_plan, window)
+    figures = order_figures(package.account)
+    option = upgrade_option(package, target_plan, window, figures)
+    current_price = plan_version_on_sale(current, figures).price
     order = _new_order(
         account=package.account, kind=OrderKind.UPGRADE, actor=actor, plan=target_plan, package=package,
-        effective_on=window.effective, previous_plan=current,
+        effective_on=window.effective, previous_plan=current, catalogue_day=figures.day,
     )
     line = OrderLine(
         order=order, kind=OrderLineKind.UPGRADE,
         description=_("Upgrade %(old)s to %(new)s from %(day)s: %(remaining)s of %(total)s days")
         % {"old": current.name, "new": target_plan.name, "day": window.effective.isoformat(),
            "remaining": window.remaining_days, "total": window.total_days},
-        plan=target_plan, days=window.remaining_days, unit_price=target_plan.price - current.price,
-        amount=option.price,
+        plan=target_plan, plan_version=option.version, days=window.remaining_days,
+        unit_price=option.version.price - current_price, amount=option.price,
     )
-    return _finish_order(order, [line])
+    _finish_order(order, [line])
+    _keep_written(order, lines=[line], workspaces=[])
+    return order
 
 
 @transaction.atomic
 def order_create_traffic(*, package: Package, traffic: Iterable[TrafficSpec], actor: Any) -> Order:
     """An unpaid order adding traffic packages to `package` from the next billing day to its end."""
     package = Package.objects.select_related("account").get(pk=package.pk)
-    traffic = validate_traffic(traffic)
+    require_not_in_arrears(package.account)
+    figures = order_figures(package.account)
+    traffic = validate_traffic(traffic, figures)
     if not traffic:
         raise ApplicationError(
             _("Choose at least one traffic package."), code=Code.NO_TRAFFIC, fields={"traffic": [_("Required.")]}
         )
     window = change_window(package)
-    priced = [traffic_price(tp, capacity, window.remaining_days) for tp, capacity in traffic]
+    priced = [traffic_price(tp, capacity, window.remaining_days, figures) for tp, capacity in traffic]
     order = _new_order(
-        account=package.account, kind=OrderKind.TRAFFIC, actor=actor, package=package, effective_on=window.effective
+        account=package.account, kind=OrderKind.TRAFFIC, actor=actor, package=package, effective_on=window.effective,
+        catalogue_day=figures.day,
     )
-    return _finish_order(order, _traffic_lines(order, priced))
+    lines = _traffic_lines(order, priced)
+    _finish_order(order, lines)
+    _keep_written(order, lines=lines, workspaces=[])
+    return order
 
 
 def active_package_for_traffic(*, account: Account) -> Package:

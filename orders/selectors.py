@@ -9,9 +9,12 @@ PackageTraffic rows with valid_from <= D <= valid_until. The night applies this 
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
+import datetime
+
+from django.db.models import Exists, F, OuterRef, Prefetch, QuerySet, prefetch_related_objects
 
 from orders.models import (
+    AutoRenewAttempt,
     Order,
     OrderLine,
     OrderWorkspace,
@@ -21,7 +24,8 @@ from orders.models import (
     PackageTraffic,
     PackageWorkspace,
 )
-from workspaces.models import Account, Workspace
+from orders.validation import current_rows_q
+from workspaces.models import Account, Workspace, WorkspaceStatus
 
 
 def order_list(*, account: Account, status: str | None = None, kind: str | None = None) -> QuerySet[Order]:
@@ -45,6 +49,18 @@ def order_get(*, account: Account, order_id: int) -> Order | None:
     return order_list(account=account).filter(pk=order_id).first()
 
 
+def order_prefetch_details(orders: list[Order]) -> None:
+    """Fill the lines (with plan, plan version and traffic item) and the workspaces (in position order) of
+    orders already in memory, as order_list prefetches them. A relation already cached on an order (by the
+    service that just wrote it, or an earlier call) is not read again: a checkout answers from what it wrote."""
+    prefetch_related_objects(
+        orders,
+        Prefetch("lines", queryset=OrderLine.objects.select_related("traffic_package__billing_item", "plan",
+                                                                    "plan_version")),
+        Prefetch("workspaces", queryset=OrderWorkspace.objects.select_related("workspace").order_by("position")),
+    )
+
+
 def package_list(*, account: Account) -> QuerySet[Package]:
     """Plan management: packages with their current plan, plan periods, workspaces (open rows, in order)
     and traffic packages, everything prefetched (constant query count)."""
@@ -63,6 +79,7 @@ def package_list(*, account: Account) -> QuerySet[Package]:
                     "valid_from", "id"
                 ),
             ),
+            Prefetch("renewals", queryset=Package.objects.exclude(status=PackageStatus.REFUNDED).order_by("pk")),
         )
         .order_by("-starts_on", "-id")
     )
@@ -73,12 +90,56 @@ def live_packages(*, account: Account) -> QuerySet[Package]:
 
 
 def current_workspaces(package: Package) -> list[PackageWorkspace]:
-    """The package's open workspace rows in order (uses the prefetch of package_list)."""
-    rows = [row for row in package.package_workspaces.all() if row.valid_until is None]
+    """The package's current workspace rows in order: open, or, once renewed, closed on its end day (uses the
+    prefetch of package_list)."""
+    rows = [row for row in package.package_workspaces.all()
+            if row.valid_until is None or row.valid_until >= package.ends_on]
     return sorted(rows, key=lambda row: row.position)
+
+
+def renewal_of_package(package: Package) -> Package | None:
+    """The package's renewal (not refunded), from the prefetch of package_list."""
+    return next(iter(package.renewals.all()), None)
+
+
+def failed_auto_renewals(*, account: Account, packages: list[Package]) -> dict[int, AutoRenewAttempt]:
+    """The latest automatic renewal attempt of each of the account's `packages` when it failed (one query):
+    plan management shows it with the shortfall until the package is renewed."""
+    latest: dict[int, AutoRenewAttempt] = {}
+    attempts = AutoRenewAttempt.objects.filter(package__account=account, package__in=[p.pk for p in packages])
+    for attempt in attempts.order_by("package_id", "day"):
+        latest[attempt.package_id] = attempt
+    return {pk: attempt for pk, attempt in latest.items() if not attempt.succeeded}
 
 
 def coverable_workspaces(*, account: Account) -> QuerySet[Workspace]:
     """Commercial workspaces of the account that no package covers now (open rows)."""
-    covered = PackageWorkspace.objects.filter(valid_until__isnull=True).values("workspace_id")
+    covered = PackageWorkspace.objects.filter(current_rows_q()).values("workspace_id")
     return Workspace.objects.for_account(account).commercial().exclude(pk__in=covered).order_by("name", "id")
+
+
+def account_has_locked_workspaces(*, account: Account) -> bool:
+    """Buying is blocked while this is true (workspaces.services.require_account_not_in_arrears)."""
+    return Workspace.objects.for_account(account).filter(status=WorkspaceStatus.LOCKED).exists()
+
+
+def packages_ended_unrenewed(*, account: Account, today, within_days: int = 30) -> list[Package]:
+    """Packages that ended in the last `within_days` days without a renewal and none of whose workspaces a
+    live package covers now: their workspaces are billed pay-as-you-go (the banner offers renewal)."""
+    since = today - datetime.timedelta(days=within_days)
+    renewed = Package.objects.filter(renewal_of=OuterRef("pk")).exclude(status=PackageStatus.REFUNDED)
+    packages = list(
+        Package.objects.for_account(account).select_related("plan")
+        .filter(status=PackageStatus.EXPIRED, ends_on__gte=since, ends_on__lt=today).exclude(Exists(renewed))
+        .order_by("-ends_on", "-pk")[:5]
+    )
+    if not packages:
+        return []
+    covered = set(PackageWorkspace.objects.filter(current_rows_q(), package__account=account)
+                  .values_list("workspace_id", flat=True))
+    last_rows: dict[int, set[int]] = {}
+    for package_id, workspace_id in PackageWorkspace.objects.filter(
+        package__in=packages, valid_until=F("package__ends_on")
+    ).values_list("package_id", "workspace_id"):
+        last_rows.setdefault(package_id, set()).add(workspace_id)
+    return [p for p in packages if not last_rows.get(p.pk) or not last_rows[p.pk] <= covered]

@@ -4,13 +4,16 @@ The writes live in one module per flow; this module keeps their public names imp
 - orders/validation.py: the checks every write makes (plan, traffic, workspaces, totals, the owner);
 - orders/purchase.py: creating unpaid purchase, upgrade and traffic orders;
 - orders/payment.py: paying (the cashier), cancelling, expiring and refunding orders;
-- orders/packages.py: workspace order and added workspaces of a live package, the daily status pass.
+- orders/packages.py: workspace order and added workspaces of a live package, the daily status pass;
+- orders/renewal.py: renewal orders (priced like a purchase, paid at the cashier) and the auto-renew opt-in;
+- orders/autorenew.py: the daily renewal pass (automatic renewals from the wallet, expiry reminders).
 Prices and the days of a change are in orders/pricing.py; row locks in orders/locks.py (documents) and
 payments/locks.py (wallet, cards, vouchers), in the order that file states."""
 
 from __future__ import annotations
 
 from core.exceptions import ApplicationError, Conflict, Unprocessable
+from orders.autorenew import auto_renew_due, package_auto_renew, package_send_expiry_reminders, renewal_pass
 from orders.packages import package_add_workspace, package_reorder_workspaces, package_update_statuses
 from orders.payment import order_cancel, order_expire_due, order_pay, order_refund
 from orders.pricing import LIVE_PACKAGE_STATUSES, change_window
@@ -20,6 +23,7 @@ from orders.purchase import (
     order_create_traffic,
     order_create_upgrade,
 )
+from orders.renewal import order_create_renewal, package_set_auto_renew
 from orders.validation import (
     MAX_TRAFFIC_CAPACITY,
     MAX_WORKSPACES_PER_PACKAGE,
@@ -38,17 +42,23 @@ __all__ = [
     "TrafficSpec",
     "Unprocessable",
     "active_package_for_traffic",
+    "auto_renew_due",
     "change_window",
     "order_cancel",
     "order_create_purchase",
+    "order_create_renewal",
     "order_create_traffic",
     "order_create_upgrade",
     "order_expire_due",
     "order_pay",
     "order_refund",
     "package_add_workspace",
+    "package_auto_renew",
     "package_reorder_workspaces",
+    "package_send_expiry_reminders",
+    "package_set_auto_renew",
     "package_update_statuses",
+    "renewal_pass",
     "validate_plan",
     "validate_traffic",
     "validate_workspaces",

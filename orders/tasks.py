@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from orders import services
+from orders import autorenew, services
 
 
 @shared_task(name="orders.expire_due", acks_late=True, autoretry_for=(Exception,), retry_backoff=30, max_retries=5)
@@ -19,3 +19,10 @@ def update_package_statuses() -> dict:
     """Hourly (so each account's local midnight is caught within the hour): pending -> active on the start
     day, active -> expired after the end day (workspace rows closed). Idempotent."""
     return services.package_update_statuses()
+
+
+@shared_task(name="orders.renewal_pass", acks_late=True, autoretry_for=(Exception,), retry_backoff=60, max_retries=5)
+def renewal_pass() -> dict:
+    """Daily: automatic renewals due (charged from the wallet, at most one attempt per package and day) and
+    the 30/7/1-day expiry reminders (once each). Idempotent: re-runs and concurrent runs do nothing twice."""
+    return autorenew.renewal_pass()

@@ -19,4 +19,7 @@ urlpatterns = [
     ),
     path("packages/<id:package_id>/upgrade/", views.PackageUpgradeView.as_view(), name="orders-package-upgrade"),
     path("packages/<id:package_id>/traffic/", views.PackageTrafficView.as_view(), name="orders-package-traffic"),
+    path("packages/<id:package_id>/renew/", views.PackageRenewView.as_view(), name="orders-package-renew"),
+    path("packages/<id:package_id>/auto-renew/", views.PackageAutoRenewView.as_view(),
+         name="orders-package-auto-renew"),
 ]

@@ -7,14 +7,18 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
+from django.db.models import F, Q
 from django.utils.translation import gettext as _
 
 from core.exceptions import ApplicationError, Conflict, Unprocessable
 from core.money import MAX_REQUEST_AMOUNT, ZERO, format_cny
 from orders.error_codes import OrdersErrorCode as Code
-from orders.models import PackageWorkspace
+from orders.models import PackageStatus, PackageWorkspace
+from plans import selectors as plan_selectors
 from plans.models import Plan, TrafficPackage
+from plans.selectors import Figures
 from workspaces.models import Account, Capability, Membership, Workspace
+from workspaces.services import require_account_not_in_arrears
 
 MAX_WORKSPACES_PER_PACKAGE = 100
 MAX_TRAFFIC_CAPACITY = 10**15
@@ -29,7 +33,10 @@ def validate_plan(plan: Plan) -> None:
         )
 
 
-def validate_traffic(traffic: Iterable[TrafficSpec]) -> list[TrafficSpec]:
+def validate_traffic(traffic: Iterable[TrafficSpec], figures: Figures | None = None) -> list[TrafficSpec]:
+    """Each traffic package on sale once, with a capacity of at least the minimum in force in `figures`
+    (the order's catalogue day; the vendor's today when not given) and a multiple of its basic unit."""
+    figures = figures if figures is not None else plan_selectors.figures_on(plan_selectors.catalogue_today())
     result: list[TrafficSpec] = []
     seen: set[int] = set()
     for traffic_package, capacity in traffic:
@@ -56,10 +63,16 @@ def validate_traffic(traffic: Iterable[TrafficSpec]) -> list[TrafficSpec]:
                 _("The capacity of %(name)s is too large.") % {"name": name},
                 code=Code.INVALID_CAPACITY, fields={"traffic": [_("Too large.")]},
             )
-        if capacity < traffic_package.minimum_capacity:
+        version = figures.traffic(traffic_package.pk)
+        if version is None:
+            raise ApplicationError(
+                _("This traffic package is not on sale."), code=Code.TRAFFIC_NOT_ON_SALE,
+                fields={"traffic": [_("Not on sale.")]},
+            )
+        if capacity < version.minimum_capacity:
             raise ApplicationError(
                 _("The %(name)s traffic package needs a daily capacity of at least %(minimum)s.")
-                % {"name": name, "minimum": f"{traffic_package.minimum_capacity:,}"},
+                % {"name": name, "minimum": f"{version.minimum_capacity:,}"},
                 code=Code.BELOW_MINIMUM_CAPACITY, fields={"traffic": [_("Below the minimum.")]},
             )
         if capacity % traffic_package.basic_unit:
@@ -72,13 +85,33 @@ def validate_traffic(traffic: Iterable[TrafficSpec]) -> list[TrafficSpec]:
     return result
 
 
-def covered_workspaces(workspace_ids: Sequence[int]) -> list[str]:
-    """Names of those workspaces that a package covers now (an open row)."""
-    rows = PackageWorkspace.objects.filter(workspace_id__in=workspace_ids, valid_until__isnull=True)
-    return sorted(rows.values_list("workspace__name", flat=True))
+def current_rows_q(prefix: str = "") -> Q:
+    """A package's current workspace rows: open, or (a renewed package's, closed on its end day so the
+    renewal's rows can start the day after) valid until the package's end day while the package is live."""
+    return Q(**{f"{prefix}valid_until__isnull": True}) | Q(
+        **{f"{prefix}valid_until__gte": F(f"{prefix}package__ends_on"),
+           f"{prefix}package__status__in": [PackageStatus.PENDING, PackageStatus.ACTIVE]}
+    )
 
 
-def validate_workspaces(account: Account, workspaces: Sequence[Workspace]) -> list[Workspace]:
+def covered_workspaces(workspace_ids: Sequence[int], *, except_package_id: int | None = None) -> list[str]:
+    """Names of those workspaces that a package covers now (a current row), leaving out `except_package_id`
+    (a renewal may keep the workspaces of the package it renews)."""
+    rows = PackageWorkspace.objects.filter(current_rows_q(), workspace_id__in=workspace_ids)
+    if except_package_id is not None:
+        rows = rows.exclude(package_id=except_package_id)
+    return sorted(set(rows.values_list("workspace__name", flat=True)))
+
+
+def require_not_in_arrears(account: Account | int) -> None:
+    """Buying (a purchase, a renewal, an upgrade, a traffic package) is refused while the account has a
+    workspace locked for arrears; the rule lives in workspaces/services.py."""
+    require_account_not_in_arrears(account_id=getattr(account, "pk", account))
+
+
+def validate_workspaces(
+    account: Account, workspaces: Sequence[Workspace], *, except_package_id: int | None = None
+) -> list[Workspace]:
     workspaces = list(workspaces)
     if not workspaces:
         raise ApplicationError(
@@ -108,7 +141,7 @@ def validate_workspaces(account: Account, workspaces: Sequence[Workspace]) -> li
                   "package.") % {"name": ws.name},
                 code=Code.WORKSPACE_NOT_COMMERCIAL, fields={"workspaces": [_("On the Free plan.")]},
             )
-    covered = covered_workspaces(ids)
+    covered = covered_workspaces(ids, except_package_id=except_package_id)
     if covered:
         raise Conflict(
             _("Already covered by a package: %(names)s. A workspace can be in one package at a time.")

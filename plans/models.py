@@ -1,19 +1,25 @@
 """The catalogue: billing items with PAYG prices per storage policy, annual plan packages with daily
 capacities, traffic packages with their volume discounts. Seeded by migration 0002 with docs/PRODUCT.md's
-China-site CNY figures; finance edits it in admin.
+China-site CNY figures.
+
+The catalogue is dated (docs/RULES-plans.md). The identities (BillingItem, StoragePolicy, Plan, TrafficPackage)
+hold what never changes a bill: names, units, retention, rank, validity. Every figure lives in a *version*
+effective from a day: StoragePolicyVersion (PAYG price, conversion factor), PlanVersion (price) with its
+PlanVersionCapacity rows, TrafficPackageVersion (unit price, minimum) with its TrafficVersionTier rows. A version
+whose day has come is frozen: a trigger (migration 0003) refuses to insert a version for a past day and to
+change or delete a version (or its rows) in force. Figures are read through plans.selectors.figures_on(day)
+(Python) and plans.sql (SQL), never from these models directly.
 
 Units: quantities are integers in the item's natural unit (hosts, entries, traces, page views, calls,
 messages). Prices are yuan per *pricing unit* per day (e.g. 1.5 per 1,000,000 log entries)."""
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from core.money import money_field, price_field, quantize
+from core.money import money_field, price_field
 
 
 class BillingItem(models.Model):
@@ -27,6 +33,8 @@ class BillingItem(models.Model):
     sort_order = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
+        verbose_name = _("billing item")
+        verbose_name_plural = _("billing items")
         ordering = ["sort_order", "id"]
         constraints = [models.CheckConstraint(condition=Q(pricing_unit__gt=0), name="item_pricing_unit_pos")]
 
@@ -39,15 +47,14 @@ class BillingItem(models.Model):
 
 
 class StoragePolicy(models.Model):
-    """A retention option of a billing item, with its PAYG price and the factor package deduction applies."""
+    """A retention option of a billing item; its PAYG price and conversion factor are dated (StoragePolicyVersion)."""
 
     billing_item = models.ForeignKey(BillingItem, on_delete=models.PROTECT, related_name="storage_policies")
     retention_days = models.PositiveSmallIntegerField(_("retention days"), null=True, blank=True)
-    price = price_field(verbose_name=_("PAYG price per pricing unit per day"))
-    conversion_factor = models.PositiveSmallIntegerField(_("conversion factor"), default=1)
     is_default = models.BooleanField(_("default policy"), default=False)
 
     class Meta:
+        verbose_name = _("storage policy")
         ordering = ["billing_item__sort_order", "retention_days"]
         verbose_name_plural = _("storage policies")
         constraints = [
@@ -55,8 +62,6 @@ class StoragePolicy(models.Model):
             models.UniqueConstraint(
                 fields=["billing_item"], condition=Q(is_default=True), name="policy_one_default_per_item"
             ),
-            models.CheckConstraint(condition=Q(price__gte=0), name="policy_price_non_negative"),
-            models.CheckConstraint(condition=Q(conversion_factor__gte=1), name="policy_factor_at_least_one"),
         ]
 
     def __str__(self) -> str:
@@ -65,95 +70,153 @@ class StoragePolicy(models.Model):
 
 
 class Plan(models.Model):
-    """An annual plan package. Capacities are daily allowances for the whole validity."""
+    """An annual plan package; its price and daily capacities are dated (PlanVersion)."""
 
     code = models.SlugField(_("code"), max_length=32, unique=True)
     name = models.CharField(_("name"), max_length=100)
-    price = money_field(verbose_name=_("price"))
     rank = models.PositiveSmallIntegerField(_("rank"), unique=True, help_text=_("Upgrades go to a higher rank."))
     validity_days = models.PositiveSmallIntegerField(_("validity days"), default=365)
     is_active = models.BooleanField(_("on sale"), default=True)
 
     class Meta:
+        verbose_name = _("catalogue plan")
+        verbose_name_plural = _("catalogue plans")
         ordering = ["rank"]
         constraints = [
-            models.CheckConstraint(condition=Q(price__gt=0), name="plan_price_positive"),
             models.CheckConstraint(condition=Q(validity_days__gt=0), name="plan_validity_positive"),
         ]
 
     def __str__(self) -> str:
         return self.name
 
-    PAYG_EQUIVALENT_DAYS = 372
-
-    def daily_payg_value(self) -> Decimal:
-        """The daily PAYG value of the capacities at the default policies' prices (capacities prefetched)."""
-        total = Decimal(0)
-        for capacity in self.capacities.all():
-            item = capacity.billing_item
-            total += Decimal(capacity.daily_capacity) / item.pricing_unit * item.default_policy.price
-        return total
-
-    def payg_equivalent(self) -> Decimal:
-        return quantize(self.daily_payg_value() * self.PAYG_EQUIVALENT_DAYS)
-
-    def saving(self) -> Decimal:
-        return quantize(self.payg_equivalent() - self.price)
-
-
-class PlanCapacity(models.Model):
-    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="capacities")
-    billing_item = models.ForeignKey(BillingItem, on_delete=models.PROTECT, related_name="plan_capacities")
-    daily_capacity = models.BigIntegerField(_("daily capacity"))
-
-    class Meta:
-        ordering = ["plan__rank", "billing_item__sort_order"]
-        verbose_name_plural = _("plan capacities")
-        constraints = [
-            models.UniqueConstraint(fields=["plan", "billing_item"], name="plan_capacity_unique_item"),
-            models.CheckConstraint(condition=Q(daily_capacity__gte=0), name="plan_capacity_non_negative"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.plan}: {self.billing_item} {self.daily_capacity}"
-
 
 class TrafficPackage(models.Model):
-    """Extra daily capacity for one billing item on top of an annual package."""
+    """Extra daily capacity for one billing item on top of an annual package; its unit price, minimum and
+    discount tiers are dated (TrafficPackageVersion). The basic unit is part of the identity: capacities
+    already sold are multiples of it."""
 
     billing_item = models.OneToOneField(BillingItem, on_delete=models.PROTECT, related_name="traffic_package")
     basic_unit = models.BigIntegerField(_("basic unit"))
-    minimum_capacity = models.BigIntegerField(_("minimum capacity"))
-    unit_price = price_field(verbose_name=_("price per basic unit per day"))
     is_active = models.BooleanField(_("on sale"), default=True)
 
     class Meta:
+        verbose_name = _("traffic package")
+        verbose_name_plural = _("traffic packages")
         ordering = ["billing_item__sort_order"]
         constraints = [
             models.CheckConstraint(condition=Q(basic_unit__gt=0), name="traffic_basic_unit_positive"),
-            models.CheckConstraint(condition=Q(minimum_capacity__gt=0), name="traffic_minimum_positive"),
-            models.CheckConstraint(condition=Q(unit_price__gte=0), name="traffic_price_non_negative"),
         ]
 
     def __str__(self) -> str:
         return str(self.billing_item)
 
 
-class TrafficDiscountTier(models.Model):
+# --------------------------------------------------------------------------------------------- versions
+
+
+class Version(models.Model):
+    """A dated set of figures: in force from `effective_from` (a calendar day, inclusive) until the next
+    version of the same identity. Frozen once its day has come (database trigger)."""
+
+    effective_from = models.DateField(_("effective from"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+
+class StoragePolicyVersion(Version):
+    storage_policy = models.ForeignKey(StoragePolicy, on_delete=models.PROTECT, related_name="versions")
+    price = price_field(verbose_name=_("PAYG price per pricing unit per day"))
+    conversion_factor = models.PositiveSmallIntegerField(_("conversion factor"), default=1)
+
+    class Meta:
+        verbose_name_plural = _("storage policy versions")
+        ordering = ["storage_policy_id", "effective_from"]
+        verbose_name = _("storage policy version")
+        constraints = [
+            models.UniqueConstraint(fields=["storage_policy", "effective_from"], name="policy_version_unique_day"),
+            models.CheckConstraint(condition=Q(price__gte=0), name="policy_version_price_non_negative"),
+            models.CheckConstraint(condition=Q(conversion_factor__gte=1), name="policy_version_factor_at_least_one"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.storage_policy} from {self.effective_from}"
+
+
+class PlanVersion(Version):
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="versions")
+    price = money_field(verbose_name=_("price"))
+
+    class Meta:
+        verbose_name_plural = _("plan versions")
+        ordering = ["plan__rank", "effective_from"]
+        verbose_name = _("plan version")
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "effective_from"], name="plan_version_unique_day"),
+            models.CheckConstraint(condition=Q(price__gt=0), name="plan_version_price_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan} from {self.effective_from}"
+
+
+class PlanVersionCapacity(models.Model):
+    """A daily allowance of one billing item in a plan version, for the whole validity of a package."""
+
+    plan_version = models.ForeignKey(PlanVersion, on_delete=models.CASCADE, related_name="capacities")
+    billing_item = models.ForeignKey(BillingItem, on_delete=models.PROTECT, related_name="plan_capacities")
+    daily_capacity = models.BigIntegerField(_("daily capacity"))
+
+    class Meta:
+        verbose_name = _("plan capacity")
+        ordering = ["plan_version_id", "billing_item__sort_order"]
+        verbose_name_plural = _("plan capacities")
+        constraints = [
+            models.UniqueConstraint(fields=["plan_version", "billing_item"], name="plan_version_capacity_unique_item"),
+            models.CheckConstraint(condition=Q(daily_capacity__gte=0), name="plan_version_capacity_non_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan_version}: {self.billing_item} {self.daily_capacity}"
+
+
+class TrafficPackageVersion(Version):
+    traffic_package = models.ForeignKey(TrafficPackage, on_delete=models.PROTECT, related_name="versions")
+    minimum_capacity = models.BigIntegerField(_("minimum capacity"))
+    unit_price = price_field(verbose_name=_("price per basic unit per day"))
+
+    class Meta:
+        verbose_name_plural = _("traffic package versions")
+        ordering = ["traffic_package_id", "effective_from"]
+        verbose_name = _("traffic package version")
+        constraints = [
+            models.UniqueConstraint(fields=["traffic_package", "effective_from"], name="traffic_version_unique_day"),
+            models.CheckConstraint(condition=Q(minimum_capacity__gt=0), name="traffic_version_minimum_positive"),
+            models.CheckConstraint(condition=Q(unit_price__gte=0), name="traffic_version_price_non_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.traffic_package} from {self.effective_from}"
+
+
+class TrafficVersionTier(models.Model):
     """From `min_capacity` (daily capacity bought) on, `percent_off` is taken off the traffic package price."""
 
-    traffic_package = models.ForeignKey(TrafficPackage, on_delete=models.CASCADE, related_name="discount_tiers")
+    version = models.ForeignKey(TrafficPackageVersion, on_delete=models.CASCADE, related_name="tiers")
     min_capacity = models.BigIntegerField(_("from capacity"))
     percent_off = models.DecimalField(_("percent off"), max_digits=5, decimal_places=2)
 
     class Meta:
-        ordering = ["traffic_package_id", "min_capacity"]
+        verbose_name_plural = _("discount tiers")
+        ordering = ["version_id", "min_capacity"]
+        verbose_name = _("discount tier")
         constraints = [
-            models.UniqueConstraint(fields=["traffic_package", "min_capacity"], name="discount_unique_threshold"),
+            models.UniqueConstraint(fields=["version", "min_capacity"], name="tier_unique_threshold"),
             models.CheckConstraint(
-                condition=Q(percent_off__gt=0) & Q(percent_off__lt=100), name="discount_percent_range"
+                condition=Q(percent_off__gt=0) & Q(percent_off__lt=100), name="tier_percent_range"
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.traffic_package} >= {self.min_capacity}: -{self.percent_off}%"
+        return f">= {self.min_capacity}: -{self.percent_off}%"

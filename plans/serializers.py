@@ -1,50 +1,88 @@
+"""The public catalogue's JSON: each identity with the figures in force today (the vendor's day) and the
+changes announced after it (`announced`: each with its `effective_from`). Objects come from plans.selectors
+with `figures` and `announced` attached."""
+
 from rest_framework import serializers
 
-from plans.models import BillingItem, Plan, PlanCapacity, StoragePolicy, TrafficDiscountTier, TrafficPackage
+from plans.models import PlanVersionCapacity, TrafficVersionTier
+
+MONEY = {"max_digits": 16, "decimal_places": 2, "read_only": True}
+PRICE = {"max_digits": 14, "decimal_places": 4, "read_only": True}
 
 
-class StoragePolicySerializer(serializers.ModelSerializer):
-    class Meta:
-        model = StoragePolicy
-        fields = ["id", "retention_days", "price", "conversion_factor", "is_default"]
+class StoragePolicyFiguresSerializer(serializers.Serializer):
+    effective_from = serializers.DateField(read_only=True)
+    price = serializers.DecimalField(**PRICE)
+    conversion_factor = serializers.IntegerField(read_only=True)
 
 
-class BillingItemSerializer(serializers.ModelSerializer):
-    storage_policies = StoragePolicySerializer(many=True, read_only=True)
+class StoragePolicySerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    retention_days = serializers.IntegerField(read_only=True, allow_null=True)
+    is_default = serializers.BooleanField(read_only=True)
+    price = serializers.DecimalField(source="figures.price", **PRICE)
+    conversion_factor = serializers.IntegerField(source="figures.conversion_factor", read_only=True)
+    effective_from = serializers.DateField(source="figures.effective_from", read_only=True)
+    announced = StoragePolicyFiguresSerializer(many=True, read_only=True)
 
-    class Meta:
-        model = BillingItem
-        fields = ["id", "code", "name", "pricing_unit", "unit_label", "voucher_payable", "storage_policies"]
+
+class BillingItemSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    code = serializers.CharField(read_only=True)
+    name = serializers.CharField(read_only=True)
+    pricing_unit = serializers.IntegerField(read_only=True)
+    unit_label = serializers.CharField(read_only=True)
+    voucher_payable = serializers.BooleanField(read_only=True)
+    storage_policies = StoragePolicySerializer(source="policies", many=True, read_only=True)
 
 
 class PlanCapacitySerializer(serializers.ModelSerializer):
     billing_item = serializers.SlugRelatedField(slug_field="code", read_only=True)
 
     class Meta:
-        model = PlanCapacity
+        model = PlanVersionCapacity
         fields = ["billing_item", "daily_capacity"]
 
 
-class PlanSerializer(serializers.ModelSerializer):
+class PlanFiguresSerializer(serializers.Serializer):
+    effective_from = serializers.DateField(read_only=True)
+    price = serializers.DecimalField(**MONEY)
     capacities = PlanCapacitySerializer(many=True, read_only=True)
-    payg_equivalent = serializers.DecimalField(max_digits=16, decimal_places=2, read_only=True)
-    saving = serializers.DecimalField(max_digits=16, decimal_places=2, read_only=True)
 
-    class Meta:
-        model = Plan
-        fields = ["id", "code", "name", "price", "rank", "validity_days", "capacities", "payg_equivalent", "saving"]
+
+class PlanSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    code = serializers.CharField(read_only=True)
+    name = serializers.CharField(read_only=True)
+    rank = serializers.IntegerField(read_only=True)
+    validity_days = serializers.IntegerField(read_only=True)
+    price = serializers.DecimalField(source="figures.price", **MONEY)
+    effective_from = serializers.DateField(source="figures.effective_from", read_only=True)
+    capacities = PlanCapacitySerializer(source="figures.capacities", many=True, read_only=True)
+    payg_equivalent = serializers.DecimalField(**MONEY)
+    saving = serializers.DecimalField(**MONEY)
+    announced = PlanFiguresSerializer(many=True, read_only=True)
 
 
 class TrafficDiscountTierSerializer(serializers.ModelSerializer):
     class Meta:
-        model = TrafficDiscountTier
+        model = TrafficVersionTier
         fields = ["min_capacity", "percent_off"]
 
 
-class TrafficPackageSerializer(serializers.ModelSerializer):
-    billing_item = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    discount_tiers = TrafficDiscountTierSerializer(many=True, read_only=True)
+class TrafficFiguresSerializer(serializers.Serializer):
+    effective_from = serializers.DateField(read_only=True)
+    minimum_capacity = serializers.IntegerField(read_only=True)
+    unit_price = serializers.DecimalField(**PRICE)
+    discount_tiers = TrafficDiscountTierSerializer(source="tiers", many=True, read_only=True)
 
-    class Meta:
-        model = TrafficPackage
-        fields = ["id", "billing_item", "basic_unit", "minimum_capacity", "unit_price", "discount_tiers"]
+
+class TrafficPackageSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    billing_item = serializers.CharField(source="billing_item.code", read_only=True)
+    basic_unit = serializers.IntegerField(read_only=True)
+    minimum_capacity = serializers.IntegerField(source="figures.minimum_capacity", read_only=True)
+    unit_price = serializers.DecimalField(source="figures.unit_price", **PRICE)
+    effective_from = serializers.DateField(source="figures.effective_from", read_only=True)
+    discount_tiers = TrafficDiscountTierSerializer(source="figures.tiers", many=True, read_only=True)
+    announced = TrafficFiguresSerializer(many=True, read_only=True)

@@ -4,12 +4,16 @@
 (CTEs and a window function); `INSERT_LINES` inserts its result, joined to the day's bills. Nothing here loops
 in Python. Conventions (docs/RULES-quota.md):
 
-- usage rows of commercial workspaces only; the policy is the workspace's (WorkspaceStoragePolicy) or the
-  item's default; factor = its conversion factor; converted = usage x factor;
+- every catalogue figure is the version in force on a day (plans.sql, docs/RULES-plans.md): PAYG prices of
+  day D; a covered workspace's conversion factor as of its package's catalogue day (what it was sold with),
+  an uncovered one's as of D; capacities from the plan version of the plan period in force (sold or bought);
+- usage rows of commercial workspaces only; the policy is the workspace's in force on D
+  (WorkspaceStoragePolicy row with the greatest valid_from <= D) or the item's default;
+  factor = its conversion factor; converted = usage x factor;
 - a workspace is covered on D by the package whose PackageWorkspace row is valid on D (valid_from <= D and
   valid_until null or >= D), the package applying on D (starts_on <= D <= ends_on, not refunded);
-- per (package, item): plan capacity of the plan period in force on D (`plan_in_force`: greatest
-  valid_from <= D; the package's plan when it has no period yet) and the sum of the traffic capacities valid on D;
+- per (package, item): plan capacity of the plan period in force on D (`plan_version_in_force`: greatest
+  valid_from <= D; the package's own version when it has no period yet) and the traffic capacities valid on D;
 - prev = running sum of converted usage of the package's earlier workspaces (by position, then id);
   covered_by_package = least(converted, greatest(0, plan_cap - prev));
   covered_by_traffic = least(converted - cbp, greatest(0, plan_cap + traffic_cap - prev - cbp));
@@ -22,39 +26,50 @@ in Python. Conventions (docs/RULES-quota.md):
 
 from __future__ import annotations
 
+from plans.sql import POLICY_VERSIONS, POLICY_VERSIONS_ON_DAY, in_force
 
-def plan_in_force(package_id: str, day: str, package_plan_id: str) -> str:
-    """THE rule "which plan applies to a package on a day", as one SQL expression (used by the night and by
-    every read of capacities): the plan of the package's plan period with the greatest `valid_from` on or
-    before the day (an upgrade's period starts on its effective day); the package's own plan when it has no
-    period yet. The arguments are SQL expressions (a column or a placeholder), never user input."""
+
+def plan_version_in_force(package_id: str, day: str, package_plan_version_id: str) -> str:
+    """The plan version whose capacities apply to a package on a day, as one SQL expression: the version of
+    the package's plan period with the greatest `valid_from` on or before the day (an upgrade's period starts
+    on its effective day), i.e. the version sold with the package or bought with the upgrade; the package's
+    own version when it has no period yet. THE rule "which plan applies to a package on a day" (the night and
+    every read of capacities). The arguments are SQL expressions (a column or a placeholder), never user input."""
     return (
-        f"coalesce((SELECT pp.plan_id FROM orders_packageplanperiod pp"
+        f"coalesce((SELECT pp.plan_version_id FROM orders_packageplanperiod pp"
         f" WHERE pp.package_id = {package_id} AND pp.valid_from <= {day}"
-        f" ORDER BY pp.valid_from DESC LIMIT 1), {package_plan_id})"
+        f" ORDER BY pp.valid_from DESC LIMIT 1), {package_plan_version_id})"
     )
 
 
 ALLOCATION_SELECT = """
-WITH usage AS (
+WITH policy_versions AS (""" + POLICY_VERSIONS + """),
+day_policy AS (""" + POLICY_VERSIONS_ON_DAY + """),
+usage AS (
     SELECT u.account_id, u.workspace_id, u.billing_item_id, u.quantity
     FROM quota_usagerecord u
     JOIN workspaces_workspace w ON w.id = u.workspace_id AND w.plan = 'commercial'
     WHERE u.day = %(day)s AND u.account_id = ANY(%(accounts)s::bigint[])
 ),
 priced AS (
-    SELECT usage.*, sp.id AS policy_id, sp.conversion_factor AS factor, sp.price AS own_price,
-           dp.price AS default_price, bi.pricing_unit,
-           usage.quantity * sp.conversion_factor AS converted
+    SELECT usage.*, sp.id AS policy_id, coalesce(spv.conversion_factor, dpv.conversion_factor) AS own_factor,
+           coalesce(spv.price, dpv.price) AS own_price, dpv.price AS default_price, bi.pricing_unit
     FROM usage
     JOIN plans_billingitem bi ON bi.id = usage.billing_item_id
     JOIN plans_storagepolicy dp ON dp.billing_item_id = usage.billing_item_id AND dp.is_default
-    LEFT JOIN workspaces_workspacestoragepolicy wsp
-           ON wsp.workspace_id = usage.workspace_id AND wsp.billing_item_id = usage.billing_item_id
+    LEFT JOIN LATERAL (
+        SELECT h.storage_policy_id FROM workspaces_workspacestoragepolicy h
+        WHERE h.workspace_id = usage.workspace_id AND h.billing_item_id = usage.billing_item_id
+          AND h.valid_from <= %(day)s
+        ORDER BY h.valid_from DESC LIMIT 1
+    ) wsp ON true
     JOIN plans_storagepolicy sp ON sp.id = coalesce(wsp.storage_policy_id, dp.id)
+    -- the figures of the usage day (plans.sql): PAYG prices, and the factor of an uncovered workspace
+    JOIN day_policy dpv ON dpv.storage_policy_id = dp.id
+    LEFT JOIN day_policy spv ON spv.storage_policy_id = sp.id
 ),
 slot AS (
-    SELECT DISTINCT ON (pw.workspace_id) pw.workspace_id, pw.package_id, pw.position
+    SELECT DISTINCT ON (pw.workspace_id) pw.workspace_id, pw.package_id, pw.position, p.catalogue_day
     FROM orders_packageworkspace pw
     JOIN orders_package p ON p.id = pw.package_id
     WHERE p.account_id = ANY(%(accounts)s::bigint[])
@@ -63,13 +78,14 @@ slot AS (
     ORDER BY pw.workspace_id, pw.valid_from DESC, pw.id DESC
 ),
 package_plan AS (
-    SELECT p.id AS package_id, """ + plan_in_force("p.id", "%(day)s", "p.plan_id") + """ AS plan_id
+    SELECT p.id AS package_id,
+           """ + plan_version_in_force("p.id", "%(day)s", "p.plan_version_id") + """ AS plan_version_id
     FROM orders_package p
     WHERE p.id IN (SELECT package_id FROM slot)
 ),
 capacity AS (
     SELECT pk.package_id, pc.billing_item_id, pc.daily_capacity AS plan_cap
-    FROM package_plan pk JOIN plans_plancapacity pc ON pc.plan_id = pk.plan_id
+    FROM package_plan pk JOIN plans_planversioncapacity pc ON pc.plan_version_id = pk.plan_version_id
 ),
 traffic AS (
     SELECT pt.package_id, tp.billing_item_id, sum(pt.capacity) AS traffic_cap
@@ -78,20 +94,29 @@ traffic AS (
       AND pt.valid_from <= %(day)s AND pt.valid_until >= %(day)s
     GROUP BY pt.package_id, tp.billing_item_id
 ),
-sequenced AS (
-    SELECT priced.*, slot.package_id,
-           coalesce(capacity.plan_cap, 0) AS plan_cap,
-           coalesce(traffic.traffic_cap, 0) AS traffic_cap,
-           coalesce(sum(priced.converted) OVER (
-               PARTITION BY slot.package_id, priced.billing_item_id
-               ORDER BY slot.position, priced.workspace_id
-               ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS prev
+placed AS (
+    -- a covered workspace converts with the factor its package was sold with (the package's catalogue day)
+    SELECT priced.*, slot.package_id, slot.position,
+           CASE WHEN slot.package_id IS NULL THEN priced.own_factor
+                ELSE coalesce(sold.conversion_factor, priced.own_factor) END AS factor
     FROM priced
     LEFT JOIN slot ON slot.workspace_id = priced.workspace_id
-    LEFT JOIN capacity ON capacity.package_id = slot.package_id
-                      AND capacity.billing_item_id = priced.billing_item_id
-    LEFT JOIN traffic ON traffic.package_id = slot.package_id
-                     AND traffic.billing_item_id = priced.billing_item_id
+    LEFT JOIN policy_versions sold ON sold.storage_policy_id = priced.policy_id
+                                  AND """ + in_force("sold", "slot.catalogue_day") + """
+),
+sequenced AS (
+    SELECT placed.*, placed.quantity * placed.factor AS converted,
+           coalesce(capacity.plan_cap, 0) AS plan_cap,
+           coalesce(traffic.traffic_cap, 0) AS traffic_cap,
+           coalesce(sum(placed.quantity * placed.factor) OVER (
+               PARTITION BY placed.package_id, placed.billing_item_id
+               ORDER BY placed.position, placed.workspace_id
+               ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS prev
+    FROM placed
+    LEFT JOIN capacity ON capacity.package_id = placed.package_id
+                      AND capacity.billing_item_id = placed.billing_item_id
+    LEFT JOIN traffic ON traffic.package_id = placed.package_id
+                     AND traffic.billing_item_id = placed.billing_item_id
 ),
 by_package AS (
     SELECT sequenced.*,

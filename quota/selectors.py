@@ -1,5 +1,5 @@
 """Reads of the quota app, always scoped to an account. Capacities read "which plan applies on a day" through
-`quota.engine.plan_in_force`, the same SQL fragment the night bills with."""
+`quota.engine.plan_version_in_force`, the same SQL fragment the night bills with."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from django.db.models import Prefetch, QuerySet
 from core.models import FinanceSettings
 from payments.models import Wallet
 from plans.models import BillingItem
-from quota.engine import plan_in_force
+from quota.engine import plan_version_in_force
 from quota.models import Bill, BillLine, BillSettlement
 from workspaces.models import Account, Workspace, WorkspaceStatus
 
@@ -47,14 +47,15 @@ def bill_detail(*, account: Account, bill_id: int) -> Bill | None:
 QUOTA_BY_DAY = """
 WITH days AS (SELECT d::date AS day FROM generate_series(%(start)s::date, %(end)s::date, interval '1 day') d),
 packages AS (
-    SELECT days.day, p.id AS package_id, """ + plan_in_force("p.id", "days.day", "p.plan_id") + """ AS plan_id
+    SELECT days.day, p.id AS package_id,
+           """ + plan_version_in_force("p.id", "days.day", "p.plan_version_id") + """ AS plan_version_id
     FROM days JOIN orders_package p ON p.account_id = %(account)s AND p.starts_on <= days.day
          AND p.ends_on >= days.day AND p.status <> 'refunded'
 ),
 capacity AS (
     SELECT day, billing_item_id, sum(cap) AS capacity FROM (
         SELECT packages.day, pc.billing_item_id, pc.daily_capacity AS cap
-        FROM packages JOIN plans_plancapacity pc ON pc.plan_id = packages.plan_id
+        FROM packages JOIN plans_planversioncapacity pc ON pc.plan_version_id = packages.plan_version_id
         UNION ALL
         SELECT packages.day, tp.billing_item_id, pt.capacity
         FROM packages JOIN orders_packagetraffic pt ON pt.package_id = packages.package_id
@@ -139,13 +140,14 @@ def usage_by_workspace(*, account: Account, item_id: int, date_from: date, date_
 # One package's capacity and use per item on day %(d)s (package %(p)s of account %(a)s).
 PACKAGE_QUOTA = """
 WITH plan AS (
-    SELECT """ + plan_in_force("%(p)s", "%(d)s", "(SELECT plan_id FROM orders_package WHERE id = %(p)s)") + """
-           AS plan_id
+    SELECT """ + plan_version_in_force(
+        "%(p)s", "%(d)s", "(SELECT plan_version_id FROM orders_package WHERE id = %(p)s)") + """
+           AS plan_version_id
 ),
 capacity AS (
     SELECT billing_item_id, sum(cap) AS cap FROM (
-        SELECT pc.billing_item_id, pc.daily_capacity AS cap FROM plans_plancapacity pc, plan
-        WHERE pc.plan_id = plan.plan_id
+        SELECT pc.billing_item_id, pc.daily_capacity AS cap FROM plans_planversioncapacity pc, plan
+        WHERE pc.plan_version_id = plan.plan_version_id
         UNION ALL
         SELECT tp.billing_item_id, pt.capacity FROM orders_packagetraffic pt
         JOIN plans_trafficpackage tp ON tp.id = pt.traffic_package_id

@@ -3,7 +3,7 @@ from decimal import Decimal
 import pytest
 
 from plans.models import BillingItem, Plan, StoragePolicy, TrafficPackage
-from plans.selectors import plan_list
+from plans.selectors import catalogue_today, figures_on, plan_list
 
 pytestmark = pytest.mark.django_db
 
@@ -13,12 +13,13 @@ EQUIVALENTS = {"startup": "72168.00", "growth": "517080.00", "enterprise": "1019
 @pytest.mark.parametrize(("code", "equivalent"), EQUIVALENTS.items())
 def test_daily_payg_value_times_372_is_the_tables_equivalent(code, equivalent):
     plan = next(p for p in plan_list() if p.code == code)
-    assert plan.payg_equivalent() == Decimal(equivalent)
-    assert plan.saving() == Decimal(equivalent) - plan.price
+    assert plan.payg_equivalent == Decimal(equivalent)
+    assert plan.saving == Decimal(equivalent) - plan.figures.price
 
 
 def test_plan_prices():
-    assert {p.code: p.price for p in Plan.objects.all()} == {
+    figures = figures_on(catalogue_today())
+    assert {p.code: figures.plan(p.pk).price for p in Plan.objects.all()} == {
         "startup": Decimal("42000.00"), "growth": Decimal("280000.00"), "enterprise": Decimal("510000.00"),
     }
 
@@ -33,8 +34,9 @@ def test_plan_prices():
 )
 def test_storage_policies_and_conversion_factors(item, days, factor, price):
     policy = StoragePolicy.objects.get(billing_item__code=item, retention_days=days)
-    assert policy.conversion_factor == factor
-    assert policy.price == Decimal(price)
+    version = figures_on(catalogue_today()).policy(policy.pk)
+    assert version.conversion_factor == factor
+    assert version.price == Decimal(price)
 
 
 def test_default_policies():
@@ -49,8 +51,9 @@ def test_sms_is_not_voucher_payable():
 
 
 def test_traffic_packages():
+    figures = figures_on(catalogue_today())
     rows = {
-        t.billing_item.code: (t.basic_unit, t.minimum_capacity, t.unit_price)
+        t.billing_item.code: (t.basic_unit, figures.traffic(t.pk).minimum_capacity, figures.traffic(t.pk).unit_price)
         for t in TrafficPackage.objects.select_related("billing_item")
     }
     assert rows["rum"] == (10_000, 100_000, Decimal("1.0000"))

@@ -11,7 +11,7 @@ from orders import services
 from orders.models import OrderKind, OrderLineKind, OrderStatus, Package
 from orders.pricing import account_today, discount_percent, traffic_price, upgrade_price
 from orders.tests.factories import paid_package, plan, purchase_order, traffic_package
-from plans.models import TrafficDiscountTier
+from plans.tests.factories import discount_tiers
 
 pytestmark = pytest.mark.django_db
 
@@ -29,8 +29,7 @@ def _shift(package: Package, *, started_days_ago: int, total_days: int = 365) ->
 
 def test_purchase_order_prices_plan_and_traffic_for_the_whole_validity(account, owner, ws_a, ws_b):
     log = traffic_package("log")
-    TrafficDiscountTier.objects.create(traffic_package=log, min_capacity=10_000_000, percent_off=Decimal("10"))
-    TrafficDiscountTier.objects.create(traffic_package=log, min_capacity=50_000_000, percent_off=Decimal("20"))
+    discount_tiers("log", [(10_000_000, "10"), (50_000_000, "20")])
     order = purchase_order(account, owner, workspaces=[ws_a, ws_b], traffic=[(log, 20_000_000)])
     assert order.kind == OrderKind.PURCHASE and order.status == OrderStatus.PENDING_PAYMENT
     plan_line, traffic_line = order.lines.order_by("id")
@@ -45,8 +44,7 @@ def test_purchase_order_prices_plan_and_traffic_for_the_whole_validity(account, 
 
 def test_highest_discount_tier_reached_applies(account):
     log = traffic_package("log")
-    TrafficDiscountTier.objects.create(traffic_package=log, min_capacity=10_000_000, percent_off=Decimal("10"))
-    TrafficDiscountTier.objects.create(traffic_package=log, min_capacity=50_000_000, percent_off=Decimal("20"))
+    discount_tiers("log", [(10_000_000, "10"), (50_000_000, "20")])
     assert discount_percent(log, 9_000_000) == 0
     assert discount_percent(log, 10_000_000) == Decimal("10")
     assert discount_percent(log, 60_000_000) == Decimal("20")
@@ -55,7 +53,7 @@ def test_highest_discount_tier_reached_applies(account):
 
 def test_traffic_rounds_once_half_up(account):
     sms = traffic_package("sms")
-    TrafficDiscountTier.objects.create(traffic_package=sms, min_capacity=100, percent_off=Decimal("25"))
+    discount_tiers("sms", [(100, "25")])
     # 101 x 0.1 x 1 day x 0.75 = 7.575 -> 7.58 (once, half up)
     assert traffic_price(sms, 101, 1).amount == Decimal("7.58")
     # 3 days: 22.725 -> 22.73, not 3 x 7.58

@@ -5,10 +5,24 @@ forms in orders/forms.py."""
 from orders.views.cashier import OrderPayView
 from orders.views.lists import OrderCancelView, OrderDetailView, OrderListView, OrderSuccessView
 from orders.views.packages import PackageListView, PackageTrafficView, PackageUpgradeView, PackageWorkspacesView
+from orders.views.renewal import PackageAutoRenewView, PackageRenewView
 from orders.views.wizard import BuyConfirmView, BuyPlanView, BuyTrafficView, BuyWorkspacesView, TrafficQuoteView
 
 __all__ = [
-    "BuyConfirmView", "BuyPlanView", "BuyTrafficView", "BuyWorkspacesView", "OrderCancelView", "OrderDetailView",
-    "OrderListView", "OrderPayView", "OrderSuccessView", "PackageListView", "PackageTrafficView",
-    "PackageUpgradeView", "PackageWorkspacesView", "TrafficQuoteView",
+    "BuyConfirmView",
+    "BuyPlanView",
+    "BuyTrafficView",
+    "BuyWorkspacesView",
+    "OrderCancelView",
+    "OrderDetailView",
+    "OrderListView",
+    "OrderPayView",
+    "OrderSuccessView",
+    "PackageAutoRenewView",
+    "PackageListView",
+    "PackageRenewView",
+    "PackageTrafficView",
+    "PackageUpgradeView",
+    "PackageWorkspacesView",
+    "TrafficQuoteView",
 ]

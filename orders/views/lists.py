@@ -8,9 +8,9 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from core.exceptions import ApplicationError
-from workspaces.tenancy import AccountScopedMixin, AccountScopedView, get_scoped_or_404
 from orders import selectors, services
-from orders.models import Order, OrderStatus
+from orders.models import Order, OrderKind, OrderStatus, PackageTraffic
+from workspaces.tenancy import AccountScopedMixin, AccountScopedView, get_scoped_or_404
 
 
 class OrderSuccessView(AccountScopedMixin, TemplateView):
@@ -20,6 +20,9 @@ class OrderSuccessView(AccountScopedMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         order = get_scoped_or_404(selectors.order_list(account=self.account), pk=self.kwargs["order_id"])
         context["order"] = order
+        # A traffic add-on states its own dates (from the next billing day to its package's end), not the plan's.
+        context["traffic"] = list(PackageTraffic.objects.filter(order=order).select_related(
+            "traffic_package__billing_item").order_by("pk")) if order.kind == OrderKind.TRAFFIC else []
         return context
 
 

@@ -11,7 +11,6 @@ from django.views.generic import TemplateView
 from core.days import account_today
 from core.exceptions import ApplicationError
 from core.models import FinanceSettings
-from workspaces.tenancy import AccountScopedMixin, AccountScopedView, get_scoped_or_404
 from orders import selectors, services
 from orders.error_codes import OrdersErrorCode
 from orders.forms import PackageWorkspacesForm, PlanChoiceForm, TrafficForm, error_list
@@ -21,6 +20,7 @@ from orders.validation import current_rows_q
 from plans import selectors as plan_selectors
 from plans.models import Plan
 from workspaces.models import Capability
+from workspaces.tenancy import AccountScopedMixin, AccountScopedView, get_scoped_or_404
 
 
 class PackageListView(AccountScopedMixin, TemplateView):
@@ -33,11 +33,13 @@ class PackageListView(AccountScopedMixin, TemplateView):
         packages = list(selectors.package_list(account=self.account))
         coverable = list(selectors.coverable_workspaces(account=self.account))
         today = account_today(self.account)
+        failed = selectors.failed_auto_renewals(account=self.account, packages=packages)
         context["packages"] = [
             {"obj": p, "workspaces": selectors.current_workspaces(p),
              "live": p.status in LIVE_PACKAGE_STATUSES and p.ends_on > today,
              "renewal": selectors.renewal_of_package(p),
-             "renewable": p.status in LIVE_PACKAGE_STATUSES and p.ends_on >= today}
+             "renewable": p.status in LIVE_PACKAGE_STATUSES and p.ends_on >= today,
+             "auto_renew_failure": failed.get(p.pk)}
             for p in packages
         ]
         context["coverable"] = coverable

@@ -16,7 +16,6 @@ from core.days import account_today
 from core.exceptions import ApplicationError
 from core.money import quantize
 from core.parsing import is_id
-from workspaces.tenancy import AccountScopedMixin
 from orders import services
 from orders.forms import PlanChoiceForm, TrafficForm, WizardWorkspacesForm, error_list
 from orders.models import Package, PackageWorkspace
@@ -24,6 +23,7 @@ from orders.pricing import change_window, quote_purchase, quote_total, quote_tra
 from plans import selectors as plan_selectors
 from plans.models import Plan, TrafficPackage
 from workspaces.models import Capability, Workspace
+from workspaces.tenancy import AccountScopedMixin
 
 
 def _draft_key(account) -> str:
@@ -201,10 +201,12 @@ class BuyWorkspacesView(WizardMixin, TemplateView):
             if posted is not None:
                 checked = ws.pk in posted["checked"]
                 position = posted["positions"].get(ws.pk, "")
+                position_errors = posted.get("position_errors", {}).get(ws.pk, [])
             else:
                 checked = ws.pk in chosen
                 position = chosen.index(ws.pk) + 1 if ws.pk in chosen else ""
-            rows.append({"ws": ws, "checked": checked, "position": position,
+                position_errors = []
+            rows.append({"ws": ws, "checked": checked, "position": position, "position_errors": position_errors,
                          "selectable": ws.is_commercial and ws.pk not in covered, "covered": ws.pk in covered})
         context.update(rows=rows, errors=errors, step=3, plan=self.draft_plan())
         return context
@@ -215,7 +217,8 @@ class BuyWorkspacesView(WizardMixin, TemplateView):
         form = WizardWorkspacesForm(request.POST, account=self.account)
         if not form.is_valid():
             context = self.get_context_data(errors=error_list(form),
-                                            posted={"checked": set(form.checked), "positions": form.positions})
+                                            posted={"checked": set(form.checked), "positions": form.positions,
+                                                    "position_errors": form.position_errors})
             return self.render_to_response(context, status=400)
         self.save_draft(workspaces=[ws.pk for ws in form.cleaned_data["workspaces"]])
         return redirect("orders-buy-confirm", account_id=self.account.pk)

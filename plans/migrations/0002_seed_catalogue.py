@@ -42,7 +42,17 @@ TRAFFIC = [
 ]
 
 
+FIRST_DAY = "2000-01-01"
+FROZEN_TABLES = ("plans_storagepolicyversion", "plans_planversion", "plans_planversioncapacity",
+                 "plans_trafficpackageversion", "plans_trafficversiontier")
+
+
 def seed(apps, schema_editor):
+    """Run by this migration on the schema of its day; the test suite also replays it on today's schema (the
+    dated catalogue of 0003), where the same figures become first versions effective 2000-01-01."""
+    if "price" not in {f.name for f in apps.get_model("plans", "Plan")._meta.get_fields()}:
+        _seed_dated(apps, schema_editor)
+        return
     BillingItem = apps.get_model("plans", "BillingItem")
     StoragePolicy = apps.get_model("plans", "StoragePolicy")
     Plan = apps.get_model("plans", "Plan")
@@ -68,6 +78,40 @@ def seed(apps, schema_editor):
         TrafficPackage.objects.create(
             billing_item=items[item_code], basic_unit=basic_unit, minimum_capacity=minimum, unit_price=Decimal(price)
         )
+
+
+def _seed_dated(apps, schema_editor):
+    get = lambda name: apps.get_model("plans", name)  # noqa: E731
+    for table in FROZEN_TABLES:  # versions for a past day: the freeze trigger (0003) would refuse them
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        schema_editor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
+    items = {}
+    for order, (code, name, unit, label, voucher_payable, policies) in enumerate(ITEMS, start=1):
+        item = get("BillingItem").objects.create(
+            code=code, name=name, pricing_unit=unit, unit_label=label, voucher_payable=voucher_payable,
+            sort_order=order,
+        )
+        items[code] = item
+        for days, price, factor, is_default in policies:
+            policy = get("StoragePolicy").objects.create(billing_item=item, retention_days=days, is_default=is_default)
+            get("StoragePolicyVersion").objects.create(
+                storage_policy=policy, effective_from=FIRST_DAY, price=Decimal(price), conversion_factor=factor
+            )
+    for code, name, price, rank, capacities in PLANS:
+        plan = get("Plan").objects.create(code=code, name=name, rank=rank, validity_days=365)
+        version = get("PlanVersion").objects.create(plan=plan, effective_from=FIRST_DAY, price=Decimal(price))
+        for item_code, capacity in capacities.items():
+            get("PlanVersionCapacity").objects.create(
+                plan_version=version, billing_item=items[item_code], daily_capacity=capacity
+            )
+    for item_code, basic_unit, minimum, price in TRAFFIC:
+        tp = get("TrafficPackage").objects.create(billing_item=items[item_code], basic_unit=basic_unit)
+        get("TrafficPackageVersion").objects.create(
+            traffic_package=tp, effective_from=FIRST_DAY, minimum_capacity=minimum, unit_price=Decimal(price)
+        )
+    schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    for table in FROZEN_TABLES:
+        schema_editor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
 
 
 def unseed(apps, schema_editor):

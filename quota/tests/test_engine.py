@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from core.money import quantize
+from plans.selectors import figures_on
 from quota import services
 from quota.models import Bill, BillLine
 from quota.tests import factories as f
@@ -65,7 +66,7 @@ def test_conversion_factor_of_every_policy(funded, code, days, factor):
     f.usage(ws, code, D, 1_000_000)
     run(funded)
     ln = line(ws, code)
-    default = f.item(code).default_policy
+    default = figures_on(D).policy(f.item(code).default_policy.pk)
     assert (ln.factor, ln.converted) == (factor, 1_000_000 * factor)
     assert ln.covered_by_package == 1_000_000 and ln.overage == 1_000_000 * (factor - 1)
     assert ln.unit_price == default.price

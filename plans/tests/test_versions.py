@@ -1,0 +1,144 @@
+"""The dated catalogue (docs/RULES-plans.md): the figures in force on a day, announced changes, and the
+freeze of versions in force (database trigger and admin)."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.db import DatabaseError, transaction
+
+from plans.models import PlanVersion, PlanVersionCapacity, StoragePolicy, StoragePolicyVersion, TrafficVersionTier
+from plans.selectors import catalogue_today, figures_on, plan_list, traffic_package_list
+from plans.tests.factories import discount_tiers, plan_version, policy_version, traffic_version
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+DAY = datetime.timedelta(days=1)
+
+
+def _first(plan_code="startup") -> PlanVersion:
+    return PlanVersion.objects.get(plan__code=plan_code, effective_from=datetime.date(2000, 1, 1))
+
+
+def _refused(action) -> None:
+    with pytest.raises(DatabaseError, match=r"never changed|in the past"), transaction.atomic():
+        action()
+
+
+# --- the database freezes what is in force --------------------------------------------------------------
+
+
+def test_a_version_in_force_cannot_be_edited_or_deleted_in_the_database():
+    version = _first()
+    _refused(lambda: PlanVersion.objects.filter(pk=version.pk).update(price=Decimal("1.00")))
+    _refused(lambda: PlanVersion.objects.filter(pk=version.pk).delete())
+    policy = StoragePolicyVersion.objects.filter(effective_from=datetime.date(2000, 1, 1)).first()
+    _refused(lambda: StoragePolicyVersion.objects.filter(pk=policy.pk).update(conversion_factor=9))
+    capacity = version.capacities.first()
+    _refused(lambda: PlanVersionCapacity.objects.filter(pk=capacity.pk).update(daily_capacity=1))
+    _refused(lambda: PlanVersionCapacity.objects.filter(pk=capacity.pk).delete())
+    _refused(lambda: PlanVersionCapacity.objects.create(
+        plan_version=version, billing_item_id=capacity.billing_item_id + 1000, daily_capacity=1))
+    version.refresh_from_db()
+    assert version.price == Decimal("42000.00")
+
+
+def test_a_version_cannot_take_effect_in_the_past():
+    yesterday = catalogue_today() - DAY
+    _refused(lambda: PlanVersion.objects.create(plan=_first().plan, effective_from=yesterday, price=Decimal("1")))
+    future = PlanVersion.objects.create(plan=_first().plan, effective_from=catalogue_today() + DAY, price=1)
+    _refused(lambda: PlanVersion.objects.filter(pk=future.pk).update(effective_from=yesterday))
+
+
+def test_an_announced_version_can_be_edited_and_withdrawn_until_its_day():
+    tomorrow = catalogue_today() + DAY
+    version = plan_version("growth", tomorrow, price="300000")
+    PlanVersion.objects.filter(pk=version.pk).update(price=Decimal("290000.00"))
+    PlanVersionCapacity.objects.filter(plan_version=version).update(daily_capacity=7)
+    PlanVersionCapacity.objects.filter(plan_version=version).delete()
+    PlanVersion.objects.filter(pk=version.pk).delete()
+    assert not PlanVersion.objects.filter(pk=version.pk).exists()
+
+
+def test_a_version_effective_today_gets_its_rows_in_its_own_transaction_only():
+    version = discount_tiers("log", [(10_000_000, "10")])  # version + tiers in one transaction: accepted
+    assert version.effective_from == catalogue_today() and version.tiers.count() == 1
+    # the test runs in one transaction, so a second statement here still counts as the same transaction;
+    # what a later transaction sees is that the version is in force: no edit
+    _refused(lambda: TrafficVersionTier.objects.filter(version=version).update(percent_off=Decimal("50")))
+
+
+# --- figures in force on a day ---------------------------------------------------------------------------
+
+
+def test_figures_on_a_day_pick_the_latest_version_on_or_before_it():
+    start = catalogue_today() + 10 * DAY
+    policy = StoragePolicy.objects.get(billing_item__code="log", retention_days=30)
+    new = policy_version("log", 30, start, price="2.5", factor=3)
+    assert figures_on(start - DAY).policy(policy.pk).price == Decimal("2")
+    assert figures_on(start).policy(policy.pk) == new
+    assert figures_on(start + 100 * DAY).policy(policy.pk).conversion_factor == 3
+    assert figures_on(catalogue_today()).policy_announced(policy.pk) == [new]
+
+
+def test_public_lists_show_the_prices_in_force_and_the_announced_change(client, api_client):
+    day = catalogue_today() + 30 * DAY
+    plan_version("startup", day, price="45000", capacities={"log": 50_000_000})
+    traffic_version("log", day, unit_price="1.6")
+    startup = next(p for p in plan_list() if p.code == "startup")
+    assert startup.figures.price == Decimal("42000.00")
+    assert [a.price for a in startup.announced] == [Decimal("45000.00")]
+    log = next(t for t in traffic_package_list() if t.billing_item.code == "log")
+    assert log.announced[0].unit_price == Decimal("1.6")
+    body = api_client.get("/api/v1/catalogue/plans/").json()
+    startup_json = next(p for p in body["results"] if p["code"] == "startup")
+    assert startup_json["price"] == "42000.00"
+    assert startup_json["announced"][0]["effective_from"] == day.isoformat()
+    assert startup_json["announced"][0]["price"] == "45000.00"
+    assert {"billing_item": "log", "daily_capacity": 50_000_000} in startup_json["announced"][0]["capacities"]
+    page = client.get("/catalogue/").content.decode()
+    assert "¥42,000.00" in page and "¥45,000.00" in page and day.isoformat() in page
+
+
+# --- admin ---------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def finance_client(client):
+    client.force_login(UserFactory(username="finance", is_staff=True, is_superuser=True))
+    return client
+
+
+def test_admin_shows_a_version_in_force_read_only_and_lets_an_announced_one_change(finance_client):
+    version = _first()
+    url = f"/admin/plans/planversion/{version.pk}/change/"
+    page = finance_client.get(url)
+    assert page.status_code == 200 and b'name="_save"' not in page.content
+    response = finance_client.post(url, {"plan": version.plan_id, "effective_from": "2000-01-01", "price": "1"})
+    assert response.status_code == 403
+    version.refresh_from_db()
+    assert version.price == Decimal("42000.00")
+    assert finance_client.get(f"/admin/plans/planversion/{version.pk}/delete/").status_code == 403
+    announced = plan_version("startup", catalogue_today() + 5 * DAY, price="43000")
+    assert b'name="_save"' in finance_client.get(f"/admin/plans/planversion/{announced.pk}/change/").content
+    history = finance_client.get(f"/admin/plans/plan/{version.plan_id}/change/").content.decode()
+    assert "43" in history and (catalogue_today() + 5 * DAY).strftime("%Y") in history
+
+
+def test_admin_refuses_a_version_in_the_past_next_to_the_field(finance_client):
+    policy = StoragePolicy.objects.get(billing_item__code="log", retention_days=14)
+    before = StoragePolicyVersion.objects.count()
+    response = finance_client.post("/admin/plans/storagepolicyversion/add/", {
+        "storage_policy": policy.pk, "effective_from": (catalogue_today() - DAY).isoformat(), "price": "9",
+        "conversion_factor": "1",
+    })
+    assert response.status_code == 200
+    assert "effective_from" in response.context["adminform"].form.errors
+    assert StoragePolicyVersion.objects.count() == before
+    response = finance_client.post("/admin/plans/storagepolicyversion/add/", {
+        "storage_policy": policy.pk, "effective_from": (catalogue_today() + DAY).isoformat(), "price": "9",
+        "conversion_factor": "1",
+    })
+    assert response.status_code == 302
+    assert StoragePolicyVersion.objects.count() == before + 1
