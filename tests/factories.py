@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
@@ -53,7 +55,26 @@ class WorkspaceFactory(factory.django.DjangoModelFactory):
     account = factory.SubFactory(AccountFactory)
     name = factory.Sequence(lambda n: f"workspace-{n}")
     plan = WorkspacePlan.COMMERCIAL
-    commercial_since = factory.LazyFunction(timezone.now)
+    # Commercial since long ago: usage of past days is billable (quota.ingest refuses days before it).
+    commercial_since = factory.LazyFunction(lambda: timezone.now() - timedelta(days=3650))
 
     class Params:
         free = factory.Trait(plan=WorkspacePlan.FREE, commercial_since=None)
+
+
+# --- second factor (workspaces/two_factor.py) -----------------------------------------------------------------
+
+
+def confirmed_totp_device(user):
+    """The user's confirmed TOTP authenticator (created when missing): staff need one for admin."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    return device or TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
+
+
+def totp_code(device) -> str:
+    """The code the authenticator app shows now."""
+    from django_otp.oath import totp
+
+    return f"{totp(device.bin_key, device.step, device.t0, device.digits, device.drift):0{device.digits}d}"

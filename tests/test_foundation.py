@@ -134,9 +134,11 @@ def test_administrator_page_has_no_upgrade_button(client, account, administrator
     assert "workspace-upgrade" not in content and "/upgrade/" not in content
 
 
-def test_member_gets_403_page(client, account, member):
+def test_member_lands_on_the_member_page_and_gets_403_on_billing(client, account, member):
     client.force_login(member)
-    assert client.get(reverse("account-home", args=[account.id])).status_code == 403
+    home = client.get(reverse("account-home", args=[account.id]))
+    assert home.status_code == 200 and 'id="member-home"' in home.content.decode()
+    assert client.get(reverse("workspace-list", args=[account.id])).status_code == 403
 
 
 def test_check_deploy_is_clean_under_production_settings(settings, monkeypatch):

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
@@ -14,7 +17,8 @@ from workspaces.models import Membership
 @login_required
 def entry(request: HttpRequest) -> HttpResponse:
     """The first account of the user (the switcher changes it); a page that says so when there is none."""
-    membership = Membership.objects.filter(user=request.user).select_related("account").order_by("account_id").first()
+    user = cast(User, request.user)  # login_required: a signed-in user
+    membership = Membership.objects.filter(user=user).select_related("account").order_by("account_id").first()
     if membership is None:
         return render(request, "core/no_account.html", status=200)
     return redirect("account-home", account_id=membership.account_id)

@@ -39,12 +39,16 @@ class Capability(models.TextChoices):
     VIEW_BILLING = "view_billing", _("See billing")
     MANAGE = "manage", _("Change settings that cost nothing")
     SPEND = "spend", _("Pay, recharge, buy")
+    SEE_ACCOUNT = "see_account", _("See the account, its workspaces and its people")
+    MANAGE_PEOPLE = "manage_people", _("Invite and remove people, change roles, transfer ownership")
 
 
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
-    Role.OWNER: frozenset({Capability.VIEW_BILLING, Capability.MANAGE, Capability.SPEND}),
-    Role.ADMINISTRATOR: frozenset({Capability.VIEW_BILLING, Capability.MANAGE}),
-    Role.MEMBER: frozenset(),
+    Role.OWNER: frozenset(
+        {Capability.VIEW_BILLING, Capability.MANAGE, Capability.SPEND, Capability.SEE_ACCOUNT, Capability.MANAGE_PEOPLE}
+    ),
+    Role.ADMINISTRATOR: frozenset({Capability.VIEW_BILLING, Capability.MANAGE, Capability.SEE_ACCOUNT}),
+    Role.MEMBER: frozenset({Capability.SEE_ACCOUNT}),
 }
 
 
@@ -55,6 +59,8 @@ class Membership(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
         ordering = ["account_id", "id"]
         constraints = [
             models.UniqueConstraint(fields=["account", "user"], name="membership_unique_user_per_account"),
@@ -100,6 +106,8 @@ class Workspace(models.Model):
     objects = WorkspaceQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("workspace")
+        verbose_name_plural = _("workspaces")
         ordering = ["account_id", "id"]
         constraints = [
             models.UniqueConstraint(fields=["account", "name"], name="workspace_unique_name_per_account"),
@@ -120,19 +128,38 @@ class Workspace(models.Model):
         return self.plan == WorkspacePlan.COMMERCIAL
 
 
+class WorkspaceStoragePolicyQuerySet(AccountScopedQuerySet):
+    def for_account(self, account) -> WorkspaceStoragePolicyQuerySet:
+        return self.filter(workspace__account=account)
+
+
 class WorkspaceStoragePolicy(models.Model):
-    """A workspace's chosen storage policy for one billing item; no row means the item's default policy."""
+    """A workspace's storage policy for one billing item from `valid_from` on (a history, docs/RULES-quota.md
+    "Storage policies"). The policy in force on a day D is the row with the greatest valid_from <= D; with no
+    such row, the item's default policy. A change applies from the account's next billing day, so a row whose
+    day has begun is never edited: bills already computed re-run the same."""
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="storage_policies")
     billing_item = models.ForeignKey("plans.BillingItem", on_delete=models.PROTECT)
     storage_policy = models.ForeignKey("plans.StoragePolicy", on_delete=models.PROTECT)
+    valid_from = models.DateField(_("valid from"))
+    chosen_at = models.DateTimeField(_("chosen at"), auto_now=True)
+
+    objects = WorkspaceStoragePolicyQuerySet.as_manager()
 
     class Meta:
+        ordering = ["workspace_id", "billing_item_id", "valid_from"]
+        verbose_name = _("workspace storage policy")
+        verbose_name_plural = _("workspace storage policies")
         constraints = [
             models.UniqueConstraint(
-                fields=["workspace", "billing_item"], name="workspace_storage_policy_unique_item"
+                fields=["workspace", "billing_item", "valid_from"], name="workspace_storage_policy_unique_day"
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.workspace}: {self.storage_policy}"
+        return f"{self.workspace}: {self.storage_policy} from {self.valid_from}"
+
+
+# People (invitations, ownership transfers) live in their own module; imported here so Django registers them.
+from workspaces.people_models import Invitation, InvitationStatus, OwnershipTransfer  # noqa: E402, F401

@@ -7,3 +7,8 @@
 from django.dispatch import Signal
 
 account_created = Signal()
+
+invitation_created = Signal()
+"""`invitation_created(sender=Invitation, invitation=..., accept_url=...)`, sent inside the transaction of
+`workspaces.people.invitation_create`; `accept_url` is the absolute link with the one copy of the token.
+The notifications app mails it after commit."""

@@ -11,7 +11,7 @@ pattern with an `account_id` and checks the views use this mechanism (tests/test
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
@@ -22,6 +22,8 @@ from rest_framework.generics import ListAPIView
 from rest_framework.views import APIView
 
 from workspaces.models import Account, Capability, Membership
+
+_M = TypeVar("_M", bound=Model)
 
 
 def resolve_membership(user: Any, account_id: Any) -> Membership:
@@ -47,7 +49,7 @@ def require(membership: Membership, capability: str) -> None:
         raise PermissionDenied("Your role in this account does not allow this.")
 
 
-def get_scoped_or_404(queryset: QuerySet, **lookup: Any) -> Model:
+def get_scoped_or_404(queryset: QuerySet[_M], **lookup: Any) -> _M:
     """Fetch one object from an already account-scoped queryset; anything missing or malformed is a 404."""
     for value in lookup.values():
         if isinstance(value, int) and not 0 < value < 2**63:
@@ -93,7 +95,8 @@ class AccountScopedListAPIView(_ScopedAPIMixin, ListAPIView):
 
     def get_queryset(self) -> QuerySet:
         if getattr(self, "swagger_fake_view", False):  # schema generation: no request, no account
-            return self.get_serializer_class().Meta.model.objects.none()
+            model = self.get_serializer_class().Meta.model  # type: ignore[attr-defined]  # stubs: BaseSerializer has no Meta
+            return model.objects.none()
         return self.get_account_queryset()
 
 

@@ -31,6 +31,10 @@ PARAM = re.compile(r"<(?:(?P<conv>[a-z_]+):)?(?P<name>[a-z_]+)>")
 PUBLIC_BY_DESIGN: dict[str, str] = {
     "api/v1/payments/gateway/<slug:provider>/callback/": "the gateway's server-to-server callback: no session, "
     "authenticated by its HMAC signature (a bad signature changes nothing: payments tests)",
+    "invitations/<str:token>/": "an invitation link: keyed by a random 32-byte token stored only as its hash, "
+    "single-use and expiring; it shows the account's name and the role to whoever holds the mailed link only",
+    "password/reset/<uidb64>/<token>/": "Django's password-reset link: an HMAC token bound to the user's password "
+    "and last login, valid once and for PASSWORD_RESET_TIMEOUT; shows no tenant data",
     "sandbox-gateway/pay/<slug:reference>/": "the sandbox stand-in for the bank's checkout page, keyed by an "
     "unguessable payment reference (like a real gateway's checkout link); it shows no tenant data but the amount",
 }
@@ -163,5 +167,6 @@ def test_the_world_has_real_ids_for_every_object_parameter(two_tenants):
     prove that unknown ids are 404). Parameters of apps not built yet are listed, not failed."""
     names = {n for r in object_routes() for n in [m.group("name") for m in PARAM.finditer(r)]}
     names -= {"account_id", "provider", "reference"}  # reference: the public sandbox page (PUBLIC_BY_DESIGN)
+    names -= {"token"}  # invitation and password-reset links (PUBLIC_BY_DESIGN)
     missing = sorted(n for n in names if not any(ids_for(two_tenants["ids"], r, n) for r in object_routes()))
     assert not missing, f"tests/isolation/world.py creates no object for: {missing}"
