@@ -107,7 +107,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "core.context_processors.fee_center",
+                "workspaces.context_processors.fee_center",
                 "quota.context_processors.arrears",
                 "orders.context_processors.package_banners",
             ],
@@ -239,6 +239,7 @@ SPECTACULAR_SETTINGS = {
         "CardStatusEnum": "payments.models.CardStatus.choices",
         "RechargeStatusEnum": "payments.models.RechargeStatus.choices",
         "WorkspaceStatusEnum": "workspaces.models.WorkspaceStatus.choices",
+        "WebhookEventTypeEnum": "webhooks.events.EventType.choices",
     },
 }
 
@@ -256,10 +257,17 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = "UTC"
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
+# Two queues (docs/DEPLOYMENT.md "Queues"): "night" for the quota app's batch work (the hourly fan-out, the
+# night's chunks, usage partitions, the arrears sweep) and "default" for everything else (mail, exports,
+# webhooks, alerts, statements, whatever a web request queues). A worker started without -Q consumes both;
+# production runs one worker service per queue, so neither ever waits behind the other.
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_QUEUES = {"default": {"routing_key": "default"}, "night": {"routing_key": "night"}}
+CELERY_TASK_ROUTES = {"quota.*": {"queue": "night"}}
 
 # Business settings (finance may override some of them in admin where a model exists for it).
 FEE_CENTER = {
-    # The development default; `check --deploy` refuses it (core/checks.py).
+    # The development default; `check --deploy` refuses it (payments/checks.py).
     "PAYMENT_GATEWAY_SECRET": env("PAYMENT_GATEWAY_SECRET", default="sandbox-secret-change-me"),
     "PUBLIC_BASE_URL": env("PUBLIC_BASE_URL", default="http://127.0.0.1:8000"),
     # Online payment gateways, "name=dotted.Class,..." (payments/gateways/base.py). None by default: online
@@ -280,6 +288,8 @@ FEE_CENTER = {
 # by `pgtrigger install` after every migrate instead of by migrations of those apps.
 PGTRIGGER_MIGRATIONS = False
 PGTRIGGER_INSTALL_ON_MIGRATE = True
+# Reads change nothing: the request context (user, URL) is attached to writing methods only.
+PGHISTORY_MIDDLEWARE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 
 # Webhooks (docs/RULES-webhooks.md).
 WEBHOOKS_TIMEOUT_SECONDS = env.float("WEBHOOKS_TIMEOUT_SECONDS", default=5.0)
