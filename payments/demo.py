@@ -1,42 +1,67 @@
-"""The demo wallet: a 600,000 recharge through the sandbox gateway's flow, a 30,000 prepaid card (which earns
-the 5,000 full-reduction voucher), a 2,000 ordinary voucher from finance and a few unused activation codes.
-Safe to run twice: an account that already has ledger entries is left as it is."""
+"""The demo's wallet (`manage.py seed_demo`), with no payment gateway involved: every recharge is an offline
+remittance (a bank transfer the owner declares) that finance confirms, through the same services as admin.
+
+- `first_recharge`: on the story's first day, 20,000.00 to pay as you go.
+- `seed`: the day before the package starts, 600,000.00 (declared the evening before, confirmed by finance in
+  the morning), a 30,000.00 prepaid card bought with cash (it earns the 5,000.00 full-reduction voucher), a
+  2,000.00 welcome voucher from finance and finance's five 500.00 activation codes.
+- `reset`, `summary`: the code batch (the only demo data outside an account) and the balances, from the data.
+"""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
 
-from django.contrib.auth import get_user_model
-from django.utils import timezone
-
-from payments import services
-from payments.gateways.sandbox import signed_payload
-from payments.models import LedgerEntry, Voucher, VoucherCodeBatch, VoucherStatus
+from core.demo import purge
+from payments import selectors, services
+from payments.models import Voucher, VoucherCodeBatch, VoucherStatus
 
 BATCH_NAME = "Demo activation codes"
 
 
+def _remittance(context: dict, amount: str, reference: str, declared, confirmed) -> None:
+    clock, account = context["clock"], context["account"]
+    with clock.at(*declared):
+        recharge = services.recharge_submit_offline(account=account, amount=Decimal(amount),
+                                                    transfer_reference=reference, actor=context["users"]["owner"])
+    with clock.at(*confirmed):
+        services.recharge_confirm(recharge=recharge, actor=context["finance"], note="Seen on the bank statement")
+
+
+def first_recharge(context: dict) -> None:
+    day = context["first_day"]
+    _remittance(context, "20000", "DEMO-BANK-0001", (day, 9, 30), (day, 11))
+
+
 def seed(context: dict) -> None:
-    account = context["account"]
-    owner = context["users"]["owner"]
-    finance = get_user_model().objects.filter(username="demo-finance").first() or owner
-    if not LedgerEntry.objects.for_account(account).exists():
-        recharge, _url = services.recharge_start_online(account=account, amount=Decimal("600000"), actor=owner)
-        payload = signed_payload(reference=recharge.gateway_reference, status="succeeded", amount=recharge.amount)
-        services.gateway_callback_handle(provider="sandbox", data=payload)
+    clock, account, owner = context["clock"], context["account"], context["users"]["owner"]
+    day = context["purchase_day"]
+    _remittance(context, "600000", "DEMO-BANK-0002", (day - timedelta(days=1), 17), (day, 9))
+    with clock.at(day, 9, 30) as now:
+        services.voucher_issue(account=account, face_value=Decimal("2000"), valid_until=now + timedelta(days=180),
+                               actor=context["finance"], memo="Welcome voucher")
+        services.voucher_batch_generate(name=BATCH_NAME, face_value=Decimal("500"), quantity=5,
+                                        valid_until=now + timedelta(days=90), actor=context["finance"])
+    with clock.at(day, 10):
         services.prepaid_card_buy(account=account, face_value=Decimal("30000"), quantity=1, actor=owner)
-        services.voucher_issue(account=account, face_value=Decimal("2000"),
-                               valid_until=timezone.now() + timedelta(days=180), actor=finance,
-                               memo="Welcome voucher")
-    batch = VoucherCodeBatch.objects.filter(name=BATCH_NAME).first() or services.voucher_batch_generate(
-        name=BATCH_NAME, face_value=Decimal("500"), quantity=5, valid_until=timezone.now() + timedelta(days=90),
-        actor=finance,
-    )
-    codes = list(Voucher.objects.filter(batch=batch, status=VoucherStatus.UNACTIVATED)
-                 .order_by("code").values_list("code", flat=True)[:3])
-    context["voucher_codes"] = codes
-    if codes:
-        context.setdefault("logins", []).append(
-            "  unused voucher activation codes (500.00 each): " + ", ".join(codes)
+
+
+def reset(context: dict) -> None:
+    purge(VoucherCodeBatch.objects.filter(name=BATCH_NAME))
+
+
+def summary(context: dict) -> list[str]:
+    lines = []
+    for account in context.get("summary_accounts", []):
+        wallet = selectors.wallet_summary(account=account)
+        lines.append(
+            f"Wallet of {account.name}: cash {wallet.cash_balance:,.2f}, arrears {wallet.arrears:,.2f}, "
+            f"{wallet.card_count} prepaid card(s) {wallet.card_balance:,.2f}, "
+            f"{wallet.voucher_count} voucher(s) {wallet.voucher_balance:,.2f}"
         )
+    codes = list(Voucher.objects.filter(batch__name=BATCH_NAME, status=VoucherStatus.UNACTIVATED)
+                 .order_by("code").values_list("code", flat=True)[:3])
+    if codes:
+        lines.append("Unused voucher activation codes (500.00 each): " + ", ".join(codes))
+    return lines

@@ -80,16 +80,20 @@ def browser() -> Iterator:
 
 
 def restore_seeded_data() -> None:
-    """What the data migrations seed, back after a flush (idempotent)."""
+    """What the data migrations seed, back after a flush (idempotent). The root conftest re-seeds after each
+    transactional test; this is the safety net. plans' seed replays on today's (dated) schema and needs a
+    schema editor (it switches the catalogue's freeze triggers off while it writes first versions)."""
     import importlib
 
     from django.apps import apps
+    from django.db import connection
 
     from payments.models import CardGiftTier
     from plans.models import BillingItem
 
     if not BillingItem.objects.exists():
-        importlib.import_module("plans.migrations.0002_seed_catalogue").seed(apps, None)
+        with connection.schema_editor() as editor:
+            importlib.import_module("plans.migrations.0002_seed_catalogue").seed(apps, editor)
     if not CardGiftTier.objects.exists():
         importlib.import_module("payments.migrations.0002_ledger_append_only_and_gift_tiers").seed_tiers(apps, None)
 
@@ -128,11 +132,13 @@ def csp_violations() -> list[str]:
 def new_context(browser, base_url, csp_violations):
     contexts = []
 
-    def make():
-        context = browser.new_context(
-            base_url=base_url, locale="en-US", extra_http_headers={"Accept-Language": "en"},
-            viewport={"width": 1280, "height": 900}, accept_downloads=True,
-        )
+    def make(**options):
+        """A context asking for English at 1280 px unless `options` say otherwise (e.g. viewport,
+        storage_state, extra_http_headers)."""
+        context = browser.new_context(**{
+            "base_url": base_url, "locale": "en-US", "extra_http_headers": {"Accept-Language": "en"},
+            "viewport": {"width": 1280, "height": 900}, "accept_downloads": True, **options,
+        })
         context.set_default_timeout(15_000)
         context.expose_function("__reportCspViolation", lambda text: csp_violations.append(f"event: {text}"))
         context.add_init_script(CSP_LISTENER)
@@ -172,8 +178,32 @@ def shot(request) -> Callable:
 
 
 def login(page, username: str, password: str = PASSWORD) -> None:
+    device = _second_factor_device(username)
     page.goto("/login/")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
     page.click("form[action='/login/'] button[type=submit]")
     page.wait_for_load_state("domcontentloaded")
+    if device is not None:
+        from tests.factories import totp_code
+
+        page.goto("/login/verify/")
+        page.fill("#verify-form input[name=token]", totp_code(device))
+        page.click("#verify-form button[type=submit]")
+        page.wait_for_load_state("domcontentloaded")
+
+
+def _second_factor_device(username: str):
+    """Finance staff must use a second factor (workspaces/two_factor.py): a staff test user gets an
+    authenticator when missing, and the login types the code it shows now, as the person would."""
+    from django.contrib.auth import get_user_model
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from tests.factories import confirmed_totp_device
+
+    user = get_user_model().objects.filter(username=username).first()
+    if user is None:
+        return None
+    if user.is_staff or user.is_superuser:
+        return confirmed_totp_device(user)
+    return TOTPDevice.objects.filter(user=user, confirmed=True).first()

@@ -81,7 +81,7 @@ def test_cashier_total_and_usage_charts(page, shot, owner_account):
     total = float(page.get_attribute("#cashier", "data-total"))
     page.fill("#cashier input.tender", "10.00")
     page.fill("#cash", "5.00")
-    expected = f"¥{total - 15:.2f}"
+    expected = f"¥{total - 15:,.2f}"  # formatted like the server (static/js/format.js)
     page.wait_for_function("(t) => document.getElementById('remaining').textContent === t", arg=expected)
     shot(page, "cashier")
 

@@ -353,6 +353,8 @@ def test_member_and_stranger_are_refused(page, shot, tenant):
     login(page, "member")
     response = page.goto(f"/a/{tenant['account'].pk}/")
     shot(page, "member-home")
+    assert response.status == 200 and page.locator("#member-home").count() == 1  # the member page, no loop
+    response = page.goto(f"/a/{tenant['account'].pk}/workspaces/")
     assert response.status == 403
     stranger = UserFactory(username="stranger")
     MembershipFactory(account=AccountFactory(), user=stranger, role=Role.OWNER)
