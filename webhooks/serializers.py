@@ -26,7 +26,8 @@ class EndpointUpdateSerializer(EndpointInputSerializer):
 
 class EndpointSerializer(serializers.ModelSerializer):
     event_types = serializers.ListField(child=serializers.ChoiceField(choices=EventType.choices))
-    previous_secret_valid_until = serializers.DateTimeField(source="previous_secret_until", read_only=True)
+    previous_secret_valid_until = serializers.DateTimeField(source="previous_secret_until", read_only=True,
+                                                            allow_null=True)
 
     class Meta:
         model = WebhookEndpoint
