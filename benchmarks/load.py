@@ -3,7 +3,7 @@
     make bench-load                      # or: .venv/bin/python benchmarks/load.py [--duration 20 --concurrency 16]
 
 What it does (and undoes), by itself:
-1. (re)creates its own database `fee_load` (never the demo's or the tests'), migrates it and seeds it: one
+1. (re)creates its own database `fee_load` (or `$LOAD_DB`; never the demo's or the tests'), migrates it, seeds: one
    account per virtual user with an owner, a DRF token, a funded wallet and enough Commercial workspaces that
    every checkout covers a fresh one; a service token for the metering pipeline;
 2. starts gunicorn on 127.0.0.1 with a free port (only loopback addresses are ever used);
@@ -38,7 +38,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-DB_NAME = "fee_load"
+DB_NAME = os.environ.get("LOAD_DB", "fee_load")  # its own database, dropped and re-created
 PG = os.environ.get("LOAD_PG", "postgres://postgres@127.0.0.1:5432")
 ITEMS = ["datakit", "log", "apm", "rum", "task", "api", "backup_log", "sms"]
 
@@ -115,7 +115,8 @@ def seed(users: int, workspaces_per_user: int) -> dict:
             Membership.objects.create(account=account, user=user, role=Role.OWNER)
             token = Token.objects.create(user=user)
             Workspace.objects.bulk_create([
-                Workspace(account=account, name=f"ws-{n}-{i}", plan=WorkspacePlan.COMMERCIAL, commercial_since=now)
+                Workspace(account=account, name=f"ws-{n}-{i}", plan=WorkspacePlan.COMMERCIAL,
+                          commercial_since=now - timedelta(days=120))
                 for i in range(workspaces_per_user)
             ])
             cash_credit(account=account, amount=workspaces_per_user * 42_000 + 1000, reason=LedgerReason.RECHARGE,
@@ -198,10 +199,14 @@ async def run_phase(name: str, concurrency: int, duration: float, step, max_unit
 
 
 def usage_batches(tenants: list[dict], batch_size: int, days: int) -> list[list[dict]]:
-    """Unique (workspace, item, day) rows, in batches; yesterday backwards."""
+    """Unique (workspace, item, day) rows, in batches; yesterday backwards, never older than the usage window
+    (an older day is refused, which the phase counts as an error; one day of margin for time zones ahead of
+    this machine's)."""
+    from quota.night import USAGE_WINDOW_DAYS
+
     today = date.today()
     rows = []
-    for back in range(2, 2 + days):
+    for back in range(1, 1 + min(days, USAGE_WINDOW_DAYS - 1)):
         day = (today - timedelta(days=back)).isoformat()
         for tenant in tenants:
             for ws in tenant["workspaces"]:
@@ -321,7 +326,8 @@ def main() -> None:
             batch = batches[queue.pop(0)]
             r = await client.post(f"{base}/api/v1/usage/", headers={"Authorization": f"Service {service_key}"},
                                   json={"records": batch})
-            return r.status_code == 200, len(batch), f"usage {r.status_code} {r.text}"
+            ok = r.status_code == 200 and not r.json()["refused"]  # a refused record counts as an error
+            return ok, len(batch), f"usage {r.status_code} {r.text}"
 
         print("Phase: health ...", flush=True)
         h = asyncio.run(run_phase("health", args.concurrency, args.duration, health))

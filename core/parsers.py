@@ -3,8 +3,12 @@ imports rest_framework.views: APIView reads DEFAULT_PARSER_CLASSES when it is de
 
 from __future__ import annotations
 
-from typing import Any
+import io
+from collections.abc import Iterable, Mapping
+from typing import IO, Any
 
+import orjson
+from django.conf import settings
 from rest_framework import exceptions
 from rest_framework.parsers import JSONParser
 
@@ -18,7 +22,9 @@ class ProjectJSONParser(JSONParser):
     Integers longer than Python's conversion limit and bad encodings are ValueErrors DRF already turns into
     a 400. Set as DEFAULT_PARSER_CLASSES; views that list their own parsers must use this one too."""
 
-    def parse(self, stream, media_type=None, parser_context=None):
+    def parse(
+        self, stream: IO[Any], media_type: str | None = None, parser_context: Mapping[str, Any] | None = None
+    ) -> Any:
         try:
             data = super().parse(stream, media_type, parser_context)
         except RecursionError:
@@ -30,9 +36,10 @@ class ProjectJSONParser(JSONParser):
 
 def _depth_exceeds(data: Any, limit: int) -> bool:
     """Iterative (a recursive walk could itself overflow) depth check of decoded JSON."""
-    stack = [(data, 1)]
+    stack: list[tuple[Any, int]] = [(data, 1)]
     while stack:
         value, depth = stack.pop()
+        children: Iterable[Any]
         if isinstance(value, dict):
             children = value.values()
         elif isinstance(value, list):
@@ -43,3 +50,26 @@ def _depth_exceeds(data: Any, limit: int) -> bool:
             return True
         stack.extend((child, depth + 1) for child in children)
     return False
+
+
+class FastJSONParser(ProjectJSONParser):
+    """ProjectJSONParser with orjson on the fast path, for the endpoints that take large bodies (usage
+    ingestion). A body orjson refuses (invalid JSON, nesting deeper than its limit of 255, NaN, integers beyond
+    64 bits, ...) is parsed again by ProjectJSONParser, so every answer is exactly the standard parser's: a
+    parse_error 400 for what is not JSON or too deep, and the same decoded values otherwise. The depth limit
+    MAX_JSON_DEPTH applies to both paths."""
+
+    def parse(
+        self, stream: IO[Any], media_type: str | None = None, parser_context: Mapping[str, Any] | None = None
+    ) -> Any:
+        encoding = (parser_context or {}).get("encoding", settings.DEFAULT_CHARSET)
+        if encoding.lower().replace("-", "") != "utf8":  # orjson reads UTF-8 only
+            return super().parse(stream, media_type, parser_context)
+        body = stream.read() if stream is not None else b""
+        try:
+            data = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            return super().parse(io.BytesIO(body), media_type, parser_context)
+        if _depth_exceeds(data, MAX_JSON_DEPTH):
+            raise exceptions.ParseError(f"JSON parse error - the body is nested deeper than {MAX_JSON_DEPTH} levels.")
+        return data

@@ -26,12 +26,17 @@ def lock_wallets(account_ids: Iterable[int]) -> dict[int, Wallet]:
     ids = sorted(set(account_ids))
     if not ids:
         return {}
-    existing = set(Wallet.objects.filter(account_id__in=ids).values_list("account_id", flat=True))
-    missing = [account_id for account_id in ids if account_id not in existing]
+
+    def locked() -> dict[int, Wallet]:
+        wallets = Wallet.objects.select_for_update().filter(account_id__in=ids).order_by("account_id")
+        return {wallet.account_id: wallet for wallet in wallets}
+
+    wallets = locked()  # one round-trip when every wallet exists (the usual case)
+    missing = [account_id for account_id in ids if account_id not in wallets]
     if missing:
         Wallet.objects.bulk_create([Wallet(account_id=a) for a in missing], ignore_conflicts=True)
-    wallets = Wallet.objects.select_for_update().filter(account_id__in=ids).order_by("account_id")
-    return {wallet.account_id: wallet for wallet in wallets}
+        wallets = locked()
+    return wallets
 
 
 def lock_wallet(account_id: int) -> Wallet:

@@ -4,21 +4,23 @@ from __future__ import annotations
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api import CSV_FORMAT_PARAMETER, CSVExportMixin
-from core.csv import csv_response
-from workspaces.tenancy import AccountScopedListAPIView
+from core.parsers import FastJSONParser
 from core.throttling import ScopedThrottle
 from quota import ingest, selectors
 from quota.authentication import IsServiceToken, ServiceTokenAuthentication
+from quota.exports import daily_bills_csv
 from quota.serializers import (
     BillFilterSerializer,
     BillSerializer,
     UsageBatchSerializer,
     UsageResultSerializer,
 )
+from workspaces.tenancy import AccountScopedListAPIView
 
 USAGE_EXAMPLES = [
     OpenApiExample(
@@ -58,6 +60,7 @@ class UsageIngestApi(APIView):
 
     authentication_classes = [ServiceTokenAuthentication]
     permission_classes = [IsServiceToken]
+    parser_classes = [FastJSONParser, FormParser, MultiPartParser]  # orjson first (BENCHMARKS.md)
     throttle_classes = [ScopedThrottle]
     throttle_scope = "usage"
 
@@ -71,12 +74,6 @@ class UsageIngestApi(APIView):
         records = data.get("records") if isinstance(data, dict) else None
         result = ingest.usage_ingest(records=records)
         return Response(UsageResultSerializer(result).data)
-
-
-CSV_COLUMNS = [
-    "day", "bill_id", "workspace_id", "workspace", "item", "retention_days", "package_id", "usage", "factor",
-    "converted", "covered_by_package", "covered_by_traffic", "overage", "unit_price", "amount",
-]
 
 
 class DailyBillListApi(CSVExportMixin, AccountScopedListAPIView):
@@ -100,13 +97,4 @@ class DailyBillListApi(CSVExportMixin, AccountScopedListAPIView):
         return super().get(request, *args, **kwargs)
 
     def csv_response(self):
-        rows = (
-            [
-                bill.day, bill.pk, line.workspace_id, line.workspace.name, line.billing_item.code,
-                line.storage_policy.retention_days, line.package_id, line.usage, line.factor, line.converted,
-                line.covered_by_package, line.covered_by_traffic, line.overage, line.unit_price, line.amount,
-            ]
-            for bill in self.get_queryset()
-            for line in bill.lines.all()
-        )
-        return csv_response(filename=f"daily-bills-{self.account.pk}.csv", header=CSV_COLUMNS, rows=rows)
+        return daily_bills_csv(account=self.account, bills=self.get_queryset())
