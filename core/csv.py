@@ -4,25 +4,56 @@
 - formula injection escaped: a text cell starting with = + - @ TAB or CR gets a leading apostrophe, so a
   spreadsheet shows it as text instead of running it. Numbers (int, Decimal) are written as numbers and never
   escaped, so "-12.50" stays a negative amount;
-- Decimal amounts as plain strings with their places ("42000.00"), dates ISO 8601, None as an empty cell.
+- Decimal amounts as plain strings with their places ("42000.00"; `amount()` gives an amount its two places),
+  dates ISO 8601, None as an empty cell;
+- one style for every export, in the interface's language: headers come from `COLUMNS` (one place, translated
+  when the response is built: `header("month", "status", ...)`), statuses and item names are their translated
+  labels, amounts plain two-place decimals, days `2026-11-20`, months `2026-11`, moments `2026-11-20 21:33:05`.
 
-    from core.csv import csv_response
-    return csv_response(filename="monthly-bill-2026-10.csv", header=[...], rows=iterable_of_lists)
+    from core.csv import csv_response, header
+    return csv_response(filename="monthly-bill-2026-10.csv", header=header("month", "amount"), rows=rows)
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from core.money import quantize
 
 BOM = "\ufeff"
+
+# Every column heading of every export, in one place (translated when a header is built).
+COLUMNS: dict[str, Any] = {
+    "time": _("Time"), "day": _("Day"), "month": _("Month"), "status": _("Status"),
+    "workspace": _("Workspace"), "workspace_id": _("Workspace ID"), "item": _("Billing item"),
+    "retention_days": _("Retention (days)"), "package": _("Package"), "bill": _("Bill"),
+    "usage": _("Usage"), "factor": _("Conversion factor"), "converted": _("Converted usage"),
+    "covered": _("Covered by packages"), "covered_by_package": _("Covered by the package"),
+    "covered_by_traffic": _("Covered by traffic packages"), "overage": _("Overage"),
+    "unit_price": _("Unit price (CNY)"), "amount": _("Amount (CNY)"),
+    "balance_kind": _("Balance type"), "instrument": _("Instrument"), "reason": _("Reason"),
+    "income": _("Income (CNY)"), "expenditure": _("Expenditure (CNY)"), "balance_after": _("Balance after (CNY)"),
+    "source": _("Source"), "memo": _("Memo"),
+}
+
+
+def header(*keys: str) -> list[str]:
+    """The translated headings of these columns (KeyError for a column not listed in COLUMNS)."""
+    return [str(COLUMNS[key]) for key in keys]
+
+
+def amount(value: Any) -> Decimal | None:
+    """An amount as a CSV cell: a Decimal with exactly two places (written "42000.00", never escaped)."""
+    return None if value is None else quantize(value)
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -77,11 +108,13 @@ class _Echo:
         return value
 
 
-def csv_streaming_response(*, filename: str, header: Sequence[Any], rows: Iterable[Sequence[Any]]):
+def csv_streaming_response(
+    *, filename: str, header: Sequence[Any], rows: Iterable[Sequence[Any]]
+) -> StreamingHttpResponse:
     """A streamed CSV for large exports (rows are consumed lazily)."""
     writer = csv.writer(_Echo(), lineterminator="\r\n")
 
-    def generate():
+    def generate() -> Iterator[str]:
         yield BOM + writer.writerow([escape_cell(cell) for cell in header])
         for row in rows:
             yield writer.writerow([escape_cell(cell) for cell in row])

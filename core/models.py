@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -25,6 +28,17 @@ class FinanceSettings(models.Model):
         _("raw usage kept (months)"), default=13,
         help_text=_("usage_retention drops raw usage partitions older than this; bills and their lines stay"),
     )
+    # The seller printed on invoices (statements/pdf.py) and the VAT rate of the services invoiced. Amounts are
+    # tax-inclusive: the PDF shows tax = total x rate / (1 + rate), rounded once (docs/RULES-statements.md).
+    invoice_vat_rate = models.DecimalField(
+        _("VAT rate on invoices"), max_digits=5, decimal_places=4, default=Decimal("0.0600"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("0.5"))],
+        help_text=_("as a fraction: 0.0600 is 6% (modern services)"),
+    )
+    seller_name = models.CharField(_("seller's legal name"), max_length=200, default="Fee Center Technology Co., Ltd.")
+    seller_tax_id = models.CharField(_("seller's taxpayer ID"), max_length=20, default="91310000000000000X")
+    seller_address = models.CharField(_("seller's address"), max_length=300, blank=True,
+                                      default="1 Example Road, Pudong, Shanghai")
 
     class Meta:
         verbose_name = _("finance settings")
@@ -51,6 +65,8 @@ class IdempotencyKey(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("idempotency key")
+        verbose_name_plural = _("idempotency keys")
         constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_unique_user_key")]
 
     def __str__(self) -> str:

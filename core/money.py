@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import re
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, NoReturn, cast
 
 from django.db import models
+from django.utils.translation import gettext, gettext_noop
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -39,10 +41,11 @@ _PAGE_AMOUNT = re.compile(r"([+-]?)([0-9]*)(?:\.([0-9]*))?", re.ASCII)
 _API_AMOUNT = re.compile(API_AMOUNT_PATTERN, re.ASCII)
 _MAX_INTEGER_DIGITS = len(str(int(MAX_REQUEST_AMOUNT)))
 
-INVALID_AMOUNT = "Enter a valid amount such as \"100.00\"."
-TOO_MANY_PLACES = "Amounts have at most two decimal places."
-NOT_POSITIVE = "The amount must be greater than zero."
-TOO_LARGE = f"The amount may not exceed {MAX_REQUEST_AMOUNT:,}."
+# English here (the API's messages); pages translate them (parse_page_amount). gettext_noop marks them for the .po.
+INVALID_AMOUNT = gettext_noop("Enter a valid amount such as \"100.00\".")
+TOO_MANY_PLACES = gettext_noop("Amounts have at most two decimal places.")
+NOT_POSITIVE = gettext_noop("The amount must be greater than zero.")
+TOO_LARGE = gettext_noop("The amount may not exceed 100,000,000.00.")
 
 
 def parse_amount(raw: object, *, strict: bool = False) -> Decimal:
@@ -86,14 +89,51 @@ def parse_amount(raw: object, *, strict: bool = False) -> Decimal:
     return quantize(value)
 
 
-def _out_of_range(positive: bool):
+# What people type on pages around the number: currency signs (half- and full-width yen, "CNY", "RMB", "元"),
+# spaces of any kind, and thousands separators (comma, full-width comma, space, thin space) in well-formed
+# groups of three ("1,000.00", "¥200,000", "￥1 000"). "1,00" or "10,0000" is not a thousands grouping and stays
+# invalid, so a mistyped decimal comma is refused instead of read as a thousand times more.
+_CURRENCY_AFFIXES = re.compile(r"^(?:[¥￥]|CNY|RMB)\s*|\s*(?:元|CNY|RMB)$", re.IGNORECASE)
+_GROUPED = re.compile(r"([+-]?)([0-9]{1,3}(?:[,\uff0c\s\u00a0\u2009\u202f][0-9]{3})+)((?:\.[0-9]*)?)", re.ASCII)
+_SEPARATORS = re.compile(r"[,\uff0c\s\u00a0\u2009\u202f]")
+
+
+def normalize_page_amount(raw: object) -> object:
+    """The number a person meant, as the pages' grammar reads it: currency signs and surrounding spaces dropped,
+    thousands separators removed where they form groups of three. Anything else is returned unchanged, so
+    parse_amount gives its precise message."""
+    if not isinstance(raw, str):
+        return raw
+    text = raw.strip()
+    for _ in range(2):  # "¥ 1,000" and "1,000 元", or both
+        text = _CURRENCY_AFFIXES.sub("", text).strip()
+    if text[:1] in "+-" and text[1:2] in ("¥", "￥"):  # "-¥12" reads as "-12"
+        text = text[0] + text[2:].strip()
+    match = _GROUPED.fullmatch(text)
+    if match is not None:
+        text = match.group(1) + _SEPARATORS.sub("", match.group(2)) + match.group(3)
+    return text
+
+
+def parse_page_amount(raw: object) -> Decimal:
+    """An amount typed on a page ("1,000.00", "¥1,000", "￥1 000", "1000"): `normalize_page_amount`, then the
+    pages' grammar of `parse_amount`. The API never uses this: its grammar stays strict. The message is in the
+    interface's language."""
+    try:
+        return parse_amount(normalize_page_amount(raw))
+    except ValueError as error:
+        raise ValueError(gettext(str(error))) from None
+
+
+def _out_of_range(positive: bool) -> NoReturn:
     raise ValueError(TOO_LARGE if positive else NOT_POSITIVE)
 
 
 def _checked(value: Decimal) -> Decimal:
     """A finite Decimal within 0 < value <= MAX_REQUEST_AMOUNT: refuse more than two places (exactly, with no
     context rounding) and return it at cents."""
-    if value.as_tuple().exponent < -MONEY_DECIMAL_PLACES and value != value.quantize(CENT):
+    exponent = cast(int, value.as_tuple().exponent)  # an int: the value is finite
+    if exponent < -MONEY_DECIMAL_PLACES and value != value.quantize(CENT):
         raise ValueError(TOO_MANY_PLACES)
     return quantize(value)
 
@@ -104,18 +144,16 @@ def money_string(value: Decimal | int) -> str:
 
 
 def format_cny(value: Decimal | int | None) -> str:
-    """¥42,000.00 (negative amounts as -¥12.50)."""
-    if value is None:
-        return ""
-    amount = quantize(value)
-    sign = "-" if amount < 0 else ""
-    return f"{sign}¥{abs(amount):,.2f}"
+    """¥42,000.00 (negative amounts as -¥12.50): kept for its callers; core.formatting.money owns the look."""
+    from core.formatting import money  # core.formatting imports this module
+
+    return money(value)
 
 
-def money_field(**kwargs) -> models.DecimalField:
+def money_field(**kwargs: Any) -> models.DecimalField:
     kwargs.setdefault("default", ZERO)
     return models.DecimalField(max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES, **kwargs)
 
 
-def price_field(**kwargs) -> models.DecimalField:
+def price_field(**kwargs: Any) -> models.DecimalField:
     return models.DecimalField(max_digits=PRICE_MAX_DIGITS, decimal_places=PRICE_DECIMAL_PLACES, **kwargs)

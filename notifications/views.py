@@ -8,12 +8,13 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from core.exceptions import ApplicationError
+from core.money import parse_page_amount
 from core.parsing import parse_id
-from workspaces.tenancy import AccountScopedMixin, AccountScopedView, get_scoped_or_404
 from notifications import selectors, services
 from notifications.models import AlertRule
 from plans.models import BillingItem
 from workspaces.models import Capability, Workspace
+from workspaces.tenancy import AccountScopedMixin, AccountScopedView, get_scoped_or_404
 
 
 def _error_message(error: ApplicationError) -> str:
@@ -45,20 +46,40 @@ class AlertListView(AccountScopedMixin, TemplateView):
         return context
 
     def post(self, request, account_id: int):
+        """Errors are shown next to their field with every input kept (400), never as a lone banner."""
+        posted = {"workspace": request.POST.get("workspace", ""), "billing_item": request.POST.get("billing_item", ""),
+                  "threshold": request.POST.get("threshold", ""), "recipients": request.POST.getlist("recipients")}
         try:
             services.alert_rule_create(
                 account=self.account,
                 actor=request.user,
-                workspace_id=_int(request.POST.get("workspace")),
-                billing_item_id=_int(request.POST.get("billing_item")) or None,
-                threshold=request.POST.get("threshold", ""),
-                recipient_ids=request.POST.getlist("recipients"),
+                workspace_id=_int(posted["workspace"]),
+                billing_item_id=_int(posted["billing_item"]) or None,
+                threshold=_threshold(posted["threshold"]),
+                recipient_ids=posted["recipients"],
             )
         except ApplicationError as error:
-            messages.error(request, _error_message(error))
-        else:
-            messages.success(request, _("Alert saved."))
+            context = self.get_context_data(posted=posted, field_errors=_field_errors(error))
+            return self.render_to_response(context, status=400)
+        messages.success(request, _("Alert saved."))
         return redirect("alert-list", account_id=self.account.pk)
+
+
+def _threshold(raw: str) -> object:
+    """The threshold as people type it ("1,000", "¥500"): read by core.money's page parser; an unreadable one
+    goes to the service as typed, which refuses it with the threshold's message."""
+    try:
+        return parse_page_amount(raw)
+    except ValueError:
+        return raw
+
+
+def _field_errors(error: ApplicationError) -> dict[str, list[str]]:
+    field = next((name for name in ("threshold", "workspace", "recipients") if name in error.fields), None)
+    if field is None:
+        field = {"alert_recipient_outside_account": "recipients", "alert_unknown_workspace": "workspace",
+                 "alert_duplicate": "workspace"}.get(error.code, "form")
+    return {field: [_error_message(error)]}
 
 
 def _int(raw) -> int:
@@ -86,12 +107,13 @@ class AlertEditView(AccountScopedMixin, TemplateView):
         rule = self.get_rule()
         try:
             services.alert_rule_update(
-                rule=rule, threshold=request.POST.get("threshold", ""),
+                rule=rule, threshold=_threshold(request.POST.get("threshold", "")),
                 recipient_ids=request.POST.getlist("recipients"), is_active=bool(request.POST.get("is_active")),
             )
         except ApplicationError as error:
-            messages.error(request, _error_message(error))
-            return redirect("alert-edit", account_id=self.account.pk, rule_id=rule.pk)
+            context = self.get_context_data(field_errors=_field_errors(error),
+                                            posted={"threshold": request.POST.get("threshold", "")})
+            return self.render_to_response(context, status=400)
         messages.success(request, _("Alert saved."))
         return redirect("alert-list", account_id=self.account.pk)
 

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.http import QueryDict
 from django.utils.translation import gettext as _
 
 from core.exceptions import ApplicationError
@@ -31,7 +33,7 @@ def error_list(form: forms.Form) -> list[str]:
     """Every message of the form, field by field in field order, then the form's own: what the pages list
     above the form."""
     messages: list[str] = []
-    for name in [*form.fields, forms.forms.NON_FIELD_ERRORS]:
+    for name in [*form.fields, NON_FIELD_ERRORS]:
         messages.extend(str(message) for message in form.errors.get(name, []))
     return messages
 
@@ -82,7 +84,7 @@ class TrafficForm(_DynamicForm):
         return {tp.pk: (self.data.get(f"cap_{tp.pk}") or "").strip().replace(",", "") for tp in self.traffic_packages}
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = cast(dict[str, Any], super().clean())  # Form.clean returns cleaned_data
         chosen: list[TrafficSpec] = []
         for tp in self.traffic_packages:
             name = f"cap_{tp.pk}"
@@ -130,15 +132,17 @@ class WizardWorkspacesForm(_DynamicForm):
 
     @property
     def checked(self) -> list[int]:
-        return [int(raw) for raw in self.data.getlist("workspace") if is_id(raw) and int(raw) in self.by_id]
+        data = cast(QueryDict, self.data)  # a request's POST
+        return [int(raw) for raw in data.getlist("workspace") if is_id(raw) and int(raw) in self.by_id]
 
     @property
     def positions(self) -> dict[int, str]:
         return {ws_id: (self.data.get(f"position_{ws_id}") or "").strip() for ws_id in self.by_id}
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        unknown = [raw for raw in self.data.getlist("workspace") if not is_id(raw) or int(raw) not in self.by_id]
+        data = cast(dict[str, Any], super().clean())  # Form.clean returns cleaned_data
+        posted = cast(QueryDict, self.data)  # a request's POST
+        unknown = [raw for raw in posted.getlist("workspace") if not is_id(raw) or int(raw) not in self.by_id]
         for _raw in unknown:
             self.add_error("workspace", _("Unknown workspace."))
         positions = self.positions
@@ -190,7 +194,7 @@ class PackageWorkspacesForm(forms.Form):
         self.adding = data.get("action") == "add"
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = cast(dict[str, Any], super().clean())  # Form.clean returns cleaned_data
         if self.adding:
             raw = self.data.get("workspace", "")
             data["workspace"] = self.by_id.get(int(raw)) if is_id(raw, max_digits=17) else None
@@ -236,7 +240,7 @@ class CashierForm(_DynamicForm):
         self.add_text_field("cash")
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = cast(dict[str, Any], super().clean())  # Form.clean returns cleaned_data
         tenders: list[TenderSpec] = []
         for name, (kind, raw_id) in self.kinds.items():
             value = data.get(name)

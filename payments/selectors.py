@@ -114,7 +114,7 @@ def filter_dates(queryset: QuerySet, account: Account, field: str, date_from: da
 def ledger_list(*, account: Account, date_from: date | None = None, date_to: date | None = None,
                 balance_kind: str | None = None) -> QuerySet[LedgerEntry]:
     """Revenue and expenditure details: every movement of the account's balances, newest first."""
-    queryset = LedgerEntry.objects.for_account(account).select_related("card", "voucher").order_by("-id")
+    queryset = LedgerEntry.objects.for_account(account).select_related("card", "voucher", "payment").order_by("-id")
     if balance_kind:
         queryset = queryset.filter(balance_kind=balance_kind)
     return filter_dates(queryset, account, "created_at", date_from, date_to)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -11,24 +11,26 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
+from core import formatting
 from core.exceptions import ApplicationError
 from core.idempotency import IdempotentPageMixin
 from core.models import FinanceSettings
-from core.money import format_cny, parse_amount
+from core.money import parse_page_amount
 from core.parsing import parse_id
-from workspaces.tenancy import AccountScopedMixin, require, resolve_membership
 from payments import selectors, services
-from payments.error_codes import PaymentsErrorCode as Code
 from payments.exports import ledger_csv_response
 from payments.forms import LedgerFilterForm
 from payments.gateways import online_payment_available, sandbox_enabled
 from payments.gateways.sandbox import signed_payload
+from payments.ledger_display import ledger_rows
 from payments.models import CardGiftTier, Recharge, RechargeMethod, RechargeStatus
 from payments.throttling import voucher_activation_allowed
 from workspaces.models import Capability
+from workspaces.tenancy import AccountScopedMixin, require, resolve_membership
 
 PAGE_SIZE = 50
 
@@ -51,13 +53,6 @@ def _post_once(view: IdempotentPageMixin, work: Callable[[], dict[str, Any]]) ->
     return result
 
 
-def _amount(raw: Any) -> Any:
-    try:
-        return parse_amount(raw)
-    except ValueError as error:
-        raise ApplicationError(_("Amount: %(error)s") % {"error": error}, code=Code.INVALID_AMOUNT) from None
-
-
 class WalletView(AccountScopedMixin, TemplateView):
     template_name = "payments/wallet.html"
 
@@ -67,21 +62,52 @@ class WalletView(AccountScopedMixin, TemplateView):
         context["cards"] = list(selectors.usable_cards(account=self.account)[:20])
         context["vouchers"] = list(selectors.usable_vouchers(account=self.account)[:20])
         context["entries"] = list(selectors.ledger_list(account=self.account)[:10])
+        context["ledger_rows"] = ledger_rows(context["entries"], self.account.pk)
         context["pending_recharges"] = list(
             selectors.recharge_list(account=self.account).filter(status=RechargeStatus.PENDING)[:10]
         )
         return context
 
 
+def _safe_next(request, account_id: int, raw: str | None) -> str:
+    """A page of this account to come back to after a recharge (the cashier with its allocation), or ""."""
+    raw = (raw or "").strip()
+    if raw.startswith(f"/a/{account_id}/") and url_has_allowed_host_and_scheme(raw, allowed_hosts={request.get_host()}):
+        return raw
+    return ""
+
+
+def _page_amount(raw: Any) -> tuple[Any, list[str]]:
+    """(amount, []) or (None, [message]): an amount as people type it (core.money.parse_page_amount)."""
+    try:
+        return parse_page_amount(raw), []
+    except ValueError as error:
+        return None, [str(error)]
+
+
 class RechargeView(IdempotentPageMixin, AccountScopedMixin, TemplateView):
+    """Recharge online or declare a bank transfer. `?amount=` fills the amount and `?next=` (a page of this
+    account, the cashier with its allocation) is where an online payment comes back to. Errors are shown next to
+    the field, with what was typed kept."""
+
     template_name = "payments/recharge.html"
+    NEXT_SESSION_KEY = "recharge_next:%s"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["summary"] = selectors.wallet_summary(account=self.account)
         context["page"] = _page(self.request, selectors.recharge_list(account=self.account))
         context["online_available"] = online_payment_available()
+        source = self.request.POST if self.request.method == "POST" else self.request.GET
+        context.setdefault("next_url", _safe_next(self.request, self.account.pk, source.get("next")))
+        context.setdefault("posted", {"method": source.get("method", ""), "amount": source.get("amount", ""),
+                                      "transfer_reference": source.get("transfer_reference", "")})
+        context.setdefault("field_errors", {})
         return context
+
+    def _refused(self, method: str, field_errors: dict[str, list[str]], status: int = 400):
+        errors = {f"{method}_{name}": messages_ for name, messages_ in field_errors.items()}
+        return self.render_to_response(self.get_context_data(field_errors=errors), status=status)
 
     def post(self, request, account_id: int):
         method = request.POST.get("method")
@@ -90,29 +116,46 @@ class RechargeView(IdempotentPageMixin, AccountScopedMixin, TemplateView):
             context = self.get_context_data(online_error=_(
                 "Online payment is not configured on this Fee Center. Use an offline remittance instead."))
             return self.render_to_response(context, status=409)
+        if method not in (RechargeMethod.ONLINE, RechargeMethod.OFFLINE):
+            messages.error(request, _("Choose online payment or offline remittance."))
+            return redirect("payments-recharge", account_id=self.account.pk)
+        amount, amount_errors = _page_amount(request.POST.get("amount"))
+        reference = (request.POST.get("transfer_reference") or "").strip()
+        errors: dict[str, list[str]] = {"amount": amount_errors} if amount_errors else {}
+        if method == RechargeMethod.OFFLINE and not reference:
+            errors["transfer_reference"] = [_("Enter the bank transfer reference.")]
+        if errors:
+            return self._refused(method, errors)
+        next_url = _safe_next(request, self.account.pk, request.POST.get("next"))
 
-        def work() -> dict[str, Any]:
-            amount = _amount(request.POST.get("amount"))
+        def work() -> tuple[int, dict[str, Any]]:
             if method == RechargeMethod.ONLINE:
                 recharge, url = services.recharge_start_online(account=self.account, amount=amount,
                                                                actor=request.user)
-                return {"redirect": url, "recharge": recharge.pk}
-            if method == RechargeMethod.OFFLINE:
-                recharge = services.recharge_submit_offline(
-                    account=self.account, amount=amount, transfer_reference=request.POST.get("transfer_reference", ""),
-                    actor=request.user,
-                )
-                return {"message": _("Remittance of %(amount)s recorded; finance will confirm it once the transfer "
-                                     "arrives.") % {"amount": format_cny(recharge.amount)}}
-            raise ApplicationError(_("Choose online payment or offline remittance."), code=Code.INVALID_METHOD)
+                return 200, {"redirect": url, "recharge": recharge.pk}
+            recharge = services.recharge_submit_offline(account=self.account, amount=amount,
+                                                        transfer_reference=reference, actor=request.user)
+            return 200, {"message": _("Remittance of %(amount)s recorded; finance will confirm it once the "
+                                      "transfer arrives.") % {"amount": formatting.money(recharge.amount)}}
 
-        result = _post_once(self, work)
-        if result and result.get("redirect"):
+        try:
+            _status, result = self.run_once(work)
+        except ApplicationError as error:
+            fields = {name: [str(m) for m in (value if isinstance(value, list) else [value])]
+                      for name, value in (error.fields or {}).items() if name in ("amount", "transfer_reference")}
+            return self._refused(method, fields or {"amount": [error.message]}, status=error.status_code)
+        if result.get("redirect"):
+            if next_url and result.get("recharge"):
+                request.session[self.NEXT_SESSION_KEY % result["recharge"]] = next_url
             return HttpResponseRedirect(result["redirect"])
+        messages.success(request, result["message"])
         return redirect("payments-recharge", account_id=self.account.pk)
 
 
 class CardsView(IdempotentPageMixin, AccountScopedMixin, TemplateView):
+    """Buy prepaid cards with the cash balance. The face value is read as people type it ("10,000", "¥10,000");
+    errors are shown next to the field, with what was typed kept."""
+
     template_name = "payments/cards.html"
 
     def get_context_data(self, **kwargs):
@@ -121,25 +164,43 @@ class CardsView(IdempotentPageMixin, AccountScopedMixin, TemplateView):
         context["page"] = _page(self.request, selectors.card_list(account=self.account))
         context["tiers"] = list(CardGiftTier.objects.order_by("min_purchase"))
         context["validity_days"] = FinanceSettings.load().card_validity_days
+        context.setdefault("posted", {"face_value": "10000", "quantity": "1"})
+        context.setdefault("field_errors", {})
         return context
 
     def post(self, request, account_id: int):
-        def work() -> dict[str, Any]:
-            face = _amount(request.POST.get("face_value"))
-            quantity = parse_id(request.POST.get("quantity") or "1", max_digits=4)  # ASCII digits only
-            if quantity is None:
-                raise ApplicationError(_("Enter a whole number of cards."), code=Code.INVALID_QUANTITY)
-            purchase = services.prepaid_card_buy(account=self.account, face_value=face, quantity=quantity,
+        face, face_errors = _page_amount(request.POST.get("face_value"))
+        raw_quantity = (request.POST.get("quantity") or "1").strip()
+        quantity = parse_id(raw_quantity, max_digits=4)  # ASCII digits only
+        errors: dict[str, list[str]] = {"face_value": face_errors} if face_errors else {}
+        if quantity is None:
+            errors["quantity"] = [_("Enter a whole number of cards.")]
+
+        def work() -> tuple[int, dict[str, Any]]:
+            # work() runs only without errors: quantity is then a number
+            purchase = services.prepaid_card_buy(account=self.account, face_value=face, quantity=cast(int, quantity),
                                                  actor=request.user)
             message = _("Bought %(n)s prepaid card(s) for %(total)s.") % {
-                "n": len(purchase.cards), "total": format_cny(purchase.total)}
+                "n": len(purchase.cards), "total": formatting.money(purchase.total)}
             if purchase.gift_voucher:
                 message += " " + _("You received a full-reduction voucher of %(value)s.") % {
-                    "value": format_cny(purchase.gift_voucher.face_value)}
-            return {"message": message}
+                    "value": formatting.money(purchase.gift_voucher.face_value)}
+            return 200, {"message": message}
 
-        _post_once(self, work)
-        return redirect("payments-cards", account_id=self.account.pk)
+        status = 400
+        if not errors:
+            try:
+                _status, result = self.run_once(work)
+            except ApplicationError as error:
+                status = error.status_code
+                errors = {name: [str(m) for m in (value if isinstance(value, list) else [value])]
+                          for name, value in (error.fields or {}).items() if name in ("face_value", "quantity")}
+                errors = errors or {"form": [error.message]}
+            else:
+                messages.success(request, result["message"])
+                return redirect("payments-cards", account_id=self.account.pk)
+        posted = {"face_value": request.POST.get("face_value", ""), "quantity": raw_quantity}
+        return self.render_to_response(self.get_context_data(posted=posted, field_errors=errors), status=status)
 
 
 class VouchersView(IdempotentPageMixin, AccountScopedMixin, TemplateView):
@@ -162,7 +223,8 @@ class VouchersView(IdempotentPageMixin, AccountScopedMixin, TemplateView):
             voucher = services.voucher_activate(account=self.account, code=request.POST.get("code", ""),
                                                 actor=request.user)
             return {"message": _("Code activated: a voucher of %(value)s, valid until %(until)s.") % {
-                "value": format_cny(voucher.face_value), "until": f"{voucher.valid_until:%Y-%m-%d}"}}
+                "value": formatting.money(voucher.face_value),
+                "until": formatting.day(voucher.valid_until, self.account)}}
 
         _post_once(self, work)
         return redirect("payments-vouchers", account_id=self.account.pk)
@@ -181,8 +243,9 @@ class LedgerView(AccountScopedMixin, TemplateView):
         entries = selectors.ledger_list(account=self.account, **filters)
         if request.GET.get("format") == "csv":
             return ledger_csv_response(entries, self.account)
-        context = self.get_context_data(form=form, page=_page(request, entries),
-                                        query=request.GET.urlencode())
+        page = _page(request, entries)
+        context = self.get_context_data(form=form, page=page, query=request.GET.urlencode(),
+                                        ledger_rows=ledger_rows(page.object_list, self.account.pk))
         return self.render_to_response(context)
 
 
@@ -222,8 +285,12 @@ class SandboxPayView(LoginRequiredMixin, TemplateView):
         outcome = "succeeded" if request.POST.get("action") == "pay" else "failed"
         payload = signed_payload(reference=reference, status=outcome, amount=recharge.amount)
         result = services.gateway_callback_handle(provider="sandbox", data=payload)
+        next_url = request.session.pop(RechargeView.NEXT_SESSION_KEY % recharge.pk, "")
         if result.outcome == "succeeded":
-            messages.success(request, _("Recharge of %(amount)s succeeded.") % {"amount": format_cny(recharge.amount)})
+            messages.success(request, _("Recharge of %(amount)s succeeded.")
+                             % {"amount": formatting.money(recharge.amount)})
+            if next_url:  # started from the cashier: back to it, with the allocation
+                return redirect(next_url)
         elif result.outcome == "failed":
             messages.error(request, _("The payment failed; nothing was charged."))
         else:

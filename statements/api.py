@@ -14,7 +14,6 @@ from rest_framework.response import Response
 from core.api import CSV_FORMAT_PARAMETER, CSVExportMixin
 from core.exceptions import ApplicationError
 from core.idempotency import idempotent
-from workspaces.tenancy import AccountScopedAPIView, AccountScopedListAPIView, get_scoped_or_404
 from statements import exports, invoices, selectors
 from statements.models import InvoiceRequest, InvoiceStatus, MonthlyBill
 from statements.serializers import (
@@ -22,6 +21,7 @@ from statements.serializers import (
     InvoiceRequestSerializer,
     MonthlyBillSerializer,
 )
+from workspaces.tenancy import AccountScopedAPIView, AccountScopedListAPIView, get_scoped_or_404
 
 
 def _month_param(raw: str | None, name: str) -> date | None:
@@ -89,7 +89,8 @@ class MonthlyBillDetailApi(CSVExportMixin, AccountScopedAPIView):
 
 
 class InvoiceRequestListApi(AccountScopedListAPIView):
-    """Invoice requests; POST requests an invoice (owner) over parts of paid recharges and card purchases."""
+    """Invoice requests; POST requests an invoice (owner) over parts of succeeded recharges (the cash received;
+    a card purchase spends a recharge's cash and is refused as `invoice_unknown_document`, docs/RULES-statements.md)."""
 
     serializer_class = InvoiceRequestSerializer
 

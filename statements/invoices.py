@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
@@ -53,7 +53,7 @@ def _clean_text(value: object, *, field: str, label: str, max_length: int, requi
 def invoice_request_create(
     *,
     account: Account,
-    requested_by: AbstractBaseUser,
+    requested_by: User,
     lines: Sequence[InvoiceLineSpec],
     title: str,
     tax_id: str,
@@ -154,7 +154,7 @@ def _invoice_number(request: InvoiceRequest, now: datetime) -> str:
 
 @transaction.atomic
 def invoice_request_issue(
-    *, invoice_request: InvoiceRequest, actor: AbstractBaseUser, note: str = "", now: datetime | None = None
+    *, invoice_request: InvoiceRequest, actor: User, note: str = "", now: datetime | None = None
 ) -> InvoiceRequest:
     """Finance issues the invoice: it gets a number and its PDF (rendered now and kept unchanged); the
     requester is mailed after commit (`invoice_request_decided`)."""
@@ -173,7 +173,7 @@ def invoice_request_issue(
 
 @transaction.atomic
 def invoice_request_reject(
-    *, invoice_request: InvoiceRequest, actor: AbstractBaseUser, note: str, now: datetime | None = None
+    *, invoice_request: InvoiceRequest, actor: User, note: str, now: datetime | None = None
 ) -> InvoiceRequest:
     """Finance rejects the request with a reason; its amounts become invoiceable again."""
     note = (note or "").strip()

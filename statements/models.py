@@ -17,7 +17,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from core.money import money_field
+from core.money import format_cny, money_field
 from core.querysets import AccountScopedQuerySet
 from payments.models import PrepaidCard, Voucher, Wallet
 from quota.models import Bill
@@ -100,6 +100,8 @@ class MonthlyBillLine(models.Model):
     amount = money_field()
 
     class Meta:
+        verbose_name = _("monthly bill line")
+        verbose_name_plural = _("monthly bill lines")
         ordering = ["monthly_bill_id", "workspace_id", "billing_item__sort_order"]
         constraints = [
             models.UniqueConstraint(
@@ -107,6 +109,9 @@ class MonthlyBillLine(models.Model):
             ),
             models.CheckConstraint(condition=Q(amount__gte=0), name="monthly_bill_line_amount_non_neg"),
         ]
+
+    def __str__(self) -> str:
+        return f"workspace {self.workspace_id} · {format_cny(self.amount)}"
 
 
 class MonthlyBillSettlement(models.Model):
@@ -121,7 +126,12 @@ class MonthlyBillSettlement(models.Model):
     is_adjustment = models.BooleanField(default=False, help_text="settles a day of an earlier, final month")
 
     class Meta:
+        verbose_name = _("monthly bill settlement")
+        verbose_name_plural = _("monthly bill settlements")
         ordering = ["monthly_bill_id", "day", "settlement_id"]
+
+    def __str__(self) -> str:
+        return f"{self.day:%Y-%m-%d} · {format_cny(self.amount)}"
 
 
 class InvoiceType(models.TextChoices):
@@ -198,6 +208,8 @@ class InvoiceRequestLine(models.Model):
     amount = money_field()
 
     class Meta:
+        verbose_name = _("invoice request line")
+        verbose_name_plural = _("invoice request lines")
         ordering = ["request_id", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="invoice_line_amount_positive"),
@@ -207,6 +219,9 @@ class InvoiceRequestLine(models.Model):
                 name="invoice_line_source_matches_type",
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.get_source_type_display()} · {format_cny(self.amount)}"
 
 
 # Finance views in admin (read-only lists over other apps' tables; no new tables).

@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.db.models import Q, QuerySet, Sum
-from django.utils.translation import gettext as _
+from django.db.models import QuerySet, Sum
 
 from core.money import ZERO, quantize
-from payments.models import Payment, PaymentPurpose, Recharge, RechargeStatus, TenderKind
+from payments.models import Recharge, RechargeStatus
+from statements.labels import document_label
 from statements.models import (
     InvoiceRequest,
     InvoiceRequestLine,
@@ -83,34 +83,22 @@ def _invoiced_by(account: Account, field: str) -> dict[int, Decimal]:
 
 
 def invoiceable_documents(*, account: Account) -> list[InvoiceableDocument]:
-    """The account's documents paid in cash (succeeded recharges; prepaid-card purchases, for their cash
-    part) with what is still invoiceable on each. Voucher- and card-paid parts never appear."""
+    """The account's documents that can still be invoiced, with what is left on each: its succeeded recharges,
+    the cash it received. A prepaid-card purchase spends cash that a recharge already brought in, so it is not
+    invoiceable separately (it would invoice the same money twice); the rows add up to "Invoiceable now"
+    (docs/RULES-statements.md). Requests made earlier over card purchases keep their lines."""
     documents: list[InvoiceableDocument] = []
     invoiced = _invoiced_by(account, "recharge")
     recharges = Recharge.objects.filter(account=account, status=RechargeStatus.SUCCEEDED).order_by("completed_at", "pk")
     for recharge in recharges:
         done = invoiced.get(recharge.pk, ZERO)
+        day = recharge.completed_at or recharge.created_at
         documents.append(
             InvoiceableDocument(
-                InvoiceSourceType.RECHARGE, recharge.pk, recharge.completed_at,
-                _("Recharge %(id)s (%(method)s)") % {"id": recharge.pk, "method": recharge.get_method_display()},
+                InvoiceSourceType.RECHARGE, recharge.pk, day,
+                document_label(source_type=InvoiceSourceType.RECHARGE, day=day, amount=recharge.amount,
+                               account=account, method=str(recharge.get_method_display())),
                 recharge.amount, done, max(ZERO, recharge.amount - done),
-            )
-        )
-    invoiced = _invoiced_by(account, "payment")
-    purchases = (
-        Payment.objects.filter(account=account, purpose=PaymentPurpose.CARD_PURCHASE, refund__isnull=True)
-        .annotate(cash=Sum("tenders__amount", filter=Q(tenders__kind=TenderKind.CASH)))
-        .filter(cash__gt=0)
-        .order_by("created_at", "pk")
-    )
-    for payment in purchases:
-        done = invoiced.get(payment.pk, ZERO)
-        documents.append(
-            InvoiceableDocument(
-                InvoiceSourceType.CARD_PURCHASE, payment.pk, payment.created_at,
-                _("Prepaid card purchase %(id)s") % {"id": payment.pk},
-                payment.cash, done, max(ZERO, payment.cash - done),
             )
         )
     return documents

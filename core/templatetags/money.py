@@ -1,23 +1,55 @@
+"""Template filters of the one formatter (core/formatting.py): {% load money %}.
+
+{{ amount|cny }} ¥42,000.00 · {{ unit_price|price }} ¥0.035 · {{ quantity|qty }} 40,000,000 ·
+{{ factor|number }} 3 (not 3.0000) · {{ day|day }} 2026-11-20 · {{ month|month }} 2026-11 ·
+{{ created_at|moment:account }} 2026-11-20 21:33 in the account's time zone."""
+
+from typing import Any
+
 from django import template
 
-from core.money import format_cny
+from core import formatting
 
 register = template.Library()
 
 
 @register.filter
-def cny(value):
+def cny(value: Any) -> str:
     """{{ amount|cny }} -> ¥42,000.00"""
-    try:
-        return format_cny(value)
-    except (TypeError, ValueError, ArithmeticError):
-        return ""
+    return formatting.money(value)
 
 
 @register.filter
-def qty(value):
+def price(value: Any) -> str:
+    """{{ unit_price|price }} -> ¥0.035"""
+    return formatting.price(value)
+
+
+@register.filter
+def qty(value: Any) -> str:
     """{{ quantity|qty }} -> 40,000,000"""
-    try:
-        return f"{int(value):,}"
-    except (TypeError, ValueError):
-        return ""
+    return formatting.number(value)
+
+
+@register.filter
+def number(value: Any) -> str:
+    """{{ capacity|number }} -> 3 (a Decimal 3.0000 without its trailing zeros), 1.25, 40,000,000"""
+    return formatting.number(value)
+
+
+@register.filter
+def day(value: Any, account: Any = None) -> str:
+    """{{ day|day }} -> 2026-11-20; {{ card.expires_at|day:account }} the date in the account's time zone"""
+    return formatting.day(value, account)
+
+
+@register.filter
+def month(value: Any) -> str:
+    """{{ bill.month|month }} -> 2026-11"""
+    return formatting.month(value)
+
+
+@register.filter
+def moment(value: Any, account: Any = None) -> str:
+    """{{ created_at|moment:account }} -> 2026-11-20 21:33 in the account's time zone."""
+    return formatting.moment(value, account)

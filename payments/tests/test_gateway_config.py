@@ -252,7 +252,7 @@ def test_page_activation_is_throttled_like_the_api(settings, account, owner):
     assert statuses == [302] * 5
     response = client.post(url, {"code": code, "idempotency_key": "right"})
     assert response.status_code == 429
-    assert "Too many activation attempts" in response.context["code_error"]
+    assert "激活尝试次数过多" in response.context["code_error"]  # the page's language (Simplified Chinese here)
     assert 'id="code-error"' in response.content.decode()
     assert Voucher.objects.get(code=code).account_id is None  # nothing activated
     # The page and the API share the bucket of this user and account.
