@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/fee_center
 export REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: install services demo test lint bench-night bench-load
+.PHONY: install services demo test lint bench bench-night bench-load
 
 install: $(VENV)/.installed
 
@@ -31,15 +31,23 @@ demo: install services
 # The whole suite on PostgreSQL and Redis, browser tests in Debian's Chromium included.
 test: install services
 	bash scripts/browsers.sh
-	$(BIN)/ruff check .
+	$(MAKE) --no-print-directory lint
 	$(BIN)/python manage.py makemigrations --check --dry-run >/dev/null
 	REDIS_URL=redis://127.0.0.1:6379/1 $(BIN)/pytest -q
 
+# ruff (with the banned APIs of each rule's owner), the layers contract, and mypy (strict on core and money).
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy .
 
 bench-night: install services
 	$(BIN)/python benchmarks/night.py
 
 bench-load: install services
 	$(BIN)/python benchmarks/load.py
+
+# The three ratios of issue 15 side by side with their targets (night / full floor, checkout / health,
+# ingestion / COPY): the night benchmark, then the load benchmark, one after the other (BENCHMARKS.md).
+bench: install services
+	$(BIN)/python benchmarks/ratios.py

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -24,9 +25,10 @@ class AuditFilterForm(forms.Form):
     person = forms.TypedChoiceField(label=_("Person"), required=False, coerce=int, empty_value=None,
                                     widget=forms.Select(attrs={"class": "form-select"}))
 
-    def __init__(self, *args: Any, people: list[Any] = (), **kwargs: Any) -> None:
+    def __init__(self, *args: Any, people: Sequence[Any] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["person"].choices = [("", _("Anyone")), *[(u.pk, u.get_username()) for u in people]]
+        person = cast(forms.TypedChoiceField, self.fields["person"])
+        person.choices = [("", _("Anyone")), *[(u.pk, u.get_username()) for u in people]]
 
     def clean(self):
         data = super().clean()

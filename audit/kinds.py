@@ -19,7 +19,7 @@ class Kind(models.TextChoices):
     CATALOGUE = "catalogue", _("Catalogue")
 
 
-EVENT_MODELS: dict[str, list[type]] = {
+EVENT_MODELS: dict[str, list[type[models.Model]]] = {
     Kind.WORKSPACE_ORDER: [events.PackageWorkspaceEvent],
     Kind.STORAGE_POLICY: [events.StoragePolicyChoiceEvent],
     Kind.ALERT: [events.AlertRuleEvent, events.AlertRecipientEvent],
@@ -37,5 +37,5 @@ ACCOUNT_KINDS = [kind for kind in Kind if kind != Kind.CATALOGUE]
 KIND_OF_MODEL = {model._meta.label: kind for kind, found in EVENT_MODELS.items() for model in found}
 
 
-def event_models(kinds) -> list[type]:
+def event_models(kinds) -> list[type[models.Model]]:
     return [model for kind in kinds for model in EVENT_MODELS[kind]]

@@ -108,7 +108,9 @@ def rows(events: Iterable[AuditEvent]) -> list[Row]:
     """Events as rows, the people read in one query."""
     events = list(events)
     user_ids = {e.user_id for e in events if e.user_id}
-    users = {u.pk: u for u in get_user_model().objects.filter(pk__in=user_ids)} if user_ids else {}
+    users: dict[int | None, Any] = (
+        {u.pk: u for u in get_user_model().objects.filter(pk__in=user_ids)} if user_ids else {}
+    )
     found = []
     for event in events:
         before, after = before_after(event)

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from core import views as core_views
@@ -13,7 +13,7 @@ handler403 = "core.api.api_or_page_403"
 handler404 = "core.api.api_or_page_404"
 handler500 = "core.api.api_or_page_500"
 
-api_v1 = [
+api_v1: list[URLPattern | URLResolver] = [
     path("auth/token/", SecondFactorTokenApi.as_view(), name="api-token"),  # core_views.ObtainTokenApi + 2FA
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's init script as a file (no inline script: Content-Security-Policy).

@@ -12,19 +12,29 @@ app's admin uses, and the one place that says what "read-only in admin" means.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterable
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib import admin
 from django.contrib.admin.options import InlineModelAdmin
 from django.contrib.admin.utils import flatten_fieldsets
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from core.models import FinanceSettings, IdempotencyKey
 from core.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS, PRICE_DECIMAL_PLACES, format_cny, quantize
+
+if TYPE_CHECKING:
+    from django.contrib.admin.options import BaseModelAdmin
+
+    _AdminBase = BaseModelAdmin[Any]
+else:
+    _AdminBase = object
 
 admin.site.site_header = _("Fee Center finance")
 admin.site.site_title = _("Fee Center finance")
@@ -44,7 +54,7 @@ def format_price(value: Decimal) -> str:
     return f"{sign}¥{text}"
 
 
-def field_kind(field) -> str | None:
+def field_kind(field: Any) -> str | None:
     """How a model field is shown in admin: "money", "price", "quantity", "month", "moment", "day" or None (as
     Django shows it)."""
     if getattr(field, "choices", None):
@@ -65,7 +75,7 @@ def field_kind(field) -> str | None:
     return None
 
 
-def admin_display(value, kind: str):
+def admin_display(value: Any, kind: str | None) -> Any:
     """The one formatter of finance's admin (None stays None: admin shows its empty mark)."""
     if value is None or value == "":
         return None
@@ -84,25 +94,25 @@ def admin_display(value, kind: str):
     return value
 
 
-def _formatted_column(field):
+def _formatted_column(field: Any) -> Callable[[Any], Any]:
     kind = field_kind(field)
 
-    def column(obj):
+    def column(obj: Any) -> Any:
         shown = admin_display(getattr(obj, field.name), kind)
         return admin.site.empty_value_display if shown is None else shown
 
     column.__name__ = field.name
-    column.short_description = field.verbose_name
-    column.admin_order_field = field.name
+    column.__dict__["short_description"] = field.verbose_name  # what admin reads off a column function
+    column.__dict__["admin_order_field"] = field.name
     return column
 
 
-class FinanceAdminMixin:
+class FinanceAdminMixin(_AdminBase):
     """Shows model fields through `admin_display` wherever admin would print them raw: list columns, read-only
     fields of a change form, inline rows. Works with `list_display`, `readonly_fields`, `fields`/`fieldsets` as
     usual (names of model fields); editable fields are left to their widgets."""
 
-    def _formatted(self, names):
+    def _formatted(self, names: Iterable[Any]) -> list[Any]:
         cache = self.__dict__.setdefault("_formatted_columns", {})
         out = []
         for name in names:
@@ -116,23 +126,24 @@ class FinanceAdminMixin:
             out.append(column or name)
         return out
 
-    def _plain_names(self, readonly):
+    def _plain_names(self, readonly: Iterable[Any]) -> list[Any]:
         return [getattr(f, "__name__", f) for f in readonly if callable(f) and getattr(f, "__name__", "") in
                 self.__dict__.get("_formatted_columns", {})]
 
-    def get_list_display(self, request):
-        return self._formatted(super().get_list_display(request))
+    # get_list_display*: ModelAdmin's (this mixin also serves inlines, whose base has none)
+    def get_list_display(self, request: HttpRequest) -> list[Any]:
+        return self._formatted(cast(Any, super()).get_list_display(request))
 
-    def get_list_display_links(self, request, list_display):
-        links = super().get_list_display_links(request, list_display)
+    def get_list_display_links(self, request: HttpRequest, list_display: Any) -> Any:
+        links = cast(Any, super()).get_list_display_links(request, list_display)
         return self._formatted(links) if links else links
 
-    def get_readonly_fields(self, request, obj=None):
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[Any]:
         return self._formatted(super().get_readonly_fields(request, obj))
 
-    def get_exclude(self, request, obj=None):
+    def get_exclude(self, request: HttpRequest, obj: Any = None) -> list[Any] | None:
         # Formatted read-only fields stand in for the model fields: keep the fields themselves out of the form.
-        excluded = super().get_exclude(request, obj)
+        excluded: Any = super().get_exclude(request, obj)
         if excluded is None and hasattr(self.form, "_meta") and self.form._meta.exclude:
             excluded = self.form._meta.exclude
         names = self._plain_names(self.get_readonly_fields(request, obj))
@@ -140,13 +151,13 @@ class FinanceAdminMixin:
             names += [column for column in self.__dict__.get("_formatted_columns", {}).values() if column]
         return [*(excluded or []), *names] if names or excluded is not None else None
 
-    def _view_only(self, request, obj) -> bool:
+    def _view_only(self, request: HttpRequest, obj: Any) -> bool:
         return not self.has_change_permission(request, obj) and (obj is not None or isinstance(self, InlineModelAdmin))
 
-    def get_fieldsets(self, request, obj=None):
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> list[Any]:
         fieldsets = super().get_fieldsets(request, obj)
         if self._view_only(request, obj):  # admin shows every field read-only: all of them through the formatter
-            readonly = {name for _title, options in fieldsets for name in flatten_fieldsets([(None, options)])
+            readonly: set[Any] = {name for _title, options in fieldsets for name in flatten_fieldsets([(None, options)])
                         if isinstance(name, str)}
         else:
             readonly = {getattr(f, "__name__", None) for f in self.get_readonly_fields(request, obj) if callable(f)}
@@ -159,16 +170,18 @@ class FinanceAdminMixin:
             out.append((title, {**options, "fields": fields}))
         return out
 
-    def __init_subclass__(cls, **kwargs):
+    def __init_subclass__(cls, **kwargs: Any) -> None:
         """An admin that overrides get_readonly_fields still gets formatted fields."""
         super().__init_subclass__(**kwargs)
         own = cls.__dict__.get("get_readonly_fields")
         if own is not None and not getattr(own, "_finance_formatted", False):
-            def get_readonly_fields(self, request, obj=None, _own=own):
+            def get_readonly_fields(
+                self: FinanceAdminMixin, request: HttpRequest, obj: Any = None, _own: Any = own
+            ) -> list[Any]:
                 return self._formatted(_own(self, request, obj))
 
-            get_readonly_fields._finance_formatted = True
-            cls.get_readonly_fields = get_readonly_fields
+            get_readonly_fields.__dict__["_finance_formatted"] = True
+            cls.get_readonly_fields = get_readonly_fields  # type: ignore[method-assign]  # wraps the subclass's own
 
 
 class FinanceModelAdmin(FinanceAdminMixin, admin.ModelAdmin):
@@ -186,17 +199,17 @@ class FinanceTabularInline(FinanceAdminMixin, admin.TabularInline):
 class NoDeleteAdminMixin:
     """Rows that finance may look at and edit through their form, but never add or delete by hand."""
 
-    def has_add_permission(self, request, obj=None) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 
 class ReadOnlyAdminMixin(NoDeleteAdminMixin):
     """Rows written only by services (ledger, settlements, bills, logs): finance reads them."""
 
-    def has_change_permission(self, request, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 
@@ -205,7 +218,7 @@ class ReadOnlyInline(ReadOnlyAdminMixin, FinanceTabularInline):
 
     can_delete = False
 
-    def get_readonly_fields(self, request, obj=None):
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[Any]:
         return [f.name for f in self.model._meta.fields if f.name != "id"]
 
 
@@ -213,10 +226,10 @@ class ReadOnlyInline(ReadOnlyAdminMixin, FinanceTabularInline):
 class FinanceSettingsAdmin(FinanceModelAdmin):
     list_display = ["__str__", "card_validity_days", "order_payment_minutes", "arrears_countdown_days"]
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return not FinanceSettings.objects.exists()
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 

@@ -5,16 +5,19 @@ module imports it), date-range filters."""
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, cast
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema_field
 from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -93,13 +96,13 @@ class AmountField(serializers.Field):
 
     default_error_messages = {"invalid": "{message}"}
 
-    def to_internal_value(self, data):
+    def to_internal_value(self, data: Any) -> Decimal:
         try:
             return parse_amount(data, strict=True)
         except ValueError as error:
             self.fail("invalid", message=str(error))
 
-    def to_representation(self, value):
+    def to_representation(self, value: Any) -> str:
         return money_string(value)
 
 
@@ -109,11 +112,11 @@ class Pagination(PageNumberPagination):
     max_page_size = 500
 
 
-def json_error_response(request, code: str, message: str, status_code: int) -> JsonResponse:
+def json_error_response(request: HttpRequest, code: str, message: str, status_code: int) -> JsonResponse:
     return JsonResponse(error_body(code, message), status=status_code)
 
 
-def api_or_page_404(request, exception=None):
+def api_or_page_404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     """handler404: JSON under /api/, the HTML page elsewhere."""
     if request.path.startswith("/api/"):
         return json_error_response(request, "not_found", "Not found.", 404)
@@ -122,23 +125,23 @@ def api_or_page_404(request, exception=None):
     return page_not_found(request, exception)
 
 
-def api_or_page_403(request, exception=None):
+def api_or_page_403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     if request.path.startswith("/api/"):
         return json_error_response(request, "permission_denied", "You do not have permission.", 403)
     from django.views.defaults import permission_denied
 
-    return permission_denied(request, exception)
+    return permission_denied(request, cast(Exception, exception))  # Django always passes the exception
 
 
-def api_or_page_400(request, exception=None):
+def api_or_page_400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     if request.path.startswith("/api/"):
         return json_error_response(request, "bad_request", "Bad request.", 400)
     from django.views.defaults import bad_request
 
-    return bad_request(request, exception)
+    return bad_request(request, cast(Exception, exception))  # Django always passes the exception
 
 
-def api_or_page_500(request):
+def api_or_page_500(request: HttpRequest) -> HttpResponse:
     logger.error("500 on %s", request.path)
     if request.path.startswith("/api/"):
         return json_error_response(request, "server_error", "Internal error.", 500)
@@ -154,31 +157,42 @@ class CSVRenderer(BaseRenderer):
     format = "csv"
     charset = "utf-8"
 
-    def render(self, data, accepted_media_type=None, renderer_context=None):
+    def render(
+        self, data: Any, accepted_media_type: str | None = None, renderer_context: Mapping[str, Any] | None = None
+    ) -> bytes:
         return data if isinstance(data, bytes) else str(data).encode()
 
 
 CSV_FORMAT_PARAMETER = OpenApiParameter("format", OpenApiTypes.STR, enum=["json", "csv"])
 
 
-class CSVExportMixin:
+if TYPE_CHECKING:
+    from rest_framework.views import APIView
+
+    _CSVExportBase = APIView
+else:
+    _CSVExportBase = object
+
+
+class CSVExportMixin(_CSVExportBase):
     """A list endpoint that also exports `?format=csv` (through core.csv: BOM, formula escaping).
     Subclasses implement `csv_response()`. Errors are the JSON envelope whatever the format asked."""
 
-    renderer_classes = [JSONRenderer, CSVRenderer]
+    renderer_classes: Sequence[type[BaseRenderer]] = [JSONRenderer, CSVRenderer]
 
     def wants_csv(self) -> bool:
         return getattr(getattr(self.request, "accepted_renderer", None), "format", None) == "csv"
 
-    def csv_response(self):
+    def csv_response(self) -> HttpResponse:
         raise NotImplementedError
 
-    def get(self, request, *args, **kwargs):
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Any:  # the CSV HttpResponse or a DRF Response
         if self.wants_csv():
             return self.csv_response()
-        return super().get(request, *args, **kwargs)
+        # a mixin: the view class it is mixed into (a DRF list/detail view) provides get()
+        return cast(Any, super()).get(request, *args, **kwargs)
 
-    def handle_exception(self, exc):
+    def handle_exception(self, exc: Exception) -> Response:
         if self.wants_csv():
             self.request.accepted_renderer = JSONRenderer()
             self.request.accepted_media_type = JSONRenderer.media_type

@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db import migrations
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+from django.db.migrations.state import StateApps
 
 
 @dataclass(frozen=True)
@@ -23,7 +25,7 @@ class Beat:
 
 
 def beat_schedule(beats: Sequence[Beat]) -> migrations.RunPython:
-    def create(apps, schema_editor) -> None:
+    def create(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
         CrontabSchedule = apps.get_model("django_celery_beat", "CrontabSchedule")
         IntervalSchedule = apps.get_model("django_celery_beat", "IntervalSchedule")
         PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
@@ -41,7 +43,7 @@ def beat_schedule(beats: Sequence[Beat]) -> migrations.RunPython:
                 name=beat.name, defaults={"task": beat.task, "enabled": True, **schedule}
             )
 
-    def remove(apps, schema_editor) -> None:
+    def remove(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
         PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
         PeriodicTask.objects.filter(name__in=[beat.name for beat in beats]).delete()
 

@@ -10,6 +10,8 @@ the trail. A sync sets the group's permissions to this list, so anything granted
 
 from __future__ import annotations
 
+from typing import Any
+
 FINANCE_GROUP = "Finance"
 
 VIEW = ("view",)
@@ -53,7 +55,7 @@ def finance_permission_keys() -> list[tuple[str, str]]:
             for model, actions in models.items() for action in actions]
 
 
-def sync_finance_group(**kwargs) -> None:
+def sync_finance_group(**kwargs: Any) -> None:
     from django.contrib.auth.models import Group, Permission
 
     group, _created = Group.objects.get_or_create(name=FINANCE_GROUP)

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core.exceptions import ApplicationError, Unprocessable
@@ -23,7 +24,7 @@ from core.models import IdempotencyKey
 MAX_KEY_LENGTH = 255
 
 
-def fingerprint(method: str, path: str, body: Any) -> str:
+def fingerprint(method: str | None, path: str, body: Any) -> str:
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(f"{method} {path} {canonical}".encode()).hexdigest()
 
@@ -67,7 +68,7 @@ def idempotent(view_method: Callable[..., Response]) -> Callable[..., Response]:
     """Decorate a DRF view's `post`: honours the Idempotency-Key header."""
 
     @functools.wraps(view_method)
-    def wrapper(self, request, *args, **kwargs):
+    def wrapper(self: Any, request: Request, *args: Any, **kwargs: Any) -> Response:
         key = request.headers.get("Idempotency-Key")
 
         def work() -> tuple[int, Any]:

@@ -4,6 +4,8 @@ view that reads request.GET / request.POST directly. JSON bodies are checked by 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.utils.cache import add_never_cache_headers
 
@@ -11,7 +13,7 @@ from core.api import json_error_response
 
 
 class RejectNulMiddleware:
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
@@ -41,7 +43,7 @@ class NoStoreMiddleware:
 
     LOGIN_PATHS = ("/login/", "/admin/login/")
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:

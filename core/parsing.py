@@ -62,11 +62,11 @@ class DayField(serializers.DateField):
 
     default_error_messages = {"invalid_day": DAY_ERROR}
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("validators", []).extend(DAY_VALIDATORS)
         super().__init__(**kwargs)
 
-    def to_internal_value(self, value):
+    def to_internal_value(self, value: Any) -> date:
         if isinstance(value, date):  # from our own code
             return super().to_internal_value(value)
         if not isinstance(value, str) or _DAY.fullmatch(value) is None:
@@ -80,7 +80,7 @@ class DayField(serializers.DateField):
 class DayFormField(forms.DateField):
     """The page forms' day: YYYY-MM-DD only (what <input type="date"> sends), parse_day's grammar."""
 
-    def to_python(self, value):
+    def to_python(self, value: Any) -> date | None:
         if value in self.empty_values:
             return None
         if isinstance(value, date):
@@ -95,7 +95,7 @@ class StrictIntegerField(serializers.IntegerField):
     """A non-negative integer: a JSON integer (not a bool), or (query strings, form bodies) ASCII digits only.
     DRF's IntegerField would take full-width digits, "1_0", "+1" and " 1" (int() does)."""
 
-    def to_internal_value(self, data):
+    def to_internal_value(self, data: Any) -> int:
         if isinstance(data, str):
             if not (data.isascii() and data.isdecimal() and len(data) <= self.MAX_STRING_LENGTH):
                 self.fail("invalid")
@@ -108,7 +108,7 @@ class StrictIntegerField(serializers.IntegerField):
 class IdField(StrictIntegerField):
     """A positive id (1..2**63-1, PostgreSQL's bigint)."""
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", MAX_ID)
         super().__init__(**kwargs)

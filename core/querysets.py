@@ -4,9 +4,11 @@
 
 from __future__ import annotations
 
+from typing import Any, Self
+
 from django.db import models
 
 
 class AccountScopedQuerySet(models.QuerySet):
-    def for_account(self, account) -> AccountScopedQuerySet:
+    def for_account(self, account: Any) -> Self:
         return self.filter(account=account)

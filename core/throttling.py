@@ -12,15 +12,20 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from redis.exceptions import RedisError
 from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle, UserRateThrottle
 
+if TYPE_CHECKING:
+    from rest_framework.request import Request
+    from rest_framework.views import APIView
+
 logger = logging.getLogger(__name__)
 
 
-def client_ip(request) -> str:
+def client_ip(request: Any) -> str:
     """The client's IP address as the trusted proxies (settings.TRUSTED_PROXY_COUNT) report it; REMOTE_ADDR when
     no proxy is trusted, the header is missing, or the trusted position does not hold a valid address."""
     meta = getattr(request, "META", {})
@@ -40,11 +45,11 @@ def client_ip(request) -> str:
 
 
 class FailOpenMixin:
-    def get_ident(self, request) -> str:
+    def get_ident(self, request: Request) -> str:
         """Anonymous requests are counted per client_ip (never per a header the client writes)."""
         return client_ip(request)
 
-    def allow_request(self, request, view) -> bool:
+    def allow_request(self, request: Request, view: APIView) -> bool:
         try:
             return super().allow_request(request, view)  # type: ignore[misc]
         except (RedisError, OSError):

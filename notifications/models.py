@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from core.money import money_field
+from core.money import format_cny, money_field
 from core.querysets import AccountScopedQuerySet
 
 
@@ -65,10 +65,15 @@ class AlertEvent(models.Model):
     sent_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("alert event")
+        verbose_name_plural = _("alert events")
         ordering = ["-day", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["rule", "workspace", "day"], name="alert_event_once_per_day"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.day:%Y-%m-%d} · {format_cny(self.amount)}"
 
 
 class ExpiryReminder(models.Model):
@@ -86,6 +91,8 @@ class ExpiryReminder(models.Model):
     sent_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("expiry reminder")
+        verbose_name_plural = _("expiry reminders")
         ordering = ["-sent_at"]
         constraints = [
             models.CheckConstraint(
@@ -94,3 +101,6 @@ class ExpiryReminder(models.Model):
                 name="expiry_reminder_one_instrument",
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.expires_at:%Y-%m-%d} · {format_cny(self.balance)}"

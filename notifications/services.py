@@ -9,8 +9,9 @@ import logging
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING, TypedDict
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import DecimalField, F, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
@@ -26,6 +27,13 @@ from payments.models import CardStatus, PrepaidCard, Voucher, VoucherStatus
 from plans.models import BillingItem
 from quota.models import BillLine
 from workspaces.models import Account, Membership, Workspace
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+
+class _Spent(TypedDict):
+    spent: Decimal
 
 logger = logging.getLogger(__name__)
 
@@ -80,7 +88,7 @@ def _recipients(account: Account, recipient_ids: Iterable[int]) -> list[Membersh
 def alert_rule_create(
     *,
     account: Account,
-    actor: AbstractBaseUser,
+    actor: User,
     workspace_id: int,
     billing_item_id: int | None,
     threshold: object,
@@ -151,7 +159,7 @@ def alerts_evaluate_day(*, day: date, account_ids: Iterable[int] | None = None) 
     rules = AlertRule.objects.filter(is_active=True).exclude(events__day=day)
     if account_ids is not None:
         rules = rules.filter(account_id__in=list(account_ids))
-    crossing: list[AlertRule] = []
+    crossing: list[WithAnnotations[AlertRule, _Spent]] = []
     for by_item in (False, True):
         subset = rules.filter(billing_item__isnull=not by_item).annotate(spent=_spent_subquery(day, by_item))
         crossing.extend(

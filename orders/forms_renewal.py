@@ -3,7 +3,7 @@ keep the traffic packages. The business checks are the services' (orders/renewal
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext as _
@@ -26,7 +26,7 @@ class RenewalForm(forms.Form):
         self.plans, self.candidates = plans, candidates
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = cast(dict[str, Any], super().clean())  # Form.clean returns cleaned_data
         raw = (self.data.get("plan") or "").strip()
         plan = next((p for p in self.plans if p.pk == int(raw)), None) if is_id(raw, max_digits=17) else None
         if plan is None:

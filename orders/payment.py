@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -41,11 +41,13 @@ from orders.selectors import order_prefetch_details
 from orders.signals import package_renewed
 from orders.validation import covered_workspaces, require_not_in_arrears, require_spend
 from payments.locks import lock_wallet
+from payments.models import Payment
 from payments.services import TenderSpec, payment_pay, payment_refund
+from plans.models import Plan, TrafficPackage
 
 
 def _check_payable(order: Order, now: datetime.datetime) -> None:
-    messages = {
+    messages: dict[str, tuple[str, Code]] = {
         OrderStatus.PAID: (_("This order is already paid."), Code.ORDER_ALREADY_PAID),
         OrderStatus.CANCELLED: (_("This order was cancelled; create a new one."), Code.ORDER_CANCELLED),
         OrderStatus.EXPIRED: (_("This order expired unpaid; create a new one."), Code.ORDER_EXPIRED),
@@ -91,7 +93,7 @@ def _voucher_payable_amount(order: Order) -> Decimal | None:
         (
             line.amount
             for line in _lines(order)
-            if line.traffic_package_id and not line.traffic_package.billing_item.voucher_payable
+            if line.traffic_package_id and not cast(TrafficPackage, line.traffic_package).billing_item.voucher_payable
         ),
         ZERO,
     )
@@ -99,7 +101,7 @@ def _voucher_payable_amount(order: Order) -> Decimal | None:
 
 
 def _apply_purchase(order: Order, today: datetime.date) -> Package:
-    plan = order.plan
+    plan = cast(Plan, order.plan)  # a purchase order has its plan
     order_prefetch_details([order])
     ordered = list(order.workspaces.all())  # by position, with their workspace
     workspaces = [row.workspace for row in ordered]
@@ -143,7 +145,9 @@ def _apply_purchase(order: Order, today: datetime.date) -> Package:
     PackageTraffic.objects.bulk_create(
         [
             PackageTraffic(
-                package=package, traffic_package_id=line.traffic_package_id, capacity=line.capacity,
+                # a traffic line has its traffic package and capacity
+                package=package, traffic_package_id=cast(int, line.traffic_package_id),
+                capacity=cast(int, line.capacity),
                 valid_from=starts_on, valid_until=ends_on, order=order,
             )
             for line in _lines(order) if line.kind == OrderLineKind.TRAFFIC
@@ -153,7 +157,7 @@ def _apply_purchase(order: Order, today: datetime.date) -> Package:
 
 
 def _apply_change(order: Order, now: datetime.datetime) -> None:
-    package = lock_package(order.package_id, related=("plan", "account"))
+    package = lock_package(cast(int, order.package_id), related=("plan", "account"))  # a change has its package
     effective = change_window(package, now=now).effective
     if effective != order.effective_on:
         raise Conflict(
@@ -174,14 +178,16 @@ def _apply_change(order: Order, now: datetime.datetime) -> None:
             package=package, valid_from=effective,
             defaults={"plan_id": order.plan_id, "plan_version": version, "order": order},
         )
-        package.plan_id = order.plan_id
+        package.plan_id = cast(int, order.plan_id)  # an upgrade has its plan
         package.plan_version = version
         package.save(update_fields=["plan", "plan_version"])
     else:
         PackageTraffic.objects.bulk_create(
             [
                 PackageTraffic(
-                    package=package, traffic_package_id=line.traffic_package_id, capacity=line.capacity,
+                    # a traffic line has its traffic package and capacity
+                    package=package, traffic_package_id=cast(int, line.traffic_package_id),
+                    capacity=cast(int, line.capacity),
                     valid_from=effective, valid_until=package.ends_on, order=order,
                 )
                 for line in _lines(order) if line.kind == OrderLineKind.TRAFFIC
@@ -266,7 +272,7 @@ def order_refund(*, order: Order, actor: Any, reason: str) -> Order:
                 _("Refund the package's purchase order: it refunds the upgrades and traffic packages too."),
                 code=Code.REFUND_PURCHASE_ORDER,
             )
-        package = lock_package(order.package_id)
+        package = lock_package(cast(int, order.package_id))  # a paid purchase or renewal has its package
         today = account_today(order.account)
         if package.status != PackageStatus.PENDING or package.starts_on <= today:
             raise Conflict(
@@ -274,7 +280,7 @@ def order_refund(*, order: Order, actor: Any, reason: str) -> Order:
             )
         now = timezone.now()
         for paid_order in lock_paid_orders(package):
-            payment_refund(payment=paid_order.payment, actor=actor, reason=reason)
+            payment_refund(payment=cast(Payment, paid_order.payment), actor=actor, reason=reason)  # paid: a payment
             paid_order.status = OrderStatus.REFUNDED
             paid_order.closed_at = now
             paid_order.refund_reason = reason[:500]

@@ -11,10 +11,11 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import cast
 
 from django.utils.translation import gettext as _
 
-from core.days import account_today, inclusive_days, next_billing_day
+from core.days import HasTimeZone, account_today, inclusive_days, next_billing_day
 from core.exceptions import Conflict, Unprocessable
 from core.money import quantize
 from orders.error_codes import OrdersErrorCode
@@ -54,7 +55,7 @@ LIVE_PACKAGE_STATUSES = (PackageStatus.PENDING, PackageStatus.ACTIVE)
 # ------------------------------------------------------------------------------------------ catalogue day
 
 
-def order_figures(account, *, now: datetime.datetime | None = None) -> Figures:
+def order_figures(account: HasTimeZone, *, now: datetime.datetime | None = None) -> Figures:
     """The catalogue an order of `account` is priced with: the figures in force on the account's today
     (docs/RULES-plans.md). The order keeps that day (`Order.catalogue_day`) and the versions it priced."""
     return plan_selectors.figures_on(account_today(account, now=now))
@@ -89,8 +90,9 @@ def sold_plan_version(order: Order) -> PlanVersion:
     line = next((line for line in order.lines.all() if line.kind in (OrderLineKind.PLAN, OrderLineKind.UPGRADE)
                  and line.plan_version_id), None)
     if line is not None:
-        return line.plan_version
-    return plan_version_on_sale(order.plan, plan_selectors.figures_on(order.catalogue_day))
+        return cast(PlanVersion, line.plan_version)  # plan_version_id is set
+    # an order without a plan line (traffic) has its plan
+    return plan_version_on_sale(cast(Plan, order.plan), plan_selectors.figures_on(order.catalogue_day))
 
 
 def discount_percent(traffic_package: TrafficPackage, capacity: int, figures: Figures | None = None) -> Decimal:

@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -85,12 +86,13 @@ def _finish_order(order: Order, lines: list[OrderLine]) -> Order:
 def _keep_written(order: Order, *, lines: list[OrderLine], workspaces: list[OrderWorkspace]) -> None:
     """Cache what was just written on the order as orders.selectors.order_prefetch_details would read it, so
     the answer to the request is serialised without reading those rows back."""
-    cache = {}
+    cache: dict[str, QuerySet[Any]] = {}
     for name, model, rows in (("lines", OrderLine, lines), ("workspaces", OrderWorkspace, workspaces)):
-        queryset = model.objects.filter(order=order)  # as Django's prefetch stores it: filter() reads again
-        queryset._result_cache, queryset._prefetch_done = list(rows), True
+        queryset: QuerySet[Any] = model.objects.filter(order=order)  # as Django's prefetch stores it
+        # Django's private prefetch state (filter() would read again): not in the stubs
+        queryset._result_cache, queryset._prefetch_done = list(rows), True  # type: ignore[attr-defined]
         cache[name] = queryset
-    order._prefetched_objects_cache = cache
+    order._prefetched_objects_cache = cache  # type: ignore[attr-defined]  # Django's private prefetch cache
 
 
 @transaction.atomic

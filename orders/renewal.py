@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, cast
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
@@ -161,9 +161,9 @@ def order_create_renewal(
 def apply_renewal(order: Order, today: datetime.date) -> Package:
     """Paying a renewal order (inside order_pay's transaction, wallet locked): check again, close the old
     package's open rows on its end day, create the renewal with its workspaces and traffic."""
-    old = lock_package(order.renewal_of_id, related=("plan", "account"))
+    old = lock_package(cast(int, order.renewal_of_id), related=("plan", "account"))  # a renewal order has both
     check_renewable(old, today=today)
-    plan = order.plan
+    plan = cast(Plan, order.plan)
     if plan.rank < old.plan.rank:
         raise Conflict(
             _("The package's plan changed since this renewal was priced. Create a new order."), code=Code.ORDER_STALE
@@ -205,8 +205,9 @@ def apply_renewal(order: Order, today: datetime.date) -> Package:
         ) from None
     PackageTraffic.objects.bulk_create(
         [
-            PackageTraffic(package=renewal, traffic_package_id=line.traffic_package_id, capacity=line.capacity,
-                           valid_from=starts_on, valid_until=ends_on, order=order)
+            # a traffic line has its traffic package and capacity
+            PackageTraffic(package=renewal, traffic_package_id=cast(int, line.traffic_package_id),
+                           capacity=cast(int, line.capacity), valid_from=starts_on, valid_until=ends_on, order=order)
             for line in order.lines.filter(kind=OrderLineKind.TRAFFIC)
         ]
     )

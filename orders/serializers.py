@@ -1,3 +1,5 @@
+from typing import TYPE_CHECKING
+
 from rest_framework import serializers
 
 from core.api import AmountField
@@ -5,9 +7,15 @@ from core.parsing import IdField
 from orders.models import Order, OrderKind, OrderLine, OrderWorkspace, Package, PackagePlanPeriod, PackageTraffic
 from orders.selectors import current_workspaces, renewal_of_package
 
+if TYPE_CHECKING:
+    from payments.models import Payment
+    from plans.models import Plan
+
 
 class OrderLineSerializer(serializers.ModelSerializer):
-    plan = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    plan: "serializers.SlugRelatedField[Plan]" = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True
+    )
     traffic_package = serializers.CharField(
         source="traffic_package.billing_item.code", read_only=True, default=None, allow_null=True
     )
@@ -29,14 +37,20 @@ class OrderWorkspaceSerializer(serializers.ModelSerializer):
 
 
 class OrderSerializer(serializers.ModelSerializer):
-    plan = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    plan: "serializers.SlugRelatedField[Plan]" = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True
+    )
     lines = OrderLineSerializer(many=True, read_only=True)
     workspaces = OrderWorkspaceSerializer(many=True, read_only=True)
-    package = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
-    renewal_of = serializers.PrimaryKeyRelatedField(
+    package: "serializers.PrimaryKeyRelatedField[Package]" = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True
+    )
+    renewal_of: "serializers.PrimaryKeyRelatedField[Package]" = serializers.PrimaryKeyRelatedField(
         read_only=True, allow_null=True, help_text="renewal: the package renewed (`package` is the new one)"
     )
-    payment = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    payment: "serializers.PrimaryKeyRelatedField[Payment]" = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Order
@@ -58,7 +72,8 @@ class OrderCreateSerializer(serializers.Serializer):
         child=IdField(), required=False, max_length=1000,
         help_text="purchase: workspace ids in the order their daily quota is consumed",
     )
-    traffic = TrafficInputSerializer(many=True, required=False, max_length=50)
+    # DRF hands max_length to the ListSerializer (many=True); the stubs do not list it
+    traffic = TrafficInputSerializer(many=True, required=False, max_length=50)  # type: ignore[call-arg]
 
     def validate(self, attrs):
         kind = attrs["kind"]
@@ -76,7 +91,8 @@ class RenewalCreateSerializer(serializers.Serializer):
         child=IdField(), required=False, max_length=1000,
         help_text="workspace ids in the order their daily quota is consumed (default: the package's current order)",
     )
-    traffic = TrafficInputSerializer(
+    # DRF hands max_length to the ListSerializer (many=True); the stubs do not list it
+    traffic = TrafficInputSerializer(  # type: ignore[call-arg]
         many=True, required=False, max_length=50,
         help_text="traffic packages for the renewal's whole validity (default: none unless keep_traffic)",
     )
@@ -96,11 +112,12 @@ class TenderInputSerializer(serializers.Serializer):
 
 
 class OrderPaySerializer(serializers.Serializer):
-    tenders = TenderInputSerializer(many=True, allow_empty=False, max_length=100)
+    # DRF hands max_length to the ListSerializer (many=True); the stubs do not list it
+    tenders = TenderInputSerializer(many=True, allow_empty=False, max_length=100)  # type: ignore[call-arg]
 
 
 class PlanPeriodSerializer(serializers.ModelSerializer):
-    plan = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    plan: "serializers.SlugRelatedField[Plan]" = serializers.SlugRelatedField(slug_field="code", read_only=True)
 
     class Meta:
         model = PackagePlanPeriod
@@ -117,12 +134,14 @@ class PackageTrafficSerializer(serializers.ModelSerializer):
 
 
 class PackageSerializer(serializers.ModelSerializer):
-    plan = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    plan: "serializers.SlugRelatedField[Plan]" = serializers.SlugRelatedField(slug_field="code", read_only=True)
     plan_name = serializers.CharField(source="plan.name", read_only=True)
     plan_periods = PlanPeriodSerializer(many=True, read_only=True)
     workspaces = serializers.SerializerMethodField()
     traffic = PackageTrafficSerializer(many=True, read_only=True)
-    renewal_of = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    renewal_of: "serializers.PrimaryKeyRelatedField[Package]" = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True
+    )
     renewal = serializers.SerializerMethodField(help_text="the id of the package renewing this one, if any")
 
     class Meta:

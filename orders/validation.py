@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import F, Q
 from django.utils.translation import gettext as _
@@ -106,7 +106,7 @@ def covered_workspaces(workspace_ids: Sequence[int], *, except_package_id: int |
 def require_not_in_arrears(account: Account | int) -> None:
     """Buying (a purchase, a renewal, an upgrade, a traffic package) is refused while the account has a
     workspace locked for arrears; the rule lives in workspaces/services.py."""
-    require_account_not_in_arrears(account_id=getattr(account, "pk", account))
+    require_account_not_in_arrears(account_id=cast(int, getattr(account, "pk", account)))
 
 
 def validate_workspaces(
@@ -163,7 +163,8 @@ def check_total(total: Decimal) -> None:
 
 
 def require_spend(account_id: int, actor: Any) -> None:
-    membership = Membership.objects.filter(account_id=account_id, user_id=getattr(actor, "pk", None)).first()
+    user_pk: Any = getattr(actor, "pk", None)
+    membership = Membership.objects.filter(account_id=account_id, user_id=user_pk).first()
     if membership is None or not membership.can(Capability.SPEND):
         raise ApplicationError(
             _("Only the account's owner can do this."), code=Code.PERMISSION_DENIED, status=403

@@ -3,6 +3,8 @@ that calls a service (ledger entry included). Ledger, payments, cards and vouche
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -98,7 +100,7 @@ class RechargeAdmin(NoDeleteAdminMixin, FinanceModelAdmin):
     actions = ["confirm_remittances", "reject_remittances"]
     fields = ["account", "method", "status", "amount", "provider", "gateway_reference", "transfer_reference",
               "requested_by", "decided_by", "decision_note", "created_at", "completed_at"]
-    readonly_fields = fields
+    readonly_fields = cast(list[str], fields)  # field names only
 
     @admin.action(description=_("Confirm the selected offline remittances (credit cash once)"),
                   permissions=["change"])
@@ -152,7 +154,8 @@ class VoucherAdmin(ReadOnlyAdminMixin, FinanceModelAdmin):
     search_fields = ["code", "account__name"]
     list_select_related = ["account", "batch"]
     autocomplete_fields = ["account"]
-    has_add_permission = admin.ModelAdmin.has_add_permission  # adding issues through the service; never change
+    # adding issues through the service; never change (ModelAdmin's own: the mixin's signature also serves inlines)
+    has_add_permission = admin.ModelAdmin.has_add_permission  # type: ignore[assignment]
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is None:
@@ -201,7 +204,8 @@ class VoucherCodeBatchAdmin(ReadOnlyAdminMixin, FinanceModelAdmin):
     list_display = ["id", "name", "face_value", "quantity", "valid_from", "valid_until", "created_by", "created_at",
                     "codes_link"]
     list_select_related = ["created_by"]
-    has_add_permission = admin.ModelAdmin.has_add_permission  # adding generates through the service
+    # adding generates through the service (ModelAdmin's own: the mixin's signature also serves inlines)
+    has_add_permission = admin.ModelAdmin.has_add_permission  # type: ignore[assignment]
 
     @admin.display(description=_("Codes"))
     def codes_link(self, obj):
@@ -258,8 +262,8 @@ class PaymentTenderInline(ReadOnlyAdminMixin, FinanceTabularInline):
     model = PaymentTender
     extra = 0
     can_delete = False
-    readonly_fields = ["kind", "card", "voucher", "amount"]
-    fields = readonly_fields
+    fields = ["kind", "card", "voucher", "amount"]
+    readonly_fields = cast(list[str], fields)  # field names only
 
 
 @admin.register(Payment)

@@ -12,7 +12,6 @@ from rest_framework.views import APIView
 
 from core.api import CSV_FORMAT_PARAMETER, CSVExportMixin
 from core.idempotency import idempotent
-from workspaces.tenancy import AccountScopedAPIView, AccountScopedListAPIView
 from payments import selectors, services
 from payments.exports import ledger_csv_response
 from payments.models import RechargeMethod
@@ -30,6 +29,7 @@ from payments.serializers import (
     WalletSerializer,
 )
 from payments.throttling import VoucherActivateThrottle, callback_max_bytes
+from workspaces.tenancy import AccountScopedAPIView, AccountScopedListAPIView
 
 DATE_PARAMS = [
     OpenApiParameter("date_from", OpenApiTypes.DATE, description="first day (account time zone)"),

@@ -36,7 +36,7 @@ from payments.tenders import TenderSpec, payment_pay
 from workspaces.models import Account
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser as User
+    from django.contrib.auth.models import User
 
 
 MAX_CARDS_PER_PURCHASE = 50

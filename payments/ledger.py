@@ -22,7 +22,7 @@ from payments.models import (
 from payments.signals import arrears_cleared
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser as User
+    from django.contrib.auth.models import User
 
 
 def entry(

@@ -20,7 +20,7 @@ from payments.tenders import cash_credit
 from workspaces.models import Account
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser as User
+    from django.contrib.auth.models import User
 
 
 def instruments_expire(*, now: datetime | None = None) -> int:
@@ -75,10 +75,10 @@ def wallet_adjust(*, account: Account, amount: Any, reason: str, actor: User) ->
     except ApplicationError as error:
         raise ApplicationError(error.message, code=Code.INVALID_AMOUNT,
                                fields={"amount": ["A non-zero amount."]}) from None
-    actor = actor_or_none(actor)
+    acting = actor_or_none(actor)
     if sign > 0:
         cash_credit(account=account, amount=value, reason=LedgerReason.ADJUSTMENT, source_type="adjustment",
-                    source_id=None, actor=actor, memo=memo)
+                    source_id=None, actor=acting, memo=memo)
         return
     with transaction.atomic():
         wallet = lock_wallet(account.pk)
@@ -88,5 +88,5 @@ def wallet_adjust(*, account: Account, amount: Any, reason: str, actor: User) ->
         wallet.cash_balance -= value
         wallet.save(update_fields=["cash_balance", "updated_at"])
         ledger.entry(account_id=account.pk, kind=BalanceKind.CASH, amount=-value, balance_after=wallet.cash_balance,
-                     reason=LedgerReason.ADJUSTMENT, source_type="adjustment", source_id=None, actor=actor,
+                     reason=LedgerReason.ADJUSTMENT, source_type="adjustment", source_id=None, actor=acting,
                      memo=memo).save()

@@ -15,7 +15,7 @@ from django.db.models.functions import Mod
 from django.db.models.lookups import Exact
 from django.utils.translation import gettext_lazy as _
 
-from core.money import money_field
+from core.money import format_cny, money_field
 from core.querysets import AccountScopedQuerySet
 
 
@@ -27,6 +27,8 @@ class Wallet(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = _("wallet")
+        verbose_name_plural = _("wallets")
         permissions = [("adjust_wallet", "Can adjust cash balances manually (through the ledger)")]
         constraints = [
             models.CheckConstraint(condition=Q(cash_balance__gte=0), name="wallet_cash_non_negative"),
@@ -60,6 +62,8 @@ class PrepaidCard(models.Model):
     objects = AccountScopedQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("prepaid card")
+        verbose_name_plural = _("prepaid cards")
         ordering = ["expires_at", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(balance__gte=0), name="card_balance_non_negative"),
@@ -95,6 +99,10 @@ class VoucherCodeBatch(models.Model):
     valid_until = models.DateTimeField()
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("voucher code batch")
+        verbose_name_plural = _("voucher code batches")
 
     def __str__(self) -> str:
         return self.name
@@ -133,6 +141,8 @@ class Voucher(models.Model):
     objects = AccountScopedQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("voucher")
+        verbose_name_plural = _("vouchers")
         ordering = ["valid_until", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(balance__gte=0), name="voucher_balance_non_negative"),
@@ -161,6 +171,8 @@ class CardGiftTier(models.Model):
     voucher_value = money_field()
 
     class Meta:
+        verbose_name = _("card gift tier")
+        verbose_name_plural = _("card gift tiers")
         ordering = ["min_purchase"]
         constraints = [
             models.CheckConstraint(condition=Q(voucher_value__gt=0), name="gift_value_positive"),
@@ -168,7 +180,7 @@ class CardGiftTier(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.min_purchase} -> {self.voucher_value}"
+        return f"{format_cny(self.min_purchase)} -> {format_cny(self.voucher_value)}"
 
 
 class PaymentPurpose(models.TextChoices):
@@ -198,12 +210,14 @@ class Payment(models.Model):
     objects = AccountScopedQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["source_type", "source_id"])]
         constraints = [models.CheckConstraint(condition=Q(amount__gte=0), name="payment_amount_non_negative")]
 
     def __str__(self) -> str:
-        return f"{self.purpose} {self.amount}"
+        return f"{self.get_purpose_display()} {format_cny(self.amount)}"
 
 
 class TenderKind(models.TextChoices):
@@ -222,6 +236,8 @@ class PaymentTender(models.Model):
     amount = money_field()
 
     class Meta:
+        verbose_name = _("payment tender")
+        verbose_name_plural = _("payment tenders")
         ordering = ["id"]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="tender_amount_positive"),
@@ -235,7 +251,7 @@ class PaymentTender(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} {self.amount}"
+        return f"{self.get_kind_display()} {format_cny(self.amount)}"
 
 
 class BalanceKind(models.TextChoices):
@@ -283,6 +299,7 @@ class LedgerEntry(models.Model):
     objects = AccountScopedQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("ledger entry")
         ordering = ["-created_at", "-id"]
         verbose_name_plural = _("ledger entries")
         indexes = [models.Index(fields=["account", "created_at"]), models.Index(fields=["source_type", "source_id"])]
@@ -298,7 +315,8 @@ class LedgerEntry(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.balance_kind} {self.amount:+} ({self.reason})"
+        sign = "+" if self.amount > 0 else ""
+        return f"{self.get_balance_kind_display()} {sign}{format_cny(self.amount)} ({self.get_reason_display()})"
 
 
 class RechargeMethod(models.TextChoices):
@@ -332,6 +350,8 @@ class Recharge(models.Model):
     objects = AccountScopedQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("recharge")
+        verbose_name_plural = _("recharges")
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="recharge_amount_positive"),
@@ -342,7 +362,7 @@ class Recharge(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Recharge {self.pk} {self.amount} ({self.status})"
+        return f"R{self.pk} · {format_cny(self.amount)} ({self.get_status_display()})"
 
 
 class GatewayCallback(models.Model):
@@ -356,6 +376,8 @@ class GatewayCallback(models.Model):
     received_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("gateway callback")
+        verbose_name_plural = _("gateway callbacks")
         ordering = ["-received_at"]
 
     def __str__(self) -> str:

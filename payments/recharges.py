@@ -8,7 +8,7 @@ import logging
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.db import transaction
 from django.utils import timezone
@@ -28,7 +28,7 @@ from payments.throttling import callback_rejection_allowed
 from workspaces.models import Account
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser as User
+    from django.contrib.auth.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +48,8 @@ def recharge_start_online(
         raise ApplicationError(f"Unknown payment provider {provider!r}.", code=Code.UNKNOWN_PROVIDER,
                                fields={"provider": ["Unknown provider."]})
     recharge = Recharge.objects.create(
-        account=account, method=RechargeMethod.ONLINE, amount=value, provider=provider,
+        # a provider with a gateway is a name
+        account=account, method=RechargeMethod.ONLINE, amount=value, provider=cast(str, provider),
         gateway_reference=f"R{secrets.token_hex(15)}", requested_by=actor,
     )
     return recharge, gateway.create_payment(recharge)  # outside any lock
@@ -78,7 +79,7 @@ def _recharge_succeed(recharge: Recharge, actor: User | None) -> None:
 
 def recharge_confirm(*, recharge: Recharge, actor: User, note: str = "") -> Recharge:
     """Finance confirms an offline remittance: cash credited exactly once (arrears repaid first)."""
-    actor = actor_or_none(actor)
+    acting = actor_or_none(actor)
     with transaction.atomic():
         locked = lock_recharge(recharge.pk, account_id=recharge.account_id)
         if locked.method != RechargeMethod.OFFLINE:
@@ -87,7 +88,7 @@ def recharge_confirm(*, recharge: Recharge, actor: User, note: str = "") -> Rech
             raise Conflict(f"This remittance is already {locked.get_status_display().lower()}.",
                            code=Code.ALREADY_DECIDED)
         locked.decision_note = (note or "").strip()[:500]
-        _recharge_succeed(locked, actor)
+        _recharge_succeed(locked, acting)
     return locked
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 from django.db import transaction
 from django.utils import timezone
@@ -39,7 +39,7 @@ from payments.models import (
 from workspaces.models import Account
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser as User
+    from django.contrib.auth.models import User
 
 
 @dataclass(frozen=True)
@@ -49,9 +49,14 @@ class TenderSpec:
     instrument_id: int | None = None  # card id or voucher id; None for cash
 
 
+def _instrument(tender: TenderSpec) -> int:
+    """The card or voucher id of a card or voucher tender (always set on those: see _validate_tenders)."""
+    return cast(int, tender.instrument_id)
+
+
 TENDER_KINDS = ("cash", "card", "voucher")
 
-_PURPOSE_REASON = {
+_PURPOSE_REASON: dict[str, LedgerReason] = {
     PaymentPurpose.ORDER: LedgerReason.ORDER_PAYMENT,
     PaymentPurpose.CARD_PURCHASE: LedgerReason.CARD_PURCHASE,
     PaymentPurpose.BILL: LedgerReason.BILL_SETTLEMENT,
@@ -137,8 +142,8 @@ def payment_pay(
     now = timezone.now()
     with transaction.atomic():
         wallet = lock_wallet(account.pk)
-        cards = lock_cards([t.instrument_id for t in clean if t.kind == "card"], account_id=account.pk)
-        vouchers = lock_vouchers([t.instrument_id for t in clean if t.kind == "voucher"], account_id=account.pk)
+        cards = lock_cards([_instrument(t) for t in clean if t.kind == "card"], account_id=account.pk)
+        vouchers = lock_vouchers([_instrument(t) for t in clean if t.kind == "voucher"], account_id=account.pk)
         # validate every tender against the locked rows before writing anything
         for tender in clean:
             if tender.kind == "cash":
@@ -148,7 +153,7 @@ def payment_pay(
                         code=Code.INSUFFICIENT_BALANCE,
                     )
             elif tender.kind == "card":
-                card = cards.get(tender.instrument_id)
+                card = cards.get(_instrument(tender))
                 if card is None:
                     raise _unknown(tender)
                 if not card_usable(card, now):
@@ -159,7 +164,7 @@ def payment_pay(
                         code=Code.INSUFFICIENT_BALANCE,
                     )
             else:
-                voucher = vouchers.get(tender.instrument_id)
+                voucher = vouchers.get(_instrument(tender))
                 if voucher is None or voucher.status == VoucherStatus.UNACTIVATED:
                     raise _unknown(tender)
                 if not voucher_usable_window(voucher, now):
@@ -178,8 +183,8 @@ def payment_pay(
         )
         rows: list[PaymentTender] = []
         entries: list[LedgerEntry] = []
-        common = {"account_id": account.pk, "reason": reason, "source_type": source_type, "source_id": source_id,
-                  "actor": actor, "payment": payment}
+        common: dict[str, Any] = {"account_id": account.pk, "reason": reason, "source_type": source_type,
+                                  "source_id": source_id, "actor": actor, "payment": payment}
         for tender in clean:
             if tender.kind == "cash":
                 wallet.cash_balance -= tender.amount
@@ -188,7 +193,7 @@ def payment_pay(
                 entries.append(ledger.entry(kind=BalanceKind.CASH, amount=-tender.amount,
                                             balance_after=wallet.cash_balance, **common))
             elif tender.kind == "card":
-                card = cards[tender.instrument_id]
+                card = cards[_instrument(tender)]
                 card.balance -= tender.amount
                 if card.balance == 0:
                     card.status = CardStatus.EXHAUSTED
@@ -198,7 +203,7 @@ def payment_pay(
                 entries.append(ledger.entry(kind=BalanceKind.CARD, card=card, amount=-tender.amount,
                                             balance_after=card.balance, **common))
             else:
-                voucher = vouchers[tender.instrument_id]
+                voucher = vouchers[_instrument(tender)]
                 voucher.balance -= tender.amount
                 if voucher.balance == 0:
                     voucher.status = VoucherStatus.EXHAUSTED
@@ -239,7 +244,7 @@ def payment_refund(*, payment: Payment, actor: User | None, reason: str) -> Paym
             account_id=payment.account_id, purpose=PaymentPurpose.REFUND, source_type=payment.source_type,
             source_id=payment.source_id, amount=payment.amount, refunded_payment=payment, created_by=actor,
         )
-        common = {"account_id": payment.account_id, "reason": LedgerReason.ORDER_REFUND,
+        common: dict[str, Any] = {"account_id": payment.account_id, "reason": LedgerReason.ORDER_REFUND,
                   "source_type": payment.source_type, "source_id": payment.source_id, "actor": actor,
                   "payment": refund, "memo": memo}
         rows: list[PaymentTender] = []

@@ -20,7 +20,7 @@ from payments.models import BalanceKind, LedgerReason, Voucher, VoucherCodeBatch
 from workspaces.models import Account
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser as User
+    from django.contrib.auth.models import User
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 CODE_LENGTH = 16

@@ -8,6 +8,8 @@ edited or withdrawn until its day."""
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext as _
@@ -105,7 +107,7 @@ class BillingItemAdmin(FinanceModelAdmin):
 class StoragePolicyHistory(HistoryInline):
     model = StoragePolicyVersion
     fields = ["effective_from", "price", "conversion_factor"]
-    readonly_fields = fields
+    readonly_fields = cast(list[str], fields)  # field names only
 
 
 @admin.register(StoragePolicy)
@@ -125,7 +127,7 @@ class StoragePolicyVersionAdmin(VersionAdmin):
 class PlanHistory(HistoryInline):
     model = PlanVersion
     fields = ["effective_from", "price"]
-    readonly_fields = fields
+    readonly_fields = cast(list[str], fields)  # field names only
 
 
 @admin.register(Plan)
@@ -149,7 +151,7 @@ class PlanVersionAdmin(VersionAdmin):
 class TrafficHistory(HistoryInline):
     model = TrafficPackageVersion
     fields = ["effective_from", "unit_price", "minimum_capacity"]
-    readonly_fields = fields
+    readonly_fields = cast(list[str], fields)  # field names only
 
 
 @admin.register(TrafficPackage)

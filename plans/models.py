@@ -15,6 +15,8 @@ messages). Prices are yuan per *pricing unit* per day (e.g. 1.5 per 1,000,000 lo
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -31,6 +33,9 @@ class BillingItem(models.Model):
         _("payable by vouchers"), default=True, help_text=_("SMS is never paid by vouchers.")
     )
     sort_order = models.PositiveSmallIntegerField(default=0)
+
+    # Not columns: attached by plans.selectors.billing_item_list (the policies with figures in force that day).
+    policies: list[StoragePolicy]
 
     class Meta:
         verbose_name = _("billing item")
@@ -52,6 +57,10 @@ class StoragePolicy(models.Model):
     billing_item = models.ForeignKey(BillingItem, on_delete=models.PROTECT, related_name="storage_policies")
     retention_days = models.PositiveSmallIntegerField(_("retention days"), null=True, blank=True)
     is_default = models.BooleanField(_("default policy"), default=False)
+
+    # Not columns: attached by plans.selectors.billing_item_list.
+    figures: StoragePolicyVersion | None
+    announced: list[StoragePolicyVersion]
 
     class Meta:
         verbose_name = _("storage policy")
@@ -78,6 +87,13 @@ class Plan(models.Model):
     validity_days = models.PositiveSmallIntegerField(_("validity days"), default=365)
     is_active = models.BooleanField(_("on sale"), default=True)
 
+    # Not columns: attached by plans.selectors.plan_list (the figures in force that day and what they compare to).
+    figures: PlanVersion
+    announced: list[PlanVersion]
+    daily_payg: Decimal
+    payg_equivalent: Decimal
+    saving: Decimal
+
     class Meta:
         verbose_name = _("catalogue plan")
         verbose_name_plural = _("catalogue plans")
@@ -98,6 +114,10 @@ class TrafficPackage(models.Model):
     billing_item = models.OneToOneField(BillingItem, on_delete=models.PROTECT, related_name="traffic_package")
     basic_unit = models.BigIntegerField(_("basic unit"))
     is_active = models.BooleanField(_("on sale"), default=True)
+
+    # Not columns: attached by plans.selectors.traffic_package_list.
+    figures: TrafficPackageVersion
+    announced: list[TrafficPackageVersion]
 
     class Meta:
         verbose_name = _("traffic package")

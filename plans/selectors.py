@@ -173,9 +173,10 @@ def plan_list(*, on_sale_only: bool = True, day: datetime.date | None = None) ->
         queryset = queryset.filter(is_active=True)
     plans = []
     for plan in queryset:
-        plan.figures = figures.plan(plan.pk)
-        if plan.figures is None:
+        version = figures.plan(plan.pk)
+        if version is None:
             continue
+        plan.figures = version
         plan.announced = figures.plan_announced(plan.pk)
         plan.daily_payg = figures.daily_payg_value(plan.figures)
         plan.payg_equivalent = quantize(plan.daily_payg * PAYG_EQUIVALENT_DAYS)
@@ -194,9 +195,10 @@ def traffic_package_list(*, on_sale_only: bool = True, day: datetime.date | None
         queryset = queryset.filter(billing_item__code__in=list(codes))
     packages = []
     for tp in queryset:
-        tp.figures = figures.traffic(tp.pk)
-        if tp.figures is None:
+        version = figures.traffic(tp.pk)
+        if version is None:
             continue
+        tp.figures = version
         tp.announced = figures.traffic_announced(tp.pk)
         packages.append(tp)
     return packages

@@ -2,12 +2,14 @@
 changes announced after it (`announced`: each with its `effective_from`). Objects come from plans.selectors
 with `figures` and `announced` attached."""
 
+from typing import Any
+
 from rest_framework import serializers
 
-from plans.models import PlanVersionCapacity, TrafficVersionTier
+from plans.models import BillingItem, PlanVersionCapacity, TrafficVersionTier
 
-MONEY = {"max_digits": 16, "decimal_places": 2, "read_only": True}
-PRICE = {"max_digits": 14, "decimal_places": 4, "read_only": True}
+MONEY: dict[str, Any] = {"max_digits": 16, "decimal_places": 2, "read_only": True}
+PRICE: dict[str, Any] = {"max_digits": 14, "decimal_places": 4, "read_only": True}
 
 
 class StoragePolicyFiguresSerializer(serializers.Serializer):
@@ -37,7 +39,9 @@ class BillingItemSerializer(serializers.Serializer):
 
 
 class PlanCapacitySerializer(serializers.ModelSerializer):
-    billing_item = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    billing_item: "serializers.SlugRelatedField[BillingItem]" = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
 
     class Meta:
         model = PlanVersionCapacity

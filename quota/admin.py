@@ -3,6 +3,8 @@ action that calls the service, usage read-only, service tokens (the key is shown
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
@@ -21,13 +23,13 @@ class BillLineInline(ReadOnlyInline):
     model = BillLine
     fields = ["workspace", "billing_item", "storage_policy", "package", "usage", "factor", "converted",
               "covered_by_package", "covered_by_traffic", "overage", "unit_price", "amount"]
-    readonly_fields = fields
+    readonly_fields = cast(list[str], fields)  # field names only
 
 
 class BillSettlementInline(ReadOnlyInline):
     model = BillSettlement
     fields = ["sequence", "amount", "payment", "created_at"]
-    readonly_fields = fields
+    readonly_fields = cast(list[str], fields)  # field names only
 
 
 @admin.register(Bill)

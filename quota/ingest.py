@@ -10,7 +10,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -94,7 +94,9 @@ def _window(workspace: Workspace, now: datetime) -> _Window:
                         "account's owner recharges to pay the arrears."))
     today = days.account_today(account, now=now)
     commercial_day = max(
-        days.local_date(workspace.commercial_since, account), days.local_date(account.created_at, account)
+        # a Commercial workspace has its commercial_since
+        days.local_date(cast(datetime, workspace.commercial_since), account),
+        days.local_date(account.created_at, account),
     )
     return _Window(None, today, today - timedelta(days=USAGE_WINDOW_DAYS), commercial_day)
 
@@ -104,7 +106,8 @@ def _refusal(index: int, workspace: Workspace, day: date, window: _Window) -> Re
     Free workspace, locked workspace, future day, day before the usage window, day before Commercial."""
     if window.refusal is not None:
         return Refusal(index, *window.refusal)
-    today, first = window.today, window.first
+    # no refusal: the window has its days
+    today, first, commercial_day = cast(date, window.today), cast(date, window.first), cast(date, window.commercial_day)
     if day > today:
         return Refusal(index, QuotaErrorCode.DAY_IN_FUTURE,
                        f"{day} has not begun yet in the account's time zone (today is {today}).")
@@ -112,7 +115,7 @@ def _refusal(index: int, workspace: Workspace, day: date, window: _Window) -> Re
         return Refusal(index, QuotaErrorCode.DAY_OUTSIDE_WINDOW,
                        f"{day} is outside the usage window: usage is accepted for {first} to {today} "
                        f"(today and the {USAGE_WINDOW_DAYS} days before, in the account's time zone).")
-    if day < window.commercial_day:
+    if day < commercial_day:
         return Refusal(index, QuotaErrorCode.DAY_BEFORE_COMMERCIAL,
                        f"{day} is before workspace {workspace.pk} became Commercial ({window.commercial_day}).")
     return None
@@ -141,7 +144,7 @@ def usage_ingest(*, records: Any, now: datetime | None = None) -> IngestResult:
     def err(index: int, name: str, message: str) -> None:
         errors.setdefault(str(index), {}).setdefault(name, []).append(message)
 
-    workspace_ids = {r.get("workspace_id") for r in records if isinstance(r, dict) and _is_int(r.get("workspace_id"))}
+    workspace_ids = {r["workspace_id"] for r in records if isinstance(r, dict) and _is_int(r.get("workspace_id"))}
     workspace_ids = {w for w in workspace_ids if 0 < w < 2**63}
     workspaces = {
         w.pk: w for w in Workspace.objects.filter(pk__in=workspace_ids).select_related("account")

@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from core.money import money_field, price_field
+from core.money import format_cny, money_field, price_field
 from core.querysets import AccountScopedQuerySet
 
 
@@ -26,11 +26,18 @@ class UsageRecord(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = _("usage record")
+        verbose_name_plural = _("usage records")
+        # In PostgreSQL the table is partitioned by month on `day` (migration 0005, quota/partitions.py): the
+        # primary key there is (id, day), and every unique constraint must include `day`, as this one does.
         constraints = [
             models.UniqueConstraint(fields=["workspace", "billing_item", "day"], name="usage_unique_per_day"),
             models.CheckConstraint(condition=Q(quantity__gte=0), name="usage_quantity_non_negative"),
         ]
         indexes = [models.Index(fields=["day", "account"])]
+
+    def __str__(self) -> str:
+        return f"{self.day:%Y-%m-%d} · workspace {self.workspace_id} · {self.quantity:,}"
 
 
 class Bill(models.Model):
@@ -52,6 +59,8 @@ class Bill(models.Model):
     objects = AccountScopedQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("daily bill")
+        verbose_name_plural = _("daily bills")
         ordering = ["-day", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["account", "day"], name="bill_unique_account_day"),
@@ -104,6 +113,8 @@ class BillLine(models.Model):
     amount = money_field()
 
     class Meta:
+        verbose_name = _("daily bill line")
+        verbose_name_plural = _("daily bill lines")
         ordering = ["bill_id", "workspace_id", "billing_item__sort_order"]
         constraints = [
             models.UniqueConstraint(fields=["bill", "workspace", "billing_item"], name="bill_line_unique"),
@@ -113,6 +124,9 @@ class BillLine(models.Model):
                 name="bill_line_quantities_non_negative",
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"workspace {self.workspace_id} · {format_cny(self.amount)}"
 
 
 class BillSettlement(models.Model):
@@ -128,11 +142,16 @@ class BillSettlement(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("bill settlement")
+        verbose_name_plural = _("bill settlements")
         ordering = ["bill_id", "sequence"]
         constraints = [
             models.UniqueConstraint(fields=["bill", "sequence"], name="bill_settlement_unique_sequence"),
             models.CheckConstraint(condition=~Q(amount=0), name="bill_settlement_non_zero"),
         ]
+
+    def __str__(self) -> str:
+        return f"#{self.sequence} · {format_cny(self.amount)}"
 
 
 class NightMark(models.Model):
@@ -141,6 +160,10 @@ class NightMark(models.Model):
     account = models.OneToOneField("workspaces.Account", on_delete=models.CASCADE, primary_key=True, related_name="+")
     last_day = models.DateField()
     updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("night mark")
+        verbose_name_plural = _("night marks")
 
     def __str__(self) -> str:
         return f"{self.account_id} {self.last_day}"
@@ -154,6 +177,10 @@ class ServiceToken(models.Model):
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("service token")
+        verbose_name_plural = _("service tokens")
 
     def __str__(self) -> str:
         return self.name

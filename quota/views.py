@@ -12,10 +12,10 @@ from django.views.generic import TemplateView
 
 from core.days import account_today
 from core.parsing import parse_day
-from workspaces.tenancy import AccountScopedMixin, get_scoped_or_404
 from orders.models import Package
 from plans.models import BillingItem
 from quota import selectors
+from workspaces.tenancy import AccountScopedMixin, get_scoped_or_404
 
 MAX_RANGE_DAYS = 92
 

@@ -4,9 +4,9 @@
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from workspaces.tenancy import TenantScoped
 from tests.factories import AccountFactory, MembershipFactory
 from workspaces.models import Role
+from workspaces.tenancy import TenantScoped
 
 pytestmark = pytest.mark.django_db
 

@@ -1,6 +1,8 @@
 """Finance reads every account's endpoints, deliveries and attempts; nothing is edited here (secrets are never
 shown)."""
 
+from typing import cast
+
 from django.contrib import admin
 
 from core.admin import FinanceModelAdmin, FinanceTabularInline, ReadOnlyAdminMixin
@@ -20,7 +22,7 @@ class WebhookAttemptInline(ReadOnlyAdminMixin, FinanceTabularInline):
     model = WebhookAttempt
     extra = 0
     fields = ["number", "manual", "started_at", "duration_ms", "status_code", "error", "succeeded"]
-    readonly_fields = fields
+    readonly_fields = cast(list[str], fields)  # field names only
 
 
 @admin.register(WebhookDelivery)

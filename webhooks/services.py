@@ -22,7 +22,7 @@ from webhooks.validation import validate_endpoint_url
 from workspaces.models import Account
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser as User
+    from django.contrib.auth.models import User
 
 MAX_ENDPOINTS_PER_ACCOUNT = 20
 MAX_DESCRIPTION = 200
@@ -145,10 +145,10 @@ def webhook_publish_many(
     if event_type not in EventType.values:
         raise ApplicationError(f"Unknown event {event_type!r}.", code=Code.UNKNOWN_EVENT)
     wanted = None if callable(data_by_account) else [int(a) for a in data_by_account]
-    endpoints = WebhookEndpoint.objects.filter(is_active=True, event_types__contains=[event_type])
+    active = WebhookEndpoint.objects.filter(is_active=True, event_types__contains=[event_type])
     if wanted is not None:
-        endpoints = endpoints.filter(account_id__in=wanted)
-    endpoints = list(endpoints.order_by("pk"))
+        active = active.filter(account_id__in=wanted)
+    endpoints = list(active.order_by("pk"))
     if not endpoints:
         return []
     if callable(data_by_account):

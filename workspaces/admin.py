@@ -1,3 +1,5 @@
+from typing import cast
+
 from django.contrib import admin
 
 from core.admin import FinanceModelAdmin, FinanceTabularInline, ReadOnlyAdminMixin
@@ -32,7 +34,7 @@ class StoragePolicyInline(ReadOnlyAdminMixin, FinanceTabularInline):
     model = WorkspaceStoragePolicy
     extra = 0
     fields = ["billing_item", "storage_policy", "valid_from", "chosen_at"]
-    readonly_fields = fields
+    readonly_fields = cast(list[str], fields)  # field names only
     ordering = ["billing_item__sort_order", "billing_item_id", "valid_from"]
 
 

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
-from django.http import Http404
+from django.http import Http404, HttpRequest
 from django.views import View
 from rest_framework.generics import ListAPIView
 from rest_framework.views import APIView
@@ -102,6 +102,9 @@ class AccountScopedListAPIView(_ScopedAPIMixin, ListAPIView):
 
 class AccountScopedMixin(LoginRequiredMixin, TenantScoped):
     """For Django class-based pages."""
+
+    request: HttpRequest  # set by View.setup
+    kwargs: dict[str, Any]
 
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:

@@ -5,8 +5,10 @@ filters in `money` do that)."""
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django import forms, template
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from core.money import quantize
@@ -50,7 +52,7 @@ RENAMES: dict[tuple[str, str], tuple[str, object]] = {
 
 
 @register.inclusion_tag("core/_status_pill.html")
-def status_pill(value, label="", kind=""):
+def status_pill(value: Any, label: Any = "", kind: str = "") -> dict[str, Any]:
     """{% status_pill order.status order.get_status_display kind="order" %} -> a coloured pill with an icon."""
     key = str(value or "")
     if (kind, key) in RENAMES:
@@ -60,13 +62,13 @@ def status_pill(value, label="", kind=""):
 
 
 @register.inclusion_tag("core/_empty_state.html")
-def empty_state(message, action_url="", action_label="", icon="inbox"):
+def empty_state(message: Any, action_url: str = "", action_label: Any = "", icon: str = "inbox") -> dict[str, Any]:
     """{% empty_state _("No orders yet.") url label "receipt" %}: an icon, a sentence and what to do next."""
     return {"message": message, "action_url": action_url, "action_label": action_label, "icon": icon}
 
 
 @register.simple_tag
-def plan_value(plan):
+def plan_value(plan: Any) -> dict[str, Any] | None:
     """The honest comparison of a plan: the pay-as-you-go value of its daily capacities over the days the
     package actually lasts (its validity), and what buying the package saves against that.
 
@@ -82,7 +84,7 @@ def plan_value(plan):
 
 
 @register.filter
-def usage_level(percent):
+def usage_level(percent: Any) -> str:
     """A quota bar's colour from its percentage: >100 over quota (danger), >=80 near (warning), else fine."""
     try:
         value = float(percent)
@@ -96,7 +98,7 @@ def usage_level(percent):
 
 
 @register.filter
-def bar_width(percent):
+def bar_width(percent: Any) -> str:
     """A progress bar's width class (w-0 … w-100 in steps of 5; CSP forbids style attributes)."""
     try:
         value = max(0.0, min(100.0, float(percent)))
@@ -106,7 +108,7 @@ def bar_width(percent):
 
 
 @register.filter
-def absolute(value):
+def absolute(value: Any) -> Any:
     """{{ entry.amount|absolute|cny }}: an expenditure column shows 68.00, not -68.00 (its heading says so)."""
     try:
         return abs(value)
@@ -119,11 +121,11 @@ ISO_DAY_ATTRS = {"type": "text", "inputmode": "numeric", "pattern": r"\d{4}-\d{2
 
 
 @register.filter
-def bs_field(bound_field):
+def bs_field(bound_field: forms.BoundField) -> SafeString:
     """{{ form.date_from|bs_field }}: a form field with Bootstrap's classes, aria-invalid when it has errors, and
     days as ISO text (YYYY-MM-DD) rather than the browser's locale date picker (mm/dd/yyyy in en-US)."""
     widget = bound_field.field.widget
-    attrs = {"class": "form-select" if isinstance(widget, forms.Select) else "form-control"}
+    attrs: dict[str, Any] = {"class": "form-select" if isinstance(widget, forms.Select) else "form-control"}
     if bound_field.errors:
         attrs["class"] += " is-invalid"
         attrs["aria-invalid"] = "true"
@@ -134,7 +136,7 @@ def bs_field(bound_field):
 
 
 @register.filter
-def percent_of(part, whole):
+def percent_of(part: Any, whole: Any) -> int:
     """{{ used|percent_of:quota }} -> 115 (whole percent, not capped: a bar says when use is over quota)."""
     try:
         whole = Decimal(whole)

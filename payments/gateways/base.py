@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
 from django.utils.module_loading import import_string
@@ -111,7 +111,7 @@ def get_gateway(provider: str | None) -> PaymentGateway | None:
     if path is None:
         return None
     gateway = _load(path)()
-    gateway.name = provider
+    gateway.name = cast(str, provider)  # registered: a name
     return gateway
 
 

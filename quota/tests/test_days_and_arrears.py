@@ -13,7 +13,6 @@ import pytest
 from django.utils import timezone
 
 from core import days
-from core.exceptions import Unprocessable
 from quota import engine, ingest, night, selectors
 from quota import services as facade
 from quota.arrears import arrears_sweep
@@ -64,11 +63,10 @@ def test_unknown_zone_is_the_default_zone_everywhere_and_logged(caplog):
     ws = WorkspaceFactory(account=account)
     local_today = days.account_today(account)
     assert ingest.usage_ingest(records=[{"workspace_id": ws.pk, "item": "log", "day": local_today.isoformat(),
-                                         "quantity": 1}]) == 1
-    with pytest.raises(Unprocessable) as error:
-        ingest.usage_ingest(records=[{"workspace_id": ws.pk, "item": "log",
-                                      "day": (local_today + timedelta(days=1)).isoformat(), "quantity": 1}])
-    assert error.value.code == QuotaErrorCode.INVALID_USAGE
+                                         "quantity": 1}]).accepted == 1
+    result = ingest.usage_ingest(records=[{"workspace_id": ws.pk, "item": "log",
+                                           "day": (local_today + timedelta(days=1)).isoformat(), "quantity": 1}])
+    assert [r.code for r in result.refused] == [QuotaErrorCode.DAY_IN_FUTURE]
     assert UsageRecord.objects.filter(workspace=ws).count() == 1
 
 
@@ -87,8 +85,8 @@ def test_usage_page_defaults_to_the_core_days_yesterday(owner_client, account):
 def test_plan_in_force_is_the_one_sql_for_every_reader():
     for sql in (engine.ALLOCATION_SELECT, selectors.QUOTA_BY_DAY, selectors.PACKAGE_QUOTA):
         assert sql.count("orders_packageplanperiod") == 1
-    assert engine.plan_in_force("p.id", "%(day)s", "p.plan_id") in engine.ALLOCATION_SELECT
-    assert engine.plan_in_force("p.id", "days.day", "p.plan_id") in selectors.QUOTA_BY_DAY
+    assert engine.plan_version_in_force("p.id", "%(day)s", "p.plan_version_id") in engine.ALLOCATION_SELECT
+    assert engine.plan_version_in_force("p.id", "days.day", "p.plan_version_id") in selectors.QUOTA_BY_DAY
 
 
 # --- the night's typed rows --------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from tests.factories import AccountFactory, MembershipFactory, WorkspaceFactory
 from workspaces.models import Role, Workspace, WorkspaceStatus
 
 D = date(2026, 3, 10)
+INGEST_NOW = datetime(2026, 3, 11, 6, tzinfo=UTC)  # D is inside the usage window
 
 
 def run(account, day=D, **kwargs):
@@ -297,15 +298,15 @@ def test_late_usage_is_picked_up_by_the_hourly_beat(account):
     ws = WorkspaceFactory(account=account)
     f.fund_cash(account, "100.00")
     record = {"workspace_id": ws.pk, "item": "datakit", "day": D.isoformat(), "quantity": 2}
-    services.usage_ingest(records=[record])
+    services.usage_ingest(records=[record], now=INGEST_NOW)
     run(account)
     hour_ago = timezone.now() - timedelta(hours=1)
     UsageRecord.objects.update(updated_at=hour_ago)  # reported well before the night
     now = datetime(2026, 3, 12, tzinfo=UTC)
     assert services.late_usage_reruns(now=now) == {}
-    services.usage_ingest(records=[record])  # the same quantity again: nothing changed
+    services.usage_ingest(records=[record], now=INGEST_NOW)  # the same quantity again: nothing changed
     assert services.late_usage_reruns(now=now) == {}
-    services.usage_ingest(records=[{**record, "quantity": 3}])
+    services.usage_ingest(records=[{**record, "quantity": 3}], now=INGEST_NOW)
     assert services.late_usage_reruns(now=now) == {D: [account.pk]}
     run(account)
     UsageRecord.objects.update(updated_at=hour_ago)
@@ -335,7 +336,9 @@ def test_late_usage_for_a_night_that_had_no_bill_is_picked_up(account):
     assert not Bill.objects.filter(account=account, day=D).exists()
     now = datetime(2026, 3, 12, tzinfo=UTC)
     assert services.late_usage_reruns(now=now) == {}
-    services.usage_ingest(records=[{"workspace_id": ws.pk, "item": "datakit", "day": D.isoformat(), "quantity": 2}])
+    services.usage_ingest(
+        records=[{"workspace_id": ws.pk, "item": "datakit", "day": D.isoformat(), "quantity": 2}], now=INGEST_NOW
+    )
     assert services.late_usage_reruns(now=now) == {D: [account.pk]}
     run(account)
     assert bill(account).total == Decimal("6.00") == bill(account).charged
