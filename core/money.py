@@ -48,6 +48,9 @@ NOT_POSITIVE = gettext_noop("The amount must be greater than zero.")
 TOO_LARGE = gettext_noop("The amount may not exceed 100,000,000.00.")
 
 
+_ASCII_SPACES = " \t\n\r\f\v"
+
+
 def parse_amount(raw: object, *, strict: bool = False) -> Decimal:
     """A valid positive amount with at most two places, or ValueError naming the problem; nothing else is ever
     raised, whatever `raw` is.
@@ -68,7 +71,7 @@ def parse_amount(raw: object, *, strict: bool = False) -> Decimal:
         return _checked(raw)
     if not isinstance(raw, str):
         raise ValueError(INVALID_AMOUNT)
-    text = raw if strict else raw.strip()
+    text = raw if strict else raw.strip(_ASCII_SPACES)  # other spaces are normalize_page_amount's business
     match = _PAGE_AMOUNT.fullmatch(text)
     if match is None or not (match.group(2) or match.group(3)):
         raise ValueError(INVALID_AMOUNT)

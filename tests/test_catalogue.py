@@ -77,4 +77,5 @@ def test_catalogue_page(client):
     response = client.get("/catalogue/")
     assert response.status_code == 200
     content = response.content.decode()
-    assert "¥42,000.00" in content and "¥72,168.00" in content and "¥30,168.00" in content
+    # The price, the published 372-day reference, and the honest saving over the 365 days the package lasts.
+    assert "¥42,000.00" in content and "¥72,168.00" in content and "¥28,810.00" in content
