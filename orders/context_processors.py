@@ -4,17 +4,12 @@ while workspaces are locked for arrears."""
 
 from core.days import account_today
 from orders import selectors
-from workspaces.models import Capability, Membership
+from workspaces.context_processors import billing_membership
 
 
 def package_banners(request):
-    user = getattr(request, "user", None)
-    match = getattr(request, "resolver_match", None)
-    account_id = match.kwargs.get("account_id") if match else None
-    if account_id is None or user is None or not user.is_authenticated:
-        return {}
-    membership = Membership.objects.filter(user=user, account_id=account_id).select_related("account").first()
-    if membership is None or not membership.can(Capability.VIEW_BILLING):
+    membership = billing_membership(request)
+    if membership is None:
         return {}
     account = membership.account
     return {

@@ -39,7 +39,7 @@ from orders.pricing import change_window, package_dates_if_paid_on, sold_plan_ve
 from orders.renewal import apply_renewal
 from orders.selectors import order_prefetch_details
 from orders.signals import package_renewed
-from orders.validation import covered_workspaces, require_not_in_arrears, require_spend
+from orders.validation import require_not_in_arrears, require_spend, require_still_coverable
 from payments.locks import lock_wallet
 from payments.models import Payment
 from payments.services import TenderSpec, payment_pay, payment_refund
@@ -105,19 +105,7 @@ def _apply_purchase(order: Order, today: datetime.date) -> Package:
     order_prefetch_details([order])
     ordered = list(order.workspaces.all())  # by position, with their workspace
     workspaces = [row.workspace for row in ordered]
-    for ws in workspaces:  # still commercial and in the account (a workspace never changes account)
-        if not ws.is_commercial:
-            raise ApplicationError(
-                _("%(name)s is no longer on the Commercial plan.") % {"name": ws.name},
-                code=Code.WORKSPACE_NOT_COMMERCIAL,
-            )
-    covered = covered_workspaces([ws.pk for ws in workspaces])
-    if covered:
-        raise Conflict(
-            _("Already covered by another package since this order was created: %(names)s. Nothing was charged; "
-              "create a new order without them.") % {"names": ", ".join(covered)},
-            code=Code.WORKSPACE_ALREADY_COVERED,
-        )
+    require_still_coverable(workspaces)  # a workspace never changes account
     starts_on, ends_on = package_dates_if_paid_on(plan, today)
     version = sold_plan_version(order)
     package = Package.objects.create(

@@ -47,10 +47,10 @@ from orders.pricing import (
 from orders.purchase import _finish_order, _new_order, _traffic_lines
 from orders.validation import (
     TrafficSpec,
-    covered_workspaces,
     current_rows_q,
     require_not_in_arrears,
     require_spend,
+    require_still_coverable,
     validate_plan,
     validate_traffic,
     validate_workspaces,
@@ -169,19 +169,7 @@ def apply_renewal(order: Order, today: datetime.date) -> Package:
             _("The package's plan changed since this renewal was priced. Create a new order."), code=Code.ORDER_STALE
         )
     ordered = list(order.workspaces.select_related("workspace").order_by("position"))
-    for row in ordered:
-        if not row.workspace.is_commercial:
-            raise ApplicationError(
-                _("%(name)s is no longer on the Commercial plan.") % {"name": row.workspace.name},
-                code=Code.WORKSPACE_NOT_COMMERCIAL,
-            )
-    covered = covered_workspaces([row.workspace_id for row in ordered], except_package_id=old.pk)
-    if covered:
-        raise Conflict(
-            _("Already covered by another package since this order was created: %(names)s. Nothing was charged; "
-              "create a new order without them.") % {"names": ", ".join(covered)},
-            code=Code.WORKSPACE_ALREADY_COVERED,
-        )
+    require_still_coverable([row.workspace for row in ordered], except_package_id=old.pk)
     starts_on, ends_on = renewal_dates(old, plan)
     PackageWorkspace.objects.filter(package=old, valid_until__isnull=True).update(valid_until=old.ends_on)
     version = sold_plan_version(order)

@@ -103,6 +103,24 @@ def covered_workspaces(workspace_ids: Sequence[int], *, except_package_id: int |
     return sorted(set(rows.values_list("workspace__name", flat=True)))
 
 
+def require_still_coverable(workspaces: Sequence[Workspace], *, except_package_id: int | None = None) -> None:
+    """At payment time: every workspace of the order is still Commercial and no other package has covered it
+    since the order was created (nothing is charged otherwise)."""
+    for workspace in workspaces:
+        if not workspace.is_commercial:
+            raise ApplicationError(
+                _("%(name)s is no longer on the Commercial plan.") % {"name": workspace.name},
+                code=Code.WORKSPACE_NOT_COMMERCIAL,
+            )
+    covered = covered_workspaces([w.pk for w in workspaces], except_package_id=except_package_id)
+    if covered:
+        raise Conflict(
+            _("Already covered by another package since this order was created: %(names)s. Nothing was charged; "
+              "create a new order without them.") % {"names": ", ".join(covered)},
+            code=Code.WORKSPACE_ALREADY_COVERED,
+        )
+
+
 def require_not_in_arrears(account: Account | int) -> None:
     """Buying (a purchase, a renewal, an upgrade, a traffic package) is refused while the account has a
     workspace locked for arrears; the rule lives in workspaces/services.py."""
