@@ -2,16 +2,23 @@
 rows, with packages (plan periods, workspaces in order, some traffic), storage policies, and wallets with
 vouchers, prepaid cards and cash (each balance with its ledger entry, so reconcile stays clean).
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/fee_h5 .venv/bin/python benchmarks/night.py [--accounts N]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/fee_h5 .venv/bin/python benchmarks/night.py \
+        [--accounts N] [--chunk-size 500 | --chunk-sizes 250 500 1000 2000] [--skip-floor] [--skip-rerun]
+        [--reuse] [--fast-build]
 
-It creates its own database (the DATABASE_URL's server, database `fee_bench`, dropped and re-created; nothing
-else is touched), builds the data with set-based SQL (generate_series), then:
-1. times PostgreSQL alone on the allocation statement (quota.engine.ALLOCATION_SELECT) over all the rows,
-   as one statement (EXPLAIN ANALYZE) and as the night's chunks (bare SELECTs);
-2. runs the whole night through the real service (quota.services.night_run: bill lines, bills, settlement
-   through payments.settle_demands, arrears countdowns), chunk by chunk as the Celery tasks do;
-3. re-runs it (nothing must change) and checks every bill (quota.reconcile.check_bills).
-Ends with one line: night_seconds=<float> rows=<int> peak_mb=<int>."""
+It creates its own database (the DATABASE_URL's server, database `fee_bench` or $BENCH_DB, dropped and
+re-created; nothing else is touched), builds the data with set-based SQL (generate_series), then:
+1. the allocation-only floor: PostgreSQL alone on the allocation statement (quota.engine.ALLOCATION_SELECT)
+   over all the rows, as one statement (EXPLAIN ANALYZE) and as the night's chunks (bare SELECTs);
+2. the honest full floor (benchmarks/night_floor.py): everything the night does, bare SQL written for the
+   benchmark, one transaction, rolled back after its digest is taken;
+3. the whole night through the real service (quota.services.night_run), chunk by chunk as the Celery tasks
+   do, once per chunk size, each on a fresh copy of the data (CREATE DATABASE ... TEMPLATE); every run must
+   write what the floor wrote (digest per table);
+4. re-runs it (nothing must change) and checks every bill (quota.reconcile.check_bills).
+JIT is off in every timed statement (the night sets it per transaction; the floors per session).
+Ends with one line: night_seconds=<float> rows=<int> peak_mb=<int> full_floor_seconds=<float>
+alloc_floor_seconds=<float> night_vs_full=<float> night_vs_alloc=<float> chunk_size=<int> load=<float>."""
 
 from __future__ import annotations
 
@@ -162,18 +169,49 @@ def _peak_mb() -> int:
     return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
 
+def _load() -> str:
+    return f"load {os.getloadavg()[0]:.1f}"
+
+
+def _clone(url: str, name: str) -> None:
+    """A fresh copy of the benchmark database (no session may be connected to the source)."""
+    import psycopg2
+
+    parsed = urlparse(url)
+    admin = psycopg2.connect(dbname="postgres", user=parsed.username, password=parsed.password,
+                             host=parsed.hostname, port=parsed.port or 5432)
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        if name != BENCH_DB:
+            cursor.execute(f"CREATE DATABASE {name} TEMPLATE {BENCH_DB}")
+    admin.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--accounts", type=int, default=10_000)
-    parser.add_argument("--chunk-size", type=int, default=500)
+    parser.add_argument("--chunk-size", type=int, default=None, help="default: quota.night.CHUNK_SIZE")
+    parser.add_argument("--chunk-sizes", type=int, nargs="+", default=None,
+                        help="run the night once per chunk size, each on a fresh copy of the data")
+    parser.add_argument("--skip-floor", action="store_true", help="no full floor (e.g. at 100,000 accounts)")
+    parser.add_argument("--skip-rerun", action="store_true", help="no re-run and no check_bills")
+    parser.add_argument("--fast-build", action="store_true",
+                        help="build the data with triggers off (session_replication_role = replica: no audit rows, "
+                             "no FK checks; valid by construction); the night itself runs with every trigger")
+    parser.add_argument("--reuse", action="store_true",
+                        help="reuse $BENCH_DB as built by an earlier run (its base data is kept: the nights run "
+                             "on copies); skips building")
     args = parser.parse_args()
 
     source = os.environ.get("DATABASE_URL")
     if not source:
         sys.exit("Set DATABASE_URL (the server to create the fee_bench database on).")
     url = _bench_url(source)
-    print(f"benchmark database: {urlparse(url).hostname}/{BENCH_DB} (re-created)")
-    _recreate_database(url)
+    print(f"benchmark database: {urlparse(url).hostname}/{BENCH_DB} "
+          f"({'reused' if args.reuse else 're-created'})", flush=True)
+    if not args.reuse:
+        _recreate_database(url)
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "billing_center.settings")
     os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.dummy.EmailBackend")
@@ -191,88 +229,98 @@ def main() -> None:
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
     started = time.perf_counter()
-    call_command("migrate", verbosity=0)
-    print(f"migrated in {time.perf_counter() - started:.1f} s")
+    if not args.reuse:
+        call_command("migrate", verbosity=0)
+        print(f"migrated in {time.perf_counter() - started:.1f} s", flush=True)
 
-    from django.contrib.auth import get_user_model
-    from django.utils import timezone
-
-    from orders.models import Order, OrderKind, OrderStatus
-    from plans.models import Plan
+    from benchmarks.night_floor import full_floor, same_as_night
+    from benchmarks.night_parallel import build
     from quota import engine, services
+    from quota.night import CHUNK_SIZE
     from quota.reconcile import check_bills
-    from workspaces.models import Account
 
+    sizes = args.chunk_sizes or [args.chunk_size or CHUNK_SIZE]
     started = time.perf_counter()
-    user = get_user_model().objects.create(username="bench")
-    holder = Account.objects.create(name="Order holder (benchmark)")
-    order = Order.objects.create(
-        account=holder, number="BENCH-1", kind=OrderKind.PURCHASE, status=OrderStatus.CANCELLED,
-        plan=Plan.objects.order_by("rank").first(), total=1, created_by=user,
-        expires_at=timezone.now(), catalogue_day=DAY,
-    )
-    from quota import partitions
-
-    partitions.usage_partitions_ensure(months=[DAY])  # the day's month partition (the night prunes to it)
     with connection.cursor() as cursor:
-        cursor.execute(BUILD, {"accounts": args.accounts, "workspaces": WORKSPACES, "day": DAY, "order": order.pk})
+        if args.reuse:
+            cursor.execute("SELECT id FROM workspaces_account WHERE name LIKE 'Bench %%' ORDER BY id")
+            account_ids = [row[0] for row in cursor.fetchall()]
+        else:
+            if args.fast_build:  # the audit triggers of packages and workspaces are not the night's work
+                cursor.execute("SET session_replication_role = replica")
+            account_ids = build(cursor, accounts=args.accounts, day=DAY)
+            cursor.execute("RESET session_replication_role")
         cursor.execute("SELECT count(*) FROM quota_usagerecord WHERE day = %s", [DAY])
         (rows,) = cursor.fetchone()
-    print(f"built {rows:,} usage rows for {args.accounts:,} accounts in {time.perf_counter() - started:.1f} s")
+        if not args.reuse:
+            cursor.execute("VACUUM ANALYZE")
+    print(f"built {rows:,} usage rows for {args.accounts:,} accounts in {time.perf_counter() - started:.1f} s "
+          f"({_load()})", flush=True)
 
-    account_ids = list(Account.objects.exclude(pk=holder.pk).order_by("pk").values_list("pk", flat=True))
-    params_all = {"day": DAY, "accounts": account_ids}
-    chunks = [account_ids[i : i + args.chunk_size] for i in range(0, len(account_ids), args.chunk_size)]
-
-    # 1. PostgreSQL alone: the allocation statement over the same rows.
+    # 1. The allocation-only floor: PostgreSQL alone on the allocation statement over the same rows.
     with connection.cursor() as cursor:
-        cursor.execute("EXPLAIN (ANALYZE, TIMING OFF, FORMAT JSON) " + engine.ALLOCATION_SELECT, params_all)
+        cursor.execute("SET jit = off")
+        cursor.execute("EXPLAIN (ANALYZE, TIMING OFF, FORMAT JSON) " + engine.ALLOCATION_SELECT,
+                       {"day": DAY, "accounts": account_ids})
         plan = cursor.fetchone()[0]
         plan = plan[0] if isinstance(plan, list) else plan
-        explain_ms = float(plan["Execution Time"])
+        alloc = float(plan["Execution Time"]) / 1000
+    print(f"allocation-only floor: {alloc:.2f} s (EXPLAIN ANALYZE, one statement over all accounts, JIT off; "
+          f"{_load()})", flush=True)
+
+    # 2. The honest full floor: the night's whole work, bare SQL, one transaction, rolled back.
+    floor = None
+    if not args.skip_floor:
+        with connection.cursor() as cursor:
+            cursor.execute("SET jit = off")
+        floor = full_floor(connection, day=DAY, account_ids=account_ids)
+        print(f"full floor (bare SQL for the benchmark, one transaction): {floor.seconds:.2f} s; "
+              + ", ".join(f"{k} {v:.2f} s" for k, v in floor.phases.items()) + f" ({_load()})", flush=True)
+
+    # 3. The night through the real service, once per chunk size, each on a fresh copy of the data.
+    runs: dict[int, float] = {}
+    for size in sizes:
+        name = BENCH_DB if len(sizes) == 1 and not args.reuse else f"{BENCH_DB}_c{size}"
+        connection.close()
+        if name != BENCH_DB:
+            _clone(url, name)
+        connection.settings_dict["NAME"] = name
+        load_before = os.getloadavg()[0]
         started = time.perf_counter()
-        for chunk in chunks:
-            cursor.execute(
-                "SELECT count(*), sum(amount) FROM (" + engine.ALLOCATION_SELECT + ") a",
-                {"day": DAY, "accounts": chunk},
-            )
-            cursor.fetchone()
-        bare_chunks = time.perf_counter() - started
-    bare = explain_ms / 1000
-    print(f"allocation statement alone: {bare:.2f} s (EXPLAIN ANALYZE, one statement over all accounts); "
-          f"{bare_chunks:.2f} s as {len(chunks)} bare chunk SELECTs")
-    # 1b. The full bare-SQL floor (benchmarks/night_floor.py): the night's whole work in one transaction,
-    # rolled back afterwards.
-    from benchmarks.night_floor import full_floor, same_as_night
+        result = services.night_run(day=DAY, account_ids=account_ids, chunk_size=size)
+        night = time.perf_counter() - started
+        runs[size] = night
+        print(f"night, chunks of {size}: {night:.2f} s for {rows:,} usage rows ({rows / night:,.0f} rows/s), "
+              f"{result.bills:,} bills, {result.lines:,} lines, charged {result.charged:,}, "
+              f"{result.settlements:,} settlements, {result.countdowns_started:,} countdowns; peak memory "
+              f"{_peak_mb()} MB (maxrss); load {load_before:.1f} -> {os.getloadavg()[0]:.1f}", flush=True)
+        print("  phases: " + ", ".join(f"{k} {v:.2f} s" for k, v in result.timings.items()), flush=True)
+        if floor is not None:
+            same = same_as_night(floor, connection)
+            print(f"  night / full floor = {night / floor.seconds:.2f}x; night / allocation-only floor = "
+                  f"{night / alloc:.2f}x; the floor wrote what the night wrote: {all(same.values())}"
+                  f"{'' if all(same.values()) else ' ' + str(same)}", flush=True)
+        if size == sizes[-1] and not args.skip_rerun:
+            started = time.perf_counter()
+            rerun = services.night_run(day=DAY, account_ids=account_ids, chunk_size=size)
+            print(f"  re-run: {time.perf_counter() - started:.2f} s, charged {rerun.charged}, credited "
+                  f"{rerun.credited}, {rerun.settlements} settlements (expected 0)", flush=True)
+            problems = check_bills()
+            print(f"  check_bills: {'clean' if not problems else problems[:5]}", flush=True)
+        if name != BENCH_DB:
+            connection.close()
+            connection.settings_dict["NAME"] = BENCH_DB
+            _clone(url, name)  # drops the copy
 
-    floor = full_floor(connection, day=DAY, account_ids=account_ids)
-    print(f"full floor (bare SQL, one transaction: allocation, pricing, lines, bills, settlement): "
-          f"{floor.seconds:.2f} s; " + ", ".join(f"{k} {v:.2f} s" for k, v in floor.phases.items()))
-
-    # 2. The whole night through the real service.
-    started = time.perf_counter()
-    result = services.night_run(day=DAY, account_ids=account_ids, chunk_size=args.chunk_size)
-    night = time.perf_counter() - started
-    peak = _peak_mb()
-    print(f"night: {night:.2f} s for {rows:,} usage rows ({rows / night:,.0f} rows/s), {result.bills:,} bills, "
-          f"{result.lines:,} lines, charged {result.charged:,}, {result.settlements:,} settlements, "
-          f"{result.countdowns_started:,} countdowns started; peak memory {peak} MB (maxrss)")
-    print("phases: " + ", ".join(f"{k} {v:.2f} s" for k, v in result.timings.items()))
-    print(f"night / allocation statement = {night / bare:.2f}x (target <= 5x); "
-          f"night / bare chunk SELECTs = {night / bare_chunks:.2f}x")
-    same = same_as_night(floor, connection)
-    print(f"night / full floor = {night / floor.seconds:.2f}x (target <= 3x); the floor wrote what the night "
-          f"wrote: {all(same.values())} {'' if all(same.values()) else same}")
-
-    # 3. A re-run changes nothing; every bill is consistent.
-    started = time.perf_counter()
-    rerun = services.night_run(day=DAY, account_ids=account_ids, chunk_size=args.chunk_size)
-    print(f"re-run: {time.perf_counter() - started:.2f} s, charged {rerun.charged}, credited {rerun.credited}, "
-          f"{rerun.settlements} settlements (expected 0)")
-    problems = check_bills()
-    print(f"check_bills: {'clean' if not problems else problems[:5]}")
-    peak = _peak_mb()
-    print(f"night_seconds={night:.3f} rows={rows} peak_mb={peak}")
+    best = min(runs, key=runs.get)
+    if len(runs) > 1:
+        print("chunk size -> night seconds: " + ", ".join(f"{k}: {v:.2f}" for k, v in runs.items())
+              + f"; best {best}", flush=True)
+    night = runs[best]
+    full = floor.seconds if floor else float("nan")
+    print(f"night_seconds={night:.3f} rows={rows} peak_mb={_peak_mb()} full_floor_seconds={full:.3f} "
+          f"alloc_floor_seconds={alloc:.3f} night_vs_full={night / full:.3f} night_vs_alloc={night / alloc:.3f} "
+          f"chunk_size={best} load={os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

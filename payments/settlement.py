@@ -21,7 +21,7 @@ from payments.ledger import actor_or_none
 from workspaces.models import Account
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser as User
+    from django.contrib.auth.models import User
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,8 @@ def settle_demands(
     Set-based: the demands go into a temporary table, the wallets, cards and vouchers of all their accounts are
     locked (wallets by account id, then cards by id, then vouchers by id), the allocation is one query with
     window functions, and payments, tenders, ledger entries and balances are written with one statement each.
-    Several demands of one account are settled in successive rounds (one demand per account per round)."""
+    Several demands of one account are settled in successive rounds (one demand per account per round), each
+    round ONE round-trip (settlement_sql.SETTLE_ROUND)."""
     clean = _validate_demands(demands)
     if not clean:
         return {}
@@ -87,23 +88,18 @@ def settle_demands(
     result: dict[tuple[str, int], int] = {}
     with transaction.atomic(), connection.cursor() as cursor:
         for batch in rounds:
-            cursor.execute(sql.SETTLE_DDL)
             cursor.execute(
-                sql.SETTLE_FILL,
-                [
-                    list(range(len(batch))),
-                    [d.account_id for d in batch],
-                    [d.amount for d in batch],
-                    [d.voucher_payable_amount for d in batch],
-                    [d.source_type for d in batch],
-                    [d.source_id for d in batch],
-                ],
+                sql.SETTLE_ROUND,
+                {
+                    **params,
+                    "idx": list(range(len(batch))),
+                    "accounts": [d.account_id for d in batch],
+                    "amounts": [d.amount for d in batch],
+                    "vpas": [d.voucher_payable_amount for d in batch],
+                    "source_types": [d.source_type for d in batch],
+                    "source_ids": [d.source_id for d in batch],
+                },
             )
-            cursor.execute(sql.SETTLE_LOCK, params)
-            cursor.execute(sql.SETTLE_ALLOCATE, params)
-            cursor.execute(sql.SETTLE_WRITE, params)
-            cursor.execute(sql.SETTLE_RESULT)
             for source_type, source_id, payment_id in cursor.fetchall():
                 result[(source_type, source_id)] = payment_id
-            cursor.execute(sql.SETTLE_DROP)
     return result

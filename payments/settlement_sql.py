@@ -7,7 +7,10 @@ SETTLE_LOCK               creates missing wallets, then locks wallets by account
                           rows of thousands of accounts are locked at once);
 SETTLE_ALLOCATE           the allocation over the instruments, one query with window functions;
 SETTLE_WRITE              payments, tenders, ledger entries and balances, one statement each;
-SETTLE_RESULT, SETTLE_DROP
+SETTLE_RESULT             what each demand's payment is.
+
+`SETTLE_ROUND` is all of them in that order, sent as ONE round-trip per round (named parameters throughout).
+The temporary tables are dropped at the start of the next round and at commit (ON COMMIT DROP).
 """
 
 SETTLE_DDL = """
@@ -28,7 +31,8 @@ CREATE TEMP TABLE _settle_demand (
 
 SETTLE_FILL = """
 INSERT INTO _settle_demand (idx, account_id, amount, vpa, source_type, source_id)
-SELECT * FROM unnest(%s::integer[], %s::bigint[], %s::numeric[], %s::numeric[], %s::varchar[], %s::bigint[]);
+SELECT * FROM unnest(%(idx)s::integer[], %(accounts)s::bigint[], %(amounts)s::numeric[], %(vpas)s::numeric[],
+                     %(source_types)s::varchar[], %(source_ids)s::bigint[]);
 ANALYZE _settle_demand;
 """
 
@@ -153,3 +157,9 @@ WHERE w.account_id = s.account_id AND (s.cash_take > 0 OR s.rest > 0);
 SETTLE_RESULT = "SELECT source_type, source_id, payment_id FROM _settle_demand"
 
 SETTLE_DROP = "DROP TABLE _settle_demand; DROP TABLE _settle_alloc;"
+
+# One round-trip per round: psycopg returns the result of the last statement (SETTLE_RESULT).
+SETTLE_ROUND = ";\n".join(
+    part.strip().rstrip(";") for part in (SETTLE_DDL, SETTLE_FILL, SETTLE_LOCK, SETTLE_ALLOCATE, SETTLE_WRITE,
+                                          SETTLE_RESULT)
+)

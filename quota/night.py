@@ -25,13 +25,13 @@ from core.exceptions import Unprocessable
 from core.money import ZERO
 from payments import services as payment_services
 from payments.locks import lock_wallets
-from quota import arrears, engine
+from quota import arrears, engine, partitions
 from quota.error_codes import QuotaErrorCode
 from quota.models import NightMark
 from quota.signals import night_settled
 from workspaces.models import Account
 
-CHUNK_SIZE = 500
+CHUNK_SIZE = 1000  # accounts per chunk, measured (BENCHMARKS.md "Chunk size"; docs/RULES-quota.md)
 ADVISORY_NAMESPACE = 0x51A0  # pg_advisory_xact_lock(namespace, key): the quota night's locks
 
 
@@ -176,6 +176,8 @@ def night_run_chunk(
     # A bound, not an account's day: no time zone is two days ahead of UTC.
     if day >= timezone.now().date() + timedelta(days=2):
         raise Unprocessable("A night can only be run for a day that has begun.", code=QuotaErrorCode.DAY_IN_FUTURE)
+    if partitions.day_was_dropped(day):  # a re-run without its usage would empty the bill
+        raise Unprocessable("The raw usage of this day is no longer kept.", code=QuotaErrorCode.USAGE_DROPPED)
     try:
         with transaction.atomic():
             _run_chunk(day=day, ids=ids, dry_run=dry_run, actor=actor, result=result)
@@ -209,22 +211,26 @@ def _run_chunk(*, day: date, ids: list[int], dry_run: bool, actor: Any, result: 
         return
     params: dict[str, Any] = {"day": day, "accounts": ids}
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [ADVISORY_NAMESPACE, _chunk_lock_key(day, ids)])
+        # JIT compilation costs seconds per statement under load and never pays back on a chunk's few
+        # thousand rows (BENCHMARKS.md "Where the night's time goes"): off for this transaction only.
+        cursor.execute(
+            "SET LOCAL jit = off; SELECT pg_advisory_xact_lock(%s, %s)",
+            [ADVISORY_NAMESPACE, _chunk_lock_key(day, ids)],
+        )
     # Lock order: wallets (by account id) first, then the documents (bills): a chunk and any other money
     # movement of the same accounts serialise here.
     lock_wallets(ids)
     t = result.tick("lock", t)
     with connection.cursor() as cursor:
-        cursor.execute(engine.UPSERT_BILLS, params)
-        t = result.tick("bills", t)
-        cursor.execute(engine.HAS_LINES, params)
+        # The bills upserted and "was this chunk's day computed before?" in one round-trip.
+        cursor.execute(engine.UPSERT_BILLS + ";" + engine.HAS_LINES, params)
         rerun = cursor.fetchone()[0]
+        t = result.tick("bills", t)
         if rerun:  # a re-run: drop stale lines, upsert the rest; the first run is a plain INSERT ... SELECT
             cursor.execute(engine.DELETE_STALE_LINES, params)
-        t = result.tick("stale_lines", t)
         cursor.execute(engine.UPSERT_LINES if rerun else engine.INSERT_LINES, params)
         result.lines = cursor.rowcount
-        t = result.tick("insert_lines", t)
+        t = result.tick("lines", t)
         cursor.execute(engine.TOTAL_BILLS, params)
         bills = [BillTotals(*row) for row in cursor.fetchall()]
         t = result.tick("totals", t)
@@ -250,16 +256,18 @@ def _run_chunk(*, day: date, ids: list[int], dry_run: bool, actor: Any, result: 
     t = result.tick("settle", t)
     settled = [BillSettled(c.bill_id, c.amount, payments.get(c.bill_id), c.voucher_payable_charged) for c in charges]
     settled += [BillSettled(c.bill_id, -c.amount, payments.get(c.bill_id), c.voucher_payable_charged) for c in credits]
-    with connection.cursor() as cursor:
+    with connection.cursor() as cursor:  # one round-trip: settlement records, bills charged, night marks
+        statements = [engine.MARK_NIGHTS]
         if settled:
-            bill_ids = [s.bill_id for s in settled]
-            amounts = [s.amount for s in settled]
-            payment_ids = [s.payment_id for s in settled]
-            cursor.execute(engine.INSERT_SETTLEMENTS, {"bills": bill_ids, "amounts": amounts, "payments": payment_ids})
-            vpc = [s.voucher_payable_charged for s in settled]
-            cursor.execute(engine.MARK_CHARGED, {"bills": bill_ids, "vpc": vpc})
+            statements = [engine.INSERT_SETTLEMENTS, engine.MARK_CHARGED, engine.MARK_NIGHTS]
+        cursor.execute(";".join(statements), {
+            **params,
+            "bills": [s.bill_id for s in settled],
+            "amounts": [s.amount for s in settled],
+            "payments": [s.payment_id for s in settled],
+            "vpc": [s.voucher_payable_charged for s in settled],
+        })
         result.settlements = len(settled)
-        cursor.execute(engine.MARK_NIGHTS, params)
     result.countdowns_started = arrears.countdowns_start(account_ids=ids)
     result.tick("record", t)
 
@@ -282,12 +290,12 @@ def _settle(*, charges: list[BillCharge], credits: list[BillCredit], actor: Any)
         for c in charges:
             payments[c.bill_id] = paid.get(("bill", c.bill_id))
     if credits:  # a re-run that lowered a bill: rare, one call per bill
-        accounts = Account.objects.in_bulk([c.account_id for c in credits])
-        for c in credits:
-            payment = payment_services.settle_credit(
-                account=accounts[c.account_id], amount=c.amount, source_type="bill", source_id=c.bill_id
+        accounts = Account.objects.in_bulk([credit.account_id for credit in credits])
+        for credit in credits:
+            payment_services.settle_credit(
+                account=accounts[credit.account_id], amount=credit.amount, source_type="bill", source_id=credit.bill_id
             )
-            payments[c.bill_id] = getattr(payment, "pk", payment)
+            payments[credit.bill_id] = None  # a credit goes to cash (settle_credit returns nothing): no Payment
     return payments
 
 
@@ -324,8 +332,13 @@ def bill_rerun(*, account_id: int, day: date, actor: Any = None) -> NightResult:
 
 # --- nights due (the hourly beat) -------------------------------------------------------------------------
 
+# THE usage window (docs/RULES-quota.md "The usage window"): usage is accepted for the account's today and the
+# USAGE_WINDOW_DAYS days before it, and the hourly beat catches up missed nights and re-runs late usage over
+# the same days, so every record accepted is billed. quota.ingest refuses any other day.
+USAGE_WINDOW_DAYS = 7
 
-def nights_due(*, now: datetime | None = None, catch_up_days: int = 7) -> dict[date, list[int]]:
+
+def nights_due(*, now: datetime | None = None, catch_up_days: int = USAGE_WINDOW_DAYS) -> dict[date, list[int]]:
     """day -> account ids whose local day `day` is over and whose night has not run yet (up to
     `catch_up_days` back, never before the account existed). Days are the accounts' own (core.days)."""
     now = now or timezone.now()
@@ -349,7 +362,7 @@ def nights_due(*, now: datetime | None = None, catch_up_days: int = 7) -> dict[d
     return due
 
 
-def late_usage_reruns(*, now: datetime | None = None, days_back: int = 7) -> dict[date, list[int]]:
+def late_usage_reruns(*, now: datetime | None = None, days_back: int = USAGE_WINDOW_DAYS) -> dict[date, list[int]]:
     """day -> accounts whose usage changed after their bill of that day was computed, or arrived for a day
     whose night already ran without a bill (late usage): the hourly beat re-runs them, which settles only
     the difference. Timestamps are transaction start times, not commit order: a report whose transaction
