@@ -338,7 +338,7 @@ def test_the_production_entrypoint_serves_pages_assets_and_runs_celery(productio
     staff.page_and_assets("/admin/statements/revenueday/", checked)  # finance's chart: the vendored Chart.js
 
     static = [url for url in checked if url.startswith("/static/")]
-    assert any("/vendor/pico-2.1.1" in url for url in static), static
+    assert any("/vendor/bootstrap-5.3.9" in url for url in static), static
     assert any("/vendor/htmx-2.0.11" in url for url in static), static
     assert any("/vendor/chart-4.6.1" in url for url in static), static
     assert any(url.startswith("/static/admin/") for url in static), static
