@@ -26,8 +26,9 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from core.formatting import format_cny
 from core.models import FinanceSettings, IdempotencyKey
-from core.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS, PRICE_DECIMAL_PLACES, format_cny, quantize
+from core.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS, PRICE_DECIMAL_PLACES, quantize
 
 if TYPE_CHECKING:
     from django.contrib.admin.options import BaseModelAdmin

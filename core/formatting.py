@@ -97,3 +97,7 @@ def moment(value: dt.datetime | None, account: Any = None, *, seconds: bool = Fa
 
 def _zone(account: Any) -> dt.tzinfo:
     return days.account_zone(account) if getattr(account, "time_zone", None) else days.zone(None)
+
+
+# The name most callers know: money as shown to people (¥42,000.00, -¥12.50).
+format_cny = money

@@ -146,13 +146,6 @@ def money_string(value: Decimal | int) -> str:
     return f"{quantize(value):.2f}"
 
 
-def format_cny(value: Decimal | int | None) -> str:
-    """¥42,000.00 (negative amounts as -¥12.50): kept for its callers; core.formatting.money owns the look."""
-    from core.formatting import money  # core.formatting imports this module
-
-    return money(value)
-
-
 def money_field(**kwargs: Any) -> models.DecimalField:
     kwargs.setdefault("default", ZERO)
     return models.DecimalField(max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES, **kwargs)

@@ -20,7 +20,8 @@ from django.utils.translation import gettext as _
 
 from core.days import account_today
 from core.exceptions import ApplicationError, Conflict, Unprocessable
-from core.money import ZERO, format_cny
+from core.formatting import format_cny
+from core.money import ZERO
 from orders.error_codes import OrdersErrorCode as Code
 from orders.locks import lock_order, lock_package, lock_paid_orders
 from orders.models import (

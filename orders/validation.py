@@ -11,7 +11,8 @@ from django.db.models import F, Q
 from django.utils.translation import gettext as _
 
 from core.exceptions import ApplicationError, Conflict, Unprocessable
-from core.money import MAX_REQUEST_AMOUNT, ZERO, format_cny
+from core.formatting import format_cny
+from core.money import MAX_REQUEST_AMOUNT, ZERO
 from orders.error_codes import OrdersErrorCode as Code
 from orders.models import PackageStatus, PackageWorkspace
 from plans import selectors as plan_selectors

@@ -15,7 +15,8 @@ from django.db.models.functions import Mod
 from django.db.models.lookups import Exact
 from django.utils.translation import gettext_lazy as _
 
-from core.money import format_cny, money_field
+from core.formatting import format_cny
+from core.money import money_field
 from core.querysets import AccountScopedQuerySet
 
 

@@ -8,7 +8,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from core.money import format_cny, money_field, price_field
+from core.formatting import format_cny
+from core.money import money_field, price_field
 from core.querysets import AccountScopedQuerySet
 
 

@@ -17,7 +17,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from core.money import format_cny, money_field
+from core.formatting import format_cny
+from core.money import money_field
 from core.querysets import AccountScopedQuerySet
 from payments.models import PrepaidCard, Voucher, Wallet
 from quota.models import Bill

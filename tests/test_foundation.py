@@ -4,7 +4,8 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from core.money import format_cny, parse_amount, quantize
+from core.formatting import format_cny
+from core.money import parse_amount, quantize
 from tests.factories import MembershipFactory, WorkspaceFactory
 from workspaces.models import Role, WorkspacePlan
 
