@@ -1,4 +1,4 @@
-"""The seeded catalogue's names, for translation: templates show them with {% translate plan.name %}, so
+"""The seeded catalogue's names and units, for translation: templates show them with {% translate plan.name %}, so
 these literals put them in the message catalogue. Names finance adds later show as entered."""
 
 from django.utils.translation import gettext_noop
@@ -15,4 +15,15 @@ CATALOGUE_NAMES = [
     gettext_noop("API calls"),
     gettext_noop("Backup logs"),
     gettext_noop("SMS"),
+]
+
+# The seeded billing items' pricing units, shown with {% translate item.unit_label %}.
+CATALOGUE_UNIT_LABELS = [
+    gettext_noop("1 host"),
+    gettext_noop("1,000,000 entries"),
+    gettext_noop("1,000,000 traces"),
+    gettext_noop("10,000 PV"),
+    gettext_noop("10,000 calls"),
+    gettext_noop("10,000,000 entries"),
+    gettext_noop("1 message"),
 ]
