@@ -357,7 +357,9 @@ def test_the_production_entrypoint_serves_pages_assets_and_runs_celery(productio
 
     result = ping.delay()
     wait_for(result.ready, timeout=TASK_TIMEOUT, what="the worker to answer core.ping", process=worker)
-    assert result.get(timeout=10) == "pong"
+    # This process is no Celery task, but an earlier test in the same pytest run may have left Celery's
+    # process-wide "inside a worker" flag set; the result is ready anyway, so waiting cannot dead-lock.
+    assert result.get(timeout=10, disable_sync_subtasks=False) == "pong"
 
     wait_for(lambda: "beat: Starting" in beat.output(tail=100_000), timeout=TASK_TIMEOUT,
              what="beat to log that it started", process=beat)
