@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from core import formatting
 from core.formatting import format_cny
 from core.models import FinanceSettings, IdempotencyKey
 from core.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS, PRICE_DECIMAL_PLACES, quantize
@@ -47,12 +48,8 @@ admin.site.index_title = _("Finance back office")
 
 
 def format_price(value: Decimal) -> str:
-    """A unit price, kept to its four places but without trailing zeros past the cents: ¥0.05, ¥0.0125."""
-    sign = "-" if value < 0 else ""
-    text = f"{abs(value):,.{PRICE_DECIMAL_PLACES}f}"
-    while text.endswith("0") and len(text.rsplit(".", 1)[1]) > MONEY_DECIMAL_PLACES:
-        text = text[:-1]
-    return f"{sign}¥{text}"
+    """A unit price as everywhere else (core.formatting.price): ¥0.05, ¥0.0125."""
+    return formatting.price(value)
 
 
 def field_kind(field: Any) -> str | None:
