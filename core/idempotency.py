@@ -14,7 +14,8 @@ import secrets
 from collections.abc import Callable
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
+from django.utils import timezone
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -41,27 +42,41 @@ def run_idempotent(
             code="invalid_idempotency_key",
         )
     with transaction.atomic():
-        try:
-            with transaction.atomic():
-                record = IdempotencyKey.objects.create(
-                    user=user, key=key, fingerprint=fingerprint_value, status_code=0, response_body={}
-                )
-        except IntegrityError:
+        claimed = _claim(user, key, fingerprint_value)
+        if claimed is None:
             record = IdempotencyKey.objects.get(user=user, key=key)
             if record.fingerprint != fingerprint_value:
                 raise Unprocessable(
                     "This Idempotency-Key was already used with a different request.",
                     code="idempotency_key_reused",
-                ) from None
+                )
             return record.status_code, record.response_body
         status_code, body = work()
         if not 200 <= status_code < 300:
             transaction.set_rollback(True)
             return status_code, body
-        record.status_code = status_code
-        record.response_body = json.loads(json.dumps(body, default=str))
-        record.save(update_fields=["status_code", "response_body"])
-        return status_code, record.response_body
+        stored = json.loads(json.dumps(body, default=str))
+        IdempotencyKey.objects.filter(pk=claimed).update(status_code=status_code, response_body=stored)
+        return status_code, stored
+
+
+_CLAIM_SQL = """
+    INSERT INTO {table} (user_id, key, fingerprint, status_code, response_body, created_at)
+    VALUES (%s, %s, %s, 0, '{{}}', %s)
+    ON CONFLICT (user_id, key) DO NOTHING
+    RETURNING id
+"""
+
+
+def _claim(user: Any, key: str, fingerprint_value: str) -> int | None:
+    """Insert the key's row in the caller's transaction; its id, or None when the key already has one. One
+    statement, no savepoint: a concurrent request with the same key waits on the unique index until the first
+    commits (then its row is there: None) or rolls back (then this insert goes ahead)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_CLAIM_SQL.format(table=IdempotencyKey._meta.db_table),
+                       [user.pk, key, fingerprint_value, timezone.now()])
+        row = cursor.fetchone()
+    return row[0] if row else None
 
 
 def idempotent(view_method: Callable[..., Response]) -> Callable[..., Response]:

@@ -102,6 +102,10 @@ def create_renewal(account, package: Package, data: dict, actor) -> Order:
                                          actor=actor)
 
 
+def _tender_specs(tenders: list[dict]) -> list[TenderSpec]:
+    return [TenderSpec(kind=t["kind"], amount=t["amount"], instrument_id=t.get("id")) for t in tenders]
+
+
 def _order_body(order: Order) -> dict:
     """The answer of a create or a pay: the order the service returned, serialised from the rows it wrote or
     read (lines and workspaces cached on it; whatever is missing is read once), never read back whole.
@@ -140,10 +144,27 @@ class OrderListApi(AccountScopedListAPIView):
         return queryset
 
     @extend_schema(request=OrderCreateSerializer, responses={201: OrderSerializer})
+    @idempotent
     def post(self, request, account_id: int):
         serializer = OrderCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
+        if "tenders" in data:  # checkout in one call: created and paid in one transaction, or nothing
+            tenders = _tender_specs(data["tenders"])
+            if data["kind"] == OrderKind.PURCHASE:
+                order = services.order_checkout(
+                    account=self.account, plan=resolve_plan(data["plan"]),
+                    workspaces=resolve_workspaces(self.account, data.get("workspaces", [])),
+                    traffic=resolve_traffic(data.get("traffic", [])), tenders=tenders, actor=request.user,
+                )
+            else:
+                order = services.order_create_and_pay(create=lambda: self._create(request, data), tenders=tenders,
+                                                      actor=request.user)
+        else:
+            order = self._create(request, data)
+        return Response(_order_body(order), status=status.HTTP_201_CREATED)
+
+    def _create(self, request, data: dict) -> Order:
         traffic = resolve_traffic(data.get("traffic", []))
         if data["kind"] == OrderKind.PURCHASE:
             order = services.order_create_purchase(
@@ -165,7 +186,7 @@ class OrderListApi(AccountScopedListAPIView):
             order = services.order_create_traffic(
                 package=resolve_package(self.account, data.get("package")), traffic=traffic, actor=request.user
             )
-        return Response(_order_body(order), status=status.HTTP_201_CREATED)
+        return order
 
 
 class OrderDetailApi(AccountScopedAPIView):
@@ -184,10 +205,7 @@ class OrderPayApi(AccountScopedAPIView):
         order = get_scoped_or_404(Order.objects.for_account(self.account), pk=order_id)
         serializer = OrderPaySerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        tenders = [
-            TenderSpec(kind=t["kind"], amount=t["amount"], instrument_id=t.get("id"))
-            for t in serializer.validated_data["tenders"]
-        ]
+        tenders = _tender_specs(serializer.validated_data["tenders"])
         return Response(_order_body(services.order_pay(order=order, tenders=tenders, actor=request.user)))
 
 

@@ -10,7 +10,7 @@ expiring move no money and lock only the order rows."""
 from __future__ import annotations
 
 import datetime
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from typing import Any, cast
 
@@ -37,14 +37,16 @@ from orders.models import (
     PackageWorkspace,
 )
 from orders.pricing import change_window, package_dates_if_paid_on, sold_plan_version
+from orders.purchase import create_purchase
 from orders.renewal import apply_renewal
 from orders.selectors import order_prefetch_details
 from orders.signals import package_renewed
-from orders.validation import require_not_in_arrears, require_spend, require_still_coverable
+from orders.validation import TrafficSpec, require_not_in_arrears, require_spend, require_still_coverable
 from payments.locks import lock_wallet
-from payments.models import Payment
+from payments.models import Payment, Wallet
 from payments.services import TenderSpec, payment_pay, payment_refund
 from plans.models import Plan, TrafficPackage
+from workspaces.models import Account, Workspace
 
 
 def _check_payable(order: Order, now: datetime.datetime) -> None:
@@ -101,12 +103,12 @@ def _voucher_payable_amount(order: Order) -> Decimal | None:
     return order.total - excluded if excluded else None
 
 
-def _apply_purchase(order: Order, today: datetime.date) -> Package:
+def _apply_purchase(order: Order, today: datetime.date, coverage_checked: bool = False) -> Package:
     plan = cast(Plan, order.plan)  # a purchase order has its plan
     order_prefetch_details([order])
     ordered = list(order.workspaces.all())  # by position, with their workspace
-    workspaces = [row.workspace for row in ordered]
-    require_still_coverable(workspaces)  # a workspace never changes account
+    if not coverage_checked:
+        require_still_coverable([row.workspace for row in ordered])  # a workspace never changes account
     starts_on, ends_on = package_dates_if_paid_on(plan, today)
     version = sold_plan_version(order)
     package = Package.objects.create(
@@ -191,30 +193,66 @@ def order_pay(*, order: Order, tenders: Sequence[TenderSpec], actor: Any, automa
     pays (said in the package_renewed signal)."""
     now = timezone.now()
     with transaction.atomic():
-        lock_wallet(order.account_id)
+        wallet = lock_wallet(order.account_id)
         order = lock_order(order.pk, related=("account", "plan"))
         order_prefetch_details([order])  # lines and workspaces once: paying and the answer use them
         require_spend(order.account_id, actor)
         _check_payable(order, now)
         require_not_in_arrears(order.account)
-        _check_tenders(order, tenders)
-        if order.kind == OrderKind.PURCHASE:
-            order.package = _apply_purchase(order, account_today(order.account, now=now))
-        elif order.kind == OrderKind.RENEWAL:
-            order.package = apply_renewal(order, account_today(order.account, now=now))
-        else:
-            _apply_change(order, now)
-        payment = payment_pay(
-            account=order.account, amount=order.total, tenders=tenders, purpose="order", source_type="order",
-            source_id=order.pk, actor=actor, voucher_payable_amount=_voucher_payable_amount(order),
-        )
-        order.payment = payment
-        order.status = OrderStatus.PAID
-        order.paid_at = now
-        order.save(update_fields=["package", "payment", "status", "paid_at"])
-        if order.kind == OrderKind.RENEWAL:
-            package_renewed.send(sender=Package, package=order.renewal_of, renewal=order.package, order=order,
-                                 automatic=automatic)
+        return _settle(order, tenders, wallet=wallet, actor=actor, now=now, automatic=automatic)
+
+
+def order_checkout(
+    *,
+    account: Account,
+    plan: Plan,
+    workspaces: Sequence[Workspace],
+    traffic: Iterable[TrafficSpec] = (),
+    tenders: Sequence[TenderSpec],
+    actor: Any,
+) -> Order:
+    """A purchase order created and paid in one transaction (one request: POST .../orders/ with `tenders`).
+    The same checks, prices and writes as order_create_purchase followed by order_pay, in the same lock order:
+    the wallet row first, so the order's checks (arrears, workspaces still free) are made under it and hold
+    until the payment commits. Either the order is paid and its package created, or nothing is written."""
+    now = timezone.now()
+    with transaction.atomic():
+        wallet = lock_wallet(account.pk)
+        require_spend(account.pk, actor)
+        order = create_purchase(account=account, plan=plan, workspaces=workspaces, traffic=traffic, actor=actor)
+        return _settle(order, tenders, wallet=wallet, actor=actor, now=now, coverage_checked=True)
+
+
+def order_create_and_pay(*, create: Callable[[], Order], tenders: Sequence[TenderSpec], actor: Any) -> Order:
+    """An upgrade, traffic or renewal order created by `create` (one of the order_create_* services) and paid
+    in the same transaction: paid, or nothing written (a purchase has its own, order_checkout)."""
+    with transaction.atomic():
+        return order_pay(order=create(), tenders=tenders, actor=actor)
+
+
+def _settle(order: Order, tenders: Sequence[TenderSpec], *, wallet: Wallet, actor: Any, now: datetime.datetime,
+            automatic: bool = False, coverage_checked: bool = False) -> Order:
+    """Pay a payable order whose account's wallet is locked (in the caller's transaction): apply it (package,
+    change or renewal), charge the tenders, mark it paid. `coverage_checked`: its workspaces were found free
+    under this same wallet lock (a checkout that just created the order)."""
+    _check_tenders(order, tenders)
+    if order.kind == OrderKind.PURCHASE:
+        order.package = _apply_purchase(order, account_today(order.account, now=now), coverage_checked)
+    elif order.kind == OrderKind.RENEWAL:
+        order.package = apply_renewal(order, account_today(order.account, now=now))
+    else:
+        _apply_change(order, now)
+    payment = payment_pay(
+        account=order.account, amount=order.total, tenders=tenders, purpose="order", source_type="order",
+        source_id=order.pk, actor=actor, voucher_payable_amount=_voucher_payable_amount(order), wallet=wallet,
+    )
+    order.payment = payment
+    order.status = OrderStatus.PAID
+    order.paid_at = now
+    order.save(update_fields=["package", "payment", "status", "paid_at"])
+    if order.kind == OrderKind.RENEWAL:
+        package_renewed.send(sender=Package, package=order.renewal_of, renewal=order.package, order=order,
+                             automatic=automatic)
     return order
 
 

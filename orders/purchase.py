@@ -4,12 +4,10 @@ package). Prices come from orders/pricing.py; the order is paid at the cashier (
 from __future__ import annotations
 
 import datetime
-import uuid
 from collections.abc import Iterable, Sequence
-from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -46,16 +44,24 @@ def _expires_at(now: datetime.datetime) -> datetime.datetime:
 
 
 def _new_order(*, account: Account, kind: str, actor: Any, **fields: Any) -> Order:
-    """`catalogue_day`: the day whose figures priced the order (default: the account's today)."""
+    """The order in memory, with its id and number (FC<day>-<id>) already drawn; _finish_order writes it with
+    its lines once they are priced, in one INSERT. `catalogue_day`: the day whose figures priced the order
+    (default: the account's today)."""
     now = timezone.now()
     today = account_today(account, now=now)
     fields.setdefault("catalogue_day", today)
-    order = Order.objects.create(
-        account=account, kind=kind, number=f"TMP-{uuid.uuid4().hex[:24]}", created_by=actor,
-        expires_at=_expires_at(now), total=Decimal("0.01"), **fields,
+    pk = _next_order_id()
+    return Order(
+        pk=pk, account=account, kind=kind, number=f"FC{today:%Y%m%d}-{pk:06d}", created_by=actor,
+        expires_at=_expires_at(now), total=ZERO, **fields,
     )
-    order.number = f"FC{today:%Y%m%d}-{order.pk:06d}"
-    return order
+
+
+def _next_order_id() -> int:
+    """The next id of the orders table's own sequence (the number shows it, so it is known before the INSERT)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [Order._meta.db_table])
+        return int(cursor.fetchone()[0])
 
 
 def _traffic_lines(order: Order, priced: list[TrafficPrice]) -> list[OrderLine]:
@@ -78,7 +84,7 @@ def _finish_order(order: Order, lines: list[OrderLine]) -> Order:
     for line in lines:
         if line.amount <= ZERO:
             raise Unprocessable(_("%(line)s would cost nothing.") % {"line": line.description}, code=Code.LINE_ZERO)
-    order.save(update_fields=["number", "total"])
+    order.save(force_insert=True)
     OrderLine.objects.bulk_create(lines)
     return order
 
@@ -106,6 +112,13 @@ def order_create_purchase(
 ) -> Order:
     """An unpaid purchase order for `plan` covering `workspaces` in that order (first consumes first), with
     optional traffic packages for the whole validity. The package is created when the order is paid."""
+    return create_purchase(account=account, plan=plan, workspaces=workspaces, traffic=traffic, actor=actor)
+
+
+def create_purchase(
+    *, account: Account, plan: Plan, workspaces: Sequence[Workspace], traffic: Iterable[TrafficSpec], actor: Any
+) -> Order:
+    """order_create_purchase inside the caller's transaction (orders.payment.order_checkout)."""
     require_not_in_arrears(account)
     validate_plan(plan)
     figures = order_figures(account)

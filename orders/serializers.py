@@ -64,6 +64,12 @@ class TrafficInputSerializer(serializers.Serializer):
     capacity = IdField(help_text="daily capacity")
 
 
+class TenderInputSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["cash", "card", "voucher"])
+    amount = AmountField(help_text='decimal string, e.g. "100.00"')
+    id = IdField(required=False, allow_null=True, help_text="card or voucher id; omitted for cash")
+
+
 class OrderCreateSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=OrderKind.choices)
     plan = serializers.SlugField(required=False, help_text="purchase and upgrade: the plan code, e.g. startup")
@@ -74,6 +80,11 @@ class OrderCreateSerializer(serializers.Serializer):
     )
     # DRF hands max_length to the ListSerializer (many=True); the stubs do not list it
     traffic = TrafficInputSerializer(many=True, required=False, max_length=50)  # type: ignore[call-arg]
+    tenders = TenderInputSerializer(  # type: ignore[call-arg]
+        many=True, required=False, allow_empty=False, max_length=100,
+        help_text="optional: pay the new order in the same request (checkout in one call); the tenders add up "
+                  "to exactly its total, else 422 and nothing is created. Honours Idempotency-Key.",
+    )
 
     def validate(self, attrs):
         kind = attrs["kind"]
@@ -103,12 +114,6 @@ class RenewalCreateSerializer(serializers.Serializer):
 
 class AutoRenewSerializer(serializers.Serializer):
     auto_renew = serializers.BooleanField(help_text="renew from the wallet some days before the end")
-
-
-class TenderInputSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=["cash", "card", "voucher"])
-    amount = AmountField(help_text='decimal string, e.g. "100.00"')
-    id = IdField(required=False, allow_null=True, help_text="card or voucher id; omitted for cash")
 
 
 class OrderPaySerializer(serializers.Serializer):

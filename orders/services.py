@@ -15,7 +15,7 @@ from __future__ import annotations
 from core.exceptions import ApplicationError, Conflict, Unprocessable
 from orders.autorenew import auto_renew_due, package_auto_renew, package_send_expiry_reminders, renewal_pass
 from orders.packages import package_add_workspace, package_reorder_workspaces, package_update_statuses
-from orders.payment import order_cancel, order_expire_due, order_pay, order_refund
+from orders.payment import order_cancel, order_checkout, order_create_and_pay, order_expire_due, order_pay, order_refund
 from orders.pricing import LIVE_PACKAGE_STATUSES, change_window
 from orders.purchase import (
     active_package_for_traffic,
@@ -45,6 +45,8 @@ __all__ = [
     "auto_renew_due",
     "change_window",
     "order_cancel",
+    "order_checkout",
+    "order_create_and_pay",
     "order_create_purchase",
     "order_create_renewal",
     "order_create_traffic",

@@ -35,6 +35,7 @@ from payments.models import (
     TenderKind,
     VoucherKind,
     VoucherStatus,
+    Wallet,
 )
 from workspaces.models import Account
 
@@ -125,12 +126,17 @@ def payment_pay(
     source_id: int,
     actor: User | None,
     voucher_payable_amount: Decimal | None = None,
+    wallet: Wallet | None = None,
 ) -> Payment:
     """Pay exactly `amount` with the tenders the payer chose. Atomic; locks the Wallet, then the chosen cards by
     id, then the chosen vouchers by id. Each tender belongs to `account` (else 404 "unknown_tender"), is active,
     within validity, covers its amount (> 0, <= 2 places); each instrument at most once; vouchers pay at most
     `voucher_payable_amount` in total. The sum must equal `amount` (else 422 "tender_total_mismatch").
-    Writes the Payment, its PaymentTender rows and one LedgerEntry per debited balance; nothing on error."""
+    Writes the Payment, its PaymentTender rows and one LedgerEntry per debited balance; nothing on error.
+
+    `wallet`: the account's Wallet row, already locked by the caller in the transaction it holds (a checkout
+    locks it first); the payment then runs in that transaction, without a savepoint or a second lock. The
+    caller's transaction rolls back whole on an error, so nothing is written then either."""
     if purpose not in _PURPOSE_REASON:
         raise ApplicationError(f"Unknown payment purpose {purpose!r}.", code=Code.INVALID_PURPOSE)
     amount = checked_amount(amount, what="Amount", allow_zero=True)
@@ -140,8 +146,14 @@ def payment_pay(
     reason = _PURPOSE_REASON[purpose]
     actor = actor_or_none(actor)
     now = timezone.now()
-    with transaction.atomic():
-        wallet = lock_wallet(account.pk)
+    if wallet is not None:
+        if wallet.account_id != account.pk or not transaction.get_connection().in_atomic_block:
+            raise ValueError("A held wallet must be the payer's, locked inside the caller's transaction.")
+        held = transaction.atomic(savepoint=False)  # the caller's transaction, wallet already locked
+    else:
+        held = transaction.atomic()
+    with held:
+        wallet = wallet if wallet is not None else lock_wallet(account.pk)
         cards = lock_cards([_instrument(t) for t in clean if t.kind == "card"], account_id=account.pk)
         vouchers = lock_vouchers([_instrument(t) for t in clean if t.kind == "voucher"], account_id=account.pk)
         # validate every tender against the locked rows before writing anything

@@ -22,11 +22,12 @@ from tests.factories import WorkspaceFactory
 pytestmark = pytest.mark.django_db
 
 # Statements a request may send, BEGIN/COMMIT (SAVEPOINT/RELEASE inside the test's transaction) included.
-CREATE_BUDGET = 15  # token, membership, plan, workspaces, arrears, figures (2), covered, settings, order x2,
-#                     lines, order workspaces, transaction x2; no read-back of the order
-PAY_CASH_BUDGET = 31  # token, membership, idempotency key (3 + update), order, wallet lock, order lock, spend,
-#                       arrears, lines, workspaces, covered, package, period, package workspaces (3), wallet
-#                       again, payment, wallet update, tender, ledger, order update, transactions (6)
+CREATE_BUDGET = 15  # token, membership, plan, workspaces, arrears, figures (2), covered, order id, settings,
+#                     order, lines, order workspaces, transaction x2; no read-back of the order
+PAY_CASH_BUDGET = 26  # token, membership, idempotency key (claim + answer: one INSERT ... ON CONFLICT, no
+#                       savepoint), order, wallet lock, order lock, spend, arrears, lines, workspaces, covered,
+#                       package, period, package workspaces (3), payment (the wallet already locked: no second
+#                       lock, no savepoint), wallet update, tender, ledger, order update, transactions (4)
 PAY_MIXED_EXTRA = 4  # a card and a voucher: their locks and their balance updates
 # Traffic packages cost the same few statements whatever their number: create reads the traffic packages,
 # their versions and tiers (3); pay writes the package's traffic rows (1).
