@@ -9,7 +9,9 @@ What it does (and undoes), by itself:
 2. starts gunicorn on 127.0.0.1 with a free port (only loopback addresses are ever used);
 3. measures, one phase after the other with the same concurrency (asyncio + httpx):
    - health:    GET /health/ (the trivial endpoint: one SELECT 1), the baseline of this machine and run;
-   - checkout:  POST .../orders/ (a Startup package for one workspace) then POST .../orders/{id}/pay/ in cash;
+   - checkout:  a Startup package for one workspace, paid in cash, in one call (POST .../orders/ with tenders:
+                created and paid in one transaction, with an Idempotency-Key);
+   - checkout-2: the same checkout in two calls: POST .../orders/ then POST .../orders/{id}/pay/;
    - ingestion: POST /api/v1/usage/ with batches of usage records (upserts), rows/s;
    - COPY:      raw PostgreSQL COPY of the same usage rows into a scratch table, rows/s;
 4. prints throughput, p50/p95/p99 latency and errors of each beside the health figures (ratios, which are
@@ -287,6 +289,11 @@ def main() -> None:
     world = seed(args.concurrency, per_user)
     tenants, service_key = world["tenants"], world["service_key"]
     batches = usage_batches(tenants, args.batch, days=max(1, args.max_rows // (len(tenants) * per_user * 8) + 1))
+    from plans.models import Plan
+    from plans.selectors import catalogue_today, figures_on
+
+    startup = figures_on(catalogue_today()).plan(Plan.objects.get(code="startup").pk)
+    price = f"{startup.price:.2f}"  # the one-call checkout names its exact total
     port = free_port()
     log = ROOT / "artifacts" / "load" / "gunicorn.log"
     print(f"Starting gunicorn on 127.0.0.1:{port} with {args.workers} workers ...", flush=True)
@@ -318,6 +325,21 @@ def main() -> None:
             )
             return r.status_code in (200, 201), 1, f"pay {r.status_code} {r.text}"
 
+        async def checkout_one_call(client, index, i):
+            tenant = tenants[index]
+            if cursor[index] >= len(tenant["workspaces"]):
+                return False, 0, "exhausted"
+            ws = tenant["workspaces"][cursor[index]]
+            cursor[index] += 1
+            r = await client.post(
+                f"{base}/api/v1/accounts/{tenant['account']}/orders/",
+                headers={"Authorization": f"Token {tenant['token']}", "Idempotency-Key": uuid.uuid4().hex},
+                json={"kind": "purchase", "plan": "startup", "workspaces": [ws],
+                      "tenders": [{"kind": "cash", "amount": price}]},
+            )
+            ok = r.status_code == 201 and r.json()["status"] == "paid"
+            return ok, 1, f"checkout {r.status_code} {r.text}"
+
         queue = list(range(len(batches)))
 
         async def ingest(client, index, i):
@@ -331,8 +353,11 @@ def main() -> None:
 
         print("Phase: health ...", flush=True)
         h = asyncio.run(run_phase("health", args.concurrency, args.duration, health))
-        print("Phase: checkout (create order + pay) ...", flush=True)
-        c = asyncio.run(run_phase("checkout", args.concurrency, args.duration, checkout, args.max_checkouts))
+        print("Phase: checkout in one call (POST .../orders/ with tenders) ...", flush=True)
+        c = asyncio.run(run_phase("checkout", args.concurrency, args.duration, checkout_one_call,
+                                  args.max_checkouts))
+        print("Phase: checkout in two calls (create order, then pay it) ...", flush=True)
+        c2 = asyncio.run(run_phase("checkout-2", args.concurrency, args.duration, checkout, args.max_checkouts))
         print("Phase: usage ingestion ...", flush=True)
         u = asyncio.run(run_phase("ingestion", args.concurrency, args.duration, ingest, args.max_rows))
         sent = [row for n in range(len(batches)) if n not in set(queue) for row in batches[n]][: u.units]
@@ -348,8 +373,8 @@ def main() -> None:
           f"{args.duration:.0f} s per phase")
     print()
     print(f"{'phase':<12}{'units/s':>12}{'p50 ms':>10}{'p95 ms':>10}{'p99 ms':>10}{'errors':>8}  vs health")
-    for p in (h, c, u, h2):
-        unit = {"checkout": "checkouts", "ingestion": "rows"}.get(p.name, "req")
+    for p in (h, c, c2, u, h2):
+        unit = {"checkout": "checkouts", "checkout-2": "checkouts", "ingestion": "rows"}.get(p.name, "req")
         # operations per second (a checkout is one operation of two requests; an ingestion one request)
         requests_per_s = len(p.latencies) / p.seconds if p.seconds else 0.0
         ratio = (f"{requests_per_s / h.rate:.3f} x health rate, {p.pct(50) / h.pct(50):.1f} x p50"
@@ -363,7 +388,11 @@ def main() -> None:
         print(f"ingestion: {requests} requests of {args.batch} rows = {u.rate:,.0f} rows/s; "
               f"raw COPY of the same {cp.units:,} rows: {cp.rate:,.0f} rows/s; "
               f"ingestion is {u.rate / cp.rate * 100:.1f}% of COPY" if cp.rate else "")
-    print(f"(per checkout = 2 requests; health measured at the same concurrency: {h.rate:,.0f} req/s)")
+    print(f"(checkout: one request that creates and pays; checkout-2: a create and a pay, 2 requests; health "
+          f"measured at the same concurrency: {h.rate:,.0f} req/s)")
+    if h.rate:
+        print(f"checkout_vs_health={c.rate / h.rate:.4f} checkout2_vs_health={c2.rate / h.rate:.4f}"
+              + (f" ingestion_vs_copy={u.rate / cp.rate:.4f}" if cp.rate else ""))
 
 
 if __name__ == "__main__":

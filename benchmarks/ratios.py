@@ -8,6 +8,9 @@
 |---|---|
 | the whole night / the honest full bare-SQL floor (benchmarks/night.py + night_floor.py) | <= 3x |
 | checkouts (create + pay) per second / `/health/` requests per second (benchmarks/load.py) | >= 0.15x |
+
+A checkout is measured as the API offers it in one call (POST .../orders/ with tenders: created and paid in
+one transaction); the same checkout in two calls (create, then pay) is printed beside it.
 | ingestion rows per second / raw `COPY` rows per second (benchmarks/load.py) | >= 10 % |
 
 Each benchmark runs as a subprocess, one after the other (never at the same time: they would slow each other),
@@ -63,9 +66,15 @@ def night_ratio(output: str) -> tuple[float, str]:
 def load_ratios(output: str) -> dict[str, tuple[float, str]]:
     found = tokens(output)
     rates = {m.group(1): float(m.group(2))
-             for m in re.finditer(r"^(health|checkout|ingestion)\s+([0-9.]+)\s", output, re.MULTILINE)}
+             for m in re.finditer(r"^(health|checkout-2|checkout|ingestion)\s+([0-9.]+)\s", output, re.MULTILINE)}
     result: dict[str, tuple[float, str]] = {}
-    if "checkout_vs_health" in found:
+    if "checkout_vs_health" in found and "health" in rates and "checkout" in rates:
+        two = (f"; in two calls (create, then pay) {rates['checkout-2']:.1f}/s = "
+               f"{float(found.get('checkout2_vs_health', 0)):.3f}x" if "checkout-2" in rates else "")
+        result["checkout"] = (float(found["checkout_vs_health"]),
+                              f"{rates['checkout']:.1f} one-call checkouts/s / {rates['health']:.1f} health req/s"
+                              + two)
+    elif "checkout_vs_health" in found:
         result["checkout"] = (float(found["checkout_vs_health"]), "as printed by load.py")
     elif "health" in rates and "checkout" in rates and rates["health"]:
         result["checkout"] = (rates["checkout"] / rates["health"],

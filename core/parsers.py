@@ -35,20 +35,17 @@ class ProjectJSONParser(JSONParser):
 
 
 def _depth_exceeds(data: Any, limit: int) -> bool:
-    """Iterative (a recursive walk could itself overflow) depth check of decoded JSON."""
+    """Iterative (a recursive walk could itself overflow) depth check of decoded JSON. Only containers are
+    stacked: a batch of flat records costs one pass over each record's values."""
+    if not isinstance(data, (dict, list)):
+        return False
     stack: list[tuple[Any, int]] = [(data, 1)]
     while stack:
         value, depth = stack.pop()
-        children: Iterable[Any]
-        if isinstance(value, dict):
-            children = value.values()
-        elif isinstance(value, list):
-            children = value
-        else:
-            continue
         if depth > limit:
             return True
-        stack.extend((child, depth + 1) for child in children)
+        children: Iterable[Any] = value.values() if isinstance(value, dict) else value
+        stack.extend([(child, depth + 1) for child in children if isinstance(child, (dict, list))])
     return False
 
 
