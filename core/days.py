@@ -26,7 +26,8 @@ DEFAULT_TIME_ZONE = "Asia/Shanghai"
 
 
 class HasTimeZone(Protocol):
-    time_zone: str
+    @property
+    def time_zone(self) -> str: ...
 
 
 class UnknownTimeZone(ValueError):

@@ -53,6 +53,8 @@ def resolve_workspaces(account, ids: list[int]) -> list[Workspace]:
 
 
 def resolve_traffic(items: list[dict]) -> list[tuple[TrafficPackage, int]]:
+    if not items:
+        return []
     codes = {item["traffic_package"] for item in items}
     packages = {
         tp.billing_item.code: tp

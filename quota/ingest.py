@@ -5,14 +5,13 @@ and answers the others as refused, one by one. And the service tokens the pipeli
 from __future__ import annotations
 
 import hashlib
-import io
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, cast
 
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 
 from core import days
@@ -26,17 +25,6 @@ from quota.night import USAGE_WINDOW_DAYS
 from workspaces.models import Workspace, WorkspacePlan, WorkspaceStatus
 
 MAX_USAGE_RECORDS = 5000
-
-
-@dataclass(frozen=True, slots=True)
-class UsageRow:
-    """One validated usage record, in the column order of the upsert."""
-
-    account_id: int
-    workspace_id: int
-    billing_item_id: int
-    day: date
-    quantity: int
 
 
 # The largest amount one bill line may reach. Far above any real day (the Enterprise package is 510,000 a
@@ -83,8 +71,28 @@ class _Window:
     commercial_day: date | None = None
 
 
-def _window(workspace: Workspace, now: datetime) -> _Window:
-    account = workspace.account
+@dataclass(frozen=True, slots=True)
+class _Workspace:
+    """What ingestion reads of a workspace and its account (one row each, no model instances). `time_zone`
+    is the account's, so core.days takes it for the account."""
+
+    pk: int
+    account_id: int
+    plan: str
+    status: str
+    commercial_since: datetime | None
+    time_zone: str
+    account_created_at: datetime
+
+
+def _workspaces(ids: set[int]) -> dict[int, _Workspace]:
+    rows = Workspace.objects.filter(pk__in=ids).values_list(
+        "pk", "account_id", "plan", "status", "commercial_since", "account__time_zone", "account__created_at")
+    return {row[0]: _Workspace(*row) for row in rows}
+
+
+def _window(workspace: _Workspace, now: datetime) -> _Window:
+    account = workspace  # its time_zone is the account's
     if workspace.plan != WorkspacePlan.COMMERCIAL:
         return _Window((QuotaErrorCode.WORKSPACE_FREE,
                         f"Workspace {workspace.pk} is on the Free plan: its usage is not billed."))
@@ -96,28 +104,29 @@ def _window(workspace: Workspace, now: datetime) -> _Window:
     commercial_day = max(
         # a Commercial workspace has its commercial_since
         days.local_date(cast(datetime, workspace.commercial_since), account),
-        days.local_date(account.created_at, account),
+        days.local_date(workspace.account_created_at, account),
     )
     return _Window(None, today, today - timedelta(days=USAGE_WINDOW_DAYS), commercial_day)
 
 
-def _refusal(index: int, workspace: Workspace, day: date, window: _Window) -> Refusal | None:
-    """Why a well-formed record cannot be billed (docs/RULES-quota.md "Usage"), or None. Checked in this order:
-    Free workspace, locked workspace, future day, day before the usage window, day before Commercial."""
+def _reason(workspace: _Workspace, day: date, window: _Window) -> tuple[str, str] | None:
+    """Why a well-formed record of `workspace` on `day` cannot be billed (docs/RULES-quota.md "Usage"): a code
+    and a message, or None. Checked in this order: Free workspace, locked workspace, future day, day before the
+    usage window, day before Commercial. The same for every record of the workspace and day in a batch."""
     if window.refusal is not None:
-        return Refusal(index, *window.refusal)
+        return window.refusal
     # no refusal: the window has its days
     today, first, commercial_day = cast(date, window.today), cast(date, window.first), cast(date, window.commercial_day)
     if day > today:
-        return Refusal(index, QuotaErrorCode.DAY_IN_FUTURE,
-                       f"{day} has not begun yet in the account's time zone (today is {today}).")
+        return (QuotaErrorCode.DAY_IN_FUTURE,
+                f"{day} has not begun yet in the account's time zone (today is {today}).")
     if day < first:
-        return Refusal(index, QuotaErrorCode.DAY_OUTSIDE_WINDOW,
-                       f"{day} is outside the usage window: usage is accepted for {first} to {today} "
-                       f"(today and the {USAGE_WINDOW_DAYS} days before, in the account's time zone).")
+        return (QuotaErrorCode.DAY_OUTSIDE_WINDOW,
+                f"{day} is outside the usage window: usage is accepted for {first} to {today} "
+                f"(today and the {USAGE_WINDOW_DAYS} days before, in the account's time zone).")
     if day < commercial_day:
-        return Refusal(index, QuotaErrorCode.DAY_BEFORE_COMMERCIAL,
-                       f"{day} is before workspace {workspace.pk} became Commercial ({window.commercial_day}).")
+        return (QuotaErrorCode.DAY_BEFORE_COMMERCIAL,
+                f"{day} is before workspace {workspace.pk} became Commercial ({window.commercial_day}).")
     return None
 
 
@@ -146,9 +155,7 @@ def usage_ingest(*, records: Any, now: datetime | None = None) -> IngestResult:
 
     workspace_ids = {r["workspace_id"] for r in records if isinstance(r, dict) and _is_int(r.get("workspace_id"))}
     workspace_ids = {w for w in workspace_ids if 0 < w < 2**63}
-    workspaces = {
-        w.pk: w for w in Workspace.objects.filter(pk__in=workspace_ids).select_related("account")
-    }
+    workspaces = _workspaces(workspace_ids)
     items = {i.code: i for i in BillingItem.objects.all()}
     bounds = ingestion_bounds()
     limits = {code: _max_quantity(item, bounds) for code, item in items.items()}
@@ -157,7 +164,8 @@ def usage_ingest(*, records: Any, now: datetime | None = None) -> IngestResult:
     day_of: dict[str, date | None] = {}
     now = now or timezone.now()
     windows: dict[int, _Window] = {}  # per workspace, once per batch (time zones are the slow part)
-    rows: list[str] = []  # the accepted records as lines of COPY text (ints and a YYYY-MM-DD day)
+    reasons: dict[tuple[int, date], tuple[str, str] | None] = {}  # per workspace and day, once per batch
+    rows = _Columns()  # the accepted records
     refused: list[Refusal] = []
     seen: dict[tuple[int, int, date], int] = {}
     for index, record in enumerate(records):
@@ -173,14 +181,11 @@ def usage_ingest(*, records: Any, now: datetime | None = None) -> IngestResult:
                 if day is not None and 0 <= raw_quantity <= limit and (raw_ws, item_id, day) not in seen:
                     seen[(raw_ws, item_id, day)] = index
                     workspace = workspaces[raw_ws]
-                    window = windows.get(raw_ws)
-                    if window is None:
-                        window = windows[raw_ws] = _window(workspace, now)
-                    refusal = _refusal(index, workspace, day, window)
-                    if refusal is not None:
-                        refused.append(refusal)
+                    reason = _reason_for(workspace, day, now, windows, reasons)
+                    if reason is not None:
+                        refused.append(Refusal(index, *reason))
                     else:  # parse_day took YYYY-MM-DD only: the text is the day's ISO form
-                        rows.append(f"{workspace.account_id}\t{raw_ws}\t{item_id}\t{raw_day}\t{raw_quantity}\n")
+                        rows.add(workspace.account_id, raw_ws, item_id, raw_day, raw_quantity)
                     continue
         if not isinstance(record, dict):
             err(index, "non_field_errors", "Each record is an object with workspace_id, item, day, quantity.")
@@ -188,15 +193,15 @@ def usage_ingest(*, records: Any, now: datetime | None = None) -> IngestResult:
         unknown = set(record) - _FIELDS
         for name in sorted(unknown):
             err(index, name, "Unknown field.")
-        workspace = None
+        found: _Workspace | None = None
         raw_ws = record.get("workspace_id")
         if raw_ws is None:
             err(index, "workspace_id", "This field is required.")
         elif not _is_int(raw_ws):
             err(index, "workspace_id", "A workspace id is an integer.")
         else:
-            workspace = workspaces.get(raw_ws)
-            if workspace is None:
+            found = workspaces.get(raw_ws)
+            if found is None:
                 err(index, "workspace_id", "Unknown workspace.")
         item = None
         raw_item = record.get("item")
@@ -227,63 +232,89 @@ def usage_ingest(*, records: Any, now: datetime | None = None) -> IngestResult:
             err(index, "quantity", f"This quantity is larger than any real day of usage (at most {limit:,}).")
         else:
             quantity = raw_quantity
-        if workspace is not None and item is not None and day is not None and quantity is not None:
-            key = (workspace.pk, item.pk, day)
+        if found is not None and item is not None and day is not None and quantity is not None:
+            key = (found.pk, item.pk, day)
             if key in seen:
                 err(index, "non_field_errors", f"Duplicate of record {seen[key]} (same workspace, item and day).")
                 continue
             seen[key] = index
             if str(index) in errors:
                 continue
-            window = windows.get(workspace.pk)
-            if window is None:
-                window = windows[workspace.pk] = _window(workspace, now)
-            refusal = _refusal(index, workspace, day, window)
-            if refusal is not None:
-                refused.append(refusal)
+            reason = _reason_for(found, day, now, windows, reasons)
+            if reason is not None:
+                refused.append(Refusal(index, *reason))
             else:
-                rows.append(_copy_line(UsageRow(workspace.account_id, workspace.pk, item.pk, day, quantity)))
+                rows.add(found.account_id, found.pk, item.pk, day.isoformat(), quantity)
     if errors:
         raise Unprocessable(
             f"{len(errors)} of {len(records)} usage records are invalid; nothing was recorded.",
             code=QuotaErrorCode.INVALID_USAGE,
             fields={"records": errors},
         )
-    if rows:
-        _upsert_lines(rows)
-    return IngestResult(accepted=len(rows), refused=refused)
+    if rows.count:
+        _upsert(rows)
+    return IngestResult(accepted=rows.count, refused=refused)
 
 
 _FIELDS = frozenset({"workspace_id", "item", "day", "quantity"})
 
 
-def _copy_line(r: UsageRow) -> str:
-    """One row of the COPY text: every value is an int or a date, so it needs no escaping."""
-    return f"{r.account_id}\t{r.workspace_id}\t{r.billing_item_id}\t{r.day.isoformat()}\t{r.quantity}\n"
+def _reason_for(workspace: _Workspace, day: date, now: datetime, windows: dict[int, _Window],
+                reasons: dict[tuple[int, date], tuple[str, str] | None]) -> tuple[str, str] | None:
+    """_reason, worked out once per workspace and day of a batch (its window once per workspace)."""
+    key = (workspace.pk, day)
+    if key not in reasons:
+        window = windows.get(workspace.pk)
+        if window is None:
+            window = windows[workspace.pk] = _window(workspace, now)
+        reasons[key] = _reason(workspace, day, window)
+    return reasons[key]
 
 
-def _upsert_lines(lines: list[str]) -> None:
-    """COPY the validated rows (lines of COPY text) into a temporary table, then one INSERT ... ON CONFLICT
-    from it: cheaper than sending them as bound arrays (BENCHMARKS.md "Where the time goes")."""
-    text = "".join(lines)
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(
-            "CREATE TEMPORARY TABLE usage_batch (account_id bigint, workspace_id bigint, billing_item_id bigint, "
-            "day date, quantity bigint) ON COMMIT DROP"
-        )
-        cursor.copy_expert(
-            "COPY usage_batch (account_id, workspace_id, billing_item_id, day, quantity) FROM STDIN", io.StringIO(text)
-        )
-        cursor.execute(
-            """
-            INSERT INTO quota_usagerecord (account_id, workspace_id, billing_item_id, day, quantity, updated_at)
-            SELECT account_id, workspace_id, billing_item_id, day, quantity, now() FROM usage_batch
-            ON CONFLICT (workspace_id, billing_item_id, day)
-            DO UPDATE SET quantity = EXCLUDED.quantity, updated_at = now()
-            WHERE quota_usagerecord.quantity IS DISTINCT FROM EXCLUDED.quantity;
-            DROP TABLE usage_batch
-            """
-        )  # dropped at once too: a caller's outer transaction may ingest again before it commits
+class _Columns:
+    """Accepted records by column, for the upsert's arrays: ids and quantities as ints, days as YYYY-MM-DD."""
+
+    __slots__ = ("accounts", "count", "days", "items", "quantities", "workspaces")
+
+    def __init__(self) -> None:
+        self.accounts: list[int] = []
+        self.workspaces: list[int] = []
+        self.items: list[int] = []
+        self.days: list[str] = []
+        self.quantities: list[int] = []
+        self.count = 0
+
+    def add(self, account_id: int, workspace_id: int, item_id: int, day: str, quantity: int) -> None:
+        self.accounts.append(account_id)
+        self.workspaces.append(workspace_id)
+        self.items.append(item_id)
+        self.days.append(day)
+        self.quantities.append(quantity)
+        self.count += 1
+
+
+_UPSERT = """
+    INSERT INTO quota_usagerecord (account_id, workspace_id, billing_item_id, day, quantity, updated_at)
+    SELECT account_id, workspace_id, billing_item_id, day, quantity, now()
+    FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::date[], %s::bigint[])
+        AS batch (account_id, workspace_id, billing_item_id, day, quantity)
+    ON CONFLICT (workspace_id, billing_item_id, day)
+    DO UPDATE SET quantity = EXCLUDED.quantity, updated_at = now()
+    WHERE quota_usagerecord.quantity IS DISTINCT FROM EXCLUDED.quantity
+"""
+
+
+def _upsert(rows: _Columns) -> None:
+    """One statement: the columns go as five array literals (text such as {1,2,3}, which PostgreSQL parses
+    faster than the driver adapts lists, and every value is an int or a YYYY-MM-DD day, so nothing needs
+    quoting), unnested and upserted per (workspace, item, day). No temporary table: no catalog writes per
+    request (BENCHMARKS.md "Where the time goes")."""
+    with connection.cursor() as cursor:
+        cursor.execute(_UPSERT, [
+            "{" + ",".join(map(str, rows.accounts)) + "}", "{" + ",".join(map(str, rows.workspaces)) + "}",
+            "{" + ",".join(map(str, rows.items)) + "}", "{" + ",".join(rows.days) + "}",
+            "{" + ",".join(map(str, rows.quantities)) + "}",
+        ])
 
 
 # --- service tokens (the pipeline's credentials) ---------------------------------------------------------

@@ -16,10 +16,13 @@ from core.querysets import AccountScopedQuerySet
 class UsageRecord(models.Model):
     """One workspace's reported quantity of one billing item on one day (account time zone). Upserted."""
 
-    account = models.ForeignKey("workspaces.Account", on_delete=models.PROTECT, related_name="+")
+    # One composite foreign key (workspace_id, account_id) -> the workspace's (id, account_id) stands for both
+    # (migration 0008): the workspace exists and the record's account is that workspace's account. One check
+    # per inserted row instead of two, and a stronger invariant than two separate keys.
+    account = models.ForeignKey("workspaces.Account", on_delete=models.PROTECT, related_name="+", db_constraint=False)
     # (workspace, billing_item, day) is unique: that index serves lookups by workspace too.
     workspace = models.ForeignKey(
-        "workspaces.Workspace", on_delete=models.PROTECT, related_name="usage", db_index=False
+        "workspaces.Workspace", on_delete=models.PROTECT, related_name="usage", db_index=False, db_constraint=False
     )
     billing_item = models.ForeignKey("plans.BillingItem", on_delete=models.PROTECT, related_name="+", db_index=False)
     day = models.DateField()

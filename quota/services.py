@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from quota import engine
 from quota.arrears import arrears_sweep, countdowns_start, workspaces_unlock
-from quota.ingest import MAX_LINE_AMOUNT, MAX_USAGE_RECORDS, UsageRow, hash_key, service_token_create, usage_ingest
+from quota.ingest import MAX_LINE_AMOUNT, MAX_USAGE_RECORDS, hash_key, service_token_create, usage_ingest
 from quota.night import (
     ADVISORY_NAMESPACE,
     CHUNK_SIZE,
@@ -40,7 +40,6 @@ __all__ = [
     "BillSettled",
     "BillTotals",
     "NightResult",
-    "UsageRow",
     "arrears_sweep",
     "bill_rerun",
     "countdowns_start",

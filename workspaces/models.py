@@ -111,6 +111,8 @@ class Workspace(models.Model):
         ordering = ["account_id", "id"]
         constraints = [
             models.UniqueConstraint(fields=["account", "name"], name="workspace_unique_name_per_account"),
+            # What a usage record's composite foreign key (workspace, account) references (quota migration 0008).
+            models.UniqueConstraint(fields=["id", "account"], name="workspace_id_account_pair"),
             models.CheckConstraint(
                 condition=Q(plan="free") | Q(commercial_since__isnull=False),
                 name="workspace_commercial_has_since",

@@ -12,16 +12,17 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 
 from core.exceptions import Unprocessable
 from core.models import FinanceSettings
+from plans.models import BillingItem
 from quota import engine, partitions, services
 from quota.error_codes import QuotaErrorCode
 from quota.models import Bill, BillLine, UsageRecord
 from quota.reconcile import check_bills
 from quota.tests import factories as f
-from tests.factories import WorkspaceFactory
+from tests.factories import AccountFactory, WorkspaceFactory
 
 ROOT = Path(__file__).resolve().parents[2]
 TODAY = date(2026, 12, 1)
@@ -191,3 +192,24 @@ def test_the_data_migration_keeps_every_row(catalogue, account):
     assert {p.start for p in partitions.partitions_list()} >= {date(2024, 1, 1), date(2026, 6, 1), date(2040, 1, 1)}
     newer = f.usage(ws, "rum", date(2026, 6, 15), 5)
     assert newer.pk > max(row[0] for row in snapshot)
+
+
+@pytest.mark.django_db
+def test_a_usage_record_s_account_is_its_workspace_s_account(catalogue):
+    """One composite foreign key (workspace_id, account_id) -> the workspace (migration 0008): a record whose
+    account is not its workspace's account, or whose workspace does not exist, is refused by the database."""
+    workspace = WorkspaceFactory()
+    other = AccountFactory()
+    item = BillingItem.objects.get(code="log")
+    day = date.today()
+    for account_id, workspace_id in ((other.pk, workspace.pk), (workspace.account_id, 2**40)):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            UsageRecord.objects.create(account_id=account_id, workspace_id=workspace_id, billing_item=item, day=day,
+                                       quantity=1)
+            with connection.cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    UsageRecord.objects.create(account_id=workspace.account_id, workspace=workspace, billing_item=item, day=day,
+                               quantity=1)
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    assert UsageRecord.objects.count() == 1
