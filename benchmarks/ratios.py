@@ -50,7 +50,7 @@ def run(command: list[str]) -> tuple[int, str, float, float]:
 
 def tokens(output: str) -> dict[str, str]:
     """Every `key=value` token of the output (the last one wins)."""
-    return dict(re.findall(r"\b([a-z_]+)=([-+0-9.eE]+|nan)\b", output))
+    return dict(re.findall(r"\b([a-z0-9_]+)=([-+0-9.eE]+|nan)\b", output))
 
 
 def night_ratio(output: str) -> tuple[float, str]:
@@ -80,12 +80,12 @@ def load_ratios(output: str) -> dict[str, tuple[float, str]]:
         result["checkout"] = (rates["checkout"] / rates["health"],
                               f"{rates['checkout']:.1f} checkouts/s / {rates['health']:.1f} health req/s")
     copy = re.search(r"ingestion is ([0-9.]+)% of COPY", output)
+    detail = re.search(r"= ([0-9,]+) rows/s; raw COPY of the same ([0-9,]+) rows: ([0-9,]+) rows/s", output)
+    text = f"{detail.group(1)} rows/s / COPY {detail.group(3)} rows/s" if detail else "as printed by load.py"
     if "ingestion_vs_copy" in found:
         value = float(found["ingestion_vs_copy"])
-        result["ingestion"] = (value / 100 if value > 1 else value, "as printed by load.py")
+        result["ingestion"] = (value / 100 if value > 1 else value, text)
     elif copy:
-        detail = re.search(r"= ([0-9,]+) rows/s; raw COPY of the same ([0-9,]+) rows: ([0-9,]+) rows/s", output)
-        text = f"{detail.group(1)} rows/s / COPY {detail.group(3)} rows/s" if detail else ""
         result["ingestion"] = (float(copy.group(1)) / 100, text)
     return result
 

@@ -66,7 +66,7 @@ def _figures(figures: Figures | None) -> Figures:
 
 
 def plan_version_on_sale(plan: Plan, figures: Figures | None = None) -> PlanVersion:
-    version = _figures(figures).plan(plan.pk)
+    version = _figures(figures).plan_for_price(plan.pk)
     if version is None:
         raise Unprocessable(
             _("%(plan)s is not on sale yet.") % {"plan": plan.name}, code=OrdersErrorCode.PLAN_NOT_ON_SALE,

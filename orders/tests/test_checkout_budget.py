@@ -22,7 +22,8 @@ from tests.factories import WorkspaceFactory
 pytestmark = pytest.mark.django_db
 
 # Statements a request may send, BEGIN/COMMIT (SAVEPOINT/RELEASE inside the test's transaction) included.
-CREATE_BUDGET = 15  # token, membership, plan, workspaces, arrears, figures (2), covered, order id, settings,
+CREATE_BUDGET = 14  # token, membership, plan, workspaces, arrears, the plan's versions (its price: no capacities),
+#                     covered, order id, settings,
 #                     order, lines, order workspaces, transaction x2; no read-back of the order
 PAY_CASH_BUDGET = 26  # token, membership, idempotency key (claim + answer: one INSERT ... ON CONFLICT, no
 #                       savepoint), order, wallet lock, order lock, spend, arrears, lines, workspaces, covered,
