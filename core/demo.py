@@ -55,12 +55,16 @@ class DemoClock:
             yield start
 
 
+# Every foreign key referencing a table, by its first column pair. A composite key (the usage record's
+# (workspace_id, account_id)) is followed through its first column, which references the parent's id.
+# Only the partitioned parent of a partitioned table is listed: its partitions' copies of the key are
+# deleted through it.
 _REFERENCES = """
 SELECT c.conrelid::regclass::text, a.attname, pa.attname
 FROM pg_constraint c
 JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
 JOIN pg_attribute pa ON pa.attrelid = c.confrelid AND pa.attnum = c.confkey[1]
-WHERE c.contype = 'f' AND c.confrelid = %s::regclass AND array_length(c.conkey, 1) = 1
+WHERE c.contype = 'f' AND c.confrelid = %s::regclass AND c.conparentid = 0
 """
 
 
