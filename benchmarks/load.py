@@ -307,12 +307,18 @@ def main() -> None:
 
         cursor = {n: 0 for n in range(args.concurrency)}
 
-        async def checkout(client, index, i):
+        def next_workspace(index):
+            """The client's tenant and its next workspace not yet covered (None when all are)."""
             tenant = tenants[index]
             if cursor[index] >= len(tenant["workspaces"]):
-                return False, 0, "exhausted"
-            ws = tenant["workspaces"][cursor[index]]
+                return tenant, None
             cursor[index] += 1
+            return tenant, tenant["workspaces"][cursor[index] - 1]
+
+        async def checkout(client, index, i):
+            tenant, ws = next_workspace(index)
+            if ws is None:
+                return False, 0, "exhausted"
             headers = {"Authorization": f"Token {tenant['token']}"}
             r = await client.post(f"{base}/api/v1/accounts/{tenant['account']}/orders/", headers=headers,
                                   json={"kind": "purchase", "plan": "startup", "workspaces": [ws]})
@@ -327,11 +333,9 @@ def main() -> None:
             return r.status_code in (200, 201), 1, f"pay {r.status_code} {r.text}"
 
         async def checkout_one_call(client, index, i):
-            tenant = tenants[index]
-            if cursor[index] >= len(tenant["workspaces"]):
+            tenant, ws = next_workspace(index)
+            if ws is None:
                 return False, 0, "exhausted"
-            ws = tenant["workspaces"][cursor[index]]
-            cursor[index] += 1
             r = await client.post(
                 f"{base}/api/v1/accounts/{tenant['account']}/orders/",
                 headers={"Authorization": f"Token {tenant['token']}", "Idempotency-Key": uuid.uuid4().hex},

@@ -2,7 +2,6 @@
 (docs/INTERFACES.md). Either it is paid, its package created and the wallet debited through the ledger, or
 nothing at all is written; a replay with the same Idempotency-Key answers the stored body."""
 
-import threading
 import uuid
 from decimal import Decimal
 
@@ -16,6 +15,7 @@ from core.models import FinanceSettings
 from orders.models import Order, OrderStatus, Package, PackageTraffic, PackageWorkspace
 from orders.tests.factories import fund_cash, give_card, give_voucher, paid_package
 from payments.models import LedgerEntry, Payment, Wallet
+from tests.concurrency import run_together
 from tests.factories import AccountFactory, MembershipFactory, WorkspaceFactory
 from workspaces.models import Role
 
@@ -171,25 +171,6 @@ class TestOneCallCheckout:
         assert PackageTraffic.objects.filter(package=package).count() == 1
 
 
-def _run_together(calls):
-    barrier = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-
-    def run(index, call):
-        try:
-            barrier.wait(timeout=10)
-            results[index] = call()
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
-
-
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_one_call_checkouts_of_one_workspace_pay_once():
     account = AccountFactory()
@@ -204,7 +185,7 @@ def test_concurrent_one_call_checkouts_of_one_workspace_pay_once():
         return client.post(f"/api/v1/accounts/{account.id}/orders/", _body([workspace], _cash()), format="json",
                            HTTP_IDEMPOTENCY_KEY=uuid.uuid4().hex)
 
-    responses = _run_together([checkout] * 4)
+    responses = run_together([checkout] * 4)
     codes = sorted(r.status_code for r in responses)
     assert codes.count(201) == 1, [r.json() for r in responses]
     assert all(r.json()["error"]["code"] == "workspace_already_covered" for r in responses if r.status_code != 201)

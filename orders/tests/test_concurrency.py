@@ -1,38 +1,18 @@
 """Real concurrency on PostgreSQL: threads with their own connections."""
 
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 from rest_framework.test import APIClient
 
 from orders.models import Order, OrderStatus, PackageWorkspace
 from orders.tests.factories import fund_cash, purchase_order
 from payments.models import Payment, Wallet
+from tests.concurrency import run_together
 from tests.factories import AccountFactory, MembershipFactory, WorkspaceFactory
 from workspaces.models import Role
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _run_together(calls):
-    barrier = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-
-    def run(index, call):
-        try:
-            barrier.wait(timeout=10)
-            results[index] = call()
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 def _setup():
@@ -53,7 +33,7 @@ def test_double_submitted_payment_with_one_key_pays_once():
     account, owner = _setup()
     order = purchase_order(account, owner, workspaces=[WorkspaceFactory(account=account)])
     fund_cash(account, "84000.00")
-    responses = _run_together([lambda: _pay(owner, account, order.pk, "same-key")] * 3)
+    responses = run_together([lambda: _pay(owner, account, order.pk, "same-key")] * 3)
     assert [r.status_code for r in responses] == [200, 200, 200]
     assert all(r.json() == responses[0].json() for r in responses)
     assert Payment.objects.filter(purpose="order").count() == 1
@@ -65,7 +45,7 @@ def test_double_submitted_payment_without_key_pays_once_and_answers_409():
     account, owner = _setup()
     order = purchase_order(account, owner, workspaces=[WorkspaceFactory(account=account)])
     fund_cash(account, "84000.00")
-    responses = _run_together([lambda: _pay(owner, account, order.pk, None)] * 2)
+    responses = run_together([lambda: _pay(owner, account, order.pk, None)] * 2)
     assert sorted(r.status_code for r in responses) == [200, 409]
     assert Payment.objects.filter(purpose="order").count() == 1
 
@@ -76,7 +56,7 @@ def test_two_orders_racing_for_one_workspace_one_wins():
     first = purchase_order(account, owner, workspaces=[workspace])
     second = purchase_order(account, owner, workspaces=[workspace])
     fund_cash(account, "84000.00")
-    responses = _run_together([lambda: _pay(owner, account, first.pk, "k1"),
+    responses = run_together([lambda: _pay(owner, account, first.pk, "k1"),
                                lambda: _pay(owner, account, second.pk, "k2")])
     codes = sorted(r.status_code for r in responses)
     assert codes == [200, 409]

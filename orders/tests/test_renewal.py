@@ -3,12 +3,11 @@ in a package and its renewal, auto-renew (settlement order, shortfall mail, dail
 expiry reminders once each, the banner after expiry."""
 
 import datetime
-import threading
 from decimal import Decimal
 
 import pytest
 from django.core import mail
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -33,6 +32,7 @@ from payments.models import LedgerEntry, PaymentTender, VoucherKind, Wallet
 from quota import night
 from quota.models import BillLine
 from quota.tests.factories import usage
+from tests.concurrency import run_parallel
 from tests.factories import WorkspaceFactory
 from workspaces.models import Workspace
 
@@ -245,21 +245,7 @@ def test_concurrent_auto_renew_runs_charge_once(account, owner, ws_a):
     services.package_set_auto_renew(package=old, enabled=True, actor=owner)
     fund_cash(account, "100000")
     now = _auto_window(account, old)
-    barrier = threading.Barrier(3)
-    results = []
-
-    def run():
-        try:
-            barrier.wait()
-            results.append(services.auto_renew_due(now=now))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = run_parallel(3, lambda _i: services.auto_renew_due(now=now))
     assert sum(r["renewed"] for r in results) == 1
     assert Order.objects.filter(kind=OrderKind.RENEWAL, status=OrderStatus.PAID).count() == 1
     assert Wallet.objects.get(account=account).cash_balance == Decimal("58000.00")

@@ -1,10 +1,8 @@
 """Real parallel transactions on PostgreSQL: each thread has its own connection."""
 
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 from rest_framework.test import APIClient
 
 from core.exceptions import ApplicationError
@@ -20,32 +18,12 @@ from payments.services import (
     settle_demands,
 )
 from payments.tests.factories import fund_cash, give_card, give_voucher
+from tests.concurrency import run_parallel
 from tests.factories import AccountFactory, MembershipFactory
 from workspaces.models import Role
 
 pytestmark = pytest.mark.django_db(transaction=True)
 D = Decimal
-
-
-def run_parallel(n, target):
-    barrier = threading.Barrier(n)
-    results = [None] * n
-
-    def worker(i):
-        try:
-            barrier.wait(timeout=30)
-            results[i] = target(i)
-        except Exception as error:  # collected and asserted on by the test
-            results[i] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return results
 
 
 def test_twenty_payments_on_a_card_that_covers_ten():
