@@ -160,8 +160,8 @@ class OrderListApi(AccountScopedListAPIView):
                     traffic=resolve_traffic(data.get("traffic", [])), tenders=tenders, actor=request.user,
                 )
             else:
-                order = services.order_create_and_pay(create=lambda: self._create(request, data), tenders=tenders,
-                                                      actor=request.user)
+                order = services.order_create_and_pay(account=self.account, create=lambda: self._create(request, data),
+                                                      tenders=tenders, actor=request.user)
         else:
             order = self._create(request, data)
         return Response(_order_body(order), status=status.HTTP_201_CREATED)

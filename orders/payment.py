@@ -223,10 +223,15 @@ def order_checkout(
         return _settle(order, tenders, wallet=wallet, actor=actor, now=now, coverage_checked=True)
 
 
-def order_create_and_pay(*, create: Callable[[], Order], tenders: Sequence[TenderSpec], actor: Any) -> Order:
+def order_create_and_pay(
+    *, account: Account, create: Callable[[], Order], tenders: Sequence[TenderSpec], actor: Any
+) -> Order:
     """An upgrade, traffic or renewal order created by `create` (one of the order_create_* services) and paid
-    in the same transaction: paid, or nothing written (a purchase has its own, order_checkout)."""
+    in the same transaction: paid, or nothing written (a purchase has its own, order_checkout). The account's
+    Wallet row is locked first, before the new order's row (whose foreign key share-locks its package), as
+    the lock order says: otherwise this could deadlock with an auto-renewal or a payment of the package."""
     with transaction.atomic():
+        lock_wallet(account.pk)
         return order_pay(order=create(), tenders=tenders, actor=actor)
 
 
