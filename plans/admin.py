@@ -92,16 +92,33 @@ class HistoryInline(FinanceTabularInline):
         return False
 
 
+# What a night reads of an item, a policy or a traffic package besides its dated versions: changing one of
+# these would reprice days already billed when they are re-run, so they are set once, when it is created.
+BILLED_ITEM_FIELDS = ["code", "pricing_unit", "voucher_payable"]
+BILLED_POLICY_FIELDS = ["is_default", "retention_days"]
+
+
 class StoragePolicyInline(FinanceTabularInline):
     model = StoragePolicy
     extra = 0
     show_change_link = True
+
+    def get_readonly_fields(self, request, obj=None):
+        # obj is the billing item: its existing policies keep how they bill
+        return [*super().get_readonly_fields(request, obj), *(BILLED_POLICY_FIELDS if obj else [])]
+
+    def has_add_permission(self, request, obj=None):
+        # with the item: here; later: on the storage policy's own add page (where its fields are open)
+        return obj is None and super().has_add_permission(request, obj)
 
 
 @admin.register(BillingItem)
 class BillingItemAdmin(FinanceModelAdmin):
     list_display = ["code", "name", "pricing_unit", "unit_label", "voucher_payable", "sort_order"]
     inlines = [StoragePolicyInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*super().get_readonly_fields(request, obj), *(BILLED_ITEM_FIELDS if obj else [])]
 
 
 class StoragePolicyHistory(HistoryInline):
@@ -115,6 +132,9 @@ class StoragePolicyAdmin(FinanceModelAdmin):
     list_display = ["__str__", "retention_days", "is_default"]
     list_select_related = ["billing_item"]
     inlines = [StoragePolicyHistory]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*super().get_readonly_fields(request, obj), *(["billing_item", *BILLED_POLICY_FIELDS] if obj else [])]
 
 
 @admin.register(StoragePolicyVersion)
@@ -159,6 +179,10 @@ class TrafficPackageAdmin(FinanceModelAdmin):
     list_display = ["billing_item", "basic_unit", "is_active"]
     list_select_related = ["billing_item"]
     inlines = [TrafficHistory]
+
+    def get_readonly_fields(self, request, obj=None):
+        # sold capacities are multiples of the basic unit: it is set once
+        return [*super().get_readonly_fields(request, obj), *(["billing_item", "basic_unit"] if obj else [])]
 
 
 class TierInline(FrozenChildInline):

@@ -142,3 +142,22 @@ def test_admin_refuses_a_version_in_the_past_next_to_the_field(finance_client):
     })
     assert response.status_code == 302
     assert StoragePolicyVersion.objects.count() == before + 1
+
+
+def test_admin_keeps_what_a_night_reads_of_an_item_a_policy_and_a_traffic_package(finance_client):
+    """pricing_unit, voucher_payable, a policy's default and retention, a traffic package's basic unit: a night
+    reads them besides the dated versions, so once created they are shown read-only (a re-run of a billed day
+    must price it as before)."""
+    from plans.models import BillingItem, TrafficPackage
+
+    item = BillingItem.objects.get(code="log")
+    page = finance_client.get(f"/admin/plans/billingitem/{item.pk}/change/").content.decode()
+    assert 'name="pricing_unit"' not in page and 'name="voucher_payable"' not in page
+    assert 'name="storage_policies-0-is_default"' not in page
+    policy = StoragePolicy.objects.filter(billing_item=item).first()
+    page = finance_client.get(f"/admin/plans/storagepolicy/{policy.pk}/change/").content.decode()
+    assert 'name="is_default"' not in page and 'name="retention_days"' not in page
+    traffic = TrafficPackage.objects.first()
+    page = finance_client.get(f"/admin/plans/trafficpackage/{traffic.pk}/change/").content.decode()
+    assert 'name="basic_unit"' not in page
+    assert 'name="retention_days"' in finance_client.get("/admin/plans/storagepolicy/add/").content.decode()
