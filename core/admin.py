@@ -22,7 +22,6 @@ from django.contrib.admin.utils import flatten_fieldsets
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.http import HttpRequest
-from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -82,13 +81,13 @@ def admin_display(value: Any, kind: str | None) -> Any:
     if kind == "price":
         return format_html('<span class="money">{}</span>', format_price(Decimal(value)))
     if kind == "quantity":
-        return format_html('<span class="money">{}</span>', f"{value:,}")
+        return format_html('<span class="money">{}</span>', formatting.number(value))
     if kind == "month":
-        return f"{value:%Y-%m}"
-    if kind == "moment":
-        return f"{timezone.localtime(value):%Y-%m-%d %H:%M}" if isinstance(value, dt.datetime) else str(value)
+        return formatting.month(value)
+    if kind == "moment":  # finance works in the vendor's zone (core.days' default)
+        return formatting.moment(value) if isinstance(value, dt.datetime) else str(value)
     if kind == "day":
-        return value.isoformat()
+        return formatting.day(value)
     return value
 
 

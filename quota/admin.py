@@ -25,6 +25,11 @@ class BillLineInline(ReadOnlyInline):
               "covered_by_package", "covered_by_traffic", "overage", "unit_price", "amount"]
     readonly_fields = cast(list[str], fields)  # field names only
 
+    def get_queryset(self, request):
+        # the names shown per line, joined once (not a query per line and field)
+        return super().get_queryset(request).select_related(
+            "workspace", "billing_item", "storage_policy__billing_item", "package__plan")
+
 
 class BillSettlementInline(ReadOnlyInline):
     model = BillSettlement
