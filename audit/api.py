@@ -60,5 +60,5 @@ class AuditEventListApi(CSVExportMixin, AccountScopedListAPIView):
         return self.get_paginated_response(data)
 
     def csv_response(self):
-        return audit_csv_response(filename=f"audit-{self.account.pk}.csv",
+        return audit_csv_response(filename=f"audit-{self.account.pk}.csv", account=self.account,
                                   rows=selectors.rows(self._events()[:CSV_MAX_ROWS]))

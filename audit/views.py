@@ -26,7 +26,7 @@ class AuditTrailView(AccountScopedMixin, TemplateView):
         filters, form = read_filters(request.GET, people=people)
         events = selectors.audit_event_list(account=self.account, **filters.as_kwargs())
         if request.GET.get("format") == "csv":
-            return audit_csv_response(filename=f"audit-{self.account.pk}.csv",
+            return audit_csv_response(filename=f"audit-{self.account.pk}.csv", account=self.account,
                                       rows=selectors.rows(events[:CSV_MAX_ROWS]))
         page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
         query = request.GET.copy()

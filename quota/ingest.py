@@ -274,7 +274,7 @@ def _reason_for(workspace: _Workspace, day: date, now: datetime, windows: dict[i
 class _Columns:
     """Accepted records by column, for the upsert's arrays: ids and quantities as ints, days as YYYY-MM-DD."""
 
-    __slots__ = ("accounts", "count", "days", "items", "quantities", "workspaces")
+    __slots__ = ("accounts", "days", "items", "quantities", "workspaces")
 
     def __init__(self) -> None:
         self.accounts: list[int] = []
@@ -282,7 +282,10 @@ class _Columns:
         self.items: list[int] = []
         self.days: list[str] = []
         self.quantities: list[int] = []
-        self.count = 0
+
+    @property
+    def count(self) -> int:
+        return len(self.accounts)
 
     def add(self, account_id: int, workspace_id: int, item_id: int, day: str, quantity: int) -> None:
         self.accounts.append(account_id)
@@ -290,7 +293,6 @@ class _Columns:
         self.items.append(item_id)
         self.days.append(day)
         self.quantities.append(quantity)
-        self.count += 1
 
 
 _UPSERT = """

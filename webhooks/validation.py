@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -19,6 +20,8 @@ from webhooks.error_codes import WebhooksErrorCode as Code
 
 MAX_URL_LENGTH = 500
 
+
+_NUMERIC_LABEL = re.compile(r"[0-9]+|0x[0-9a-f]*")
 
 def _error(message: str, code: str) -> ApplicationError:
     return ApplicationError(message, code=code, fields={"url": [message]})
@@ -63,6 +66,10 @@ def validate_endpoint_url(raw: str) -> str:
     except ValueError:
         if "." not in host:
             raise _error("Use a fully qualified host name.", Code.INVALID_URL) from None
+        if _NUMERIC_LABEL.fullmatch(host.rsplit(".", 1)[-1]):
+            # 127.1, 10.1, 0177.0.0.1, 0x7f.0.0.1: not host names but short, octal or hex IPv4 forms, which
+            # resolvers turn into addresses (a real top-level domain is never numeric)
+            raise _error("The URL must point to a public address.", Code.PRIVATE_ADDRESS) from None
         return url
     if not address.is_global or address.is_multicast:
         raise _error("The URL must point to a public address.", Code.PRIVATE_ADDRESS)

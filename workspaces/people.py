@@ -56,6 +56,8 @@ def invitation_create(*, account: Account, email: str, role: str, invited_by: Us
     """Invite `email` as `role`; `invitation_created` carries the accept link (mailed after commit)."""
     email = (email or "").strip().lower()
     try:
+        if len(email) > Invitation._meta.get_field("email").max_length:  # type: ignore[operator]
+            raise ValidationError("too long")  # validate_email takes up to 320 characters, the column 254
         validate_email(email)
     except ValidationError:
         raise ApplicationError(_("Type a valid email address."), code=Code.INVALID_EMAIL,

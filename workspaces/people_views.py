@@ -11,6 +11,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from core.exceptions import ApplicationError
+from core.parsing import parse_id
 from workspaces import people, people_selectors
 from workspaces.models import Capability, Membership, Role
 from workspaces.people_models import Invitation, OwnershipTransfer
@@ -99,7 +100,7 @@ class MembershipRemoveView(_PeopleAction):
 class TransferProposeView(_PeopleAction):
     def post(self, request, account_id: int):
         target = get_scoped_or_404(Membership.objects.filter(account=self.account),
-                                   pk=_int(request.POST.get("membership")))
+                                   pk=parse_id(request.POST.get("membership")) or 0)
         return self.done(
             request, lambda: people.ownership_transfer_propose(account=self.account, by=request.user, to=target),
             _("Transfer proposed. %(name)s must accept it on the People page.") % {"name": target.user.get_username()},
@@ -118,13 +119,6 @@ class TransferAnswerView(_PeopleAction):
                              _("You are now the owner of this account."))
         return self.done(request, lambda: people.ownership_transfer_cancel(transfer=transfer, by=request.user),
                          _("The transfer was cancelled."))
-
-
-def _int(value) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return 0
 
 
 class InvitationAcceptView(View):

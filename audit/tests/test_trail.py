@@ -128,7 +128,7 @@ def test_the_owner_sees_only_the_accounts_trail_with_filters_and_csv(owner_clien
     lines = list(csv.reader(io.StringIO(text)))
     alert_lines = [line for line in lines[1:] if line[2] == "notifications.AlertRule"]
     assert len(alert_lines) == 1 and alert_lines[0][5] == owner.get_username()
-    assert all("77" not in line[8] for line in lines[1:])
+    assert all('"threshold": 77' not in line[8] for line in lines[1:])  # not the other account's rule
 
 
 def test_only_the_owner_opens_the_trail(client, account, administrator, member):

@@ -238,3 +238,19 @@ def test_membership_of_another_account_is_404(owner_api, account, other_account)
     response = owner_api.patch(f"/api/v1/accounts/{account.id}/members/{foreign.id}/", {"role": "administrator"},
                                format="json")
     assert response.status_code == 404
+
+
+@pytest.mark.django_db
+def test_an_address_longer_than_the_column_is_a_field_error_not_a_500(client):
+    """validate_email takes up to 320 characters; the invitation's column holds 254."""
+    from workspaces.people_models import Invitation
+
+    account = AccountFactory()
+    owner = MembershipFactory(account=account, role=Role.OWNER).user
+    client.force_login(owner)
+    address = "a" * 60 + "@" + ".".join(["b" * 60] * 4) + ".com"
+    assert 254 < len(address) <= 320
+    with pytest.raises(people.ApplicationError) as raised:
+        people.invitation_create(account=account, email=address, role=Role.MEMBER, invited_by=owner)
+    assert "email" in raised.value.fields
+    assert not Invitation.objects.exists()
