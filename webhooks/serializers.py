@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import json
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -63,6 +65,4 @@ class DeliverySerializer(serializers.ModelSerializer):
 
     @extend_schema_field({"type": "object", "description": "the message body sent (type, timestamp, data)"})
     def get_payload(self, obj):
-        import json
-
         return json.loads(obj.body)
