@@ -94,7 +94,7 @@ def resolve(host: str, *, timeout: float) -> list[IPAddress]:
     def run() -> None:
         try:
             found.extend(resolver(host))
-        except Exception as error:  # noqa: BLE001 - reported below as an unresolved name
+        except Exception as error:  # reported below as an unresolved name
             failure.append(error)
 
     worker = threading.Thread(target=run, name="webhook-resolve", daemon=True)

@@ -1,5 +1,6 @@
 """Separate Celery queues (docs/DEPLOYMENT.md "Queues"): the night's tasks go to "night", webhook deliveries
-to "webhooks", everything else to "default"; the entrypoint takes the worker's queues from CELERY_QUEUES and compose runs a worker per queue."""
+to "webhooks", everything else to "default"; the entrypoint takes the worker's queues from CELERY_QUEUES and
+compose runs a worker per queue."""
 
 from __future__ import annotations
 
