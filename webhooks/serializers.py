@@ -34,7 +34,9 @@ class EndpointSerializer(serializers.ModelSerializer):
     class Meta:
         model = WebhookEndpoint
         fields = ["id", "url", "description", "event_types", "is_active", "secret_rotated_at",
-                  "previous_secret_valid_until", "created_at", "updated_at"]
+                  "previous_secret_valid_until", "consecutive_failures", "auto_disabled_at", "created_at",
+                  "updated_at"]
+        read_only_fields = ["consecutive_failures", "auto_disabled_at"]
 
 
 class EndpointWithSecretSerializer(EndpointSerializer):

@@ -250,7 +250,7 @@ def test_the_endpoint_is_disabled_after_n_failures_in_a_row_and_the_owner_mailed
     assert third.status == DeliveryStatus.FAILED and third.attempts.count() == 1
     assert len(receiver.requests) == 5
     (mail,) = mailoutbox
-    assert mail.to == [owner.email] and "disabled" in mail.subject and receiver.url in mail.body
+    assert mail.to == [owner.email] and "事件回调端点已停用" in mail.subject and receiver.url in mail.body
     services.endpoint_update(endpoint=endpoint, is_active=True)
     endpoint.refresh_from_db()
     assert endpoint.is_active and endpoint.consecutive_failures == 0 and endpoint.auto_disabled_at is None
@@ -309,3 +309,25 @@ def test_no_function_local_imports_in_webhooks():
                 found += [f"{path.name}:{inner.lineno}" for inner in ast.walk(node)
                           if isinstance(inner, ast.Import | ast.ImportFrom)]
     assert found == []
+
+
+# --------------------------------------------------------------------------------------------------------------
+# what people see
+
+
+def test_the_pages_and_api_show_an_automatic_disabling_and_the_error_class(
+        account, owner, client, owner_api, django_assert_max_num_queries):
+    endpoint = _endpoint(account, owner, "https://hooks.example.com/x")
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(is_active=False, consecutive_failures=10,
+                                                          auto_disabled_at=timezone.now())
+    delivery = _delivery(endpoint)
+    attempt_delivery(delivery_id=delivery.pk)  # disabled: logged without a request
+    client.force_login(owner)
+    page = client.get(f"/a/{account.pk}/webhooks/{endpoint.pk}/", HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 200 and 'id="auto-disabled"' in page.content.decode()
+    assert "after 10 failed attempts in a row" in page.content.decode()
+    with django_assert_max_num_queries(12):
+        detail = client.get(f"/a/{account.pk}/webhooks/deliveries/{delivery.pk}/", HTTP_ACCEPT_LANGUAGE="en")
+    assert "endpoint disabled" in detail.content.decode()
+    answer = owner_api.get(f"/api/v1/accounts/{account.pk}/webhooks/{endpoint.pk}/")
+    assert answer.json()["consecutive_failures"] == 10 and answer.json()["auto_disabled_at"]
