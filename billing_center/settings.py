@@ -259,13 +259,15 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = "UTC"
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
-# Two queues (docs/DEPLOYMENT.md "Queues"): "night" for the quota app's batch work (the hourly fan-out, the
-# night's chunks, usage partitions, the arrears sweep) and "default" for everything else (mail, exports,
-# webhooks, alerts, statements, whatever a web request queues). A worker started without -Q consumes both;
-# production runs one worker service per queue, so neither ever waits behind the other.
+# Three queues (docs/DEPLOYMENT.md "Queues"): "night" for the quota app's batch work (the hourly fan-out, the
+# night's chunks, usage partitions, the arrears sweep), "webhooks" for webhook deliveries (tenants' endpoints,
+# slow or not, never hold up other work) and "default" for everything else (mail, exports, alerts,
+# statements, whatever a web request queues). A worker started without -Q consumes all;
+# production runs one worker service per queue, so none ever waits behind another.
 CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_TASK_QUEUES = {"default": {"routing_key": "default"}, "night": {"routing_key": "night"}}
-CELERY_TASK_ROUTES = {"quota.*": {"queue": "night"}}
+CELERY_TASK_QUEUES = {"default": {"routing_key": "default"}, "night": {"routing_key": "night"},
+                      "webhooks": {"routing_key": "webhooks"}}
+CELERY_TASK_ROUTES = {"quota.*": {"queue": "night"}, "webhooks.*": {"queue": "webhooks"}}
 
 # Business settings (finance may override some of them in admin where a model exists for it).
 FEE_CENTER = {
@@ -297,9 +299,15 @@ PGHISTORY_MIDDLEWARE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 WEBHOOKS_TIMEOUT_SECONDS = env.float("WEBHOOKS_TIMEOUT_SECONDS", default=5.0)
 WEBHOOKS_MAX_ATTEMPTS = env.int("WEBHOOKS_MAX_ATTEMPTS", default=6)
 WEBHOOKS_RETRY_BASE_SECONDS = env.int("WEBHOOKS_RETRY_BASE_SECONDS", default=30)
-WEBHOOKS_RESPONSE_BODY_CHARS = 2000
+WEBHOOKS_DEADLINE_SECONDS = env.float("WEBHOOKS_DEADLINE_SECONDS", default=10.0)  # one attempt, all in
+WEBHOOKS_RESPONSE_READ_BYTES = 4096  # read at most this much of a reply
+WEBHOOKS_RESPONSE_BODY_CHARS = 512  # and keep at most this much of it
+WEBHOOKS_DISABLE_AFTER_FAILURES = env.int("WEBHOOKS_DISABLE_AFTER_FAILURES", default=10)
+WEBHOOKS_BUSY_RETRY_SECONDS = 10  # come back after this when another attempt holds the endpoint
+WEBHOOKS_RESOLVER = None  # tests only: a callable host -> [address strings] instead of getaddrinfo
 WEBHOOKS_SECRET_GRACE_HOURS = env.int("WEBHOOKS_SECRET_GRACE_HOURS", default=24)
-# Tests only: accept http://127.0.0.1:<port>/ endpoints (a receiver on loopback). Never set in production.
+# Tests only: accept http://127.0.0.1:<port>/ and http://<name>.test:<port>/ endpoints and let 127.0.0.1 through
+# the sending address check (a receiver on loopback). Never set in production.
 WEBHOOKS_ALLOW_INSECURE_LOOPBACK = False
 
 LOGGING = {

@@ -5,7 +5,7 @@
 #   entrypoint.sh release   migrate and collect the static files, then exit (a one-off release step)
 #   entrypoint.sh web       the release step, then gunicorn on ${HOST:-0.0.0.0}:${PORT:-8000}
 #   entrypoint.sh worker    a Celery worker on the queues in CELERY_QUEUES (comma-separated, default
-#                           "default,night": both; compose runs one worker per queue), extra arguments go to
+#                           "default,night,webhooks": all; compose runs one worker per queue), extra arguments go to
 #                           `celery worker`
 #   entrypoint.sh beat      Celery beat, schedules read from the database (extra arguments go to `celery beat`)
 #   entrypoint.sh <cmd...>  anything else runs as given (e.g. `entrypoint.sh python manage.py shell`)
@@ -41,7 +41,7 @@ case "$command" in
     ;;
   worker)
     exec celery -A billing_center worker --loglevel "${CELERY_LOG_LEVEL:-info}" \
-      --concurrency "${CELERY_CONCURRENCY:-2}" --queues "${CELERY_QUEUES:-default,night}" "$@"
+      --concurrency "${CELERY_CONCURRENCY:-2}" --queues "${CELERY_QUEUES:-default,night,webhooks}" "$@"
     ;;
   beat)
     exec celery -A billing_center beat --loglevel "${CELERY_LOG_LEVEL:-info}" "$@"

@@ -11,7 +11,8 @@ from webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 @admin.register(WebhookEndpoint)
 class WebhookEndpointAdmin(ReadOnlyAdminMixin, FinanceModelAdmin):
-    list_display = ["id", "account", "url", "is_active", "created_at", "secret_rotated_at"]
+    list_display = ["id", "account", "url", "is_active", "consecutive_failures", "auto_disabled_at", "created_at",
+                    "secret_rotated_at"]
     list_filter = ["is_active"]
     search_fields = ["url", "account__name"]
     list_select_related = ["account"]

@@ -25,6 +25,13 @@ class WebhookEndpoint(models.Model):
     previous_secret = models.CharField(max_length=100, blank=True)
     previous_secret_until = models.DateTimeField(null=True, blank=True)
     secret_rotated_at = models.DateTimeField(null=True, blank=True)
+    # Failed attempts in a row (reset by a 2xx and by enabling the endpoint again). At
+    # WEBHOOKS_DISABLE_AFTER_FAILURES the endpoint is disabled (auto_disabled_at) and the owners are mailed.
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    auto_disabled_at = models.DateTimeField(null=True, blank=True)
+    # A lease: one attempt at a time per endpoint. Taken by an UPDATE before the request and given back after
+    # it (no row lock is held during the request); a crashed worker's lease expires by itself.
+    busy_until = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -63,6 +70,8 @@ class WebhookDelivery(models.Model):
     body = models.TextField()
     status = models.CharField(max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
     attempt_count = models.PositiveIntegerField(default=0, help_text="attempts of the current round")
+    # The chain of attempts (round) in force: a resend starts a new one; a task of an older chain exits.
+    generation = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     last_attempt_at = models.DateTimeField(null=True, blank=True)

@@ -28,6 +28,7 @@ from core.money import money_string
 from orders import signals as orders_signals
 from payments import signals as payments_signals
 from quota import signals as quota_signals
+from quota.models import Bill
 from statements import signals as statements_signals
 from webhooks import services
 from webhooks.events import EventType
@@ -75,8 +76,6 @@ def on_arrears_cleared(sender, account, **kwargs) -> None:
 
 @_safe
 def on_night_settled(sender, day, account_ids, **kwargs) -> None:
-    from quota.models import Bill
-
     def data(ids: list[int]) -> dict[int, dict]:
         found = {
             bill.account_id: {"day": day.isoformat(), "total": _money(bill.total), "charged": _money(bill.charged)}

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import json
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -32,7 +34,9 @@ class EndpointSerializer(serializers.ModelSerializer):
     class Meta:
         model = WebhookEndpoint
         fields = ["id", "url", "description", "event_types", "is_active", "secret_rotated_at",
-                  "previous_secret_valid_until", "created_at", "updated_at"]
+                  "previous_secret_valid_until", "consecutive_failures", "auto_disabled_at", "created_at",
+                  "updated_at"]
+        read_only_fields = ["consecutive_failures", "auto_disabled_at"]
 
 
 class EndpointWithSecretSerializer(EndpointSerializer):
@@ -63,6 +67,4 @@ class DeliverySerializer(serializers.ModelSerializer):
 
     @extend_schema_field({"type": "object", "description": "the message body sent (type, timestamp, data)"})
     def get_payload(self, obj):
-        import json
-
         return json.loads(obj.body)

@@ -18,6 +18,7 @@ from webhooks import signing
 from webhooks.error_codes import WebhooksErrorCode as Code
 from webhooks.events import EventType
 from webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
+from webhooks.tasks import queue_attempt
 from webhooks.validation import validate_endpoint_url
 from workspaces.models import Account
 
@@ -85,6 +86,10 @@ def endpoint_update(
         changes["description"] = _clean_description(description)
     if is_active is not None:
         changes["is_active"] = bool(is_active)
+        if changes["is_active"] and not endpoint.is_active:
+            # enabled again (after an automatic disabling, say): its count of failures starts over
+            changes["consecutive_failures"] = 0
+            changes["auto_disabled_at"] = None
     for field, value in changes.items():
         setattr(endpoint, field, value)
     if changes:
@@ -119,12 +124,10 @@ def message_body(*, event_type: str, data: dict[str, Any], at=None) -> str:
                       ensure_ascii=False, sort_keys=True, default=str)
 
 
-def _queue(delivery_ids: list[int], *, manual: bool = False) -> None:
-    from webhooks.tasks import deliver_webhook  # tasks import this module
-
+def _queue(delivery_ids: list[int], *, manual: bool = False, generation: int = 0) -> None:
     def send() -> None:
         for delivery_id in delivery_ids:
-            deliver_webhook.apply_async(args=[delivery_id], kwargs={"manual": manual})
+            queue_attempt(delivery_id, manual=manual, generation=generation)
 
     if delivery_ids:
         transaction.on_commit(send)
@@ -172,12 +175,14 @@ def webhook_publish_many(
 
 def delivery_resend(*, delivery: WebhookDelivery) -> WebhookDelivery:
     """Send a delivery again (whatever its status): a new round of attempts with the same message id and body,
-    signed with the endpoint's current secret at sending time."""
+    signed with the endpoint's current secret at sending time. The round is a new chain (`generation` + 1):
+    the retries still queued from the round it replaces find themselves stale and exit."""
     with transaction.atomic():
         locked = WebhookDelivery.objects.select_for_update().get(pk=delivery.pk)
         locked.status = DeliveryStatus.PENDING
         locked.attempt_count = 0
+        locked.generation += 1
         locked.next_attempt_at = timezone.now()
-        locked.save(update_fields=["status", "attempt_count", "next_attempt_at"])
-        _queue([locked.pk], manual=True)
+        locked.save(update_fields=["status", "attempt_count", "generation", "next_attempt_at"])
+        _queue([locked.pk], manual=True, generation=locked.generation)
     return locked

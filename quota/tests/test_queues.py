@@ -1,5 +1,6 @@
-"""Separate Celery queues (docs/DEPLOYMENT.md "Queues"): the night's tasks go to "night", everything else to
-"default"; the entrypoint takes the worker's queues from CELERY_QUEUES and compose runs a worker per queue."""
+"""Separate Celery queues (docs/DEPLOYMENT.md "Queues"): the night's tasks go to "night", webhook deliveries
+to "webhooks", everything else to "default"; the entrypoint takes the worker's queues from CELERY_QUEUES and
+compose runs a worker per queue."""
 
 from __future__ import annotations
 
@@ -15,7 +16,6 @@ ROOT = Path(__file__).resolve().parents[2]
 NIGHT = ["quota.start_nights", "quota.run_night_chunk", "quota.arrears_sweep", "quota.ensure_usage_partitions"]
 DEFAULT = [
     "core.ping",
-    "webhooks.deliver",
     "notifications.evaluate_alerts",
     "notifications.send_expiry_reminders",
     "statements.refresh_monthly_bills",
@@ -40,16 +40,21 @@ def test_the_nights_tasks_go_to_the_night_queue(name):
     assert _queue_of(name) == "night"
 
 
+def test_webhook_deliveries_go_to_their_own_queue():
+    assert "webhooks.deliver" in app.tasks
+    assert _queue_of("webhooks.deliver") == "webhooks"
+
+
 @pytest.mark.parametrize("name", DEFAULT)
-def test_mail_exports_webhooks_and_alerts_go_to_the_default_queue(name):
+def test_mail_exports_and_alerts_go_to_the_default_queue(name):
     assert name in app.tasks, name
     assert _queue_of(name) == "default"
 
 
-def test_every_registered_task_has_one_of_the_two_queues():
+def test_every_registered_task_has_one_of_the_three_queues():
     queues = {_queue_of(name) for name in app.tasks if not name.startswith("celery.")}
-    assert queues == {"default", "night"}
-    assert set(app.amqp.queues) == {"default", "night"}
+    assert queues == {"default", "night", "webhooks"}
+    assert set(app.amqp.queues) == {"default", "night", "webhooks"}
 
 
 def test_a_queued_chunk_is_published_to_the_night_queue(monkeypatch):
@@ -67,14 +72,16 @@ def test_a_queued_chunk_is_published_to_the_night_queue(monkeypatch):
     app.send_task("webhooks.deliver", (1,))
     (chunk, chunk_options), (hook, hook_options) = published
     assert chunk == "quota.run_night_chunk" and chunk_options["queue"].name == "night"
-    assert hook == "webhooks.deliver" and hook_options["queue"].name == "default"
+    assert hook == "webhooks.deliver" and hook_options["queue"].name == "webhooks"
 
 
 def test_entrypoint_and_compose_run_one_worker_per_queue():
     entrypoint = (ROOT / "scripts" / "entrypoint.sh").read_text()
-    assert '--queues "${CELERY_QUEUES:-default,night}"' in entrypoint
+    assert '--queues "${CELERY_QUEUES:-default,night,webhooks}"' in entrypoint
     services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
     assert services["worker"]["command"] == ["worker"]
     assert services["worker"]["environment"]["CELERY_QUEUES"] == "default"
     assert services["night-worker"]["command"] == ["worker"]
     assert services["night-worker"]["environment"]["CELERY_QUEUES"] == "night"
+    assert services["webhook-worker"]["command"] == ["worker"]
+    assert services["webhook-worker"]["environment"]["CELERY_QUEUES"] == "webhooks"
