@@ -86,8 +86,8 @@ class VersionAdmin(FinanceModelAdmin):
                 raise
             # Validated before midnight (UTC+14), saved after it: the day came in between and the trigger refused
             # (or another save took the same day meanwhile). The admin's transaction is rolled back: nothing saved.
-            cause = getattr(error, "__cause__", None)
-            if getattr(cause, "sqlstate", None) == FREEZE_REFUSED_SQLSTATE:
+            cause = error.__cause__
+            if (getattr(cause, "pgcode", None) or getattr(cause, "sqlstate", None)) == FREEZE_REFUSED_SQLSTATE:
                 message = _earliest_day_message(freeze_day_in_database())
             else:
                 message = _("This version could not be saved: another change was saved meanwhile. Check the "
