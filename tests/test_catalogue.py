@@ -1,4 +1,5 @@
 import importlib
+import itertools
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
@@ -162,6 +163,7 @@ def _policies_by_retention(day: date) -> dict[str, list[tuple[int, int, Decimal]
     result: dict[str, list[tuple[int, int, Decimal]]] = {}
     for policy in StoragePolicy.objects.select_related("billing_item").order_by("retention_days"):
         version = figures.policy(policy.pk)
+        assert version is not None
         result.setdefault(policy.billing_item.code, []).append(
             (policy.retention_days or 0, version.conversion_factor, version.price))
     return result
@@ -179,7 +181,7 @@ def test_under_a_package_longer_retention_never_costs_less_for_every_item():
     def check(quantity, capacity):
         for code, options in policies.items():
             price, unit = items[code]
-            for (_d1, shorter, payg1), (_d2, longer, payg2) in zip(options, options[1:], strict=False):
+            for (_d1, shorter, payg1), (_d2, longer, payg2) in itertools.pairwise(options):
                 assert longer >= shorter and payg2 >= payg1
                 assert covered_charge(quantity, capacity, longer, price, unit) >= covered_charge(
                     quantity, capacity, shorter, price, unit)

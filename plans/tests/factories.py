@@ -1,6 +1,7 @@
 """Catalogue versions for tests. A version for a day before the freeze day (the furthest-ahead zone's today,
-UTC+14) is refused by the database (migrations 0003, 0005); tests that need one (re-running the past after a change) write it inside `catalogue_unfrozen()`, which disables the
-freeze triggers within the test's own transaction only."""
+UTC+14) is refused by the database (migrations 0003, 0005); tests that need one (re-running the past after a
+change) write it inside `catalogue_unfrozen()`, which disables the freeze triggers within the test's own
+transaction only."""
 
 from __future__ import annotations
 
