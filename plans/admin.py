@@ -39,7 +39,7 @@ from plans.selectors import catalogue_freeze_day, freeze_day_in_database, is_fro
 FREEZE_REFUSED_SQLSTATE = "23000"
 
 
-def _earliest_day_message(day) -> str:
+def earliest_day_message(day) -> str:
     return _(
         "A version takes effect on %(day)s or later: that day has not begun in any time zone yet; "
         "the past is never repriced."
@@ -54,7 +54,7 @@ class VersionForm(forms.ModelForm):
         day = self.cleaned_data["effective_from"]
         earliest = catalogue_freeze_day()
         if day < earliest:
-            raise forms.ValidationError(_earliest_day_message(earliest))
+            raise forms.ValidationError(earliest_day_message(earliest))
         return day
 
     def clean(self):
@@ -88,7 +88,7 @@ class VersionAdmin(FinanceModelAdmin):
             # (or another save took the same day meanwhile). The admin's transaction is rolled back: nothing saved.
             cause = error.__cause__
             if (getattr(cause, "pgcode", None) or getattr(cause, "sqlstate", None)) == FREEZE_REFUSED_SQLSTATE:
-                message = _earliest_day_message(freeze_day_in_database())
+                message = earliest_day_message(freeze_day_in_database())
             else:
                 message = _("This version could not be saved: another change was saved meanwhile. Check the "
                             "day and try again.")

@@ -7,9 +7,11 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.db import DatabaseError, connection, transaction
+from django.utils import translation
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from plans.admin import earliest_day_message
 from plans.models import PlanVersion, PlanVersionCapacity, StoragePolicy, StoragePolicyVersion, TrafficVersionTier
 from plans.selectors import (
     catalogue_freeze_day,
@@ -180,6 +182,12 @@ UTC = datetime.UTC
 SHANGHAI_EVENING = datetime.datetime(2026, 3, 10, 12, 0, tzinfo=UTC)  # 20:00 in Shanghai, 02:00 on 11 March at UTC+14
 
 
+def _earliest_day_error(response, day: datetime.date) -> list[str]:
+    """The field error, in the language the admin answered in."""
+    with translation.override(response.wsgi_request.LANGUAGE_CODE):
+        return [earliest_day_message(day)]
+
+
 def _sql_freeze_day(moment: datetime.datetime) -> datetime.date:
     with connection.cursor() as cursor:
         cursor.execute("SELECT plans_freeze_day(%s)", [moment])
@@ -219,8 +227,7 @@ def test_admin_refuses_the_vendors_today_once_utc14_has_begun_the_next_day(finan
         })
     assert response.status_code == 200
     errors = response.context["adminform"].form.errors["effective_from"]
-    assert errors == ["A version takes effect on 2026-03-11 or later: that day has not begun in any time zone "
-                      "yet; the past is never repriced."]
+    assert errors == _earliest_day_error(response, datetime.date(2026, 3, 11))
 
 
 @pytest.fixture
@@ -241,10 +248,8 @@ def test_a_new_version_validated_before_midnight_and_saved_after_gets_a_form_err
         "storage_policy": policy.pk, "effective_from": day.isoformat(), "price": "9", "conversion_factor": "1",
     })
     assert response.status_code == 200
-    database_day = (day + DAY).isoformat()
-    assert response.context["adminform"].form.errors["effective_from"] == [
-        f"A version takes effect on {database_day} or later: that day has not begun in any time zone yet; "
-        "the past is never repriced."]
+    # the message names the day the database counts (the day after Python's)
+    assert response.context["adminform"].form.errors["effective_from"] == _earliest_day_error(response, day + DAY)
     assert StoragePolicyVersion.objects.count() == before
 
 
