@@ -129,3 +129,14 @@ def month_bounds(account: HasTimeZone, month: datetime.date) -> tuple[datetime.d
 def vendor_today(*, now: datetime.datetime | None = None) -> datetime.date:
     """Today in the vendor's own zone (settings.TIME_ZONE): finance's reports and admin, not tenants' bills."""
     return timezone.localdate(now)
+
+
+# The zone whose calendar day begins first on Earth: UTC+14 (Line Islands). "Etc/GMT-14" is the fixed-offset
+# zone UTC+14 (the Etc/ names invert the sign, POSIX style); no zone an account may choose is further ahead.
+FURTHEST_AHEAD_ZONE = "Etc/GMT-14"
+
+
+def furthest_ahead_today(*, now: datetime.datetime | None = None) -> datetime.date:
+    """Today where the day begins first (UTC+14): the earliest day some account may already be living, and
+    so the first day whose catalogue figures may already have priced a sale or a bill (plans' freeze)."""
+    return local_today(FURTHEST_AHEAD_ZONE, now=now)

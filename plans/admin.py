@@ -2,16 +2,22 @@
 
 The identities (billing items, storage policies, plans, traffic packages) show their versions as history
 (in force, past and announced) with a link to each. Finance changes a figure by adding a version effective
-from a day that has not begun yet (the vendor's today or later: `plans.selectors.catalogue_today`). A version
-whose day has come is read-only here and frozen in the database (trigger); an announced one can still be
-edited or withdrawn until its day."""
+from the furthest-ahead zone's today or later (`plans.selectors.catalogue_freeze_day`, UTC+14: no account has
+billed that day yet). A version whose day has come there is read-only here and frozen in the database (trigger);
+an announced one can still be edited or withdrawn until its day.
+
+A form validated just before midnight (UTC+14) and saved just after it is refused by the trigger: the admin
+turns that refusal into an error next to the day (or a message, for an edit of a version now frozen), never
+a 500."""
 
 from __future__ import annotations
 
 from typing import cast
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db import IntegrityError
+from django.http import HttpResponseRedirect
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -27,19 +33,35 @@ from plans.models import (
     TrafficPackageVersion,
     TrafficVersionTier,
 )
-from plans.selectors import catalogue_today, is_frozen
+from plans.selectors import catalogue_freeze_day, freeze_day_in_database, is_frozen
+
+# SQLSTATE of the freeze triggers' refusals (plans/0003: ERRCODE integrity_constraint_violation)
+FREEZE_REFUSED_SQLSTATE = "23000"
+
+
+def earliest_day_message(day) -> str:
+    return _(
+        "A version takes effect on %(day)s or later: that day has not begun in any time zone yet; "
+        "the past is never repriced."
+    ) % {"day": day.isoformat()}
 
 
 class VersionForm(forms.ModelForm):
+    # set (by VersionAdmin.get_form) when the database refused the save of this very form: shown next to the day
+    refused: str | None = None
+
     def clean_effective_from(self):
         day = self.cleaned_data["effective_from"]
-        today = catalogue_today()
-        if day < today:
-            raise forms.ValidationError(
-                _("A version takes effect today (%(today)s) or later; the past is never repriced.")
-                % {"today": today.isoformat()}
-            )
+        earliest = catalogue_freeze_day()
+        if day < earliest:
+            raise forms.ValidationError(earliest_day_message(earliest))
         return day
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.refused and "effective_from" not in self.errors:
+            self.add_error("effective_from", self.refused)
+        return cleaned
 
 
 class VersionAdmin(FinanceModelAdmin):
@@ -48,6 +70,36 @@ class VersionAdmin(FinanceModelAdmin):
     form = VersionForm
     date_hierarchy = "effective_from"
     readonly_fields = ["created_at"]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        refused = getattr(request, "catalogue_refused", None)
+        if refused:
+            return type(form.__name__, (form,), {"refused": refused})
+        return form
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except IntegrityError as error:
+            if request.method != "POST":
+                raise
+            # Validated before midnight (UTC+14), saved after it: the day came in between and the trigger refused
+            # (or another save took the same day meanwhile). The admin's transaction is rolled back: nothing saved.
+            cause = error.__cause__
+            if (getattr(cause, "pgcode", None) or getattr(cause, "sqlstate", None)) == FREEZE_REFUSED_SQLSTATE:
+                message = earliest_day_message(freeze_day_in_database())
+            else:
+                message = _("This version could not be saved: another change was saved meanwhile. Check the "
+                            "day and try again.")
+            obj = self.get_object(request, object_id) if object_id else None
+            if obj is not None and is_frozen(obj):
+                # an announced version whose day came while it was edited: now read-only, shown as such
+                messages.error(request, _("Not saved: this version took effect meanwhile and can no longer "
+                                          "change."))
+                return HttpResponseRedirect(request.path)
+            request.catalogue_refused = message  # type: ignore[attr-defined]
+            return super().changeform_view(request, object_id, form_url, extra_context)
 
     def has_change_permission(self, request, obj=None):
         return super().has_change_permission(request, obj) and not (obj is not None and is_frozen(obj))

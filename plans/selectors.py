@@ -3,7 +3,8 @@ in plans/sql.py for SQL; nothing else reads a price, capacity, factor, minimum o
 
 A version of an identity is in force on day D when it has the greatest `effective_from` on or before D. The
 day is a calendar day: the account's local day for anything billed or sold to an account, the vendor's day
-(`catalogue_today`) for the public catalogue and for finance's rule "a version's day has come". The
+(`catalogue_today`) for the public catalogue, and the furthest-ahead zone's day (`catalogue_freeze_day`, UTC+14)
+for finance's rule "a version's day has come" (frozen). The
 catalogue tables are small (tens of rows), so each kind of version is loaded whole, once per Figures, and
 picked in Python: constant query counts whatever the number of plans or versions."""
 
@@ -16,9 +17,10 @@ from decimal import Decimal
 from functools import cached_property
 from typing import Any, Generic, TypeVar
 
+from django.db import connection
 from django.db.models import Max, Prefetch
 
-from core.days import vendor_today
+from core.days import furthest_ahead_today, vendor_today
 from core.money import quantize
 from plans.models import (
     BillingItem,
@@ -37,14 +39,21 @@ PAYG_EQUIVALENT_DAYS = 372
 
 
 def catalogue_today() -> datetime.date:
-    """The vendor's today: a version effective from this day or later may be created; a version whose
-    `effective_from` is on or before it is in force (or past) and frozen."""
+    """The vendor's today: the figures the public catalogue shows as in force (later ones as announced)."""
     return vendor_today()
 
 
+def catalogue_freeze_day(*, now: datetime.datetime | None = None) -> datetime.date:
+    """The earliest day that may not be changed: today in the furthest-ahead zone (UTC+14), where a day
+    begins (and is sold, and billed) first. A version effective from this day or later may be created; a
+    version whose `effective_from` is on or before it is frozen. The database trigger counts the same day
+    (`plans_freeze_day()`, migration plans/0005)."""
+    return furthest_ahead_today(now=now)
+
+
 def is_frozen(version: Any) -> bool:
-    """True once the version's day has come (the database refuses to change or delete it)."""
-    return version.effective_from <= catalogue_today()
+    """True once the version's day has come somewhere (the database refuses to change or delete it)."""
+    return version.effective_from <= catalogue_freeze_day()
 
 
 class _Timeline(Generic[V]):
@@ -236,3 +245,11 @@ def ingestion_bounds() -> dict[int, tuple[Decimal, int]]:
         price=Max("price"), factor=Max("conversion_factor")
     )
     return {r["storage_policy__billing_item_id"]: (r["price"], r["factor"]) for r in rows}
+
+
+def freeze_day_in_database() -> datetime.date:
+    """The freeze day as the database's trigger counts it now (`plans_freeze_day()`, migration plans/0005):
+    the same rule as `catalogue_freeze_day`, on the database's clock."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT plans_freeze_day()")
+        return cursor.fetchone()[0]

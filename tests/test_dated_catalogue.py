@@ -13,7 +13,7 @@ from orders import services as order_services
 from orders.models import OrderLineKind, Package
 from orders.pricing import account_today
 from orders.tests.factories import cash, fund_cash, paid_package, plan, purchase_order, traffic_package
-from plans.selectors import catalogue_today, figures_on
+from plans.selectors import catalogue_freeze_day, catalogue_today, figures_on
 from plans.tests.factories import discount_tiers, plan_version, policy_version, traffic_version
 from quota import services
 from quota.models import Bill, BillLine
@@ -84,7 +84,7 @@ def test_rerunning_a_past_day_after_a_change_changes_nothing(scene, kind):
     for day in (D, D2):
         services.night_run_chunk(day=day, account_ids=[account.pk])
     before = {day: (_lines(account, day), _total(account, day)) for day in (D, D2)}
-    _change(kind, catalogue_today() + timedelta(days=1))  # finance's change: from tomorrow at the earliest
+    _change(kind, catalogue_freeze_day())  # finance's change: from the furthest-ahead zone's today at the earliest
     for day in (D, D2):
         services.night_run_chunk(day=day, account_ids=[account.pk])
         assert (_lines(account, day), _total(account, day)) == before[day]

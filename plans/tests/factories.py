@@ -1,6 +1,7 @@
-"""Catalogue versions for tests. A version for a past day is refused by the database (migration 0003); tests
-that need one (re-running the past after a change) write it inside `catalogue_unfrozen()`, which disables the
-freeze triggers within the test's own transaction only."""
+"""Catalogue versions for tests. A version for a day before the freeze day (the furthest-ahead zone's today,
+UTC+14) is refused by the database (migrations 0003, 0005); tests that need one (re-running the past after a
+change) write it inside `catalogue_unfrozen()`, which disables the freeze triggers within the test's own
+transaction only."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from plans.models import (
     TrafficPackageVersion,
     TrafficVersionTier,
 )
-from plans.selectors import catalogue_today, figures_on
+from plans.selectors import catalogue_freeze_day, catalogue_today, figures_on
 
 FROZEN_TABLES = (
     "plans_storagepolicyversion", "plans_planversion", "plans_planversioncapacity", "plans_trafficpackageversion",
@@ -50,7 +51,7 @@ def catalogue_unfrozen() -> Iterator[None]:
 
 @contextmanager
 def _maybe_unfrozen(day: datetime.date) -> Iterator[None]:
-    if day < catalogue_today():
+    if day < catalogue_freeze_day():
         with catalogue_unfrozen():
             yield
     else:
@@ -112,5 +113,7 @@ def traffic_version(item_code: str, effective_from: datetime.date, *, unit_price
 
 
 def discount_tiers(item_code: str, tiers: Iterable[tuple[int, str | Decimal]]) -> TrafficPackageVersion:
-    """The traffic package's tiers from today on (a version effective today, with the same prices)."""
+    """The traffic package's tiers from the vendor's today on (a version effective that day, with the same
+    prices), the day orders of accounts in the vendor's zone are priced with. Once UTC+14 is a day ahead, that
+    day is frozen: the version is then written as if announced long ago."""
     return traffic_version(item_code, catalogue_today(), tiers=tiers)

@@ -5,11 +5,23 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from django.db import DatabaseError, transaction
+import time_machine
+from django.db import DatabaseError, connection, transaction
+from django.utils import translation
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from plans.admin import earliest_day_message
 from plans.models import PlanVersion, PlanVersionCapacity, StoragePolicy, StoragePolicyVersion, TrafficVersionTier
-from plans.selectors import catalogue_today, figures_on, plan_list, traffic_package_list
-from plans.tests.factories import discount_tiers, plan_version, policy_version, traffic_version
+from plans.selectors import (
+    catalogue_freeze_day,
+    catalogue_today,
+    figures_on,
+    freeze_day_in_database,
+    plan_list,
+    traffic_package_list,
+)
+from plans.tests.factories import plan_version, policy_version, traffic_version
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -45,14 +57,14 @@ def test_a_version_in_force_cannot_be_edited_or_deleted_in_the_database():
 
 
 def test_a_version_cannot_take_effect_in_the_past():
-    yesterday = catalogue_today() - DAY
+    yesterday = catalogue_freeze_day() - DAY
     _refused(lambda: PlanVersion.objects.create(plan=_first().plan, effective_from=yesterday, price=Decimal("1")))
-    future = PlanVersion.objects.create(plan=_first().plan, effective_from=catalogue_today() + DAY, price=1)
+    future = PlanVersion.objects.create(plan=_first().plan, effective_from=catalogue_freeze_day() + DAY, price=1)
     _refused(lambda: PlanVersion.objects.filter(pk=future.pk).update(effective_from=yesterday))
 
 
 def test_an_announced_version_can_be_edited_and_withdrawn_until_its_day():
-    tomorrow = catalogue_today() + DAY
+    tomorrow = catalogue_freeze_day() + DAY
     version = plan_version("growth", tomorrow, price="300000")
     PlanVersion.objects.filter(pk=version.pk).update(price=Decimal("290000.00"))
     PlanVersionCapacity.objects.filter(plan_version=version).update(daily_capacity=7)
@@ -62,8 +74,9 @@ def test_an_announced_version_can_be_edited_and_withdrawn_until_its_day():
 
 
 def test_a_version_effective_today_gets_its_rows_in_its_own_transaction_only():
-    version = discount_tiers("log", [(10_000_000, "10")])  # version + tiers in one transaction: accepted
-    assert version.effective_from == catalogue_today() and version.tiers.count() == 1
+    # version + tiers in one transaction, on the earliest day allowed (the freeze day itself): accepted
+    version = traffic_version("log", freeze_day_in_database(), tiers=[(10_000_000, "10")])
+    assert version.tiers.count() == 1
     # the test runs in one transaction, so a second statement here still counts as the same transaction;
     # what a later transaction sees is that the version is in force: no edit
     _refused(lambda: TrafficVersionTier.objects.filter(version=version).update(percent_off=Decimal("50")))
@@ -161,3 +174,94 @@ def test_admin_keeps_what_a_night_reads_of_an_item_a_policy_and_a_traffic_packag
     page = finance_client.get(f"/admin/plans/trafficpackage/{traffic.pk}/change/").content.decode()
     assert 'name="basic_unit"' not in page
     assert 'name="retention_days"' in finance_client.get("/admin/plans/storagepolicy/add/").content.decode()
+
+
+# --- the freeze counts from the furthest-ahead zone (UTC+14) -------------------------------------------------
+
+UTC = datetime.UTC
+SHANGHAI_EVENING = datetime.datetime(2026, 3, 10, 12, 0, tzinfo=UTC)  # 20:00 in Shanghai, 02:00 on 11 March at UTC+14
+
+
+def _earliest_day_error(response, day: datetime.date) -> list[str]:
+    """The field error, in the language the admin answered in."""
+    with translation.override(response.wsgi_request.LANGUAGE_CODE):
+        return [earliest_day_message(day)]
+
+
+def _sql_freeze_day(moment: datetime.datetime) -> datetime.date:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT plans_freeze_day(%s)", [moment])
+        return cursor.fetchone()[0]
+
+
+def test_the_freeze_day_is_the_furthest_ahead_zones_today_in_python_and_in_the_database():
+    # The vendor (Shanghai) is still on 10 March; UTC+14 has begun 11 March: 11 March may no longer change.
+    assert catalogue_freeze_day(now=SHANGHAI_EVENING) == datetime.date(2026, 3, 11)
+    assert _sql_freeze_day(SHANGHAI_EVENING) == datetime.date(2026, 3, 11)
+    assert catalogue_freeze_day() == freeze_day_in_database()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.datetimes(min_value=datetime.datetime(2000, 1, 2), max_value=datetime.datetime(2099, 12, 30),
+                    timezones=st.just(UTC)))
+def test_python_and_the_trigger_count_the_same_freeze_day_at_any_instant(moment):
+    assert catalogue_freeze_day(now=moment) == _sql_freeze_day(moment)
+
+
+def test_the_trigger_refuses_a_version_for_a_day_begun_in_the_furthest_ahead_zone():
+    """The day before the freeze day (the vendor's today during its evening) is refused by the database; the
+    freeze day itself is still open, once."""
+    day = freeze_day_in_database()
+    _refused(lambda: PlanVersion.objects.create(plan=_first().plan, effective_from=day - DAY, price=Decimal("1")))
+    version = PlanVersion.objects.create(plan=_first().plan, effective_from=day, price=Decimal("1"))
+    _refused(lambda: PlanVersion.objects.filter(pk=version.pk).update(price=Decimal("2")))
+
+
+def test_admin_refuses_the_vendors_today_once_utc14_has_begun_the_next_day(finance_client):
+    with time_machine.travel(SHANGHAI_EVENING, tick=False):
+        finance_client.force_login(UserFactory(username="finance2", is_staff=True, is_superuser=True))
+        policy = StoragePolicy.objects.get(billing_item__code="log", retention_days=14)
+        assert catalogue_today() == datetime.date(2026, 3, 10)
+        response = finance_client.post("/admin/plans/storagepolicyversion/add/", {
+            "storage_policy": policy.pk, "effective_from": "2026-03-10", "price": "9", "conversion_factor": "1",
+        })
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors["effective_from"]
+    assert errors == _earliest_day_error(response, datetime.date(2026, 3, 11))
+
+
+@pytest.fixture
+def validated_before_midnight(client):
+    """Python's clock a day behind the database's: the admin validates a form as just before midnight (UTC+14)
+    and the database saves it just after, when that day has begun (the trigger decides with its own clock)."""
+    with time_machine.travel(datetime.datetime.now(UTC) - DAY, tick=False):
+        client.force_login(UserFactory(username="finance3", is_staff=True, is_superuser=True))
+        assert catalogue_freeze_day() == freeze_day_in_database() - DAY
+        yield client
+
+
+def test_a_new_version_validated_before_midnight_and_saved_after_gets_a_form_error(validated_before_midnight):
+    policy = StoragePolicy.objects.get(billing_item__code="log", retention_days=14)
+    before = StoragePolicyVersion.objects.count()
+    day = catalogue_freeze_day()  # valid for Python; a day begun for the database
+    response = validated_before_midnight.post("/admin/plans/storagepolicyversion/add/", {
+        "storage_policy": policy.pk, "effective_from": day.isoformat(), "price": "9", "conversion_factor": "1",
+    })
+    assert response.status_code == 200
+    # the message names the day the database counts (the day after Python's)
+    assert response.context["adminform"].form.errors["effective_from"] == _earliest_day_error(response, day + DAY)
+    assert StoragePolicyVersion.objects.count() == before
+
+
+def test_an_edit_validated_before_midnight_and_saved_after_changes_nothing(validated_before_midnight):
+    version = PlanVersion.objects.create(plan=_first().plan, effective_from=freeze_day_in_database(),
+                                         price=Decimal("43000"))
+    url = f"/admin/plans/planversion/{version.pk}/change/"
+    response = validated_before_midnight.post(url, {
+        "plan": version.plan_id, "effective_from": version.effective_from.isoformat(), "price": "44000",
+        "capacities-TOTAL_FORMS": "0", "capacities-INITIAL_FORMS": "0",
+    })
+    assert response.status_code == 200
+    assert "effective_from" in response.context["adminform"].form.errors
+    version.refresh_from_db()
+    assert version.price == Decimal("43000.00")
