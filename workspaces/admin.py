@@ -1,9 +1,11 @@
 from typing import cast
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from core.admin import FinanceModelAdmin, FinanceTabularInline, ReadOnlyAdminMixin
 from workspaces.models import Account, Membership, Workspace, WorkspaceStoragePolicy
+from workspaces.people_models import Invitation
 
 
 class MembershipInline(FinanceTabularInline):
@@ -55,3 +57,22 @@ class MembershipAdmin(FinanceModelAdmin):
     search_fields = ["user__username", "account__name"]
     list_select_related = ["user", "account"]
     autocomplete_fields = ["user", "account"]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(ReadOnlyAdminMixin, FinanceModelAdmin):
+    """Who invited whom, and who accepted each invitation as whom (an acceptance by a login whose email is not
+    the invited address was confirmed explicitly by that person). Written only by the owners' actions."""
+
+    list_display = ["id", "account", "email", "role", "status_label", "invited_by", "created_at", "accepted_by",
+                    "accepted_as_email", "accepted_at"]
+    list_filter = ["role"]
+    search_fields = ["email", "account__name"]
+    list_select_related = ["account", "invited_by", "accepted_by"]
+    exclude = ["token_hash"]
+    readonly_fields = ["account", "email", "role", "invited_by", "created_at", "expires_at", "accepted_at",
+                       "accepted_by", "accepted_as_email", "revoked_at"]
+
+    @admin.display(description=_("status"))
+    def status_label(self, obj: Invitation) -> str:
+        return obj.get_status_display()

@@ -4,6 +4,8 @@ Rules (docs/RULES-people.md):
 - Only an owner invites, changes roles, removes people and proposes a transfer (capability manage_people).
 - An invitation names an email and a role (Administrator or Member), is valid INVITATION_VALID_DAYS days and
   works once; only the SHA-256 of its random token is stored. Revoked, used or expired: it does nothing.
+  One open invitation per address and account (a partial unique constraint). It is bound to its address: a
+  signed-in user with another email must confirm explicitly, and finance sees who accepted it as whom.
 - Ownership never moves through a role change: the owner proposes a transfer to an administrator, who
   accepts it; then they swap roles. An account never loses its last owner and an owner never demotes or
   removes themselves.
@@ -16,13 +18,14 @@ import secrets
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+import pghistory
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
-from django.db.models import Q
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -37,6 +40,8 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
 INVITABLE_ROLES = (Role.ADMINISTRATOR, Role.MEMBER)
+# What the audit trail records as the page of an acceptance: the invitation link is a credential, never kept.
+INVITATION_AUDIT_URL = "/invitations/accept/"
 
 
 def token_hash(token: str) -> str:
@@ -69,16 +74,21 @@ def invitation_create(*, account: Account, email: str, role: str, invited_by: Us
         raise Conflict(_("%(email)s is already a member of this account.") % {"email": email}, code=Code.ALREADY_MEMBER,
                        fields={"email": ["Already a member."]})
     now = timezone.now()
-    if Invitation.objects.for_account(account).filter(
-        email=email, accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now
-    ).exists():
-        raise Conflict(_("%(email)s already has a pending invitation; revoke it to send a new one.") % {"email": email},
-                       code=Code.INVITATION_PENDING, fields={"email": ["Already invited."]})
-    token = secrets.token_urlsafe(32)
-    invitation = Invitation.objects.create(
-        account=account, email=email, role=role, token_hash=token_hash(token), invited_by=invited_by,
-        expires_at=now + timedelta(days=settings.INVITATION_VALID_DAYS),
+    open_ones = Invitation.objects.for_account(account).filter(
+        email=email, accepted_at__isnull=True, revoked_at__isnull=True
     )
+    # An expired invitation is closed at its expiry, so the one-open-invitation constraint lets a new one in.
+    open_ones.filter(expires_at__lte=now).update(revoked_at=F("expires_at"))
+    token = secrets.token_urlsafe(32)
+    try:
+        with transaction.atomic():  # the constraint decides between two concurrent invitations to one address
+            invitation = Invitation.objects.create(
+                account=account, email=email, role=role, token_hash=token_hash(token), invited_by=invited_by,
+                expires_at=now + timedelta(days=settings.INVITATION_VALID_DAYS),
+            )
+    except IntegrityError:
+        raise Conflict(_("%(email)s already has a pending invitation; revoke it to send a new one.") % {"email": email},
+                       code=Code.INVITATION_PENDING, fields={"email": ["Already invited."]}) from None
     invitation_created.send(sender=Invitation, invitation=invitation, accept_url=accept_url(token))
     return invitation
 
@@ -100,9 +110,18 @@ def invitation_for_token(token: str) -> Invitation | None:
     return Invitation.objects.select_related("account", "invited_by").filter(token_hash=token_hash(token)).first()
 
 
+def email_matches(invitation: Invitation, user: User) -> bool:
+    """An invitation is bound to the address it was sent to: does the signed-in user have that address?"""
+    return (user.email or "").strip().lower() == invitation.email
+
+
 @transaction.atomic
-def invitation_accept(*, token: str, user: User) -> Membership:
-    """The signed-in `user` joins the account with the invitation's role; the invitation is spent."""
+def invitation_accept(*, token: str, user: User, confirm_other_email: bool = False) -> Membership:
+    """The signed-in `user` joins the account with the invitation's role; the invitation is spent.
+
+    The invitation is bound to its address: a user whose email differs must confirm explicitly
+    (`confirm_other_email`), and the address they accepted with is kept for finance. The audit trail credits the
+    user who accepts (never "System") and records the page without its token."""
     found = invitation_for_token(token)
     if found is None:
         raise _invalid_invitation()
@@ -111,10 +130,19 @@ def invitation_accept(*, token: str, user: User) -> Membership:
         raise _invalid_invitation()
     if Membership.objects.filter(account_id=invitation.account_id, user=user).exists():
         raise Conflict(_("You are already a member of this account."), code=Code.ALREADY_MEMBER)
-    membership = Membership.objects.create(account_id=invitation.account_id, user=user, role=invitation.role)
-    invitation.accepted_at = timezone.now()
-    invitation.accepted_by = user
-    invitation.save(update_fields=["accepted_at", "accepted_by"])
+    if not email_matches(invitation, user) and not confirm_other_email:
+        raise Conflict(
+            _("This invitation was sent to %(invited)s, but you are signed in as %(name)s (%(email)s). Confirm that "
+              "you accept it as %(name)s, or sign in as the invited person.")
+            % {"invited": invitation.email, "name": user.get_username(), "email": user.email or _("no email")},
+            code=Code.INVITATION_EMAIL_MISMATCH, fields={"confirm_other_email": ["Confirm to accept as yourself."]},
+        )
+    with pghistory.context(user=user.pk, url=INVITATION_AUDIT_URL):
+        membership = Membership.objects.create(account_id=invitation.account_id, user=user, role=invitation.role)
+        invitation.accepted_at = timezone.now()
+        invitation.accepted_by = user
+        invitation.accepted_as_email = (user.email or "").strip().lower()[:254]
+        invitation.save(update_fields=["accepted_at", "accepted_by", "accepted_as_email"])
     return membership
 
 
@@ -140,7 +168,8 @@ def invitation_accept_new_user(*, token: str, username: str, password: str, pass
             errors["password"] = list(error.messages)
     if errors:
         raise ApplicationError(_("Please correct the fields below."), code="invalid", fields=errors)
-    user = user_model.objects.create_user(username=username, email=invitation.email, password=password)
+    with pghistory.context(user=None, url=INVITATION_AUDIT_URL):  # the signup itself: no token in the trail
+        user = user_model.objects.create_user(username=username, email=invitation.email, password=password)
     return invitation_accept(token=token, user=user)
 
 

@@ -134,12 +134,14 @@ class TransferAnswerApi(AccountScopedAPIView):
 class InvitationAcceptApi(APIView):
     """POST /api/v1/invitations/accept/ {"token"}: the signed-in caller joins the invitation's account with its
     role (the same single-use, expiring token the accept page takes). A used, revoked, expired or unknown token
-    is a 409 `invitation_invalid`; a caller already in the account a 409 `already_member`."""
+    is a 409 `invitation_invalid`; a caller already in the account a 409 `already_member`; a caller whose email
+    is not the invited address a 409 `invitation_email_mismatch` unless `confirm_other_email` is true."""
 
     @extend_schema(request=InvitationAcceptSerializer, responses={201: AcceptedMembershipSerializer},
                    examples=[OpenApiExample("Accept", value={"token": "the token of the link"}, request_only=True)])
     def post(self, request):
         serializer = InvitationAcceptSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        membership = people.invitation_accept(token=serializer.validated_data["token"], user=request.user)
+        membership = people.invitation_accept(token=serializer.validated_data["token"], user=request.user,
+                                              confirm_other_email=serializer.validated_data["confirm_other_email"])
         return Response(AcceptedMembershipSerializer(membership).data, status=status.HTTP_201_CREATED)

@@ -13,6 +13,7 @@ class PeopleErrorCode(StrEnum):
     INVITATION_PENDING = "invitation_pending"
     INVITATION_NOT_PENDING = "invitation_not_pending"
     INVITATION_INVALID = "invitation_invalid"  # unknown, used, revoked or expired token
+    INVITATION_EMAIL_MISMATCH = "invitation_email_mismatch"  # signed in with another email, not confirmed
     LAST_OWNER = "last_owner"
     OWNER_ROLE_BY_TRANSFER = "owner_role_by_transfer"  # ownership only moves through a transfer
     NOT_A_MEMBER = "not_a_member"

@@ -37,6 +37,9 @@ class Invitation(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # The email of the signed-in person who accepted, as it was then: it differs from `email` only when that
+    # person confirmed that they accept an invitation sent to another address (finance reads it in admin).
+    accepted_as_email = models.EmailField(_("accepted as"), blank=True, default="")
 
     objects = AccountScopedQuerySet.as_manager()
 
@@ -45,6 +48,13 @@ class Invitation(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(role__in=["administrator", "member"]), name="invitation_role_not_owner"
+            ),
+            # One open invitation per address and account, even under concurrent invitations: an expired one is
+            # closed (revoked_at = expires_at) before a new one is written (workspaces/people.py).
+            models.UniqueConstraint(
+                fields=["account", "email"],
+                condition=Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="invitation_one_open_per_address",
             ),
             models.CheckConstraint(
                 condition=Q(accepted_at__isnull=True) | Q(revoked_at__isnull=True),
@@ -59,9 +69,9 @@ class Invitation(models.Model):
     def status(self) -> str:
         if self.accepted_at:
             return InvitationStatus.ACCEPTED
-        if self.revoked_at:
+        if self.revoked_at and self.revoked_at < self.expires_at:  # closed at or after expiry: it had expired
             return InvitationStatus.REVOKED
-        if self.expires_at <= timezone.now():
+        if self.revoked_at or self.expires_at <= timezone.now():
             return InvitationStatus.EXPIRED
         return InvitationStatus.PENDING
 

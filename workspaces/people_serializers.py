@@ -35,6 +35,9 @@ class InvitationCreateSerializer(serializers.Serializer):
 
 class InvitationAcceptSerializer(serializers.Serializer):
     token = serializers.CharField(max_length=200, trim_whitespace=True)
+    confirm_other_email = serializers.BooleanField(
+        default=False, help_text="Required (true) when the caller's email differs from the invited address."
+    )
 
 
 class AcceptedMembershipSerializer(MemberSerializer):

@@ -80,11 +80,12 @@ class InvitationRevokeView(_PeopleAction):
 class MembershipRoleView(_PeopleAction):
     def post(self, request, account_id: int, membership_id: int):
         target = get_scoped_or_404(Membership.objects.filter(account=self.account), pk=membership_id)
+        role = request.POST.get("role", "")
+        new_role = Role(role).label if role in Role.values else role
         return self.done(
             request,
-            lambda: people.membership_change_role(account=self.account, membership=target,
-                                                  role=request.POST.get("role", ""), by=request.user),
-            _("Role of %(name)s changed.") % {"name": target.user.get_username()},
+            lambda: people.membership_change_role(account=self.account, membership=target, role=role, by=request.user),
+            _("%(name)s is now %(role)s.") % {"name": target.user.get_username(), "role": new_role},
         )
 
 
@@ -132,7 +133,9 @@ class InvitationAcceptView(View):
     def post(self, request, token: str):
         try:
             if request.user.is_authenticated:
-                membership = people.invitation_accept(token=token, user=request.user)
+                membership = people.invitation_accept(
+                    token=token, user=request.user, confirm_other_email=request.POST.get("confirm_other_email") == "1"
+                )
             else:
                 membership = people.invitation_accept_new_user(
                     token=token, username=request.POST.get("username", ""),
@@ -147,9 +150,15 @@ class InvitationAcceptView(View):
     def _page(self, request, token, *, error=None, status=200):
         invitation = people.invitation_for_token(token)
         usable = invitation is not None and invitation.status == "pending"
+        user = request.user
+        signed_in = usable and user.is_authenticated
         context = {
             "invitation": invitation if usable else None,
             "invalid": not usable,
+            # A signed-in visitor: already in the account (nothing to accept), or another address than the invited
+            # one (they must confirm explicitly, the service refuses otherwise).
+            "already_member": signed_in and Membership.objects.filter(account=invitation.account, user=user).exists(),
+            "email_mismatch": signed_in and not people.email_matches(invitation, user),
             "error": error,
             "form_errors": getattr(error, "fields", {}) if error else {},
             "username": request.POST.get("username", ""),

@@ -58,7 +58,7 @@ def test_invitation_is_single_use(account, owner, django_capture_on_commit_callb
     with django_capture_on_commit_callbacks(execute=True):
         people.invitation_create(account=account, email="a@example.com", role="administrator", invited_by=owner)
     token = _token_from_mail()
-    people.invitation_accept(token=token, user=UserFactory())
+    people.invitation_accept(token=token, user=UserFactory(email="a@example.com"))
     with pytest.raises(people.Conflict) as error:
         people.invitation_accept(token=token, user=UserFactory())
     assert error.value.code == "invitation_invalid"
