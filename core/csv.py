@@ -43,6 +43,19 @@ COLUMNS: dict[str, Any] = {
     "balance_kind": _("Balance type"), "instrument": _("Instrument"), "reason": _("Reason"),
     "income": _("Income (CNY)"), "expenditure": _("Expenditure (CNY)"), "balance_after": _("Balance after (CNY)"),
     "source": _("Source"), "memo": _("Memo"),
+    # finance's reports (statements/exports.py)
+    "account": _("Account"), "consumption": _("Consumption (CNY)"), "adjustments": _("Adjustments (CNY)"),
+    "total": _("Total (CNY)"), "paid_ordinary_voucher": _("Paid by ordinary vouchers (CNY)"),
+    "paid_full_reduction_voucher": _("Paid by full-reduction vouchers (CNY)"),
+    "paid_prepaid_card": _("Paid by prepaid cards (CNY)"), "paid_cash": _("Paid in cash (CNY)"),
+    "left_owing": _("Left owing (CNY)"), "arrears_at_month_end": _("Arrears at month end (CNY)"),
+    "arrears": _("Arrears (CNY)"), "arrears_since": _("In arrears since"),
+    "countdown_started": _("Countdown started"), "locks_on": _("Locks on"), "days_left": _("Days left"),
+    "workspaces_counting": _("Workspaces counting down"), "workspaces_locked": _("Workspaces locked"),
+    "card": _("Prepaid card"), "voucher": _("Voucher"), "kind": _("Kind"), "balance": _("Balance (CNY)"),
+    "face_value": _("Face value (CNY)"), "expires_at": _("Expires at"), "valid_until": _("Valid until"),
+    "usage_billed": _("Usage billed (CNY)"), "orders_paid": _("Orders paid (CNY)"), "revenue": _("Revenue (CNY)"),
+    "cash_received": _("Cash received (CNY)"),
 }
 
 

@@ -3,25 +3,17 @@ finance views: accounts in arrears with their countdown, expiring cards and vouc
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from django.contrib import admin, messages
-from django.db.models import Count, Min, Q, Sum
-from django.db.models.functions import TruncDate
 from django.template.response import TemplateResponse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import FinanceModelAdmin, FinanceTabularInline, NoDeleteAdminMixin, ReadOnlyAdminMixin, admin_display
-from core.csv import csv_response
 from core.days import vendor_today
 from core.exceptions import ApplicationError
-from core.models import FinanceSettings
 from core.parsing import parse_day
-from orders.models import Order, OrderStatus
-from payments.models import Recharge, RechargeStatus
-from quota.models import Bill
-from statements import invoices
+from statements import exports, invoices, selectors
 from statements.models import (
     ArrearsAccount,
     ExpiringCard,
@@ -33,7 +25,6 @@ from statements.models import (
     MonthlyBillLine,
     RevenueDay,
 )
-from workspaces.models import WorkspaceStatus
 
 
 class MonthlyBillLineInline(ReadOnlyAdminMixin, FinanceTabularInline):
@@ -58,12 +49,7 @@ class MonthlyBillAdmin(ReadOnlyAdminMixin, FinanceModelAdmin):
 
     @admin.action(description=_("Export selected as CSV"))
     def export_csv(self, request, queryset):
-        header = ["account", "month", "status", "consumption", "adjustments", "total", "ordinary vouchers",
-                  "full-reduction vouchers", "prepaid cards", "cash", "left owing", "arrears at month end"]
-        rows = ([b.account.name, f"{b.month:%Y-%m}", b.status, b.consumption_total, b.adjustments_total, b.total,
-                 b.paid_ordinary_voucher, b.paid_full_reduction_voucher, b.paid_prepaid_card, b.paid_cash,
-                 b.paid_arrears, b.arrears_at_month_end] for b in queryset.select_related("account"))
-        return csv_response(filename="monthly-bills.csv", header=header, rows=rows)
+        return exports.finance_monthly_bills_csv(bills=queryset.select_related("account"))
 
 
 class InvoiceRequestLineInline(ReadOnlyAdminMixin, FinanceTabularInline):
@@ -117,7 +103,8 @@ class InvoiceRequestAdmin(NoDeleteAdminMixin, FinanceModelAdmin):
         for invoice in queryset.filter(status=InvoiceStatus.PENDING):
             try:
                 invoices.invoice_request_reject(
-                    invoice_request=invoice, actor=request.user, note=invoice.decision_note or "Rejected by finance."
+                    invoice_request=invoice, actor=request.user,
+                    note=invoice.decision_note or str(_("Rejected by finance.")),
                 )
             except ApplicationError as error:
                 self.message_user(request, f"{invoice}: {error.message}", messages.ERROR)
@@ -138,13 +125,7 @@ class CountdownFilter(admin.SimpleListFilter):
         return [("countdown", _("Counting down")), ("locked", _("Locked")), ("none", _("No countdown yet"))]
 
     def queryset(self, request, queryset):
-        if self.value() == "countdown":
-            return queryset.filter(account__workspaces__status=WorkspaceStatus.COUNTDOWN).distinct()
-        if self.value() == "locked":
-            return queryset.filter(account__workspaces__status=WorkspaceStatus.LOCKED).distinct()
-        if self.value() == "none":
-            return queryset.exclude(account__workspaces__status__in=[WorkspaceStatus.COUNTDOWN, WorkspaceStatus.LOCKED])
-        return queryset
+        return selectors.arrears_accounts_in_state(queryset, self.value())
 
 
 class ArrearsAmountFilter(admin.SimpleListFilter):
@@ -155,9 +136,8 @@ class ArrearsAmountFilter(admin.SimpleListFilter):
         return [("lt1000", "< 1,000"), ("lt10000", "1,000 - 10,000"), ("ge10000", ">= 10,000")]
 
     def queryset(self, request, queryset):
-        ranges = {"lt1000": Q(arrears__lt=1000), "lt10000": Q(arrears__gte=1000, arrears__lt=10000),
-                  "ge10000": Q(arrears__gte=10000)}
-        return queryset.filter(ranges[self.value()]) if self.value() in ranges else queryset
+        found = selectors.ARREARS_RANGES.get(self.value() or "")
+        return queryset if found is None else queryset.filter(found)
 
 
 @admin.register(ArrearsAccount)
@@ -170,34 +150,19 @@ class ArrearsAccountAdmin(ReadOnlyAdminMixin, FinanceModelAdmin):
     actions = ["export_csv"]
 
     def get_queryset(self, request):
-        return (
-            super().get_queryset(request).filter(arrears__gt=0).select_related("account").annotate(
-                countdown_started=Min("account__workspaces__countdown_started_at"),
-                workspaces_counting=Count("account__workspaces", distinct=True, filter=Q(
-                    account__workspaces__status=WorkspaceStatus.COUNTDOWN)),
-                workspaces_locked=Count("account__workspaces", distinct=True, filter=Q(
-                    account__workspaces__status=WorkspaceStatus.LOCKED)),
-            )
-        )
+        return selectors.arrears_accounts()
 
     @admin.display(description=_("countdown started"), ordering="countdown_started")
     def countdown_started(self, obj):
         return admin_display(obj.countdown_started, "moment")
 
-    def lock_day(self, obj):
-        if not obj.countdown_started:
-            return None
-        days = FinanceSettings.load().arrears_countdown_days
-        return timezone.localtime(obj.countdown_started + timedelta(days=days)).date()
-
     @admin.display(description=_("locks on"))
     def lock_on(self, obj):
-        return admin_display(self.lock_day(obj), "day")
+        return admin_display(selectors.arrears_lock_day(obj.countdown_started), "day")
 
     @admin.display(description=_("days left"))
     def days_left(self, obj):
-        lock_on = self.lock_day(obj)
-        return None if lock_on is None else max(0, (lock_on - vendor_today()).days)  # finance's day
+        return selectors.arrears_days_left(selectors.arrears_lock_day(obj.countdown_started))
 
     @admin.display(description=_("workspaces counting down"))
     def workspaces_counting(self, obj):
@@ -209,29 +174,25 @@ class ArrearsAccountAdmin(ReadOnlyAdminMixin, FinanceModelAdmin):
 
     @admin.action(description=_("Export selected as CSV"))
     def export_csv(self, request, queryset):
-        header = ["account", "arrears", "arrears since", "countdown started", "locks on", "days left",
-                  "workspaces counting down", "workspaces locked"]
-        rows = ([w.account.name, w.arrears, w.arrears_since, w.countdown_started, self.lock_day(w), self.days_left(w),
-                 w.workspaces_counting, w.workspaces_locked] for w in queryset)
-        return csv_response(filename="arrears-accounts.csv", header=header, rows=rows)
+        return exports.arrears_accounts_csv(wallets=queryset)
 
 
 class ExpiresWithinFilter(admin.SimpleListFilter):
+    """7, 30 (default) or 90 days: the report's window (the selectors apply it)."""
+
     title = _("expires within")
     parameter_name = "within"
-    field = "expires_at"
 
     def lookups(self, request, model_admin):
         return [("7", _("7 days")), ("30", _("30 days")), ("90", _("90 days"))]
 
     def queryset(self, request, queryset):
-        days = int(self.value()) if self.value() in ("7", "30", "90") else 30
-        now = timezone.now()
-        return queryset.filter(**{f"{self.field}__gt": now, f"{self.field}__lte": now + timedelta(days=days)})
+        return queryset  # the admin's get_queryset already applied the window
 
 
-class VoucherExpiresWithinFilter(ExpiresWithinFilter):
-    field = "valid_until"
+def _within_days(request) -> int:
+    value = request.GET.get(ExpiresWithinFilter.parameter_name)
+    return int(value) if value in ("7", "30", "90") else 30
 
 
 @admin.register(ExpiringCard)
@@ -246,65 +207,28 @@ class ExpiringCardAdmin(ReadOnlyAdminMixin, FinanceModelAdmin):
     actions = ["export_csv"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).filter(status="active", balance__gt=0)
+        return selectors.expiring_cards(within_days=_within_days(request))
 
     @admin.action(description=_("Export selected as CSV"))
     def export_csv(self, request, queryset):
-        rows = ([c.number, c.account.name, c.balance, c.face_value, c.expires_at] for c in queryset)
-        return csv_response(filename="expiring-cards.csv", header=["card", "account", "balance", "face value",
-                                                                   "expires at"], rows=rows)
+        return exports.expiring_cards_csv(cards=queryset.select_related("account"))
 
 
 @admin.register(ExpiringVoucher)
 class ExpiringVoucherAdmin(ReadOnlyAdminMixin, FinanceModelAdmin):
     list_display = ["__str__", "account", "kind", "balance", "face_value", "valid_until"]
-    list_filter = [VoucherExpiresWithinFilter, "kind"]
+    list_filter = [ExpiresWithinFilter, "kind"]
     search_fields = ["code", "account__name"]
     list_select_related = ["account"]
     ordering = ["valid_until"]
     actions = ["export_csv"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).filter(status="active", balance__gt=0, account__isnull=False)
+        return selectors.expiring_vouchers(within_days=_within_days(request))
 
     @admin.action(description=_("Export selected as CSV"))
     def export_csv(self, request, queryset):
-        rows = ([str(v), v.account.name, v.kind, v.balance, v.face_value, v.valid_until] for v in queryset)
-        return csv_response(filename="expiring-vouchers.csv", header=["voucher", "account", "kind", "balance",
-                                                                      "face value", "valid until"], rows=rows)
-
-
-def revenue_per_day(start: date, end: date) -> list[dict]:
-    """Per day: usage billed (daily bills by day), plan and traffic orders paid (by payment day, Beijing time),
-    and cash received (succeeded recharges)."""
-    days: dict[date, dict] = {}
-
-    def slot(day: date) -> dict:
-        return days.setdefault(day, {"day": day, "usage": 0, "orders": 0, "recharges": 0})
-
-    for row in Bill.objects.filter(day__gte=start, day__lte=end).values("day").annotate(s=Sum("total")):
-        slot(row["day"])["usage"] = row["s"]
-    orders = (
-        Order.objects.filter(status=OrderStatus.PAID, paid_at__date__gte=start, paid_at__date__lte=end)
-        .annotate(d=TruncDate("paid_at")).values("d").annotate(s=Sum("total"))
-    )
-    for row in orders:
-        slot(row["d"])["orders"] = row["s"]
-    recharges = (
-        Recharge.objects.filter(status=RechargeStatus.SUCCEEDED, completed_at__date__gte=start,
-                                completed_at__date__lte=end)
-        .annotate(d=TruncDate("completed_at")).values("d").annotate(s=Sum("amount"))
-    )
-    for row in recharges:
-        slot(row["d"])["recharges"] = row["s"]
-    day = start
-    while day <= end:
-        slot(day)
-        day += timedelta(days=1)
-    rows = sorted(days.values(), key=lambda r: r["day"])
-    for row in rows:
-        row["revenue"] = row["usage"] + row["orders"]
-    return rows
+        return exports.expiring_vouchers_csv(vouchers=queryset.select_related("account"))
 
 
 @admin.register(RevenueDay)
@@ -321,13 +245,9 @@ class RevenueDayAdmin(ReadOnlyAdminMixin, FinanceModelAdmin):
         if start > end or (end - start).days > 366:
             self.message_user(request, _("Choose a range of at most one year."), messages.ERROR)
             end, start = today, today - timedelta(days=29)
-        rows = revenue_per_day(start, end)
+        rows = selectors.revenue_per_day(start=start, end=end)
         if request.GET.get("format") == "csv":
-            return csv_response(
-                filename=f"revenue-{start}-{end}.csv", header=["day", "usage billed", "orders paid", "revenue",
-                                                               "cash received"],
-                rows=([r["day"], r["usage"], r["orders"], r["revenue"], r["recharges"]] for r in rows),
-            )
+            return exports.revenue_csv(rows=rows, start=start, end=end)
         context = {
             **self.admin_site.each_context(request),
             "title": _("Revenue per day"),
@@ -349,5 +269,3 @@ class RevenueDayAdmin(ReadOnlyAdminMixin, FinanceModelAdmin):
         return request.user.is_active and request.user.is_staff and (
             request.user.is_superuser or request.user.has_perm("quota.view_bill")
         )
-
-
