@@ -314,9 +314,9 @@ WITH RECURSIVE _demand AS (
 ), _loaded AS (
     {loaded}
 ), _plan AS (
-    SELECT {_STATE}, take FROM ({allocate_sql(with_balance(first))}) a
+    SELECT {_STATE}, rank, take FROM ({allocate_sql(with_balance(first))}) a
     UNION ALL
-    SELECT {_STATE}, take FROM ({allocate_sql(with_balance(following))}) a
+    SELECT {_STATE}, rank, take FROM ({allocate_sql(with_balance(following))}) a
 )
 SELECT idx, kind, card_id, voucher_id, take FROM _plan WHERE take > 0 ORDER BY idx, rank, expiry, inst_id"""
 
