@@ -292,12 +292,12 @@ _STATE = "idx, seq, account_id, amount, vpa, moment, kind, balance_kind, status,
 
 def _plan_sql() -> str:
     loaded = instruments_sql("_accounts", skip=("starts",))
-    first = (f"SELECT d.idx, d.seq, d.account_id, d.amount, d.vpa, d.moment, s.kind, s.balance_kind, s.status, "
-             f"s.starts, s.expiry, s.inst_id, s.card_id, s.voucher_id, s.balance AS held "
-             f"FROM _demand d JOIN _loaded s ON s.account_id = d.account_id WHERE d.seq = 1")
-    following = (f"SELECT d.idx, d.seq, d.account_id, d.amount, d.vpa, d.moment, r.kind, r.balance_kind, r.status, "
-                 f"r.starts, r.expiry, r.inst_id, r.card_id, r.voucher_id, (r.held - r.take)::numeric AS held "
-                 f"FROM _plan r JOIN _demand d ON d.account_id = r.account_id AND d.seq = r.seq + 1")
+    first = ("SELECT d.idx, d.seq, d.account_id, d.amount, d.vpa, d.moment, s.kind, s.balance_kind, s.status, "
+             "s.starts, s.expiry, s.inst_id, s.card_id, s.voucher_id, s.balance AS held "
+             "FROM _demand d JOIN _loaded s ON s.account_id = d.account_id WHERE d.seq = 1")
+    following = ("SELECT d.idx, d.seq, d.account_id, d.amount, d.vpa, d.moment, r.kind, r.balance_kind, r.status, "
+                 "r.starts, r.expiry, r.inst_id, r.card_id, r.voucher_id, (r.held - r.take)::numeric AS held "
+                 "FROM _plan r JOIN _demand d ON d.account_id = r.account_id AND d.seq = r.seq + 1")
 
     def with_balance(relation: str) -> str:
         usable = usable_sql(_PLAN_STATE, "st", "st.moment")
@@ -335,7 +335,7 @@ def plan_demands(*, demands: Sequence[PlanDemand], now: datetime.datetime | None
     for demand in demands:
         seq[demand.account_id] += 1
         seqs.append(seq[demand.account_id])
-    params = {
+    params: dict[str, Any] = {
         "now": now,
         "idx": list(range(len(demands))),
         "seqs": seqs,

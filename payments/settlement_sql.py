@@ -99,7 +99,8 @@ INSERT INTO payments_ledgerentry (account_id, balance_kind, card_id, voucher_id,
 SELECT account_id, balance_kind, card_id, voucher_id, amount, balance_after, reason, source_type, source_id,
        payment_id, '', %(actor)s, %(now)s
 FROM (
-    SELECT d.account_id, d.idx, a.rank, a.expiry, a.inst_id, a.balance_kind, a.card_id, a.voucher_id, -a.take AS amount, a.balance - a.take AS balance_after,
+    SELECT d.account_id, d.idx, a.rank, a.expiry, a.inst_id, a.balance_kind, a.card_id, a.voucher_id,
+           -a.take AS amount, a.balance - a.take AS balance_after,
            'bill_settlement' AS reason, d.source_type, d.source_id, d.payment_id
     FROM _settle_alloc a JOIN _settle_demand d ON d.idx = a.idx
     UNION ALL
