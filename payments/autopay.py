@@ -4,7 +4,8 @@ settlement order of a purchase, the same order the nightly settlement uses (docs
     ordinary vouchers -> full-reduction vouchers -> prepaid cards -> cash balance
 
 within a kind the instrument that expires first goes first (then the lower id); vouchers pay at most the
-voucher-payable amount (never SMS lines). This module only READS the wallet and returns the tenders; the
+voucher-payable amount (never SMS lines). The order and the allocation are payments/allocation.py's (the SQL
+the night's settlement runs); this module only turns its read-only plan into tenders. The
 payment itself goes through payments.services.payment_pay like any chosen tenders (no new money path).
 Call it with the account's Wallet row locked (payments/locks.py) so the balances cannot change before the
 payment is written."""
@@ -15,8 +16,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from core.money import ZERO, quantize
-from payments.models import VoucherKind
-from payments.selectors import cash_balance, usable_cards, usable_vouchers
+from payments.allocation import DemandPlan, PlanDemand, plan_demands
+from payments.models import TenderKind
 from payments.services import TenderSpec
 from workspaces.models import Account
 
@@ -32,31 +33,28 @@ class TenderPlan:
         return self.shortfall == ZERO
 
 
+def tenders_of(plan: DemandPlan) -> list[TenderSpec]:
+    """The plan's takes as tenders a payment accepts (payments.services.payment_pay)."""
+    tenders = []
+    for take in plan.takes:
+        if take.card_id is not None:
+            tenders.append(TenderSpec(kind="card", amount=take.amount, instrument_id=take.card_id))
+        elif take.voucher_id is not None:
+            tenders.append(TenderSpec(kind="voucher", amount=take.amount, instrument_id=take.voucher_id))
+        elif take.kind == TenderKind.CASH:
+            tenders.append(TenderSpec(kind="cash", amount=take.amount))
+        else:  # a new kind of instrument must say here how a payment names it
+            raise ValueError(f"No tender for a take of kind {take.kind!r}.")
+    return tenders
+
+
 def plan_wallet_tenders(
     *, account: Account, amount: Decimal, voucher_payable_amount: Decimal | None = None
 ) -> TenderPlan:
-    """The tenders that pay `amount` from the account's wallet in the settlement order, or the shortfall."""
+    """The tenders that pay `amount` from the account's wallet in the settlement order, or the shortfall
+    (payments.allocation.plan_demands: the settlement's own allocation, read-only)."""
     amount = quantize(amount)
     voucher_cap = amount if voucher_payable_amount is None else min(quantize(voucher_payable_amount), amount)
-    tenders: list[TenderSpec] = []
-    left = amount
-    vouchers = list(usable_vouchers(account=account))
-    ordered_vouchers = [v for v in vouchers if v.kind == VoucherKind.ORDINARY] + [
-        v for v in vouchers if v.kind != VoucherKind.ORDINARY
-    ]
-    for voucher in ordered_vouchers:  # each kind already by valid_until, id
-        take = min(voucher.balance, left, voucher_cap)
-        if take > ZERO:
-            tenders.append(TenderSpec(kind="voucher", amount=take, instrument_id=voucher.pk))
-            left -= take
-            voucher_cap -= take
-    for card in usable_cards(account=account):  # by expires_at, id
-        take = min(card.balance, left)
-        if take > ZERO:
-            tenders.append(TenderSpec(kind="card", amount=take, instrument_id=card.pk))
-            left -= take
-    cash = min(cash_balance(account=account), left)
-    if cash > ZERO:
-        tenders.append(TenderSpec(kind="cash", amount=cash))
-        left -= cash
-    return TenderPlan(tenders=tenders, amount=amount, shortfall=left)
+    (plan,) = plan_demands(demands=[PlanDemand(account_id=account.pk, amount=amount,
+                                               voucher_payable_amount=voucher_cap)])
+    return TenderPlan(tenders=tenders_of(plan), amount=amount, shortfall=plan.arrears)

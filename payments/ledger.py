@@ -1,6 +1,7 @@
 """The ledger writer: every balance change is exactly one LedgerEntry (signed amount, balance_after), written
 in the same transaction as the change. Also the one cash credit (arrears are repaid first) that recharges,
-refunds, adjustments and bill re-runs share, and the usability rules of cards and vouchers."""
+refunds, adjustments and bill re-runs share; whether a card's or voucher's validity has ended is asked of
+payments/allocation.py (the one usable rule)."""
 
 from __future__ import annotations
 
@@ -8,15 +9,14 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from payments import allocation
 from payments.models import (
     BalanceKind,
-    CardStatus,
     LedgerEntry,
     LedgerReason,
     Payment,
     PrepaidCard,
     Voucher,
-    VoucherStatus,
     Wallet,
 )
 from payments.signals import arrears_cleared
@@ -103,8 +103,10 @@ def credit_cash_locked(
 
 
 def card_usable(card: PrepaidCard, now: datetime) -> bool:
-    return card.status != CardStatus.EXPIRED and card.expires_at > now
+    """The card's validity has not ended (payments.allocation's rule; balance and status are checked apart)."""
+    return not allocation.has_lapsed(allocation.CARDS, card, now)
 
 
 def voucher_usable_window(voucher: Voucher, now: datetime) -> bool:
-    return voucher.status != VoucherStatus.EXPIRED and voucher.valid_until > now
+    """The voucher's validity has not ended (payments.allocation's rule; its start is checked apart)."""
+    return not allocation.has_lapsed(allocation.VOUCHERS, voucher, now)

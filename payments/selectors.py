@@ -11,14 +11,13 @@ from django.utils import timezone
 
 from core import days
 from core.money import ZERO
+from payments import allocation
 from payments.models import (
-    CardStatus,
     LedgerEntry,
     PrepaidCard,
     Recharge,
     Voucher,
     VoucherKind,
-    VoucherStatus,
     Wallet,
 )
 from workspaces.models import Account
@@ -46,15 +45,16 @@ class WalletSummary:
 
 
 def usable_cards(*, account: Account) -> QuerySet[PrepaidCard]:
+    """The cards that may pay now (payments.allocation's usable rule), the one that expires first first."""
     return PrepaidCard.objects.for_account(account).filter(
-        status=CardStatus.ACTIVE, balance__gt=0, expires_at__gt=timezone.now()
+        allocation.usable_q(allocation.CARDS, timezone.now())
     ).order_by("expires_at", "id")
 
 
 def usable_vouchers(*, account: Account) -> QuerySet[Voucher]:
-    now = timezone.now()
+    """The vouchers that may pay now (payments.allocation's usable rule), the one that ends first first."""
     return Voucher.objects.for_account(account).filter(
-        status=VoucherStatus.ACTIVE, balance__gt=0, valid_until__gt=now, valid_from__lte=now
+        allocation.usable_q(allocation.VOUCHERS, timezone.now())
     ).order_by("valid_until", "id")
 
 

@@ -11,7 +11,13 @@ SETTLE_RESULT             what each demand's payment is.
 
 `SETTLE_ROUND` is all of them in that order, sent as ONE round-trip per round (named parameters throughout).
 The temporary tables are dropped at the start of the next round and at commit (ON COMMIT DROP).
+
+Which instruments may pay, their order and the allocation itself are NOT written here: they come from
+payments/allocation.py (`usable_sql`, `instruments_sql`, `allocate_sql`), the one implementation that the
+read-only plans (auto-renewal, the cashier's suggestion, the runway simulation) run too.
 """
+
+from payments.allocation import ARREARS_RANK, CARDS, VOUCHERS, allocate_sql, instruments_sql, usable_sql
 
 SETTLE_DDL = """
 DROP TABLE IF EXISTS _settle_demand;
@@ -36,7 +42,7 @@ SELECT * FROM unnest(%(idx)s::integer[], %(accounts)s::bigint[], %(amounts)s::nu
 ANALYZE _settle_demand;
 """
 
-SETTLE_LOCK = """
+SETTLE_LOCK = f"""
 INSERT INTO payments_wallet (account_id, cash_balance, arrears, arrears_since, updated_at)
 SELECT DISTINCT d.account_id, 0, 0, NULL::timestamptz, %(now)s FROM _settle_demand d
 ON CONFLICT (account_id) DO NOTHING;
@@ -46,55 +52,29 @@ SELECT count(*) FROM (
 ) locked_wallets;
 SELECT count(*) FROM (
     SELECT c.id FROM payments_prepaidcard c WHERE c.account_id IN (SELECT account_id FROM _settle_demand)
-      AND c.status = 'active' AND c.balance > 0 AND c.expires_at > %(now)s
+      AND {usable_sql(CARDS, "c")}
     ORDER BY c.id FOR UPDATE
 ) locked_cards;
 SELECT count(*) FROM (
     SELECT v.id FROM payments_voucher v WHERE v.account_id IN (SELECT account_id FROM _settle_demand)
-      AND v.status = 'active' AND v.balance > 0 AND v.valid_from <= %(now)s AND v.valid_until > %(now)s
+      AND {usable_sql(VOUCHERS, "v")}
     ORDER BY v.id FOR UPDATE
 ) locked_vouchers;
 """
 
-# The allocation of every demand over its account's instruments, in the fixed order:
-# rank 1 ordinary vouchers, 2 full-reduction vouchers, 3 prepaid cards, 4 cash; earliest expiry first, then id.
-# Vouchers are first capped by the voucher-payable amount, then everything by the amount (running sums).
-SETTLE_ALLOCATE = """
+# The allocation of every demand over its account's usable instruments (payments/allocation.py), kept in a table.
+SETTLE_ALLOCATE = f"""
 CREATE TEMP TABLE _settle_alloc ON COMMIT DROP AS
-WITH inst AS (
-    SELECT d.idx, d.amount, d.vpa, CASE v.kind WHEN 'ordinary' THEN 1 ELSE 2 END AS rank,
-           v.valid_until AS expiry, v.id AS inst_id, NULL::bigint AS card_id, v.id AS voucher_id,
-           v.balance, TRUE AS is_voucher
-    FROM _settle_demand d JOIN payments_voucher v ON v.account_id = d.account_id
-    WHERE d.vpa > 0 AND v.status = 'active' AND v.balance > 0
-      AND v.valid_from <= %(now)s AND v.valid_until > %(now)s
-    UNION ALL
-    SELECT d.idx, d.amount, d.vpa, 3, c.expires_at, c.id, c.id, NULL::bigint, c.balance, FALSE
-    FROM _settle_demand d JOIN payments_prepaidcard c ON c.account_id = d.account_id
-    WHERE c.status = 'active' AND c.balance > 0 AND c.expires_at > %(now)s
-    UNION ALL
-    SELECT d.idx, d.amount, d.vpa, 4, NULL::timestamptz, 0, NULL::bigint, NULL::bigint, w.cash_balance, FALSE
-    FROM _settle_demand d JOIN payments_wallet w ON w.account_id = d.account_id
-    WHERE w.cash_balance > 0
-), capped AS (
-    SELECT inst.*,
-           CASE WHEN is_voucher THEN GREATEST(0, LEAST(balance, vpa - (SUM(balance) OVER w - balance)))
-                ELSE balance END AS avail
-    FROM inst
-    WINDOW w AS (PARTITION BY idx ORDER BY rank, expiry, inst_id ROWS UNBOUNDED PRECEDING)
-), taken AS (
-    SELECT capped.*, GREATEST(0, LEAST(avail, amount - (SUM(avail) OVER w - avail))) AS take
-    FROM capped
-    WINDOW w AS (PARTITION BY idx ORDER BY rank, expiry, inst_id ROWS UNBOUNDED PRECEDING)
-)
-SELECT idx, rank, expiry, inst_id, card_id, voucher_id, balance, take FROM taken WHERE take > 0;
+SELECT idx, kind, balance_kind, rank, expiry, inst_id, card_id, voucher_id, balance, take
+FROM ({allocate_sql(instruments_sql("_settle_demand"))}) a
+WHERE take > 0;
 ANALYZE _settle_alloc;
 UPDATE _settle_demand d SET paid = s.paid
 FROM (SELECT idx, SUM(take) AS paid FROM _settle_alloc GROUP BY idx) s WHERE s.idx = d.idx;
 UPDATE _settle_demand SET rest = amount - paid;
 """
 
-SETTLE_WRITE = """
+SETTLE_WRITE = f"""
 WITH ins AS (
     INSERT INTO payments_payment (account_id, purpose, source_type, source_id, amount, refunded_payment_id,
                                   created_by_id, created_at)
@@ -107,13 +87,10 @@ WHERE ins.source_type = d.source_type AND ins.source_id = d.source_id;
 
 INSERT INTO payments_paymenttender (payment_id, kind, card_id, voucher_id, amount)
 SELECT payment_id, kind, card_id, voucher_id, amount FROM (
-    SELECT d.payment_id, a.idx, a.rank, a.expiry, a.inst_id,
-           CASE a.rank WHEN 1 THEN 'ordinary_voucher' WHEN 2 THEN 'full_reduction_voucher'
-                       WHEN 3 THEN 'prepaid_card' ELSE 'cash' END AS kind,
-           a.card_id, a.voucher_id, a.take AS amount
+    SELECT d.payment_id, a.idx, a.rank, a.expiry, a.inst_id, a.kind, a.card_id, a.voucher_id, a.take AS amount
     FROM _settle_alloc a JOIN _settle_demand d ON d.idx = a.idx
     UNION ALL
-    SELECT d.payment_id, d.idx, 5, NULL, 0, 'arrears', NULL, NULL, d.rest
+    SELECT d.payment_id, d.idx, {ARREARS_RANK}, NULL, 0, 'arrears', NULL, NULL, d.rest
     FROM _settle_demand d WHERE d.rest > 0
 ) t ORDER BY idx, rank, expiry, inst_id;
 
@@ -122,13 +99,12 @@ INSERT INTO payments_ledgerentry (account_id, balance_kind, card_id, voucher_id,
 SELECT account_id, balance_kind, card_id, voucher_id, amount, balance_after, reason, source_type, source_id,
        payment_id, '', %(actor)s, %(now)s
 FROM (
-    SELECT d.account_id, d.idx, a.rank, a.expiry, a.inst_id,
-           CASE a.rank WHEN 3 THEN 'card' WHEN 4 THEN 'cash' ELSE 'voucher' END AS balance_kind,
-           a.card_id, a.voucher_id, -a.take AS amount, a.balance - a.take AS balance_after,
+    SELECT d.account_id, d.idx, a.rank, a.expiry, a.inst_id, a.balance_kind, a.card_id, a.voucher_id,
+           -a.take AS amount, a.balance - a.take AS balance_after,
            'bill_settlement' AS reason, d.source_type, d.source_id, d.payment_id
     FROM _settle_alloc a JOIN _settle_demand d ON d.idx = a.idx
     UNION ALL
-    SELECT d.account_id, d.idx, 5, NULL, 0, 'arrears', NULL, NULL, d.rest, w.arrears + d.rest,
+    SELECT d.account_id, d.idx, {ARREARS_RANK}, NULL, 0, 'arrears', NULL, NULL, d.rest, w.arrears + d.rest,
            'arrears_incurred', d.source_type, d.source_id, d.payment_id
     FROM _settle_demand d JOIN payments_wallet w ON w.account_id = d.account_id
     WHERE d.rest > 0
@@ -149,7 +125,7 @@ SET cash_balance = w.cash_balance - s.cash_take,
     updated_at = %(now)s
 FROM (
     SELECT d.account_id, d.rest, COALESCE(a.take, 0) AS cash_take
-    FROM _settle_demand d LEFT JOIN _settle_alloc a ON a.idx = d.idx AND a.rank = 4
+    FROM _settle_demand d LEFT JOIN _settle_alloc a ON a.idx = d.idx AND a.balance_kind = 'cash'
 ) s
 WHERE w.account_id = s.account_id AND (s.cash_take > 0 OR s.rest > 0);
 """

@@ -3,7 +3,11 @@
 The form carries a hidden idempotency key (core.idempotency.IdempotentPageMixin), so a double submit pays
 once and shows the same success. When the cash balance does not cover the cash part, the page says by how much
 (the shortfall), the Pay button stays disabled (static/js/cashier.js) and the server refuses it next to the cash
-input; a Recharge link and "pay the rest online" come back here with the allocation in the query string."""
+input; a Recharge link and "pay the rest online" come back here with the allocation in the query string.
+
+"Use the most of each" (`?fill=plan`) fills the inputs with the settlement order's split for this order
+(payments.autopay.plan_wallet_tenders, the night's own allocation run read-only); the split is shown beside
+the form either way."""
 
 from __future__ import annotations
 
@@ -24,7 +28,9 @@ from orders import selectors, services
 from orders.error_codes import OrdersErrorCode as Code
 from orders.forms import CashierForm, error_list
 from orders.models import Order, OrderStatus
+from orders.payment import _voucher_payable_amount
 from payments import selectors as payment_selectors
+from payments.autopay import TenderPlan, plan_wallet_tenders
 from payments.gateways import online_payment_available
 from workspaces.models import Capability
 from workspaces.tenancy import AccountScopedMixin, get_scoped_or_404
@@ -43,6 +49,22 @@ def _amount_or_zero(raw: str) -> Decimal:
         return parse_page_amount(raw) if raw else ZERO
     except ValueError:
         return ZERO
+
+
+FILL_PLAN = "plan"  # ?fill=plan: the inputs filled with the suggested split
+
+
+def suggested_allocation(plan: TenderPlan) -> dict[str, str]:
+    """The cashier's inputs for a plan: each voucher and card it uses, and the cash part when the plan covers
+    the total (otherwise cash stays empty: "the rest", so the page shows the plan's shortfall)."""
+    allocation: dict[str, str] = {}
+    for tender in plan.tenders:
+        if tender.kind == "cash":
+            if plan.covered:
+                allocation["cash"] = f"{tender.amount:.2f}"
+        else:
+            allocation[f"{tender.kind}_{tender.instrument_id}"] = f"{tender.amount:.2f}"
+    return allocation
 
 
 def shortfall_of(*, total: Decimal, cash_balance: Decimal, allocation: dict[str, str]) -> Decimal:
@@ -77,10 +99,23 @@ class OrderPayView(IdempotentPageMixin, AccountScopedMixin, TemplateView):
     def get_context_data(self, errors=(), posted=None, field_errors=None, **kwargs):
         context = super().get_context_data(**kwargs)
         order = self.get_order()
-        # After an error: what was posted; otherwise an allocation carried back from a recharge (query string).
-        allocation = allocation_of(posted if posted is not None else self.request.GET)
-        field_errors = field_errors or {}
         cards, vouchers, _balances = self._instruments()
+        plan = plan_wallet_tenders(account=self.account, amount=order.total,
+                                   voucher_payable_amount=_voucher_payable_amount(order))
+        # After an error: what was posted; the suggested split when asked; otherwise an allocation carried back
+        # from a recharge (query string).
+        if posted is None and self.request.GET.get("fill") == FILL_PLAN:
+            allocation = suggested_allocation(plan)
+        else:
+            allocation = allocation_of(posted if posted is not None else self.request.GET)
+        field_errors = field_errors or {}
+        labels = ({("card", c.pk): (_("Prepaid card"), c.number) for c in cards}
+                  | {("voucher", v.pk): (v.get_kind_display(), str(v)) for v in vouchers})
+        suggestion = [
+            {"label": labels.get((t.kind, t.instrument_id), (_("Cash balance"), ""))[0],
+             "name": labels.get((t.kind, t.instrument_id), ("", ""))[1], "amount": t.amount}
+            for t in plan.tenders
+        ]
         cash_balance = payment_selectors.cash_balance(account=self.account)
         shortfall = shortfall_of(total=order.total, cash_balance=cash_balance, allocation=allocation)
         here = reverse("orders-pay", kwargs={"account_id": self.account.pk, "order_id": order.pk})
@@ -99,6 +134,7 @@ class OrderPayView(IdempotentPageMixin, AccountScopedMixin, TemplateView):
             recharge_url=f"{recharge}?{urlencode({'amount': f'{shortfall:.2f}', 'next': back})}"
             if shortfall > 0 else f"{recharge}?{urlencode({'next': back})}",
             online_available=online_payment_available(),
+            suggestion=suggestion, suggestion_shortfall=plan.shortfall, fill_url=f"{here}?fill={FILL_PLAN}",
         )
         if posted is not None and posted.get(PAGE_KEY_FIELD):  # shown again after an error: may be retried
             context[PAGE_KEY_FIELD] = posted[PAGE_KEY_FIELD]
