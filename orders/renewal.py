@@ -74,8 +74,10 @@ def existing_renewal(package: Package) -> Package | None:
 
 
 def renewable_plans(package: Package) -> list[Plan]:
-    """The plans on sale a package can be renewed to: its own plan or a bigger one."""
-    return [plan for plan in plan_selectors.plan_list() if plan.rank >= package.plan.rank]
+    """The plans on sale on the account's today (the day a renewal order is priced) a package can be renewed
+    to: its own plan or a bigger one."""
+    day = account_today(package.account)
+    return [plan for plan in plan_selectors.plan_list(day=day) if plan.rank >= package.plan.rank]
 
 
 def current_workspaces_in_order(package: Package) -> list[Workspace]:
