@@ -343,7 +343,7 @@ def order_refund(*, order: Order, actor: Any, reason: str) -> Order:
     with transaction.atomic():
         lock_wallet(order.account_id)
         order = lock_order(order.pk, related=("account",))
-        package = lock_package(cast(int, order.package_id)) if order.package_id else None
+        package = lock_package(order.package_id) if order.package_id else None
         _check_refundable(order, package, account_today(order.account))
         package = cast(Package, package)  # checked: a pending package
         now = timezone.now()

@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from orders import services
 from core.days import account_today
+from orders import services
 from orders.models import Order, OrderStatus, Package
 from orders.tests.factories import cash, fund_cash, give_card, purchase_order
 from payments.models import Wallet
