@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import FinanceModelAdmin, NoDeleteAdminMixin, ReadOnlyAdminMixin, ReadOnlyInline
@@ -19,6 +21,10 @@ from orders.models import (
     PackageTraffic,
     PackageWorkspace,
 )
+
+
+class RefundConfirmForm(forms.Form):
+    reason = forms.CharField(label=_("Reason (kept on the orders and in the ledger)"), max_length=500)
 
 
 class OrderLineInline(ReadOnlyInline):
@@ -45,17 +51,28 @@ class OrderAdmin(NoDeleteAdminMixin, FinanceModelAdmin):
     @admin.action(description=_("Refund the selected paid orders (package not started) to their tenders"),
                   permissions=["change"])
     def refund_orders(self, request, queryset):
-        done = 0
-        for order in queryset.order_by("pk"):
-            try:
-                services.order_refund(order=order, actor=request.user,
-                                      reason=f"Refunded by finance ({request.user.get_username()}) in admin")
-            except ApplicationError as error:
-                self.message_user(request, f"{order.number}: {error.message}", level=messages.ERROR)
-            else:
-                done += 1
-        if done:
-            self.message_user(request, _("%(n)s order(s) refunded.") % {"n": done}, level=messages.SUCCESS)
+        """First a page saying what each refund will do (every paid order of the package, each tender and where
+        it goes back to); the refund is made only when finance confirms it there, with a reason."""
+        orders = list(queryset.order_by("pk"))
+        form = RefundConfirmForm(request.POST if "apply" in request.POST else None,
+                                 initial={"reason": _("Refunded by finance (%(user)s) in admin")
+                                          % {"user": request.user.get_username()}})
+        if form.is_bound and form.is_valid():
+            done = 0
+            for order in orders:
+                try:
+                    services.order_refund(order=order, actor=request.user, reason=form.cleaned_data["reason"])
+                except ApplicationError as error:
+                    self.message_user(request, f"{order.number}: {error.message}", level=messages.ERROR)
+                else:
+                    done += 1
+            if done:
+                self.message_user(request, _("%(n)s order(s) refunded.") % {"n": done}, level=messages.SUCCESS)
+            return None
+        context = {**self.admin_site.each_context(request), "title": _("Refund orders"), "form": form,
+                   "previews": [services.order_refund_preview(order=order) for order in orders],
+                   "selected": [order.pk for order in orders], "opts": self.model._meta}
+        return TemplateResponse(request, "orders/admin/refund_orders.html", context)
 
 
 class PlanPeriodInline(ReadOnlyInline):

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import status
+from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from core.exceptions import ApplicationError
@@ -14,14 +17,18 @@ from core.parsing import parse_day
 from orders import selectors, services
 from orders.error_codes import OrdersErrorCode as Code
 from orders.models import Order, OrderKind, OrderStatus, Package, PackageStatus
-from orders.renewal import current_workspaces_in_order, traffic_at_end
 from orders.serializers import (
     AutoRenewSerializer,
     OrderCreateSerializer,
+    OrderKindSerializer,
     OrderPaySerializer,
     OrderSerializer,
     PackageSerializer,
+    PurchaseCreateSerializer,
     RenewalCreateSerializer,
+    RenewalOrderCreateSerializer,
+    TrafficCreateSerializer,
+    UpgradeCreateSerializer,
 )
 from payments.services import TenderSpec
 from plans.models import Plan, TrafficPackage
@@ -90,18 +97,83 @@ def resolve_package(account, package_id: int | None) -> Package:
     return package
 
 
+def _create_purchase(account, data: dict, actor) -> Order:
+    return services.order_create_purchase(
+        account=account, plan=resolve_plan(data["plan"]),
+        workspaces=resolve_workspaces(account, data.get("workspaces", [])),
+        traffic=resolve_traffic(data.get("traffic", [])), actor=actor,
+    )
+
+
+def _checkout_purchase(account, data: dict, tenders: list[TenderSpec], actor) -> Order:
+    return services.order_checkout(
+        account=account, plan=resolve_plan(data["plan"]),
+        workspaces=resolve_workspaces(account, data.get("workspaces", [])),
+        traffic=resolve_traffic(data.get("traffic", [])), tenders=tenders, actor=actor,
+    )
+
+
+def _create_upgrade(account, data: dict, actor) -> Order:
+    return services.order_create_upgrade(package=resolve_package(account, data["package"]),
+                                         target_plan=resolve_plan(data["plan"]), actor=actor)
+
+
+def _create_traffic(account, data: dict, actor) -> Order:
+    return services.order_create_traffic(package=resolve_package(account, data.get("package")),
+                                         traffic=resolve_traffic(data.get("traffic", [])), actor=actor)
+
+
+def _create_renewal(account, data: dict, actor) -> Order:
+    return create_renewal(account, resolve_package(account, data["package"]), data, actor)
+
+
 def create_renewal(account, package: Package, data: dict, actor) -> Order:
-    """A renewal order from the request's (optional) plan, workspaces and traffic; defaults: the package's
-    plan, its current workspaces in order, no traffic (or, with keep_traffic, the traffic at its end)."""
-    plan = resolve_plan(data["plan"]) if data.get("plan") else package.plan
-    workspaces = (resolve_workspaces(account, data["workspaces"]) if data.get("workspaces")
-                  else current_workspaces_in_order(package))
-    if data.get("traffic"):
-        traffic = resolve_traffic(data["traffic"])
-    else:
-        traffic = traffic_at_end(package) if data.get("keep_traffic") else []
-    return services.order_create_renewal(package=package, plan=plan, workspaces=workspaces, traffic=traffic,
-                                         actor=actor)
+    """A renewal order from the request's (optional) plan, workspaces and traffic; the service fills in the
+    defaults (the package's plan, its current workspaces in order, no traffic or with keep_traffic the traffic
+    at its end)."""
+    return services.order_create_renewal(
+        package=package, plan=resolve_plan(data["plan"]) if data.get("plan") else None,
+        workspaces=resolve_workspaces(account, data["workspaces"]) if data.get("workspaces") else None,
+        traffic=resolve_traffic(data["traffic"]) if data.get("traffic") else None,
+        keep_traffic=bool(data.get("keep_traffic")), actor=actor,
+    )
+
+
+@dataclass(frozen=True)
+class OrderOperation:
+    """One kind of order the API creates: the serializer of its body, the service creating it unpaid and,
+    for the one-call checkout (`tenders` in the body), the service creating and paying it in one transaction
+    (default: the create inside services.order_create_and_pay)."""
+
+    serializer: type[serializers.Serializer]
+    create: Callable[[Any, dict, Any], Order]
+    checkout: Callable[[Any, dict, list[TenderSpec], Any], Order] | None = None
+
+    def run(self, account, data: dict, actor) -> Order:
+        if "tenders" not in data:
+            return self.create(account, data, actor)
+        tenders = _tender_specs(data["tenders"])
+        if self.checkout is not None:
+            return self.checkout(account, data, tenders, actor)
+        return services.order_create_and_pay(account=account, create=lambda: self.create(account, data, actor),
+                                              tenders=tenders, actor=actor)
+
+
+# kind -> operation: POST .../orders/<kind>/ and POST .../orders/ with `kind` both go through this table
+ORDER_OPERATIONS: dict[str, OrderOperation] = {
+    OrderKind.PURCHASE: OrderOperation(PurchaseCreateSerializer, _create_purchase, _checkout_purchase),
+    OrderKind.UPGRADE: OrderOperation(UpgradeCreateSerializer, _create_upgrade),
+    OrderKind.TRAFFIC: OrderOperation(TrafficCreateSerializer, _create_traffic),
+    OrderKind.RENEWAL: OrderOperation(RenewalOrderCreateSerializer, _create_renewal),
+}
+
+
+def create_order(account, kind: str, request) -> Order:
+    """Validate the request's body with the kind's serializer and run its operation."""
+    operation = ORDER_OPERATIONS[kind]
+    serializer = operation.serializer(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return operation.run(account, dict(serializer.validated_data), request.user)
 
 
 def _tender_specs(tenders: list[dict]) -> list[TenderSpec]:
@@ -145,50 +217,80 @@ class OrderListApi(AccountScopedListAPIView):
             queryset = queryset.filter(created_at__date__lte=created_to)
         return queryset
 
-    @extend_schema(request=OrderCreateSerializer, responses={201: OrderSerializer})
+    @extend_schema(
+        request=OrderCreateSerializer, responses={201: OrderSerializer},
+        description="Kept for existing clients: `kind` names the operation, the other fields are those of "
+                    "POST .../orders/<kind>/ (purchase, upgrade, traffic, renewal), which this runs.",
+    )
     @idempotent
     def post(self, request, account_id: int):
-        serializer = OrderCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        if "tenders" in data:  # checkout in one call: created and paid in one transaction, or nothing
-            tenders = _tender_specs(data["tenders"])
-            if data["kind"] == OrderKind.PURCHASE:
-                order = services.order_checkout(
-                    account=self.account, plan=resolve_plan(data["plan"]),
-                    workspaces=resolve_workspaces(self.account, data.get("workspaces", [])),
-                    traffic=resolve_traffic(data.get("traffic", [])), tenders=tenders, actor=request.user,
-                )
-            else:
-                order = services.order_create_and_pay(account=self.account, create=lambda: self._create(request, data),
-                                                      tenders=tenders, actor=request.user)
-        else:
-            order = self._create(request, data)
+        kind = OrderKindSerializer(data=request.data)
+        kind.is_valid(raise_exception=True)
+        order = create_order(self.account, kind.validated_data["kind"], request)
         return Response(_order_body(order), status=status.HTTP_201_CREATED)
 
-    def _create(self, request, data: dict) -> Order:
-        traffic = resolve_traffic(data.get("traffic", []))
-        if data["kind"] == OrderKind.PURCHASE:
-            order = services.order_create_purchase(
-                account=self.account, plan=resolve_plan(data["plan"]),
-                workspaces=resolve_workspaces(self.account, data.get("workspaces", [])), traffic=traffic,
-                actor=request.user,
-            )
-        elif data["kind"] == OrderKind.UPGRADE:
-            order = services.order_create_upgrade(
-                package=resolve_package(self.account, data["package"]), target_plan=resolve_plan(data["plan"]),
-                actor=request.user,
-            )
-        elif data["kind"] == OrderKind.RENEWAL:
-            if not data.get("package"):
-                raise ApplicationError("A renewal names the package it renews.", code=Code.INVALID,
-                                       fields={"package": ["Required for a renewal."]})
-            order = create_renewal(self.account, resolve_package(self.account, data["package"]), data, request.user)
-        else:
-            order = services.order_create_traffic(
-                package=resolve_package(self.account, data.get("package")), traffic=traffic, actor=request.user
-            )
-        return order
+
+_ORDER_EXAMPLE_ERRORS = {
+    409: OpenApiResponse(description="already renewed (`already_renewed`) or ended (`package_ended`)"),
+    422: OpenApiResponse(description="a smaller plan (`renewal_plan_smaller`), a workspace already covered, ..."),
+    423: OpenApiResponse(description="a workspace of the account is locked for arrears (`account_in_arrears`): "
+                                     "recharge to pay the arrears first"),
+}
+
+
+class _OrderCreateApi(AccountScopedAPIView):
+    """Create an order of `kind` (priced on the server, unpaid), or with `tenders` create and pay it in one
+    transaction (paid, or nothing written). Owner only; honours Idempotency-Key; 423 `account_in_arrears`
+    while a workspace of the account is locked for arrears."""
+
+    kind: str
+
+    def create(self, request) -> Response:
+        return Response(_order_body(create_order(self.account, self.kind, request)), status=status.HTTP_201_CREATED)
+
+
+class OrderPurchaseApi(_OrderCreateApi):
+    """Buy a plan package for workspaces in order, with optional traffic packages."""
+
+    kind = OrderKind.PURCHASE
+
+    @extend_schema(request=PurchaseCreateSerializer, responses={201: OrderSerializer})
+    @idempotent
+    def post(self, request, account_id: int):
+        return self.create(request)
+
+
+class OrderUpgradeApi(_OrderCreateApi):
+    """Upgrade a package to a bigger plan from the next billing day (same end date)."""
+
+    kind = OrderKind.UPGRADE
+
+    @extend_schema(request=UpgradeCreateSerializer, responses={201: OrderSerializer})
+    @idempotent
+    def post(self, request, account_id: int):
+        return self.create(request)
+
+
+class OrderTrafficApi(_OrderCreateApi):
+    """Add traffic packages to a live package from the next billing day to its end."""
+
+    kind = OrderKind.TRAFFIC
+
+    @extend_schema(request=TrafficCreateSerializer, responses={201: OrderSerializer})
+    @idempotent
+    def post(self, request, account_id: int):
+        return self.create(request)
+
+
+class OrderRenewalApi(_OrderCreateApi):
+    """Renew a package before it ends: the new package starts the day after it ends (same or bigger plan)."""
+
+    kind = OrderKind.RENEWAL
+
+    @extend_schema(request=RenewalOrderCreateSerializer, responses={201: OrderSerializer, **_ORDER_EXAMPLE_ERRORS})
+    @idempotent
+    def post(self, request, account_id: int):
+        return self.create(request)
 
 
 class OrderDetailApi(AccountScopedAPIView):
@@ -246,12 +348,6 @@ class PackageListApi(AccountScopedListAPIView):
         return queryset
 
 
-_ORDER_EXAMPLE_ERRORS = {
-    409: OpenApiResponse(description="already renewed (`already_renewed`) or ended (`package_ended`)"),
-    422: OpenApiResponse(description="a smaller plan (`renewal_plan_smaller`), a workspace already covered, ..."),
-    423: OpenApiResponse(description="a workspace of the account is locked for arrears (`account_in_arrears`): "
-                                     "recharge to pay the arrears first"),
-}
 
 
 class PackageRenewApi(AccountScopedAPIView):

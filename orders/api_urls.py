@@ -4,6 +4,10 @@ from orders import api
 
 urlpatterns = [
     path("accounts/<id:account_id>/orders/", api.OrderListApi.as_view(), name="api-orders"),
+    path("accounts/<id:account_id>/orders/purchase/", api.OrderPurchaseApi.as_view(), name="api-orders-purchase"),
+    path("accounts/<id:account_id>/orders/upgrade/", api.OrderUpgradeApi.as_view(), name="api-orders-upgrade"),
+    path("accounts/<id:account_id>/orders/traffic/", api.OrderTrafficApi.as_view(), name="api-orders-traffic"),
+    path("accounts/<id:account_id>/orders/renewal/", api.OrderRenewalApi.as_view(), name="api-orders-renewal"),
     path("accounts/<id:account_id>/orders/<id:order_id>/", api.OrderDetailApi.as_view(), name="api-order"),
     path("accounts/<id:account_id>/orders/<id:order_id>/pay/", api.OrderPayApi.as_view(), name="api-order-pay"),
     path(

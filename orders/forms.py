@@ -22,6 +22,7 @@ from orders.error_codes import OrdersErrorCode as Code
 from orders.validation import TrafficSpec, validate_traffic, validate_workspaces
 from payments.services import TenderSpec
 from plans.models import Plan
+from plans.selectors import Figures
 from workspaces.models import Account, Workspace
 
 MAX_CAPACITY_DIGITS = 18
@@ -71,11 +72,13 @@ class PlanChoiceForm(forms.Form):
 
 class TrafficForm(_DynamicForm):
     """Inputs `cap_<traffic package id>` (blank or 0 = not chosen; thousands separators allowed) ->
-    `traffic`: [(traffic package, capacity)] checked by validate_traffic; `raw`: the values to show again."""
+    `traffic`: [(traffic package, capacity)] checked by validate_traffic with `figures` (the catalogue of the
+    account's today, orders.pricing.order_figures); `raw`: the values to show again."""
 
-    def __init__(self, data: Any, *, traffic_packages: Any) -> None:
+    def __init__(self, data: Any, *, traffic_packages: Any, figures: Figures | None = None) -> None:
         super().__init__(data)
         self.traffic_packages = list(traffic_packages)
+        self.figures = figures
         for tp in self.traffic_packages:
             self.add_text_field(f"cap_{tp.pk}")
 
@@ -99,7 +102,7 @@ class TrafficForm(_DynamicForm):
         data["traffic"] = chosen
         if not self.errors:
             try:
-                validate_traffic(chosen)
+                validate_traffic(chosen, self.figures)
             except ApplicationError as error:
                 raise forms.ValidationError(error.message, code=error.code) from None
         return data

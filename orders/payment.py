@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, cast
 
@@ -44,7 +45,7 @@ from orders.signals import package_renewed
 from orders.validation import TrafficSpec, require_not_in_arrears, require_spend, require_still_coverable
 from payments.locks import lock_wallet
 from payments.models import Payment, Wallet
-from payments.services import TenderSpec, payment_pay, payment_refund
+from payments.services import RefundLeg, TenderSpec, payment_pay, payment_refund, payment_refund_preview
 from plans.models import Plan, TrafficPackage
 from workspaces.models import Account, Workspace
 
@@ -287,29 +288,64 @@ def order_expire_due(*, now: datetime.datetime | None = None) -> int:
     )
 
 
+def _check_refundable(order: Order, package: Package | None, today: datetime.date) -> None:
+    """A Conflict when `order` cannot be refunded: only a paid purchase or renewal order whose package has not
+    started (pending, its start day still ahead)."""
+    if order.status != OrderStatus.PAID:
+        raise Conflict(_("Only a paid order can be refunded."), code=Code.ORDER_NOT_PAID)
+    if order.kind not in (OrderKind.PURCHASE, OrderKind.RENEWAL):
+        raise Conflict(
+            _("Refund the package's purchase order: it refunds the upgrades and traffic packages too."),
+            code=Code.REFUND_PURCHASE_ORDER,
+        )
+    if package is None or package.status != PackageStatus.PENDING or package.starts_on <= today:
+        raise Conflict(
+            _("This package has started; a package is not refundable once active."), code=Code.PACKAGE_STARTED
+        )
+
+
+@dataclass(frozen=True)
+class RefundPreview:
+    """What refunding `order` would do now: each paid order of its package with where each of its tenders
+    goes back to (payments.services.RefundTo), or the reason it cannot be refunded (`error`)."""
+
+    order: Order
+    error: str | None = None
+    orders: list[tuple[Order, list[RefundLeg]]] = field(default_factory=list)
+
+    @property
+    def total(self) -> Decimal:
+        return sum((leg.amount for _order, legs in self.orders for leg in legs), ZERO)
+
+
+def order_refund_preview(*, order: Order) -> RefundPreview:
+    """The refund of `order` as finance would confirm it (no lock, no write; order_refund checks again)."""
+    order = Order.objects.select_related("account", "package").get(pk=order.pk)
+    try:
+        _check_refundable(order, order.package, account_today(order.account))
+    except ApplicationError as error:
+        return RefundPreview(order=order, error=error.message)
+    paid = (Order.objects.filter(package=order.package, status=OrderStatus.PAID).select_related("payment")
+            .order_by("pk"))
+    return RefundPreview(order=order, orders=[
+        (paid_order, payment_refund_preview(payment=cast(Payment, paid_order.payment))) for paid_order in paid
+    ])
+
+
 def order_refund(*, order: Order, actor: Any, reason: str) -> Order:
     """Finance refunds a paid purchase order whose package has not started: every paid order of that
-    package goes back to the tenders it used (payment_refund, through the ledger), the package becomes
-    refunded and its workspaces are free again (its never-effective workspace rows are removed)."""
+    package goes back to the tenders it used (payment_refund, through the ledger: cash to cash, a voucher to
+    itself while valid else to cash, a prepaid card always to itself), the package becomes refunded and its
+    workspaces are free again (its never-effective workspace rows are removed)."""
     reason = (reason or "").strip()
     if not reason:
         raise ApplicationError(_("Give a reason for the refund."), code=Code.REASON_REQUIRED)
     with transaction.atomic():
         lock_wallet(order.account_id)
         order = lock_order(order.pk, related=("account",))
-        if order.status != OrderStatus.PAID:
-            raise Conflict(_("Only a paid order can be refunded."), code=Code.ORDER_NOT_PAID)
-        if order.kind not in (OrderKind.PURCHASE, OrderKind.RENEWAL):
-            raise Conflict(
-                _("Refund the package's purchase order: it refunds the upgrades and traffic packages too."),
-                code=Code.REFUND_PURCHASE_ORDER,
-            )
-        package = lock_package(cast(int, order.package_id))  # a paid purchase or renewal has its package
-        today = account_today(order.account)
-        if package.status != PackageStatus.PENDING or package.starts_on <= today:
-            raise Conflict(
-                _("This package has started; a package is not refundable once active."), code=Code.PACKAGE_STARTED
-            )
+        package = lock_package(order.package_id) if order.package_id else None
+        _check_refundable(order, package, account_today(order.account))
+        package = cast(Package, package)  # checked: a pending package
         now = timezone.now()
         for paid_order in lock_paid_orders(package):
             payment_refund(payment=cast(Payment, paid_order.payment), actor=actor, reason=reason)  # paid: a payment

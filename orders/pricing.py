@@ -36,6 +36,7 @@ __all__ = [
     "inclusive_days",
     "order_figures",
     "package_dates_if_paid_on",
+    "paid_plan_price",
     "plan_version_on_sale",
     "quote_purchase",
     "quote_total",
@@ -130,14 +131,17 @@ def traffic_price(traffic_package: TrafficPackage, capacity: int, days: int,
     )
 
 
-def upgrade_price(*, old_plan: Plan, new_plan: Plan, remaining_days: int, total_days: int,
-                  figures: Figures | None = None) -> Decimal:
-    """(new price - old price) x remaining days / total days, rounded once; both prices are those in force
-    in `figures` (the day the upgrade is bought), not those the package was sold at."""
-    figures = _figures(figures)
-    old_price = plan_version_on_sale(old_plan, figures).price
-    new_price = plan_version_on_sale(new_plan, figures).price
-    return quantize((new_price - old_price) * remaining_days / Decimal(total_days))
+def paid_plan_price(package: Package) -> Decimal:
+    """The price actually paid for the package's current plan: that of the plan version it was sold at (the
+    purchase, renewal or last upgrade that bought `Package.plan` recorded it, and a version in force never
+    changes). A later catalogue version does not change it."""
+    return package.plan_version.price
+
+
+def upgrade_price(*, paid_price: Decimal, new_price: Decimal, remaining_days: int, total_days: int) -> Decimal:
+    """(new plan's price in force today - price paid for the current plan) x remaining days / total days,
+    rounded once (docs/RULES-orders.md "Prices")."""
+    return quantize((new_price - paid_price) * remaining_days / Decimal(total_days))
 
 
 def package_dates_if_paid_on(plan: Plan, paid_on: datetime.date) -> tuple[datetime.date, datetime.date]:
@@ -190,12 +194,14 @@ class UpgradeOption:
 
 def upgrade_option(package: Package, target_plan: Plan, window: ChangeWindow,
                    figures: Figures | None = None) -> UpgradeOption:
-    """The price of upgrading `package` (at its current plan) to `target_plan` over `window`, with the
-    figures in force on the account's today (an upgrade is priced on the day it is bought)."""
+    """The price of upgrading `package` (at its current plan) to `target_plan` over `window`: the target's
+    version in force on the account's today (an upgrade is priced on the day it is bought), less the price
+    paid for the current plan (`paid_plan_price`), not today's list price of it."""
     figures = figures if figures is not None else order_figures(package.account)
-    return UpgradeOption(plan=target_plan, version=plan_version_on_sale(target_plan, figures), price=upgrade_price(
-        old_plan=package.plan, new_plan=target_plan, remaining_days=window.remaining_days,
-        total_days=window.total_days, figures=figures,
+    version = plan_version_on_sale(target_plan, figures)
+    return UpgradeOption(plan=target_plan, version=version, price=upgrade_price(
+        paid_price=paid_plan_price(package), new_price=version.price, remaining_days=window.remaining_days,
+        total_days=window.total_days,
     ))
 
 

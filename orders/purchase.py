@@ -23,6 +23,7 @@ from orders.pricing import (
     TrafficPrice,
     change_window,
     order_figures,
+    paid_plan_price,
     plan_version_on_sale,
     traffic_price,
     upgrade_option,
@@ -146,9 +147,9 @@ def create_purchase(
 @transaction.atomic
 def order_create_upgrade(*, package: Package, target_plan: Plan, actor: Any) -> Order:
     """An unpaid order upgrading `package` to a bigger plan from the next billing day; same end date;
-    priced (new price - old price) x remaining days / total days."""
+    priced (new plan's price today - price paid for the current plan) x remaining days / total days."""
     validate_plan(target_plan)
-    package = Package.objects.select_related("plan", "account").get(pk=package.pk)
+    package = Package.objects.select_related("plan", "plan_version", "account").get(pk=package.pk)
     require_not_in_arrears(package.account)
     window = change_window(package)
     current = package.plan
@@ -160,7 +161,7 @@ def order_create_upgrade(*, package: Package, target_plan: Plan, actor: Any) -> 
         )
     figures = order_figures(package.account)
     option = upgrade_option(package, target_plan, window, figures)
-    current_price = plan_version_on_sale(current, figures).price
+    current_price = paid_plan_price(package)
     order = _new_order(
         account=package.account, kind=OrderKind.UPGRADE, actor=actor, plan=target_plan, package=package,
         effective_on=window.effective, previous_plan=current, catalogue_day=figures.day,

@@ -74,8 +74,10 @@ def existing_renewal(package: Package) -> Package | None:
 
 
 def renewable_plans(package: Package) -> list[Plan]:
-    """The plans on sale a package can be renewed to: its own plan or a bigger one."""
-    return [plan for plan in plan_selectors.plan_list() if plan.rank >= package.plan.rank]
+    """The plans on sale on the account's today (the day a renewal order is priced) a package can be renewed
+    to: its own plan or a bigger one."""
+    day = account_today(package.account)
+    return [plan for plan in plan_selectors.plan_list(day=day) if plan.rank >= package.plan.rank]
 
 
 def current_workspaces_in_order(package: Package) -> list[Workspace]:
@@ -120,14 +122,21 @@ def check_renewal_plan(package: Package, plan: Plan) -> None:
 def order_create_renewal(
     *,
     package: Package,
-    plan: Plan,
-    workspaces: Sequence[Workspace],
-    traffic: Iterable[TrafficSpec] = (),
+    plan: Plan | None = None,
+    workspaces: Sequence[Workspace] | None = None,
+    traffic: Iterable[TrafficSpec] | None = None,
+    keep_traffic: bool = False,
     actor: Any,
 ) -> Order:
-    """An unpaid renewal order of `package` to `plan` (same or bigger) covering `workspaces` in that order,
-    with optional traffic packages for the renewal's whole validity. Paid at the cashier."""
+    """An unpaid renewal order of `package` to `plan` (same or bigger; default: its plan) covering `workspaces`
+    in that order (default: its current workspaces in order), with traffic packages for the renewal's whole
+    validity (default: none, or with `keep_traffic` those in force on its last day). Paid at the cashier."""
     package = Package.objects.select_related("plan", "account").get(pk=package.pk)
+    plan = plan if plan is not None else package.plan
+    if workspaces is None:
+        workspaces = current_workspaces_in_order(package)
+    if traffic is None:
+        traffic = traffic_at_end(package) if keep_traffic else []
     require_not_in_arrears(package.account)
     check_renewable(package)
     check_renewal_plan(package, plan)

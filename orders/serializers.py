@@ -70,29 +70,82 @@ class TenderInputSerializer(serializers.Serializer):
     id = IdField(required=False, allow_null=True, help_text="card or voucher id; omitted for cash")
 
 
-class OrderCreateSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=OrderKind.choices)
-    plan = serializers.SlugField(required=False, help_text="purchase and upgrade: the plan code, e.g. startup")
-    package = IdField(required=False, help_text="upgrade, traffic and renewal: the package id")
-    workspaces = serializers.ListField(
-        child=IdField(), required=False, max_length=1000,
-        help_text="purchase: workspace ids in the order their daily quota is consumed",
-    )
+def _tenders_field():
     # DRF hands max_length to the ListSerializer (many=True); the stubs do not list it
-    traffic = TrafficInputSerializer(many=True, required=False, max_length=50)  # type: ignore[call-arg]
-    tenders = TenderInputSerializer(  # type: ignore[call-arg]
+    return TenderInputSerializer(  # type: ignore[call-arg]
         many=True, required=False, allow_empty=False, max_length=100,
         help_text="optional: pay the new order in the same request (checkout in one call); the tenders add up "
                   "to exactly its total, else 422 and nothing is created. Honours Idempotency-Key.",
     )
 
-    def validate(self, attrs):
-        kind = attrs["kind"]
-        if kind in (OrderKind.PURCHASE, OrderKind.UPGRADE) and not attrs.get("plan"):
-            raise serializers.ValidationError({"plan": ["Required for a purchase or an upgrade."]})
-        if kind == OrderKind.UPGRADE and not attrs.get("package"):
-            raise serializers.ValidationError({"package": ["Required for an upgrade."]})
-        return attrs
+
+def _workspaces_field(help_text: str):
+    return serializers.ListField(child=IdField(), required=False, max_length=1000, help_text=help_text)
+
+
+def _traffic_field(help_text: str = ""):
+    # DRF hands max_length to the ListSerializer (many=True); the stubs do not list it
+    return TrafficInputSerializer(many=True, required=False, max_length=50,  # type: ignore[call-arg]
+                                  help_text=help_text)
+
+
+class PurchaseCreateSerializer(serializers.Serializer):
+    """POST .../orders/purchase/: a new package."""
+
+    plan = serializers.SlugField(help_text="the plan code, e.g. startup")
+    workspaces = _workspaces_field("workspace ids in the order their daily quota is consumed")
+    traffic = _traffic_field("traffic packages for the plan's whole validity")
+    tenders = _tenders_field()
+
+
+class UpgradeCreateSerializer(serializers.Serializer):
+    """POST .../orders/upgrade/: a package to a bigger plan from the next billing day."""
+
+    package = IdField(help_text="the package id")
+    plan = serializers.SlugField(help_text="the bigger plan's code, e.g. growth")
+    tenders = _tenders_field()
+
+
+class TrafficCreateSerializer(serializers.Serializer):
+    """POST .../orders/traffic/: traffic packages added to a live package from the next billing day."""
+
+    package = IdField(required=False, help_text="the package id (default: the live package that ends last)")
+    traffic = _traffic_field("traffic packages with their daily capacities")
+    tenders = _tenders_field()
+
+
+class RenewalOrderCreateSerializer(serializers.Serializer):
+    """POST .../orders/renewal/: the renewal of a package (the new package starts the day after it ends)."""
+
+    package = IdField(help_text="the package renewed")
+    plan = serializers.SlugField(required=False, help_text="the plan code (default: the package's plan); the same "
+                                 "plan or a bigger one")
+    workspaces = _workspaces_field("workspace ids in the order their daily quota is consumed (default: the "
+                                   "package's current order)")
+    traffic = _traffic_field("traffic packages for the renewal's whole validity (default: none unless "
+                             "keep_traffic)")
+    keep_traffic = serializers.BooleanField(
+        required=False, default=False, help_text="renew the traffic packages in force on the package's last day"
+    )
+    tenders = _tenders_field()
+
+
+class OrderCreateSerializer(serializers.Serializer):
+    """POST .../orders/ (kept for existing clients): `kind` names the operation; the other fields are those
+    of that kind's own endpoint (POST .../orders/<kind>/), validated by its serializer."""
+
+    kind = serializers.ChoiceField(choices=OrderKind.choices)
+    plan = serializers.SlugField(required=False, help_text="purchase and upgrade: the plan code, e.g. startup; "
+                                 "renewal: optional")
+    package = IdField(required=False, help_text="upgrade, traffic and renewal: the package id")
+    workspaces = _workspaces_field("purchase, renewal: workspace ids in the order their daily quota is consumed")
+    traffic = _traffic_field()
+    keep_traffic = serializers.BooleanField(required=False, default=False, help_text="renewal only")
+    tenders = _tenders_field()
+
+
+class OrderKindSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=OrderKind.choices)
 
 
 class RenewalCreateSerializer(serializers.Serializer):

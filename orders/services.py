@@ -15,7 +15,16 @@ from __future__ import annotations
 from core.exceptions import ApplicationError, Conflict, Unprocessable
 from orders.autorenew import auto_renew_due, package_auto_renew, package_send_expiry_reminders, renewal_pass
 from orders.packages import package_add_workspace, package_reorder_workspaces, package_update_statuses
-from orders.payment import order_cancel, order_checkout, order_create_and_pay, order_expire_due, order_pay, order_refund
+from orders.payment import (
+    RefundPreview,
+    order_cancel,
+    order_checkout,
+    order_create_and_pay,
+    order_expire_due,
+    order_pay,
+    order_refund,
+    order_refund_preview,
+)
 from orders.pricing import LIVE_PACKAGE_STATUSES, change_window
 from orders.purchase import (
     active_package_for_traffic,
@@ -39,6 +48,7 @@ __all__ = [
     "MAX_WORKSPACES_PER_PACKAGE",
     "ApplicationError",
     "Conflict",
+    "RefundPreview",
     "TrafficSpec",
     "Unprocessable",
     "active_package_for_traffic",
@@ -54,6 +64,7 @@ __all__ = [
     "order_expire_due",
     "order_pay",
     "order_refund",
+    "order_refund_preview",
     "package_add_workspace",
     "package_auto_renew",
     "package_reorder_workspaces",

@@ -25,7 +25,17 @@ from payments.recharges import (
     recharge_submit_offline,
 )
 from payments.settlement import SettlementDemand, settle_demands
-from payments.tenders import TENDER_KINDS, TenderSpec, cash_credit, payment_pay, payment_refund, settle_credit
+from payments.tenders import (
+    TENDER_KINDS,
+    RefundLeg,
+    RefundTo,
+    TenderSpec,
+    cash_credit,
+    payment_pay,
+    payment_refund,
+    payment_refund_preview,
+    settle_credit,
+)
 from payments.vouchers import (
     CODE_ALPHABET,
     CODE_LENGTH,
@@ -44,6 +54,8 @@ __all__ = [
     "TENDER_KINDS",
     "CallbackOutcome",
     "CardPurchase",
+    "RefundLeg",
+    "RefundTo",
     "SettlementDemand",
     "TenderSpec",
     "cash_credit",
@@ -52,6 +64,7 @@ __all__ = [
     "normalize_code",
     "payment_pay",
     "payment_refund",
+    "payment_refund_preview",
     "prepaid_card_buy",
     "recharge_confirm",
     "recharge_reject",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, cast
 
@@ -32,7 +33,9 @@ from payments.models import (
     Payment,
     PaymentPurpose,
     PaymentTender,
+    PrepaidCard,
     TenderKind,
+    Voucher,
     VoucherKind,
     VoucherStatus,
     Wallet,
@@ -234,10 +237,49 @@ def payment_pay(
 # refund
 
 
+class RefundTo:
+    """Where one tender of a refunded order payment goes (docs/PRODUCT.md "Refunds")."""
+
+    CASH = "cash"  # cash tenders, and vouchers that have expired since
+    CARD = "card"  # back onto the same prepaid card (never to cash: a card is not refundable to cash)
+    CARD_LAPSES = "card_lapses"  # back onto the same card, which has expired: it lapses with the card at once
+    VOUCHER = "voucher"  # back onto the same voucher, still valid
+
+
+@dataclass(frozen=True)
+class RefundLeg:
+    """One tender of the paid payment and where its amount goes back to."""
+
+    kind: str  # the tender's kind (TenderKind)
+    amount: Decimal
+    to: str  # RefundTo
+    card: PrepaidCard | None = None
+    voucher: Voucher | None = None
+
+
+def _refund_to(card: PrepaidCard | None, voucher: Voucher | None, now: datetime) -> str:
+    if card is not None:
+        return RefundTo.CARD if card_usable(card, now) else RefundTo.CARD_LAPSES
+    if voucher is not None:
+        return RefundTo.VOUCHER if voucher_usable_window(voucher, now) else RefundTo.CASH
+    return RefundTo.CASH
+
+
+def payment_refund_preview(*, payment: Payment, now: datetime | None = None) -> list[RefundLeg]:
+    """What payment_refund would do with each tender of `payment` now (no lock, no write): finance sees it
+    before confirming a refund."""
+    now = now or timezone.now()
+    tenders = PaymentTender.objects.filter(payment=payment).select_related("card", "voucher").order_by("pk")
+    return [RefundLeg(kind=t.kind, amount=t.amount, to=_refund_to(t.card, t.voucher, now), card=t.card,
+                      voucher=t.voucher) for t in tenders]
+
+
 def payment_refund(*, payment: Payment, actor: User | None, reason: str) -> Payment:
     """Give an order payment back to the tenders it used: a refund Payment (purpose "refund",
-    refunded_payment=payment) with ledger ORDER_REFUND entries. A card or voucher that has expired since the
-    payment gets its part credited to cash instead; cash credited back repays arrears first. A payment is
+    refunded_payment=payment) with ledger ORDER_REFUND entries. Cash goes back to cash; a voucher's part to the
+    voucher while it is valid, else to cash; a prepaid card's part always to the same card, never to cash (a
+    card is not refundable to cash): to a card that has expired since the payment it is credited and lapses at
+    once (an EXPIRY entry), as the card's balance did. Cash credited back repays arrears first. A payment is
     refunded at most once (409 "already_refunded"); only order payments are refundable."""
     if payment.purpose != PaymentPurpose.ORDER or payment.refunded_payment_id is not None:
         raise Conflict("Only an order payment can be refunded.", code=Code.NOT_REFUNDABLE)
@@ -263,29 +305,32 @@ def payment_refund(*, payment: Payment, actor: User | None, reason: str) -> Paym
         entries: list[LedgerEntry] = []
         to_cash = ZERO
         for tender in tenders:
-            if tender.card_id:
-                card = cards[tender.card_id]
-                if card_usable(card, now):
+            card = cards[tender.card_id] if tender.card_id else None
+            voucher = vouchers[tender.voucher_id] if tender.voucher_id else None
+            to = _refund_to(card, voucher, now)
+            if card is not None:
+                rows.append(PaymentTender(payment=refund, kind=TenderKind.PREPAID_CARD, card=card,
+                                          amount=tender.amount))
+                entries.append(ledger.entry(kind=BalanceKind.CARD, card=card, amount=tender.amount,
+                                            balance_after=card.balance + tender.amount, **common))
+                if to == RefundTo.CARD:
                     card.balance += tender.amount
                     card.status = CardStatus.ACTIVE
                     card.save(update_fields=["balance", "status"])
-                    rows.append(PaymentTender(payment=refund, kind=TenderKind.PREPAID_CARD, card=card,
-                                              amount=tender.amount))
-                    entries.append(ledger.entry(kind=BalanceKind.CARD, card=card, amount=tender.amount,
-                                                balance_after=card.balance, **common))
-                    continue
-            elif tender.voucher_id:
-                voucher = vouchers[tender.voucher_id]
-                if voucher_usable_window(voucher, now):
-                    voucher.balance += tender.amount
-                    voucher.status = VoucherStatus.ACTIVE
-                    voucher.save(update_fields=["balance", "status"])
-                    rows.append(PaymentTender(payment=refund, kind=tender.kind, voucher=voucher,
-                                              amount=tender.amount))
-                    entries.append(ledger.entry(kind=BalanceKind.VOUCHER, voucher=voucher, amount=tender.amount,
-                                                balance_after=voucher.balance, **common))
-                    continue
-            to_cash += tender.amount
+                else:  # the card has expired: what comes back lapses with it, like its balance did
+                    entries.append(ledger.entry(
+                        kind=BalanceKind.CARD, card=card, amount=-tender.amount, balance_after=card.balance,
+                        **{**common, "reason": LedgerReason.EXPIRY},
+                    ))
+            elif voucher is not None and to == RefundTo.VOUCHER:
+                voucher.balance += tender.amount
+                voucher.status = VoucherStatus.ACTIVE
+                voucher.save(update_fields=["balance", "status"])
+                rows.append(PaymentTender(payment=refund, kind=tender.kind, voucher=voucher, amount=tender.amount))
+                entries.append(ledger.entry(kind=BalanceKind.VOUCHER, voucher=voucher, amount=tender.amount,
+                                            balance_after=voucher.balance, **common))
+            else:
+                to_cash += tender.amount
         if to_cash > 0:
             rows.append(PaymentTender(payment=refund, kind=TenderKind.CASH, amount=to_cash))
             entries.extend(

@@ -1,8 +1,8 @@
 """Bills that stay right across time (docs/RULES-plans.md): every kind of catalogue change (PAYG price,
 conversion factor, plan capacity, plan price, traffic unit price, discount tier) leaves every past day's bill
 unchanged to the cent when it is re-run; a day after a change uses the new PAYG price; a package keeps the
-capacities and factors it was sold with; an upgrade is priced with the versions in force on the day it is
-bought."""
+capacities and factors it was sold with; an upgrade is priced with the new plan's version in force on the
+day it is bought, less the price paid for the current plan."""
 
 from datetime import date, timedelta
 from decimal import Decimal
@@ -161,7 +161,7 @@ def test_a_package_sold_before_a_capacity_change_keeps_its_capacities(account, o
     assert order.lines.get(kind=OrderLineKind.PLAN).plan_version == sold  # today still the old one
 
 
-def test_an_upgrade_is_priced_with_the_versions_in_force_on_the_day_it_is_bought(account, owner):
+def test_an_upgrade_is_priced_with_the_new_plan_of_the_day_and_credits_the_price_paid(account, owner):
     ws = WorkspaceFactory(account=account)
     package = paid_package(account, owner, workspaces=[ws])
     starts_on = account_today(account) - timedelta(days=99)
@@ -173,9 +173,9 @@ def test_an_upgrade_is_priced_with_the_versions_in_force_on_the_day_it_is_bought
     growth = plan_version("growth", today, price="300000", capacities={"log": 500_000_000})
     order = order_services.order_create_upgrade(package=package, target_plan=plan("growth"), actor=owner)
     line = order.lines.get()
-    # (300,000 - 50,000) x 265 remaining of 365 days
-    assert order.total == Decimal("181506.85") and line.plan_version == growth
-    assert line.unit_price == Decimal("250000")
+    # (300,000 today - 42,000 paid for Startup, not its 50,000 of today) x 265 remaining of 365 days
+    assert order.total == Decimal("187315.07") and line.plan_version == growth
+    assert line.unit_price == Decimal("258000")
     fund_cash(account, order.total)
     order_services.order_pay(order=order, tenders=[cash(order.total)], actor=owner)
     package.refresh_from_db()

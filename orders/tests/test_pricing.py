@@ -68,7 +68,7 @@ def test_upgrade_is_prorated_by_remaining_days(account, owner, ws_a):
     line = order.lines.get()
     assert line.days == 265
     assert order.total == quantize(Decimal(238000) * 265 / 365) == Decimal("172794.52")
-    assert upgrade_price(old_plan=plan("startup"), new_plan=plan("enterprise"), remaining_days=1,
+    assert upgrade_price(paid_price=Decimal(42000), new_price=Decimal(510000), remaining_days=1,
                          total_days=365) == Decimal("1282.19")
 
 

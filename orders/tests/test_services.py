@@ -118,11 +118,18 @@ def test_admin_refund_action_calls_the_service(client, account, owner, ws_a, dja
     assert client.get(reverse("admin:orders_order_changelist")).status_code == 200
     assert client.get(reverse("admin:orders_order_change", args=[order.pk])).status_code == 200
     assert client.get(reverse("admin:orders_package_change", args=[package.pk])).status_code == 200
+    # first finance sees what will happen (nothing is refunded yet), then confirms with a reason
+    preview = client.post(reverse("admin:orders_order_changelist"),
+                          {"action": "refund_orders", "_selected_action": [order.pk]})
+    assert preview.status_code == 200 and "Confirm the refund" in preview.content.decode()
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PAID
     response = client.post(reverse("admin:orders_order_changelist"),
-                           {"action": "refund_orders", "_selected_action": [order.pk]}, follow=True)
+                           {"action": "refund_orders", "_selected_action": [order.pk], "apply": "1",
+                            "reason": "customer changed their mind"}, follow=True)
     assert response.status_code == 200
     order.refresh_from_db()
-    assert order.status == OrderStatus.REFUNDED
+    assert order.status == OrderStatus.REFUNDED and order.refund_reason == "customer changed their mind"
 
 
 def test_upgrade_priced_from_a_plan_that_changed_is_stale(account, owner, ws_a):

@@ -15,7 +15,15 @@ from orders import selectors, services
 from orders.error_codes import OrdersErrorCode
 from orders.forms import PackageWorkspacesForm, PlanChoiceForm, TrafficForm, error_list
 from orders.models import Package
-from orders.pricing import LIVE_PACKAGE_STATUSES, change_window, quote_total, quote_traffic_lines, upgrade_options
+from orders.pricing import (
+    LIVE_PACKAGE_STATUSES,
+    change_window,
+    order_figures,
+    paid_plan_price,
+    quote_total,
+    quote_traffic_lines,
+    upgrade_options,
+)
 from orders.validation import current_rows_q
 from plans import selectors as plan_selectors
 from plans.models import Plan
@@ -81,8 +89,10 @@ class _PackageChangeMixin(AccountScopedMixin):
     read_capability = Capability.SPEND
 
     def get_package(self) -> Package:
-        return get_scoped_or_404(Package.objects.for_account(self.account).select_related("plan", "account"),
-                                 pk=self.kwargs["package_id"])
+        return get_scoped_or_404(
+            Package.objects.for_account(self.account).select_related("plan", "plan_version", "account"),
+            pk=self.kwargs["package_id"],
+        )
 
 
 class PackageUpgradeView(_PackageChangeMixin, TemplateView):
@@ -101,7 +111,8 @@ class PackageUpgradeView(_PackageChangeMixin, TemplateView):
         else:
             options = [{"plan": o.plan, "version": o.version, "price": o.price}
                        for o in upgrade_options(package, window)]
-            context.update(effective=window.effective, remaining=window.remaining_days, total_days=window.total_days)
+            context.update(effective=window.effective, remaining=window.remaining_days, total_days=window.total_days,
+                           paid_price=paid_plan_price(package))
         context.update(package=package, options=options, error=error)
         return context
 
@@ -136,16 +147,20 @@ class PackageTrafficView(_PackageChangeMixin, TemplateView):
             days = window.remaining_days
             context["effective"] = window.effective
         chosen = chosen or []
-        lines = quote_traffic_lines(chosen, days) if days and not errors else []
+        figures = order_figures(self.account)  # the account's today, as the order will be priced
+        lines = quote_traffic_lines(chosen, days, figures) if days and not errors else []
         context.update(
             package=package, days=days, error=error, errors=errors, lines=lines, total=quote_total(lines),
-            rows=[{"tp": tp, "value": (raw or {}).get(tp.pk, "")} for tp in plan_selectors.traffic_package_list()],
+            rows=[{"tp": tp, "value": (raw or {}).get(tp.pk, "")}
+                  for tp in plan_selectors.traffic_package_list(day=figures.day)],
         )
         return context
 
     def post(self, request, account_id: int, package_id: int):
         package = self.get_package()
-        form = TrafficForm(request.POST, traffic_packages=plan_selectors.traffic_package_list())
+        figures = order_figures(self.account)
+        form = TrafficForm(request.POST, traffic_packages=plan_selectors.traffic_package_list(day=figures.day),
+                           figures=figures)
         errors = error_list(form)
         if not errors and request.POST.get("action") != "recalc":
             try:

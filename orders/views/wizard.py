@@ -5,6 +5,7 @@ every page are computed on the server from the catalogue."""
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.contrib import messages
@@ -12,16 +13,16 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
-from core.days import account_today
 from core.exceptions import ApplicationError
 from core.money import quantize
 from core.parsing import is_id
 from orders import services
 from orders.forms import PlanChoiceForm, TrafficForm, WizardWorkspacesForm, error_list
 from orders.models import Package, PackageWorkspace
-from orders.pricing import change_window, quote_purchase, quote_total, quote_traffic_lines
+from orders.pricing import change_window, order_figures, quote_purchase, quote_total, quote_traffic_lines
 from plans import selectors as plan_selectors
 from plans.models import Plan, TrafficPackage
+from plans.selectors import Figures
 from workspaces.models import Capability, Workspace
 from workspaces.tenancy import AccountScopedMixin
 
@@ -49,9 +50,19 @@ class WizardMixin(AccountScopedMixin):
         return next((p for p in plan_selectors.plan_list(day=self.catalogue_day()) if p.pk == plan_id), None) \
             if plan_id else None
 
-    def catalogue_day(self):
-        """The wizard shows and quotes the figures in force on the account's today (what the order will use)."""
-        return account_today(self.account)
+    def figures(self) -> Figures:
+        """The wizard shows, checks and quotes the figures in force on the account's today (what the order
+        will use), never the vendor's today: read once per request."""
+        if not hasattr(self, "_figures"):
+            self._figures = order_figures(self.account)
+        return self._figures
+
+    def catalogue_day(self) -> datetime.date:
+        return self.figures().day
+
+    def traffic_form(self, data) -> TrafficForm:
+        return TrafficForm(data, traffic_packages=plan_selectors.traffic_package_list(day=self.catalogue_day()),
+                           figures=self.figures())
 
     def draft_traffic(self) -> list[tuple[TrafficPackage, int]]:
         items = self.draft().get("traffic", [])
@@ -70,7 +81,7 @@ class WizardMixin(AccountScopedMixin):
         if self.template_name == "orders/_traffic_quote.html":
             return context
         plan = self.draft_plan()
-        traffic = quote_traffic_lines(self.draft_traffic(), plan.validity_days) if plan else []
+        traffic = quote_traffic_lines(self.draft_traffic(), plan.validity_days, self.figures()) if plan else []
         context["summary"] = {"plan": plan, "traffic": traffic, "workspaces": self.draft_workspaces(),
                               "total": quantize(plan.figures.price + quote_total(traffic)) if plan else None}
         workspaces = list(Workspace.objects.for_account(self.account).order_by("name", "id"))
@@ -82,10 +93,6 @@ class WizardMixin(AccountScopedMixin):
             "free": [ws for ws in workspaces if not ws.is_commercial],
         }
         return context
-
-
-def traffic_form(data) -> TrafficForm:
-    return TrafficForm(data, traffic_packages=plan_selectors.traffic_package_list())
 
 
 class BuyPlanView(WizardMixin, TemplateView):
@@ -103,7 +110,7 @@ class BuyPlanView(WizardMixin, TemplateView):
         return context
 
     def post(self, request, account_id: int):
-        form = PlanChoiceForm(request.POST, plans=plan_selectors.plan_list(),
+        form = PlanChoiceForm(request.POST, plans=plan_selectors.plan_list(day=self.catalogue_day()),
                               message=_("Choose one of the plan packages."))
         if not form.is_valid():
             messages.error(request, error_list(form)[0])
@@ -125,14 +132,14 @@ class BuyTrafficView(WizardMixin, TemplateView):
     def get_context_data(self, chosen=None, raw=None, errors=(), **kwargs):
         context = super().get_context_data(**kwargs)
         plan = self.draft_plan()
-        traffic_packages = list(plan_selectors.traffic_package_list())
+        traffic_packages = list(plan_selectors.traffic_package_list(day=self.catalogue_day()))
         if chosen is None:
             chosen = self.draft_traffic()
             raw = {tp.pk: str(capacity) for tp, capacity in chosen}
         context.update(
             plan=plan, step=2, errors=errors,
             rows=[{"tp": tp, "value": (raw or {}).get(tp.pk, "")} for tp in traffic_packages],
-            lines=quote_traffic_lines(chosen, plan.validity_days) if not errors else [],
+            lines=quote_traffic_lines(chosen, plan.validity_days, self.figures()) if not errors else [],
             days=plan.validity_days,
         )
         context["total"] = quote_total(context["lines"])
@@ -142,7 +149,7 @@ class BuyTrafficView(WizardMixin, TemplateView):
         plan = self.draft_plan()
         if plan is None:
             return redirect("orders-buy", account_id=self.account.pk)
-        form = traffic_form(request.POST)
+        form = self.traffic_form(request.POST)
         errors = error_list(form)
         if errors or request.POST.get("action") == "recalc":
             context = self.get_context_data(chosen=form.traffic, raw=form.raw, errors=errors)
@@ -171,9 +178,9 @@ class TrafficQuoteView(WizardMixin, TemplateView):
         else:
             plan = self.draft_plan()
             days = plan.validity_days if plan else None
-        form = traffic_form(self.request.GET)
+        form = self.traffic_form(self.request.GET)
         context.setdefault("errors", error_list(form))
-        lines = quote_traffic_lines(form.traffic, days) if days and not context["errors"] else []
+        lines = quote_traffic_lines(form.traffic, days, self.figures()) if days and not context["errors"] else []
         context.update(lines=lines, total=quote_total(lines), days=days)
         return context
 
@@ -239,7 +246,7 @@ class BuyConfirmView(WizardMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         plan = self.draft_plan()
-        lines = quote_purchase(plan, self.draft_traffic())
+        lines = quote_purchase(plan, self.draft_traffic(), self.figures())
         context.update(plan=plan, lines=lines, total=quote_total(lines), workspaces=self.draft_workspaces(), step=4)
         return context
 
