@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "quota",
     "statements",
     "notifications",
+    "advisor",  # the package advisor: replays past usage under the packages on sale (top layer)
     # issue 12: the audit trail (django-pghistory on django-pgtrigger) and signed webhooks; top layer.
     "pgtrigger",
     "pghistory",
