@@ -47,6 +47,7 @@ class AdvisorView(AccountScopedMixin, TemplateView):
         context["commercial"] = default_workspaces(self.account)
         context["form"] = {"days": params.get("days", ""), "workspaces": params.get("workspaces", "")}
         context["errors"] = {}
+        context["days"], context["workspaces_text"] = "", ""
         try:
             parsed = parse_input(account=self.account, days=params.get("days"), workspaces=params.get("workspaces"))
         except ApplicationError as exc:
