@@ -12,8 +12,8 @@ from advisor.inputs import parse_input
 from advisor.presenters import assumptions, method
 from advisor.replay import Advice, Candidate, default_workspaces
 from advisor.replay import advise as replay_advise
-from core.exceptions import ApplicationError
 from core import formatting
+from core.exceptions import ApplicationError
 from workspaces.models import Capability, Workspace
 from workspaces.tenancy import AccountScopedMixin
 

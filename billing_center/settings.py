@@ -111,6 +111,7 @@ TEMPLATES = [
                 "workspaces.context_processors.fee_center",
                 "quota.context_processors.arrears",
                 "orders.context_processors.package_banners",
+                "advisor.context_processors.advisor_hint",  # a callable: replays only where read (home)
             ],
         },
     },

@@ -90,7 +90,7 @@ def test_another_account_is_a_404(other_owner, account, workspaces):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("days", ["0", "abc", "-5", "１０", "1e3", "100000"])
+@pytest.mark.parametrize("days", ["0", "abc", "-5", "\uff11\uff10", "1e3", "100000"])
 def test_bad_days_are_a_400_naming_the_field(owner_api, account, days):
     response = owner_api.get(url(account), {"days": days})
     assert response.status_code == 400
