@@ -19,7 +19,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -57,21 +57,35 @@ traffic AS (
 
 # Only the picked workspaces, from the local day each became Commercial.
 USAGE_FILTER = """
-      AND u.day >= (%(since)s::date[])[array_position(%(workspaces)s::bigint[], u.workspace_id)]"""
+      AND u.day >= (%(since)s::date[])[array_position(%(workspaces)s::bigint[], u.workspace_id)]
+      AND (%(items)s::bigint[] IS NULL OR u.billing_item_id = ANY(%(items)s::bigint[]))"""
 
+# Every scenario of a statement at once, sharing the usage rows: the slot rows give each picked workspace one
+# row without a package (its pay-as-you-go line, the same whatever the scenario) and one row per scenario whose
+# package covers it (package keys are unique across scenarios), so the night's LEFT JOIN slot yields one
+# uncovered line per usage row and one covered line per covering package. A scenario's day = its packages'
+# covered lines + the uncovered lines of the workspaces it leaves uncovered (`members`).
 REPLAY = """
-SELECT a.day, a.billing_item_id,
-       sum(a.amount) AS amount,
-       sum(a.converted) FILTER (WHERE a.package_id IS NOT NULL) AS covered_converted,
-       sum(a.overage) FILTER (WHERE a.package_id IS NOT NULL) AS covered_overage
-FROM (
-    SELECT d.day, x.*
+WITH a AS (
+    SELECT d.day, x.workspace_id, x.billing_item_id, x.package_id, x.converted, x.overage, x.amount
     FROM unnest(%(days)s::date[]) AS d(day)
     CROSS JOIN LATERAL (""" + engine.allocation_select(
     day="d.day", packages=HYPOTHETICAL_PACKAGES, usage_filter=USAGE_FILTER, figures_day="%(figures_day)s"
 ) + """) x
-) a
-GROUP BY a.day, a.billing_item_id
+),
+members AS (
+    SELECT m.scenario, m.workspace_id
+    FROM unnest(%(uncovered_scenarios)s::int[], %(uncovered_workspaces)s::bigint[]) AS m(scenario, workspace_id)
+)
+SELECT true AS covered, a.package_id AS key, a.day, a.billing_item_id,
+       sum(a.amount), sum(a.converted), sum(a.overage)
+FROM a WHERE a.package_id IS NOT NULL
+GROUP BY a.package_id, a.day, a.billing_item_id
+UNION ALL
+SELECT false, m.scenario, a.day, a.billing_item_id, sum(a.amount), 0, 0
+FROM a JOIN members m ON m.workspace_id = a.workspace_id
+WHERE a.package_id IS NULL
+GROUP BY m.scenario, a.day, a.billing_item_id
 """
 
 
@@ -175,30 +189,54 @@ def default_workspaces(account: Account) -> list[Workspace]:
 # ------------------------------------------------------------------------------------------------ replay
 
 
+Daily = dict[date, dict[int, DayItem]]
+
+
 def _replay(*, account: Account, day_list: list[date], workspaces: list[Workspace], since: list[date],
-            packages: list[HypotheticalPackage], today: date) -> dict[date, dict[int, DayItem]]:
-    """The night's allocation of every day of `day_list` with `packages` in place (none: pay-as-you-go)."""
-    slots = [(ws, p.key, pos) for p in packages for pos, ws in enumerate(p.workspace_ids, start=1)]
-    caps = [(p.key, item, qty) for p in packages for item, qty in p.capacities.items()]
-    traffic = [(p.key, item, qty) for p in packages for item, qty in p.traffic.items() if qty]
+            scenarios: list[list[HypotheticalPackage]], today: date, items: list[int] | None = None
+            ) -> list[Daily]:
+    """The night's allocation of every day of `day_list` under each scenario (a list of packages; none:
+    pay-as-you-go), in one statement, for the billing items `items` (None: all). Package keys must be unique
+    across the scenarios."""
+    slots: list[tuple[int, int | None, int | None]] = []
+    owner: dict[int, int] = {}
+    uncovered: list[tuple[int, int]] = []
+    for number, packages in enumerate(scenarios):
+        covered = set()
+        for p in packages:
+            owner[p.key] = number
+            covered.update(p.workspace_ids)
+            slots += [(ws, p.key, pos) for pos, ws in enumerate(p.workspace_ids, start=1)]
+        uncovered += [(number, ws.pk) for ws in workspaces if ws.pk not in covered]
+    # a pay-as-you-go slot only for the workspaces some scenario leaves uncovered
+    slots += [(ws.pk, None, None) for ws in workspaces if ws.pk in {u[1] for u in uncovered}]
+    caps = [(p.key, item, qty) for ps in scenarios for p in ps for item, qty in p.capacities.items()]
+    traffic = [(p.key, item, qty) for ps in scenarios for p in ps for item, qty in p.traffic.items() if qty]
     params: dict[str, Any] = {
-        "days": day_list, "accounts": [account.pk], "workspaces": [ws.pk for ws in workspaces], "since": since,
+        "days": day_list, "accounts": [account.pk], "items": items, "since": since,
+        "workspaces": [ws.pk for ws in workspaces],
         "figures_day": today, "catalogue_day": today,
         "slot_workspaces": [s[0] for s in slots], "slot_packages": [s[1] for s in slots],
         "slot_positions": [s[2] for s in slots],
         "cap_packages": [c[0] for c in caps], "cap_items": [c[1] for c in caps], "cap_quantities": [c[2] for c in caps],
         "traffic_packages": [t[0] for t in traffic], "traffic_items": [t[1] for t in traffic],
         "traffic_quantities": [t[2] for t in traffic],
+        "uncovered_scenarios": [u[0] for u in uncovered], "uncovered_workspaces": [u[1] for u in uncovered],
     }
-    result: dict[date, dict[int, DayItem]] = defaultdict(dict)
-    with connection.cursor() as cursor:
+    results: list[Daily] = [{} for _ in scenarios]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL jit = off")  # as the night: compiling never pays back on these rows
         cursor.execute(REPLAY, params)
-        for day, item_id, amount, converted, overage in cursor.fetchall():
-            result[day][item_id] = DayItem(amount=amount, converted=int(converted or 0), overage=int(overage or 0))
-    return dict(result)
+        for covered_row, key, day, item_id, amount, converted, overage in cursor.fetchall():
+            daily = results[owner[key] if covered_row else key]
+            entry = daily.setdefault(day, {}).setdefault(item_id, DayItem())
+            entry.amount += amount
+            entry.converted += int(converted)
+            entry.overage += int(overage)
+    return results
 
 
-def _finish(candidate: Candidate, daily: dict[date, dict[int, DayItem]], window_days: int,
+def _finish(candidate: Candidate, daily: Daily, window_days: int,
             items: dict[int, BillingItem], packages: list[HypotheticalPackage], day_list: list[date]) -> None:
     candidate.daily = daily
     candidate.window_overage = sum((di.amount for day in daily.values() for di in day.values()), ZERO)
@@ -336,50 +374,67 @@ def advise(*, account: Account, days: int = DEFAULT_DAYS, workspaces: list[Works
     items = BillingItem.objects.in_bulk()
     prices = figures.default_policy_prices()
 
-    def run(packages: list[HypotheticalPackage]) -> dict[date, dict[int, DayItem]]:
-        return _replay(account=account, day_list=day_list, workspaces=picked, since=since, packages=packages,
-                       today=today)
+    def run(scenarios: list[list[HypotheticalPackage]], only: list[int] | None = None) -> list[Daily]:
+        return _replay(account=account, day_list=day_list, workspaces=picked, since=since, scenarios=scenarios,
+                       today=today, items=only)
 
     ws_ids = tuple(ws.pk for ws in picked)
     payg = Candidate(key="payg", label=_("Pay-as-you-go only"), kind="payg", plan=None, traffic=[],
                      yearly_price=ZERO)
-    _finish(payg, run([]), window, items, [], day_list)
-    usage_days = len(payg.daily)
-
     current_packages, current_quotes = _current_packages(account, picked, today)
+    current = payg
     if current_packages:
         current = Candidate(key="current", label=_("Your current packages"), kind="current", plan=None, traffic=[],
                             yearly_price=sum((_yearly(p, t, figures) for p, t in current_quotes), ZERO))
-        _finish(current, run(current_packages), window, items, current_packages, day_list)
-    else:
-        current = payg
+    plans = plan_selectors.plan_list(day=today) if picked else []
+    # round 1: pay-as-you-go, the current packages, each plan package (hypothetical keys are negative)
+    runs: list[tuple[Candidate, list[HypotheticalPackage]]] = [(payg, [])]
+    if current is not payg:
+        runs.append((current, current_packages))
+    plan_caps: dict[int, dict[int, int]] = {}
+    for number, plan in enumerate(plans, start=1):
+        plan_caps[plan.pk] = {c.billing_item_id: c.daily_capacity for c in plan.figures.capacities.all()}
+        package = HypotheticalPackage(key=-number, workspace_ids=ws_ids, capacities=plan_caps[plan.pk], traffic={})
+        runs.append((Candidate(key=f"plan-{plan.code}", label=str(plan.name), kind="plan", plan=plan, traffic=[],
+                               yearly_price=_yearly(plan, [], figures), buyable=True), [package]))
+    for (candidate, packages), daily in zip(runs, run([p for _c, p in runs]), strict=True):
+        _finish(candidate, daily, window, items, packages, day_list)
+    usage_days = len(payg.daily)
 
-    candidates: list[Candidate] = [payg] + ([current] if current is not payg else [])
+    # round 2: each plan package with the best capacity of each traffic add-on (items are independent)
     traffic_packages = {tp.billing_item_id: tp for tp in plan_selectors.traffic_package_list(day=today)}
-    if picked:
-        for plan in plan_selectors.plan_list(day=today):
-            caps = {c.billing_item_id: c.daily_capacity for c in plan.figures.capacities.all()}
-            package = HypotheticalPackage(key=1, workspace_ids=ws_ids, capacities=caps, traffic={})
-            candidate = Candidate(key=f"plan-{plan.code}", label=str(plan.name), kind="plan", plan=plan,
-                                  traffic=[], yearly_price=_yearly(plan, [], figures), buyable=True)
-            _finish(candidate, run([package]), window, items, [package], day_list)
-            candidates.append(candidate)
-            chosen: list[tuple[TrafficPackage, int]] = []
-            for item_id, tp in traffic_packages.items():
-                if item_id not in prices:
-                    continue
-                excess = [candidate.daily.get(d, {}).get(item_id, DayItem()).overage for d in day_list]
-                capacity = best_traffic(tp, excess, prices[item_id][0], prices[item_id][1], window, figures)
-                if capacity:
-                    chosen.append((tp, capacity))
-            if chosen:
-                with_traffic = HypotheticalPackage(key=1, workspace_ids=ws_ids, capacities=caps,
-                                                   traffic={tp.billing_item_id: qty for tp, qty in chosen})
-                label = _("%(plan)s with traffic add-ons") % {"plan": plan.name}
-                extra = Candidate(key=f"plan-{plan.code}-traffic", label=label, kind="plan", plan=plan,
-                                  traffic=chosen, yearly_price=_yearly(plan, chosen, figures), buyable=True)
-                _finish(extra, run([with_traffic]), window, items, [with_traffic], day_list)
-                candidates.append(extra)
+    extra_runs: list[tuple[Candidate, list[HypotheticalPackage]]] = []
+    for number, (candidate, _packages) in enumerate(runs[-len(plans):] if plans else [], start=len(plans) + 1):
+        plan = candidate.plan
+        assert plan is not None
+        chosen: list[tuple[TrafficPackage, int]] = []
+        for item_id, tp in traffic_packages.items():
+            if item_id not in prices:
+                continue
+            excess = [candidate.daily.get(d, {}).get(item_id, DayItem()).overage for d in day_list]
+            capacity = best_traffic(tp, excess, prices[item_id][0], prices[item_id][1], window, figures)
+            if capacity:
+                chosen.append((tp, capacity))
+        if chosen:
+            package = HypotheticalPackage(key=-number, workspace_ids=ws_ids, capacities=plan_caps[plan.pk],
+                                          traffic={tp.billing_item_id: qty for tp, qty in chosen})
+            label = _("%(plan)s with traffic add-ons") % {"plan": plan.name}
+            extra_runs.append((Candidate(key=f"plan-{plan.code}-traffic", label=label, kind="plan", plan=plan,
+                                         traffic=chosen, yearly_price=_yearly(plan, chosen, figures), buyable=True),
+                               [package]))
+    if extra_runs:
+        # items are independent under one plan: only the items some add-on covers are replayed again, the
+        # others are the plan package's own lines
+        changed = sorted({item_id for _c, ps in extra_runs for item_id in ps[0].traffic})
+        base = {c.plan.pk: c for c, _p in runs if c.kind == "plan" and c.plan is not None}
+        for (candidate, packages), daily in zip(extra_runs, run([p for _c, p in extra_runs], changed), strict=True):
+            assert candidate.plan is not None
+            merged = {day: {i: di for i, di in row.items() if i not in changed}
+                      for day, row in base[candidate.plan.pk].daily.items()}
+            for day, row in daily.items():
+                merged.setdefault(day, {}).update(row)
+            _finish(candidate, merged, window, items, packages, day_list)
+    candidates = [c for c, _p in runs + extra_runs]
     for candidate in candidates:
         candidate.saving_vs_payg = quantize(payg.total - candidate.total)
         candidate.saving_vs_current = quantize(current.total - candidate.total)
