@@ -395,7 +395,7 @@ def advise(*, account: Account, days: int = DEFAULT_DAYS, workspaces: list[Works
     for number, plan in enumerate(plans, start=1):
         plan_caps[plan.pk] = {c.billing_item_id: c.daily_capacity for c in plan.figures.capacities.all()}
         package = HypotheticalPackage(key=-number, workspace_ids=ws_ids, capacities=plan_caps[plan.pk], traffic={})
-        runs.append((Candidate(key=f"plan-{plan.code}", label=str(plan.name), kind="plan", plan=plan, traffic=[],
+        runs.append((Candidate(key=f"plan-{plan.code}", label=_(plan.name), kind="plan", plan=plan, traffic=[],
                                yearly_price=_yearly(plan, [], figures), buyable=True), [package]))
     for (candidate, packages), daily in zip(runs, run([p for _c, p in runs]), strict=True):
         _finish(candidate, daily, window, items, packages, day_list)
@@ -418,7 +418,7 @@ def advise(*, account: Account, days: int = DEFAULT_DAYS, workspaces: list[Works
         if chosen:
             package = HypotheticalPackage(key=-number, workspace_ids=ws_ids, capacities=plan_caps[plan.pk],
                                           traffic={tp.billing_item_id: qty for tp, qty in chosen})
-            label = _("%(plan)s with traffic add-ons") % {"plan": plan.name}
+            label = _("%(plan)s with traffic add-ons") % {"plan": _(plan.name)}
             extra_runs.append((Candidate(key=f"plan-{plan.code}-traffic", label=label, kind="plan", plan=plan,
                                          traffic=chosen, yearly_price=_yearly(plan, chosen, figures), buyable=True),
                                [package]))
