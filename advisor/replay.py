@@ -202,7 +202,7 @@ def _replay(*, account: Account, day_list: list[date], workspaces: list[Workspac
     owner: dict[int, int] = {}
     uncovered: list[tuple[int, int]] = []
     for number, packages in enumerate(scenarios):
-        covered = set()
+        covered: set[int] = set()
         for p in packages:
             owner[p.key] = number
             covered.update(p.workspace_ids)
@@ -405,8 +405,8 @@ def advise(*, account: Account, days: int = DEFAULT_DAYS, workspaces: list[Works
     traffic_packages = {tp.billing_item_id: tp for tp in plan_selectors.traffic_package_list(day=today)}
     extra_runs: list[tuple[Candidate, list[HypotheticalPackage]]] = []
     for number, (candidate, _packages) in enumerate(runs[-len(plans):] if plans else [], start=len(plans) + 1):
-        plan = candidate.plan
-        assert plan is not None
+        sold = candidate.plan
+        assert sold is not None
         chosen: list[tuple[TrafficPackage, int]] = []
         for item_id, tp in traffic_packages.items():
             if item_id not in prices:
@@ -416,11 +416,11 @@ def advise(*, account: Account, days: int = DEFAULT_DAYS, workspaces: list[Works
             if capacity:
                 chosen.append((tp, capacity))
         if chosen:
-            package = HypotheticalPackage(key=-number, workspace_ids=ws_ids, capacities=plan_caps[plan.pk],
+            package = HypotheticalPackage(key=-number, workspace_ids=ws_ids, capacities=plan_caps[sold.pk],
                                           traffic={tp.billing_item_id: qty for tp, qty in chosen})
-            label = _("%(plan)s with traffic add-ons") % {"plan": _(plan.name)}
-            extra_runs.append((Candidate(key=f"plan-{plan.code}-traffic", label=label, kind="plan", plan=plan,
-                                         traffic=chosen, yearly_price=_yearly(plan, chosen, figures), buyable=True),
+            label = _("%(plan)s with traffic add-ons") % {"plan": _(sold.name)}
+            extra_runs.append((Candidate(key=f"plan-{sold.code}-traffic", label=label, kind="plan", plan=sold,
+                                         traffic=chosen, yearly_price=_yearly(sold, chosen, figures), buyable=True),
                                [package]))
     if extra_runs:
         # items are independent under one plan: only the items some add-on covers are replayed again, the

@@ -23,7 +23,7 @@ class TrafficChoiceSerializer(serializers.Serializer):
 class CandidateSerializer(serializers.Serializer):
     rank = serializers.IntegerField()
     key = serializers.CharField()
-    label = serializers.CharField()
+    name = serializers.CharField(source="label")
     kind = serializers.ChoiceField(choices=["payg", "plan", "current"])
     plan = serializers.CharField(allow_null=True, help_text="plan code (plan candidates)")
     traffic = TrafficChoiceSerializer(many=True)
