@@ -26,7 +26,7 @@ in Python. Conventions (docs/RULES-quota.md):
 
 from __future__ import annotations
 
-from plans.sql import POLICY_VERSIONS, POLICY_VERSIONS_ON_DAY, in_force
+from plans.sql import POLICY_VERSIONS, in_force, versions_on
 
 
 def plan_version_in_force(package_id: str, day: str, package_plan_version_id: str) -> str:
@@ -42,44 +42,22 @@ def plan_version_in_force(package_id: str, day: str, package_plan_version_id: st
     )
 
 
-ALLOCATION_SELECT = """
-WITH policy_versions AS (""" + POLICY_VERSIONS + """),
-day_policy AS (""" + POLICY_VERSIONS_ON_DAY + """),
-usage AS (
-    SELECT u.account_id, u.workspace_id, u.billing_item_id, u.quantity
-    FROM quota_usagerecord u
-    JOIN workspaces_workspace w ON w.id = u.workspace_id AND w.plan = 'commercial'
-    WHERE u.day = %(day)s AND u.account_id = ANY(%(accounts)s::bigint[])
-),
-priced AS (
-    SELECT usage.*, sp.id AS policy_id, coalesce(spv.conversion_factor, dpv.conversion_factor) AS own_factor,
-           coalesce(spv.price, dpv.price) AS own_price, dpv.price AS default_price, bi.pricing_unit
-    FROM usage
-    JOIN plans_billingitem bi ON bi.id = usage.billing_item_id
-    JOIN plans_storagepolicy dp ON dp.billing_item_id = usage.billing_item_id AND dp.is_default
-    LEFT JOIN LATERAL (
-        SELECT h.storage_policy_id FROM workspaces_workspacestoragepolicy h
-        WHERE h.workspace_id = usage.workspace_id AND h.billing_item_id = usage.billing_item_id
-          AND h.valid_from <= %(day)s
-        ORDER BY h.valid_from DESC LIMIT 1
-    ) wsp ON true
-    JOIN plans_storagepolicy sp ON sp.id = coalesce(wsp.storage_policy_id, dp.id)
-    -- the figures of the usage day (plans.sql): PAYG prices, and the factor of an uncovered workspace
-    JOIN day_policy dpv ON dpv.storage_policy_id = dp.id
-    LEFT JOIN day_policy spv ON spv.storage_policy_id = sp.id
-),
-slot AS (
+def night_packages(day: str = "%(day)s") -> str:
+    """The package source of the allocation: the CTEs `slot` (workspace_id, package_id, position,
+    catalogue_day), `capacity` (package_id, billing_item_id, plan_cap) and `traffic` (package_id,
+    billing_item_id, traffic_cap) on `day` (a placeholder or a column), read from the stored packages."""
+    return """slot AS (
     SELECT DISTINCT ON (pw.workspace_id) pw.workspace_id, pw.package_id, pw.position, p.catalogue_day
     FROM orders_packageworkspace pw
     JOIN orders_package p ON p.id = pw.package_id
     WHERE p.account_id = ANY(%(accounts)s::bigint[])
-      AND p.starts_on <= %(day)s AND p.ends_on >= %(day)s AND p.status <> 'refunded'
-      AND pw.valid_from <= %(day)s AND (pw.valid_until IS NULL OR pw.valid_until >= %(day)s)
+      AND p.starts_on <= """ + day + """ AND p.ends_on >= """ + day + """ AND p.status <> 'refunded'
+      AND pw.valid_from <= """ + day + """ AND (pw.valid_until IS NULL OR pw.valid_until >= """ + day + """)
     ORDER BY pw.workspace_id, pw.valid_from DESC, pw.id DESC
 ),
 package_plan AS (
     SELECT p.id AS package_id,
-           """ + plan_version_in_force("p.id", "%(day)s", "p.plan_version_id") + """ AS plan_version_id
+           """ + plan_version_in_force("p.id", day, "p.plan_version_id") + """ AS plan_version_id
     FROM orders_package p
     WHERE p.id IN (SELECT package_id FROM slot)
 ),
@@ -91,9 +69,49 @@ traffic AS (
     SELECT pt.package_id, tp.billing_item_id, sum(pt.capacity) AS traffic_cap
     FROM orders_packagetraffic pt JOIN plans_trafficpackage tp ON tp.id = pt.traffic_package_id
     WHERE pt.package_id IN (SELECT package_id FROM slot)
-      AND pt.valid_from <= %(day)s AND pt.valid_until >= %(day)s
+      AND pt.valid_from <= """ + day + """ AND pt.valid_until >= """ + day + """
     GROUP BY pt.package_id, tp.billing_item_id
+)"""
+
+
+def allocation_select(
+    *, day: str = "%(day)s", packages: str | None = None, usage_filter: str = "", figures_day: str | None = None
+) -> str:
+    """THE allocation and pricing of one day's usage (the night's `ALLOCATION_SELECT` is its defaults).
+    `day` is the usage day (a placeholder or a column of an enclosing LATERAL join); `packages` replaces the
+    stored packages (`night_packages`) by another source of the same three CTEs (the package advisor's
+    hypothetical packages); `usage_filter` is an extra SQL condition on the usage rows `u`; `figures_day` is
+    the day whose PAYG prices and uncovered factors apply (default: the usage day, as the night bills).
+    Every argument is SQL text written by the code, never user input."""
+    figures_day = figures_day or day
+    packages = packages if packages is not None else night_packages(day)
+    return """
+WITH policy_versions AS (""" + POLICY_VERSIONS + """),
+day_policy AS (""" + versions_on("plans_storagepolicyversion", "storage_policy_id", figures_day) + """),
+usage AS (
+    SELECT u.account_id, u.workspace_id, u.billing_item_id, u.quantity
+    FROM quota_usagerecord u
+    JOIN workspaces_workspace w ON w.id = u.workspace_id AND w.plan = 'commercial'
+    WHERE u.day = """ + day + """ AND u.account_id = ANY(%(accounts)s::bigint[])""" + usage_filter + """
 ),
+priced AS (
+    SELECT usage.*, sp.id AS policy_id, coalesce(spv.conversion_factor, dpv.conversion_factor) AS own_factor,
+           coalesce(spv.price, dpv.price) AS own_price, dpv.price AS default_price, bi.pricing_unit
+    FROM usage
+    JOIN plans_billingitem bi ON bi.id = usage.billing_item_id
+    JOIN plans_storagepolicy dp ON dp.billing_item_id = usage.billing_item_id AND dp.is_default
+    LEFT JOIN LATERAL (
+        SELECT h.storage_policy_id FROM workspaces_workspacestoragepolicy h
+        WHERE h.workspace_id = usage.workspace_id AND h.billing_item_id = usage.billing_item_id
+          AND h.valid_from <= """ + day + """
+        ORDER BY h.valid_from DESC LIMIT 1
+    ) wsp ON true
+    JOIN plans_storagepolicy sp ON sp.id = coalesce(wsp.storage_policy_id, dp.id)
+    -- the figures of the usage day (plans.sql): PAYG prices, and the factor of an uncovered workspace
+    JOIN day_policy dpv ON dpv.storage_policy_id = dp.id
+    LEFT JOIN day_policy spv ON spv.storage_policy_id = sp.id
+),
+""" + packages + """,
 placed AS (
     -- a covered workspace converts with the factor its package was sold with (the package's catalogue day)
     SELECT priced.*, slot.package_id, slot.position,
@@ -143,6 +161,9 @@ SELECT account_id, workspace_id, billing_item_id, policy_id, package_id, quantit
        round(overage::numeric * unit_price / pricing_unit, 2) AS amount
 FROM lines
 """
+
+
+ALLOCATION_SELECT = allocation_select()
 
 # The bills of the chunk's accounts that have usage on the day (existing bills stay: a re-run may empty them).
 UPSERT_BILLS = """

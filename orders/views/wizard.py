@@ -15,7 +15,7 @@ from django.views.generic import TemplateView
 
 from core.exceptions import ApplicationError
 from core.money import quantize
-from core.parsing import is_id
+from core.parsing import is_id, parse_id
 from orders import services
 from orders.forms import PlanChoiceForm, TrafficForm, WizardWorkspacesForm, error_list
 from orders.models import Package, PackageWorkspace
@@ -99,6 +99,24 @@ class BuyPlanView(WizardMixin, TemplateView):
     """Step 1: choose the annual package (capacities, price, saving against PAYG)."""
 
     template_name = "orders/buy_plan.html"
+
+    def get(self, request, *args, **kwargs):
+        """Pre-fill (the package advisor's "Buy this"): `?plan=<id>&traffic=<item>:<capacity>,...&workspaces=
+        <id>,<id>` replaces the draft's choices; pieces that name nothing on sale or of this account are dropped
+        (every later step validates the draft as usual)."""
+        query = request.GET
+        if "plan" in query:
+            plan_id = parse_id(query.get("plan"))
+            day = self.catalogue_day()
+            on_sale = {tp.billing_item.code: tp.pk for tp in plan_selectors.traffic_package_list(day=day)}
+            pairs = [p.split(":", 1) for p in query.get("traffic", "").split(",") if ":" in p]
+            traffic = [[on_sale[code], int(cap)] for code, cap in pairs
+                       if code in on_sale and is_id(cap, max_digits=15)]
+            ids = [int(i) for i in query.get("workspaces", "").split(",") if is_id(i)]
+            owned = set(Workspace.objects.for_account(self.account).filter(pk__in=ids).values_list("pk", flat=True))
+            if any(p.pk == plan_id for p in plan_selectors.plan_list(day=day)):
+                self.save_draft(plan=plan_id, traffic=traffic, workspaces=[i for i in ids if i in owned])
+        return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

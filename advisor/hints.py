@@ -1,0 +1,46 @@
+"""The home page's line "a package would have saved money in the last 30 days": the advisor's replay of the
+last HINT_DAYS days for every Commercial workspace, kept in the cache for the account's day (one replay a day
+per account, not one per visit)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.cache import cache
+
+from advisor.replay import advise, default_workspaces
+from core.days import account_today
+from workspaces.models import Account
+
+HINT_DAYS = 30
+HINT_SECONDS = 6 * 3600
+
+
+@dataclass(frozen=True)
+class Hint:
+    label: str
+    saving: Decimal  # per year, against the current setup
+
+
+def _compute(account: Account) -> Hint | None:
+    workspaces = default_workspaces(account)
+    if not workspaces:
+        return None
+    advice = advise(account=account, days=HINT_DAYS, workspaces=workspaces)
+    if advice.too_short:
+        return None
+    best = advice.candidates[0]
+    if best.kind != "plan" or best.saving_vs_current <= 0:
+        return None
+    return Hint(label=best.label, saving=best.saving_vs_current)
+
+
+def package_hint(account: Account) -> Hint | None:
+    """The best package of the last 30 days when it beats the current setup (None otherwise), cached."""
+    key = f"advisor:hint:{account.pk}:{account_today(account).isoformat()}"
+    cached = cache.get(key)
+    if cached is None:
+        cached = _compute(account) or "none"
+        cache.set(key, cached, HINT_SECONDS)
+    return cached if isinstance(cached, Hint) else None

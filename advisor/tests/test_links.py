@@ -1,0 +1,59 @@
+"""The advisor's links elsewhere: the wizard's pre-fill ("Buy this"), the home page's line."""
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from plans.models import Plan, TrafficPackage
+from quota.tests import factories as f
+from tests.factories import WorkspaceFactory
+
+NOW = datetime(2026, 3, 31, 4, tzinfo=UTC)
+
+
+@pytest.mark.django_db
+def test_buy_this_prefills_the_wizard_draft(owner_client, account, other_account):
+    mine = [WorkspaceFactory(account=account) for _ in range(2)]
+    theirs = WorkspaceFactory(account=other_account)
+    plan = Plan.objects.get(code="growth")
+    log = TrafficPackage.objects.get(billing_item__code="log")
+    query = {"plan": str(plan.pk), "traffic": "log:3000000,nope:5,apm:x",
+             "workspaces": f"{mine[1].pk},{theirs.pk},{mine[0].pk}"}
+    response = owner_client.get(reverse("orders-buy", kwargs={"account_id": account.pk}), query)
+    assert response.status_code == 200
+    draft = owner_client.session[f"orders:wizard:{account.pk}"]
+    assert draft == {"plan": plan.pk, "traffic": [[log.pk, 3_000_000]], "workspaces": [mine[1].pk, mine[0].pk]}
+    assert response.context["selected"] == plan.pk
+
+
+@pytest.mark.django_db
+def test_an_unknown_plan_leaves_the_draft_alone(owner_client, account):
+    response = owner_client.get(reverse("orders-buy", kwargs={"account_id": account.pk}), {"plan": "999999"})
+    assert response.status_code == 200
+    assert f"orders:wizard:{account.pk}" not in owner_client.session
+
+
+@pytest.mark.django_db
+def test_home_says_when_a_package_would_have_saved_money(owner_client, account):
+    with time_machine.travel(NOW, tick=False):
+        ws = WorkspaceFactory(account=account)
+        for i in range(30):
+            day = date(2026, 3, 30) - timedelta(days=i)
+            f.usage(ws, "log", day, 50_000_000)
+            f.usage(ws, "datakit", day, 25)
+        response = owner_client.get(reverse("account-home", kwargs={"account_id": account.pk}))
+    content = response.content.decode()
+    assert "advisor-hint" in content
+    assert reverse("advisor", kwargs={"account_id": account.pk}) in content
+
+
+@pytest.mark.django_db
+def test_home_is_silent_without_enough_usage(owner_client, account):
+    with time_machine.travel(NOW, tick=False):
+        ws = WorkspaceFactory(account=account)
+        f.usage(ws, "log", date(2026, 3, 30), 500_000_000)
+        response = owner_client.get(reverse("account-home", kwargs={"account_id": account.pk}))
+    assert response.status_code == 200
+    assert "advisor-hint" not in response.content.decode()
