@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "quota",
     "statements",
     "notifications",
+    "forecasts",  # month-end forecast, runway and warnings (docs/PRODUCT.md)
     # issue 12: the audit trail (django-pghistory on django-pgtrigger) and signed webhooks; top layer.
     "pgtrigger",
     "pghistory",
@@ -110,6 +111,7 @@ TEMPLATES = [
                 "workspaces.context_processors.fee_center",
                 "quota.context_processors.arrears",
                 "orders.context_processors.package_banners",
+                "forecasts.context_processors.warning_banners",
             ],
         },
     },
