@@ -76,7 +76,7 @@ def test_create_edit_delete_on_pages(account, owner_client):
 def test_bad_input_is_a_field_error_and_saves_nothing(account, owner_client):
     url = reverse("forecast-warnings", args=[account.pk])
     before = WarningRule.objects.count()
-    page = owner_client.post(url, {"kind": "quota", "percent": "８０"})
+    page = owner_client.post(url, {"kind": "quota", "percent": "\uff18\uff10"})
     assert page.status_code == 400 and 'id="w-percent-error"' in page.content.decode()
     page = owner_client.post(url, {"kind": "budget", "budget": "1e9"})
     assert page.status_code == 400 and 'id="w-budget-error"' in page.content.decode()
