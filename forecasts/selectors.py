@@ -41,6 +41,7 @@ class Forecast:
     remaining_days: int = 0
     runway: Runway | None = None
     usable_balance: Decimal = ZERO
+    arrears: Decimal = ZERO
 
 
 def percentile(values: list[Decimal], share: Decimal) -> Decimal:
@@ -84,10 +85,12 @@ def month_forecast(
         first_bill = lines.order_by("bill__day").values_list("bill__day", flat=True).first()
     latest_billed = bills.order_by("-day").values_list("day", flat=True).first()
     month_to_date = sum((t for d, (t, _p) in totals.items() if d >= month), ZERO)
-    balance = wallet.wallet_summary(account=account).total_available if with_runway else ZERO
+    summary = wallet.wallet_summary(account=account) if with_runway else None
+    balance = summary.total_available if summary else ZERO
+    arrears = summary.arrears if summary else ZERO
     if latest_billed is None or first_bill is None:
         return Forecast(today=today, month=month, month_to_date=month_to_date, has_history=False,
-                        usable_balance=balance)
+                        usable_balance=balance, arrears=arrears)
     series = _series(totals, first_bill, latest_billed)
     amounts = [totals.get(d, (ZERO, ZERO))[0] for d in series]
     payable = [totals.get(d, (ZERO, ZERO))[1] for d in series]
@@ -104,7 +107,7 @@ def month_forecast(
     return Forecast(
         today=today, month=month, month_to_date=month_to_date, has_history=True, expected=expected, low=low,
         high=high, daily_mean=quantize(mean), daily_voucher_payable=quantize(voucher_mean), window_days=len(series),
-        remaining_days=remaining, runway=runway, usable_balance=balance,
+        remaining_days=remaining, runway=runway, usable_balance=balance, arrears=arrears,
     )
 
 

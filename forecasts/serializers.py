@@ -25,6 +25,7 @@ class ForecastSerializer(serializers.Serializer):
     window_days = serializers.IntegerField()
     remaining_days = serializers.IntegerField()
     usable_balance = AmountField()
+    arrears = AmountField()
     runway = RunwaySerializer(allow_null=True)
 
 

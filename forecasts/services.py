@@ -225,7 +225,10 @@ def _quota_firings(rule: WarningRule, day: date, reader: _QuotaReader) -> list[F
 
 
 def _low_balance_firings(rule: WarningRule, forecast) -> list[Firing]:
-    firings = []
+    """Nothing while the account is in arrears: the arrears countdown mails speak then (no second mail)."""
+    firings: list[Firing] = []
+    if forecast.arrears > 0:
+        return firings
     runway = forecast.runway
     if rule.runway_days and runway is not None and runway.days is not None and runway.days < rule.runway_days:
         firings.append(Firing(subject="runway", detail={

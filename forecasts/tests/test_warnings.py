@@ -210,3 +210,12 @@ def test_the_night_signal_evaluates(account, owner, packaged):
     with TestCase.captureOnCommitCallbacks(execute=True):
         night(account, DAY)
     assert WarningEpisode.objects.filter(account=account).count() == 2
+
+
+def test_no_low_balance_warning_while_in_arrears(account, owner):
+    only(account, WarningKind.LOW_BALANCE)
+    ws = WorkspaceFactory(account=account)
+    q.usage(ws, "log", DAY, 100_000_000)  # uncovered: 150.00, nothing to pay it with
+    night(account, DAY)
+    assert account.wallet.__class__.objects.get(account=account).arrears == Decimal("150.00")
+    assert evaluate(account) == 0 and mail.outbox == []
