@@ -244,6 +244,7 @@ SPECTACULAR_SETTINGS = {
         "RechargeStatusEnum": "payments.models.RechargeStatus.choices",
         "WorkspaceStatusEnum": "workspaces.models.WorkspaceStatus.choices",
         "WebhookEventTypeEnum": "webhooks.events.EventType.choices",
+        "WarningKindEnum": "forecasts.models.WarningKind.choices",
     },
 }
 
