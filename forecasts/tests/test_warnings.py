@@ -11,6 +11,8 @@ from django.test import TestCase
 from forecasts import services
 from forecasts.models import WarningEpisode, WarningKind, WarningRule
 from forecasts.tests.factories import bill
+from payments import signals as payments_signals
+from payments.models import Recharge, RechargeMethod, RechargeStatus
 from payments.tests.factories import fund_cash
 from quota.tests import factories as q
 from statements.tests.factories import night
@@ -219,3 +221,18 @@ def test_no_low_balance_warning_while_in_arrears(account, owner):
     night(account, DAY)
     assert account.wallet.__class__.objects.get(account=account).arrears == Decimal("150.00")
     assert evaluate(account) == 0 and mail.outbox == []
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_credited_recharge_clears_the_low_balance_warning_at_once(account, owner):
+    only(account, WarningKind.LOW_BALANCE)
+    for d in range(1, 15):
+        bill(account, date(2026, 9, d), "100.00")
+    fund_cash(account, "300.00")
+    assert evaluate(account) == 1
+    recharge = Recharge.objects.create(account=account, method=RechargeMethod.OFFLINE, amount=Decimal("1000.00"),
+                                       status=RechargeStatus.SUCCEEDED, requested_by=owner, completed_at=NOW)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        fund_cash(account, "1000.00")
+        payments_signals.recharge_credited.send(sender=Recharge, recharge=recharge)
+    assert WarningEpisode.objects.get().closed_on == date(2026, 9, 15)
