@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "statements",
     "notifications",
     "advisor",  # the package advisor: replays past usage under the packages on sale (top layer)
+    "forecasts",  # month-end forecast, runway and warnings (docs/PRODUCT.md)
     # issue 12: the audit trail (django-pghistory on django-pgtrigger) and signed webhooks; top layer.
     "pgtrigger",
     "pghistory",
@@ -112,6 +113,7 @@ TEMPLATES = [
                 "quota.context_processors.arrears",
                 "orders.context_processors.package_banners",
                 "advisor.context_processors.advisor_hint",  # a callable: replays only where read (home)
+                "forecasts.context_processors.warning_banners",
             ],
         },
     },
@@ -244,6 +246,7 @@ SPECTACULAR_SETTINGS = {
         "RechargeStatusEnum": "payments.models.RechargeStatus.choices",
         "WorkspaceStatusEnum": "workspaces.models.WorkspaceStatus.choices",
         "WebhookEventTypeEnum": "webhooks.events.EventType.choices",
+        "WarningKindEnum": "forecasts.models.WarningKind.choices",
     },
 }
 

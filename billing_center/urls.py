@@ -26,6 +26,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("statements.api_urls")),
     path("", include("notifications.api_urls")),
     path("", include("advisor.api_urls")),
+    path("", include("forecasts.api_urls")),
     path("", include("audit.api_urls")),
     path("", include("webhooks.api_urls")),
 ]
@@ -47,6 +48,7 @@ urlpatterns = [
     path("a/<id:account_id>/", include("statements.urls")),
     path("a/<id:account_id>/", include("notifications.urls")),
     path("a/<id:account_id>/", include("advisor.urls")),
+    path("a/<id:account_id>/", include("forecasts.urls")),
     path("a/<id:account_id>/", include("audit.urls")),
     path("a/<id:account_id>/", include("webhooks.urls")),
     path("", include("payments.public_urls")),

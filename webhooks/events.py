@@ -19,3 +19,6 @@ class EventType(models.TextChoices):
     PACKAGE_RENEWED = "package.renewed", _("Package renewed")
     PACKAGE_EXPIRED = "package.expired", _("Package expired")
     RECHARGE_CREDITED = "recharge.credited", _("Recharge credited")
+    QUOTA_THRESHOLD = "alert.quota_threshold", _("Quota threshold reached")
+    LOW_BALANCE = "alert.low_balance", _("Low balance or short runway")
+    BUDGET_THRESHOLD = "alert.budget_threshold", _("Workspace budget threshold reached")

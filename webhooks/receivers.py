@@ -11,6 +11,7 @@
 | orders.signals.package_renewed | package.renewed | package_id, plan, starts_on, ends_on, renewal {...}, automatic |
 | orders.signals.package_expired | package.expired | package_id, plan, starts_on, ends_on, renewed |
 | payments.signals.recharge_credited | recharge.credited | recharge_id, amount, method |
+| forecasts.signals.warning_opened | alert.quota_threshold / low_balance / budget_threshold | figures (RULES-webhooks) |
 
 A receiver never breaks the transaction that sent the signal: it works in a savepoint and logs a failure.
 Connected once in WebhooksConfig.ready().
@@ -25,6 +26,7 @@ from functools import wraps
 from django.db import transaction
 
 from core.money import money_string
+from forecasts import signals as forecasts_signals
 from orders import signals as orders_signals
 from payments import signals as payments_signals
 from quota import signals as quota_signals
@@ -132,6 +134,11 @@ def on_recharge_credited(sender, recharge, **kwargs) -> None:
     )
 
 
+@_safe
+def on_warning_opened(sender, account_id, event_type, data, **kwargs) -> None:
+    services.webhook_publish(account_id=int(account_id), event_type=event_type, data=data)
+
+
 def connect() -> None:
     pairs = [
         (quota_signals.arrears_countdown_started, on_countdown_started),
@@ -143,6 +150,7 @@ def connect() -> None:
         (orders_signals.package_expiring, on_package_expiring),
         (orders_signals.package_renewed, on_package_renewed),
         (orders_signals.package_expired, on_package_expired),
+        (forecasts_signals.warning_opened, on_warning_opened),
     ]
     for signal, receiver in pairs:
         signal.connect(receiver, dispatch_uid=f"webhooks.{receiver.__name__}")
