@@ -49,12 +49,13 @@ def test_vouchers_daily_bills_may_not_use_are_not_counted(account):
 
 
 @time_machine.travel(NOW, tick=False)
-def test_voucher_not_yet_valid_or_expired_is_not_counted(account):
+def test_an_expired_voucher_is_not_counted_and_a_later_one_pays_from_its_first_night(account):
     steady(account)
     fund_cash(account, "1000.00")
-    give_voucher(account, "500.00", start_days=1)  # valid from tomorrow
     expire_now(give_voucher(account, "500.00"))
     assert month_forecast(account=account).runway.days == 10
+    give_voucher(account, "500.00", start_days=1)  # valid from tomorrow: the nights from then on use it first
+    assert month_forecast(account=account).runway.days == 15
 
 
 @time_machine.travel(NOW, tick=False)
