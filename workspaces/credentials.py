@@ -65,7 +65,7 @@ def api_token_create(*, user: AbstractBaseUser, name: str) -> NewToken:
     clean = " ".join((name or "").split())
     if not clean:
         raise ApplicationError(_("Give the token a name, such as the script that will use it."),
-                               code="invalid", fields={"name": [_("This field is required.")]})
+                               code="invalid", fields={"name": [_("A name is required.")]})
     if len(clean) > NAME_MAX or any(ord(ch) < 32 for ch in name or ""):
         raise ApplicationError(_("A token name has at most 100 characters and no control characters."),
                                code="invalid", fields={"name": [_("At most 100 characters.")]})

@@ -11,6 +11,18 @@ from rest_framework.authentication import BaseAuthentication, get_authorization_
 from workspaces.credentials import api_token_authenticate
 
 KEYWORD = b"token"
+REALM = 'Token realm="api"'
+
+
+class TokenRejected(exceptions.APIException):
+    """A token was presented and does not work (unknown, revoked, malformed): 401 with WWW-Authenticate.
+    (DRF turns AuthenticationFailed into 403 when the first authentication class, the session's, names no
+    scheme; a rejected credential is a 401.)"""
+
+    status_code = 401
+    default_code = "authentication_failed"
+    default_detail = "Invalid or revoked token."
+    auth_header = REALM
 
 
 class ApiTokenAuthentication(BaseAuthentication):
@@ -19,18 +31,18 @@ class ApiTokenAuthentication(BaseAuthentication):
         if not parts or parts[0].lower() != KEYWORD:
             return None
         if len(parts) != 2:
-            raise exceptions.AuthenticationFailed("Use the header 'Authorization: Token <key>'.")
+            raise TokenRejected("Use the header 'Authorization: Token <key>'.")
         try:
             key = parts[1].decode("ascii")
         except UnicodeDecodeError:
-            raise exceptions.AuthenticationFailed("Invalid token.") from None
+            raise TokenRejected() from None
         token = api_token_authenticate(key)
         if token is None or not token.user.is_active:
-            raise exceptions.AuthenticationFailed("Invalid or revoked token.")
+            raise TokenRejected()
         return token.user, token
 
     def authenticate_header(self, request) -> str:
-        return 'Token realm="api"'
+        return REALM
 
 
 class ApiTokenScheme(OpenApiAuthenticationExtension):
