@@ -157,7 +157,7 @@ class Verification:
         return _("That code is not right. Type the code your app shows now, or an unused recovery code.")
 
 
-FREE_WRONG_CODES = 3  # wrong codes in a row that cost no wait
+FREE_WRONG_CODES = 3  # the wrong code in a row from which each one imposes a wait (the first two cost none)
 FIRST_WAIT_SECONDS = 30  # then 30 s, 60 s, 120 s, ... per further wrong code
 MAX_WAIT_SECONDS = 15 * 60
 
@@ -215,7 +215,7 @@ def _recovery_outcome(user: AbstractBaseUser, device: StaticDevice, token: str) 
 def second_factor_verify(*, user: AbstractBaseUser, token: str) -> Verification:
     """Check and spend a code (a TOTP code or an unused recovery code) under the row locks of the person's
     devices: of concurrent sign-ins with one code exactly one gets OK, the others USED. Wrong codes in a row
-    count on the authenticator's row; after FREE_WRONG_CODES every further one doubles the wait."""
+    count on the authenticator's row; from the FREE_WRONG_CODES-th on, each imposes a doubling wait."""
     totps = list(TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True).order_by("pk"))
     statics = list(StaticDevice.objects.select_for_update().filter(user=user, confirmed=True).order_by("pk"))
     devices: list[Device] = [*totps, *statics]
