@@ -15,9 +15,9 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 from importlib import import_module
+from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -26,6 +26,9 @@ from django.utils.translation import gettext as _
 from core.exceptions import ApplicationError
 from workspaces.credential_models import ApiToken, SignInSession
 from workspaces.signals import credentials_revoked
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 KEY_START = "fc_"
 PREFIX_LENGTH = 8  # public, for the lookup
@@ -54,13 +57,13 @@ class NewToken:
 # API tokens
 
 
-def api_tokens_of(user: AbstractBaseUser) -> QuerySet[ApiToken]:
+def api_tokens_of(user: User) -> QuerySet[ApiToken]:
     """The person's tokens that still work, newest first."""
     return ApiToken.objects.filter(user=user, revoked_at__isnull=True).order_by("-id")
 
 
 @transaction.atomic
-def api_token_create(*, user: AbstractBaseUser, name: str) -> NewToken:
+def api_token_create(*, user: User, name: str) -> NewToken:
     """A new named token; the returned key is the only copy (its SHA-256 is stored)."""
     clean = " ".join((name or "").split())
     if not clean:
@@ -81,7 +84,7 @@ def api_token_create(*, user: AbstractBaseUser, name: str) -> NewToken:
 
 
 @transaction.atomic
-def api_token_revoke(*, user: AbstractBaseUser, token_id: int) -> ApiToken:
+def api_token_revoke(*, user: User, token_id: int) -> ApiToken:
     """Revoke one of the person's own tokens (another person's or an unknown id: not found)."""
     token = ApiToken.objects.select_for_update().filter(user=user, pk=token_id, revoked_at__isnull=True).first()
     if token is None:
@@ -118,7 +121,7 @@ def _session_store():
     return import_module(settings.SESSION_ENGINE).SessionStore
 
 
-def session_remember(*, user: AbstractBaseUser, session_key: str | None) -> None:
+def session_remember(*, user: User, session_key: str | None) -> None:
     """Note a session the person signed in with (user_logged_in)."""
     if session_key:
         SignInSession.objects.update_or_create(session_key=session_key, defaults={"user": user})
@@ -154,7 +157,7 @@ class Revoked:
 
 
 @transaction.atomic
-def credentials_revoke(*, user: AbstractBaseUser, reason: str, keep_session_key: str | None = None) -> Revoked:
+def credentials_revoke(*, user: User, reason: str, keep_session_key: str | None = None) -> Revoked:
     """Revoke every API token of the person and end their sessions except `keep_session_key` (None: all);
     the person is told by mail (signal, after commit)."""
     tokens = ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())

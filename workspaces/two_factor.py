@@ -21,8 +21,8 @@ import secrets
 import time
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -37,6 +37,9 @@ from core.exceptions import ApplicationError
 from workspaces.credential_models import SpentRecoveryCode
 from workspaces.credentials import RevokeReason, credentials_revoke
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 RECOVERY_CODE_COUNT = 10
 TOTP_NAME = "authenticator"
 RECOVERY_NAME = "recovery codes"
@@ -45,13 +48,13 @@ RECOVERY_NAME = "recovery codes"
 SESSION_KEY = "fee_second_factor"  # what this session still needs: "verify", "enrol" or "" (nothing)
 
 
-def second_factor_need(user: AbstractBaseUser) -> str:
+def second_factor_need(user: User) -> str:
     if has_second_factor(user):
         return "verify"
     return "enrol" if requires_second_factor(user) else ""
 
 
-def remember_need(request, user: AbstractBaseUser) -> str:
+def remember_need(request, user: User) -> str:
     """Computed once per sign-in and kept in the session, so pages pay no query for it."""
     need = second_factor_need(user)
     request.session[SESSION_KEY] = need
@@ -63,21 +66,21 @@ def on_user_logged_in(sender, request, user, **kwargs) -> None:
         remember_need(request, user)
 
 
-def has_second_factor(user: AbstractBaseUser) -> bool:
+def has_second_factor(user: User) -> bool:
     return any(True for _device in devices_for_user(user, confirmed=True))
 
 
-def requires_second_factor(user: AbstractBaseUser) -> bool:
+def requires_second_factor(user: User) -> bool:
     """Finance staff must use a second factor; everyone else may."""
     return bool(getattr(user, "is_staff", False) or getattr(user, "is_superuser", False))
 
 
-def pending_totp_device(user: AbstractBaseUser) -> TOTPDevice | None:
+def pending_totp_device(user: User) -> TOTPDevice | None:
     return TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-id").first()
 
 
 @transaction.atomic
-def totp_enrol_start(*, user: AbstractBaseUser) -> TOTPDevice:
+def totp_enrol_start(*, user: User) -> TOTPDevice:
     """A new unconfirmed authenticator (any earlier unconfirmed one is replaced)."""
     if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
         raise ApplicationError(_("Two-factor authentication is already on."), code="second_factor_enabled")
@@ -86,7 +89,7 @@ def totp_enrol_start(*, user: AbstractBaseUser) -> TOTPDevice:
 
 
 @transaction.atomic
-def totp_enrol_confirm(*, user: AbstractBaseUser, token: str,
+def totp_enrol_confirm(*, user: User, token: str,
                        keep_session_key: str | None = None) -> tuple[TOTPDevice, list[str]]:
     """Confirm the pending authenticator with a code from the app; returns it and the new recovery codes
     (shown once, never again). Turning the second factor on revokes the person's API tokens and ends their
@@ -106,7 +109,7 @@ def totp_enrol_confirm(*, user: AbstractBaseUser, token: str,
 
 
 @transaction.atomic
-def recovery_codes_regenerate(*, user: AbstractBaseUser) -> list[str]:
+def recovery_codes_regenerate(*, user: User) -> list[str]:
     """Ten fresh single-use recovery codes; earlier ones stop working."""
     StaticDevice.objects.filter(user=user).delete()
     SpentRecoveryCode.objects.filter(user=user).delete()
@@ -117,7 +120,7 @@ def recovery_codes_regenerate(*, user: AbstractBaseUser) -> list[str]:
 
 
 @transaction.atomic
-def second_factor_disable(*, user: AbstractBaseUser) -> None:
+def second_factor_disable(*, user: User) -> None:
     if requires_second_factor(user):
         raise ApplicationError(_("Finance staff must keep two-factor authentication on."),
                                code="second_factor_required")
@@ -200,7 +203,7 @@ def _totp_outcome(device: TOTPDevice, token: str) -> str:
     return Outcome.USED if replay.verify(int(token), device.tolerance) else Outcome.WRONG
 
 
-def _recovery_outcome(user: AbstractBaseUser, device: StaticDevice, token: str) -> str:
+def _recovery_outcome(user: User, device: StaticDevice, token: str) -> str:
     """Spend the recovery code with one conditional DELETE: only one caller deletes the row."""
     deleted, _rows = StaticToken.objects.filter(device=device, token=token).delete()
     if deleted:
@@ -212,7 +215,7 @@ def _recovery_outcome(user: AbstractBaseUser, device: StaticDevice, token: str) 
 
 
 @transaction.atomic
-def second_factor_verify(*, user: AbstractBaseUser, token: str) -> Verification:
+def second_factor_verify(*, user: User, token: str) -> Verification:
     """Check and spend a code (a TOTP code or an unused recovery code) under the row locks of the person's
     devices: of concurrent sign-ins with one code exactly one gets OK, the others USED. Wrong codes in a row
     count on the authenticator's row; from the FREE_WRONG_CODES-th on, each imposes a doubling wait."""

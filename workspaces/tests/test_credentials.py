@@ -154,7 +154,7 @@ def test_the_page_makes_shows_once_lists_and_revokes_tokens(client, owner, accou
     response = client.post(reverse("security"), {"action": "token_revoke", "token_id": str(token.pk)})
     assert response.status_code == 302
     assert _reads_wallet(key, account) == 401
-    assert client.post(reverse("security"), {"action": "token_revoke", "token_id": "１"}).status_code == 400
+    assert client.post(reverse("security"), {"action": "token_revoke", "token_id": "\uff11"}).status_code == 400
 
 
 def test_the_page_keeps_the_account_shell_and_offers_copy_and_download(client, owner, account):
@@ -243,7 +243,7 @@ def test_the_notice_is_in_the_site_language_by_default(client, owner, django_cap
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("password_change"), {"old_password": PASSWORD, "new_password1": NEW_PASSWORD,
                                                  "new_password2": NEW_PASSWORD})
-    assert mail.outbox[0].subject == "【费用中心】您的密码已修改：您的 API 令牌和其他会话已结束"
+    assert mail.outbox[0].subject == "【费用中心】您的密码已修改：您的 API 令牌和其他会话已结束"  # noqa: RUF001
 
 
 # --------------------------------------------------------------------------------------------------------------

@@ -155,4 +155,4 @@ def test_the_wait_doubles_and_is_capped():
 def test_messages_are_translated(waiting):
     client, _user, device, _codes = waiting
     response = client.post(reverse("two-factor-verify"), {"token": _wrong(device)}, HTTP_ACCEPT_LANGUAGE="zh-hans")
-    assert _message(response) == "验证码不正确。请输入应用当前显示的验证码，或一个未使用的恢复码。"
+    assert _message(response) == "验证码不正确。请输入应用当前显示的验证码，或一个未使用的恢复码。"  # noqa: RUF001
