@@ -122,9 +122,12 @@ def _session_store():
 
 
 def session_remember(*, user: User, session_key: str | None) -> None:
-    """Note a session the person signed in with (user_logged_in)."""
+    """Note a session the person signed in with (user_logged_in); notes older than the longest a session can
+    live are dropped on the way."""
     if session_key:
         SignInSession.objects.update_or_create(session_key=session_key, defaults={"user": user})
+        too_old = timezone.now() - timedelta(seconds=settings.SESSION_COOKIE_AGE)
+        SignInSession.objects.filter(user=user, created_at__lt=too_old).delete()
 
 
 def session_forget(*, session_key: str | None) -> None:

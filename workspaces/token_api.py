@@ -74,11 +74,14 @@ class ObtainTokenApi(APIView):
         user = serializer.validated_data["user"]
         if two_factor.has_second_factor(user):
             code = serializer.validated_data.get("otp_token") or ""
+            if not code:
+                raise ApplicationError("Two-factor authentication is on: send a current code as otp_token.",
+                                       code="second_factor_required", fields={"otp_token": ["A valid code."]})
             result = two_factor.second_factor_verify(user=user, token=code)
             if not result.ok:
-                raise ApplicationError(
-                    result.message() if code else "Two-factor authentication is on: send a current code as otp_token.",
-                    code="second_factor_required", fields={"otp_token": [result.outcome]})
+                raise ApplicationError(result.message(), code=f"second_factor_{result.outcome}",
+                                       fields={"otp_token": [result.message()]},
+                                       status=429 if result.outcome == two_factor.Outcome.THROTTLED else 400)
         elif two_factor.requires_second_factor(user):
             raise ApplicationError("Finance staff must turn on two-factor authentication first.",
                                    code="second_factor_required")

@@ -136,7 +136,7 @@ def test_the_token_endpoint_needs_the_code_once_two_factor_is_on(api_client, own
     code = totp_code(device)
     assert api_client.post("/api/v1/auth/token/", {**body, "otp_token": code}).status_code == 201
     again = api_client.post("/api/v1/auth/token/", {**body, "otp_token": code})
-    assert again.status_code == 400 and again.json()["error"]["fields"]["otp_token"] == ["used"]
+    assert again.status_code == 400 and again.json()["error"]["code"] == "second_factor_used"
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -155,6 +155,15 @@ def test_the_page_makes_shows_once_lists_and_revokes_tokens(client, owner, accou
     assert response.status_code == 302
     assert _reads_wallet(key, account) == 401
     assert client.post(reverse("security"), {"action": "token_revoke", "token_id": "\uff11"}).status_code == 400
+
+
+def test_the_security_page_costs_constant_queries(client, owner, django_assert_max_num_queries):
+    client.force_login(owner)
+    for n in range(6):
+        api_token_key(owner, name=f"t{n}")
+    with django_assert_max_num_queries(12):
+        page = client.get(reverse("security"))
+    assert page.content.decode().count('value="token_revoke"') == 6
 
 
 def test_the_page_keeps_the_account_shell_and_offers_copy_and_download(client, owner, account):
