@@ -20,6 +20,7 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.test import APIClient
 
+from statements.tests.test_i18n import english_left
 from tests.factories import UserFactory, api_token_key, confirmed_totp_device, totp_code
 from workspaces.credential_models import ApiToken
 
@@ -302,3 +303,15 @@ def test_the_reset_window_ends(client, owner, settings, django_capture_on_commit
     with django_capture_on_commit_callbacks(execute=True):
         _reset(client, owner.email)
     assert len(mail.outbox) == 2
+
+
+def test_the_token_section_and_the_verify_messages_speak_chinese(client, owner):
+    client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/"})
+    client.force_login(owner)
+    made = client.post(reverse("security"), {"action": "token_create", "name": "机器人"})
+    key = re.search(r'id="new-token-key"[^>]*>([^<]+)<', made.content.decode()).group(1)
+    prefix = ApiToken.objects.get(user=owner).prefix
+    allowed = {owner.username, owner.email, key, f"fc_{prefix}…", "Authorization: Token fc_…", "QR", "Fee",
+               "Center"}
+    assert english_left(made.content.decode(), allowed) == []
+    assert english_left(client.get(reverse("security")).content.decode(), allowed) == []
