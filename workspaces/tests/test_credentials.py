@@ -305,13 +305,13 @@ def test_the_reset_window_ends(client, owner, settings, django_capture_on_commit
     assert len(mail.outbox) == 2
 
 
-def test_the_token_section_and_the_verify_messages_speak_chinese(client, owner):
+def test_the_token_section_speaks_chinese(client, owner, account):
     client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/"})
     client.force_login(owner)
     made = client.post(reverse("security"), {"action": "token_create", "name": "机器人"})
     key = re.search(r'id="new-token-key"[^>]*>([^<]+)<', made.content.decode()).group(1)
     prefix = ApiToken.objects.get(user=owner).prefix
     allowed = {owner.username, owner.email, key, f"fc_{prefix}…", "Authorization: Token fc_…", "QR", "Fee",
-               "Center"}
+               "Center", account.name}
     assert english_left(made.content.decode(), allowed) == []
     assert english_left(client.get(reverse("security")).content.decode(), allowed) == []
