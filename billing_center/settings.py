@@ -31,7 +31,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -169,6 +168,12 @@ AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 AXES_CLIENT_IP_CALLABLE = "core.throttling.client_ip"
 AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT  # unused while the callable is set; kept consistent
+# Password reset requests per address and per client IP in a window (notifications/password_reset.py).
+PASSWORD_RESET_THROTTLE = {
+    "per_address": env.int("PASSWORD_RESET_PER_ADDRESS", default=3),
+    "per_ip": env.int("PASSWORD_RESET_PER_IP", default=10),
+    "window_seconds": env.int("PASSWORD_RESET_WINDOW_SECONDS", default=900),
+}
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -198,7 +203,7 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Fee Center <billing@fee-
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "workspaces.token_auth.ApiTokenAuthentication",  # named, revocable tokens (workspaces/credentials.py)
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "core.api.Pagination",

@@ -6,7 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from core import views as core_views
 from workspaces.entry import entry
-from workspaces.token_api import SecondFactorTokenApi
+from workspaces.token_api import ApiTokenDetailApi, ApiTokenListApi, ObtainTokenApi
 
 handler400 = "core.api.api_or_page_400"
 handler403 = "core.api.api_or_page_403"
@@ -14,7 +14,9 @@ handler404 = "core.api.api_or_page_404"
 handler500 = "core.api.api_or_page_500"
 
 api_v1: list[URLPattern | URLResolver] = [
-    path("auth/token/", SecondFactorTokenApi.as_view(), name="api-token"),  # core_views.ObtainTokenApi + 2FA
+    path("auth/token/", ObtainTokenApi.as_view(), name="api-token"),  # password (+ second factor): a new token
+    path("auth/tokens/", ApiTokenListApi.as_view(), name="api-tokens"),
+    path("auth/tokens/<id:token_id>/", ApiTokenDetailApi.as_view(), name="api-token-detail"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's init script as a file (no inline script: Content-Security-Policy).
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),

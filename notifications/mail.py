@@ -97,6 +97,16 @@ def send_email(
     )
 
 
+def preferred_language(user: Any) -> str | None:
+    """The person's stored interface language when one is kept (an attribute `preferred_language` or
+    `language` holding one of settings.LANGUAGES), else None: the site's default."""
+    for attribute in ("preferred_language", "language"):
+        value = getattr(user, attribute, None)
+        if isinstance(value, str) and value in dict(settings.LANGUAGES):
+            return value
+    return None
+
+
 # --------------------------------------------------------------------------------------------------------------
 # recipients: active users with an address, always
 

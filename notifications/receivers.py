@@ -4,6 +4,7 @@
   the sweep's transaction): after commit, one mail per account to its active owners, in one batch.
 - statements' `monthly_bill_finalized` and `invoice_request_decided`: the bill-ready and invoice-decided mails
   (rendered now, sent after commit).
+- workspaces' `credentials_revoked` (second factor on, password changed or reset): a mail to the person.
 - orders' `package_expiring`, `package_renewed`, `package_expired` (unless renewed) and `auto_renew_failed`:
   one mail to the account's active owners each (rendered now, sent after commit).
 
@@ -17,6 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from django.db import transaction
 
 from notifications import emails
+from notifications.mail import preferred_language, send_email
 from orders import signals as orders_signals
 from quota import signals as quota_signals
 from statements import signals as statements_signals
@@ -52,13 +54,22 @@ def on_invoice_request_decided(sender, invoice_request, **kwargs) -> None:
 
 def on_invitation_created(sender, invitation, accept_url, **kwargs) -> None:
     """workspaces' `invitation_created`: the invitation mail to the invited address (sent after commit)."""
-    from notifications.mail import send_email
-
     send_email(
         to=[invitation.email],
         subject_template="email/invitation_subject.txt",
         body_template="email/invitation_body.txt",
         context={"invitation": invitation, "account": invitation.account, "accept_url": accept_url},
+    )
+
+
+def on_credentials_revoked(sender, user, reason, tokens=0, sessions=0, **kwargs) -> None:
+    """workspaces' `credentials_revoked`: tell the person their tokens and sessions ended (sent after commit)."""
+    send_email(
+        to=[user.email],
+        subject_template="email/credentials_revoked_subject.txt",
+        body_template="email/credentials_revoked_body.txt",
+        context={"user": user, "reason": reason, "tokens": tokens, "sessions": sessions},
+        language=preferred_language(user),
     )
 
 
@@ -97,4 +108,7 @@ def connect() -> None:
     )
     workspaces_signals.invitation_created.connect(
         on_invitation_created, dispatch_uid="notifications.invitation_created"
+    )
+    workspaces_signals.credentials_revoked.connect(
+        on_credentials_revoked, dispatch_uid="notifications.credentials_revoked"
     )

@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from payments.models import Wallet
+from workspaces.credentials import api_token_create
 from workspaces.models import Account, Membership, Role, Workspace, WorkspacePlan
 
 
@@ -78,3 +79,8 @@ def totp_code(device) -> str:
     from django_otp.oath import totp
 
     return f"{totp(device.bin_key, device.step, device.t0, device.digits, device.drift):0{device.digits}d}"
+
+
+def api_token_key(user, name: str = "tests") -> str:
+    """A new named API token of the user; its key (`Authorization: Token <key>`)."""
+    return api_token_create(user=user, name=name).key

@@ -169,7 +169,7 @@ def test_seed_demo_runs_twice(db):
 
 def test_obtain_token_and_use_it(api_client, owner, account):
     response = api_client.post("/api/v1/auth/token/", {"username": owner.username, "password": "correct-horse-battery"})
-    assert response.status_code == 200
+    assert response.status_code == 201
     token = response.json()["token"]
     api_client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     assert api_client.get(f"/api/v1/accounts/{account.id}/workspaces/").status_code == 200

@@ -164,4 +164,6 @@ class WorkspaceStoragePolicy(models.Model):
 
 
 # People (invitations, ownership transfers) live in their own module; imported here so Django registers them.
+# A person's API tokens, sign-in sessions and spent recovery codes (workspaces/credential_models.py).
+from workspaces.credential_models import ApiToken, SignInSession, SpentRecoveryCode  # noqa: E402, F401
 from workspaces.people_models import Invitation, InvitationStatus, OwnershipTransfer  # noqa: E402, F401

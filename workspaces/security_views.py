@@ -1,12 +1,20 @@
-"""The signed-in person's security page (/account/security/: second factor on/off, recovery codes, password
-change link) and the sign-in step that asks for the code (/login/verify/). Not tenant pages: they belong to
-the person, whatever their accounts."""
+"""The signed-in person's security page (/account/security/: second factor on/off, recovery codes, API tokens,
+password change link) and the sign-in step that asks for the code (/login/verify/). Not tenant pages: they
+belong to the person, whatever their accounts; when the link names one of the person's accounts
+(`?account=<id>`) the page keeps that account's shell.
+
+Also the password change and reset-confirm views: both end the person's API tokens and other sessions (change
+keeps the current session, reset ends all) through `workspaces.credentials.credentials_revoke`."""
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views import View
@@ -14,7 +22,10 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from core.exceptions import ApplicationError
-from workspaces import two_factor
+from core.parsing import parse_id
+from workspaces import credentials, two_factor
+from workspaces.context_processors import _memberships
+from workspaces.models import Capability
 
 
 def _safe_next(request, default: str = "/") -> str:
@@ -22,6 +33,22 @@ def _safe_next(request, default: str = "/") -> str:
     if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         return target
     return default
+
+
+def _account_shell(request) -> dict:
+    """The layout of one of the person's accounts when the link names it (the memberships the switcher reads
+    anyway: no extra query); otherwise nothing, and the page shows the plain shell."""
+    account_id = parse_id(request.POST.get("account") or request.GET.get("account"))
+    membership = next((m for m in _memberships(request) if m.account_id == account_id), None)
+    if membership is None:
+        return {}
+    return {
+        "current_membership": membership,
+        "current_account": membership.account,
+        "nav_can_view_billing": membership.can(Capability.VIEW_BILLING),
+        "nav_can_spend": membership.can(Capability.SPEND),
+        "shell_account_id": membership.account_id,
+    }
 
 
 class SecurityView(LoginRequiredMixin, View):
@@ -36,10 +63,12 @@ class SecurityView(LoginRequiredMixin, View):
             if action == "start":
                 two_factor.totp_enrol_start(user=request.user)
             elif action == "confirm":
-                device, codes = two_factor.totp_enrol_confirm(user=request.user, token=request.POST.get("token", ""))
+                device, codes = two_factor.totp_enrol_confirm(user=request.user, token=request.POST.get("token", ""),
+                                                              keep_session_key=request.session.session_key)
                 otp_login(request, device)
                 request.session[two_factor.SESSION_KEY] = "verify"
-                messages.success(request, _("Two-factor authentication is on."))
+                messages.success(request, _("Two-factor authentication is on. Your API tokens were revoked and "
+                                            "your other sessions ended."))
                 return self._page(request, recovery_codes=codes)
             elif action == "regenerate":
                 _require_verified(request)
@@ -50,13 +79,28 @@ class SecurityView(LoginRequiredMixin, View):
                 two_factor.second_factor_disable(user=request.user)
                 request.session[two_factor.SESSION_KEY] = ""
                 messages.success(request, _("Two-factor authentication is off."))
+            elif action == "token_create":
+                new = credentials.api_token_create(user=request.user, name=request.POST.get("name", ""))
+                return self._page(request, new_token=new)
+            elif action == "token_revoke":
+                token_id = parse_id(request.POST.get("token_id"))
+                if token_id is None:
+                    raise ApplicationError(_("No such token: it may already be revoked."), code="not_found")
+                revoked = credentials.api_token_revoke(user=request.user, token_id=token_id)
+                messages.success(request, _("The token “%(name)s” is revoked.") % {"name": revoked.name})
             else:
                 return self._page(request, status=400)
         except ApplicationError as error:
             return self._page(request, error=error, status=400)
-        return redirect("security")
+        return redirect(self._self_url(request))
 
-    def _page(self, request, *, recovery_codes=None, error=None, status=200):
+    @staticmethod
+    def _self_url(request) -> str:
+        shell = _account_shell(request)
+        url = reverse("security")
+        return f"{url}?{urlencode({'account': shell['shell_account_id']})}" if shell else url
+
+    def _page(self, request, *, recovery_codes=None, new_token=None, error=None, status=200):
         user = request.user
         enabled = TOTPDevice.objects.filter(user=user, confirmed=True).exists()
         pending = None if enabled else two_factor.pending_totp_device(user)
@@ -65,8 +109,13 @@ class SecurityView(LoginRequiredMixin, View):
             "pending": pending,
             "required": two_factor.requires_second_factor(user),
             "recovery_codes": recovery_codes,
+            "recovery_text": "\n".join(recovery_codes or []),
+            "tokens": list(credentials.api_tokens_of(user)),
+            "new_token": new_token,
             "error": error,
+            "action": request.POST.get("action", "") if request.method == "POST" else "",
             "next": _safe_next(request, ""),
+            **_account_shell(request),
         }
         if pending is not None:
             context["otpauth_uri"] = pending.config_url
@@ -91,10 +140,30 @@ class VerifyView(LoginRequiredMixin, View):
         return render(request, self.template_name, {"next": _safe_next(request, "")})
 
     def post(self, request):
-        device = two_factor.second_factor_verify(user=request.user, token=request.POST.get("token", ""))
-        if device is None:
-            context = {"next": _safe_next(request, ""), "failed": True,
-                       "throttled": two_factor.second_factor_throttled(request.user)}
+        result = two_factor.second_factor_verify(user=request.user, token=request.POST.get("token", ""))
+        if not result.ok:
+            context = {"next": _safe_next(request, ""), "failed": True, "outcome": result.outcome,
+                       "message": result.message()}
             return render(request, self.template_name, context, status=400)
-        otp_login(request, device)
+        otp_login(request, result.device)
         return redirect(_safe_next(request))
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Django's password change; then the person's API tokens and other sessions end (this one stays)."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)  # saves the password and cycles this session's key
+        credentials.session_remember(user=form.user, session_key=self.request.session.session_key)
+        credentials.credentials_revoke(user=form.user, reason=credentials.RevokeReason.PASSWORD_CHANGED,
+                                       keep_session_key=self.request.session.session_key)
+        return response
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Django's reset link; the new password ends every API token and session of the person."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        credentials.credentials_revoke(user=form.user, reason=credentials.RevokeReason.PASSWORD_RESET)
+        return response

@@ -8,7 +8,6 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from core.models import FinanceSettings
@@ -16,7 +15,7 @@ from orders.models import Order, OrderStatus, Package, PackageTraffic, PackageWo
 from orders.tests.factories import fund_cash, give_card, give_voucher, paid_package
 from payments.models import LedgerEntry, Payment, Wallet
 from tests.concurrency import run_together
-from tests.factories import AccountFactory, MembershipFactory, WorkspaceFactory
+from tests.factories import AccountFactory, MembershipFactory, WorkspaceFactory, api_token_key
 from workspaces.models import Role
 
 # Statements of the whole call, transaction and savepoints included: token, membership, idempotency key (claim
@@ -30,7 +29,7 @@ MIXED_EXTRA = 4  # a card and a voucher: their locks and their balance updates
 
 def _api(user):
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_key(user)}")
     return client
 
 

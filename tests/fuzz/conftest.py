@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from rest_framework.authtoken.models import Token
 
-from tests.factories import AccountFactory, MembershipFactory, UserFactory, WorkspaceFactory
+from tests.factories import AccountFactory, MembershipFactory, UserFactory, WorkspaceFactory, api_token_key
 from workspaces.models import Role
 
 
@@ -18,10 +17,10 @@ def fuzz_world(db):
     MembershipFactory(account=account, user=owner, role=Role.OWNER)
     free = WorkspaceFactory(account=account, name="fuzz-free", free=True)
     commercial = WorkspaceFactory(account=account, name="fuzz-commercial")
-    token = Token.objects.create(user=owner)
+    token = api_token_key(owner)
     ids = {"account_id": [account.pk], "workspace_id": [free.pk, commercial.pk]}
     _add_feature_ids(ids, account=account, owner=owner, workspaces=[commercial])
-    world = {"owner": owner, "account": account, "token": token.key, "ids": ids}
+    world = {"owner": owner, "account": account, "token": token, "ids": ids}
     try:
         from quota.services import service_token_create
     except ImportError:

@@ -16,7 +16,7 @@ from django.contrib import admin
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from tests.factories import AccountFactory, MembershipFactory, UserFactory, WorkspaceFactory
+from tests.factories import AccountFactory, MembershipFactory, UserFactory, WorkspaceFactory, api_token_key
 from workspaces.models import Role
 
 pytestmark = pytest.mark.django_db
@@ -313,10 +313,7 @@ def test_signed_in_pages_are_not_stored(journey):
 
 
 def test_api_answers_are_not_stored(journey):
-    from rest_framework.authtoken.models import Token
-
-    token = Token.objects.create(user=journey["owner"])
-    client = Client(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client = Client(HTTP_AUTHORIZATION=f"Token {api_token_key(journey['owner'])}")
     account = journey["account"].pk
     for url in (f"/api/v1/accounts/{account}/wallet/", "/api/v1/catalogue/plans/"):
         response = client.get(url)

@@ -14,7 +14,7 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from tests.factories import AccountFactory, MembershipFactory, UserFactory
+from tests.factories import AccountFactory, MembershipFactory, UserFactory, api_token_key
 from workspaces.models import Role, Workspace, WorkspacePlan
 
 pytestmark = pytest.mark.django_db
@@ -90,13 +90,11 @@ def test_csrf_token_from_the_page_is_accepted(csrf_client, sec_owner):
 
 
 def test_api_with_session_needs_csrf_but_token_auth_does_not(csrf_client, sec_owner):
-    from rest_framework.authtoken.models import Token
-
     account = sec_owner["account"]
     path = f"/api/v1/accounts/{account.pk}/workspaces/"
     response = csrf_client.post(path, {"name": "via-session"}, content_type="application/json")
     assert response.status_code == 403 and response.json()["error"]["code"] == "permission_denied"
-    token = Token.objects.create(user=sec_owner["user"]).key
+    token = api_token_key(sec_owner["user"])
     anonymous = Client(enforce_csrf_checks=True)
     response = anonymous.post(path, {"name": "via-token"}, content_type="application/json",
                               HTTP_AUTHORIZATION=f"Token {token}")

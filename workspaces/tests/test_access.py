@@ -141,4 +141,4 @@ def test_api_token_needs_the_code_once_two_factor_is_on(api_client, owner):
     assert response.status_code == 400 and response.json()["error"]["code"] == "second_factor_required"
     response = api_client.post("/api/v1/auth/token/", {"username": owner.username, "password": PASSWORD,
                                                        "otp_token": totp_code(device)})
-    assert response.status_code == 200 and response.json()["token"]
+    assert response.status_code == 201 and response.json()["token"]

@@ -11,7 +11,7 @@ from workspaces.models import Role
 
 pytestmark = pytest.mark.django_db
 ALLOWED_CODES = {"QR", "otpauth", "totp", "Fee", "Center", "secret", "issuer", "algorithm", "SHA1", "digits",
-                 "period"}
+                 "period", "Authorization: Token fc_…"}
 
 
 def _check(client, path, allowed, status=200):
