@@ -98,11 +98,11 @@ def seed(users: int, workspaces_per_user: int) -> dict:
     from django.core.management import call_command
     from django.db import transaction
     from django.utils import timezone
-    from rest_framework.authtoken.models import Token
 
     from payments.models import LedgerReason, Wallet
     from payments.services import cash_credit
     from quota.services import service_token_create
+    from workspaces.credentials import api_token_create
     from workspaces.models import Account, Membership, Role, Workspace, WorkspacePlan
 
     call_command("migrate", verbosity=0, interactive=False)
@@ -116,7 +116,7 @@ def seed(users: int, workspaces_per_user: int) -> dict:
             Wallet.objects.get_or_create(account=account)
             user = user_model.objects.create_user(username=f"load-{n}", password=uuid.uuid4().hex)
             Membership.objects.create(account=account, user=user, role=Role.OWNER)
-            token = Token.objects.create(user=user)
+            token = api_token_create(user=user, name="load")
             Workspace.objects.bulk_create([
                 Workspace(account=account, name=f"ws-{n}-{i}", plan=WorkspacePlan.COMMERCIAL,
                           commercial_since=now - timedelta(days=120))

@@ -7,7 +7,6 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from drf_spectacular.generators import SchemaGenerator
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from core.models import FinanceSettings
@@ -21,6 +20,7 @@ from orders.serializers import (
 )
 from orders.tests.factories import fund_cash, paid_package
 from orders.tests.test_checkout_one_call import ONE_CALL_BUDGET
+from tests.factories import api_token_key
 
 pytestmark = pytest.mark.django_db
 
@@ -51,7 +51,7 @@ def test_each_kind_has_its_endpoint_and_the_kind_endpoint_answers_the_same(owner
 
 def _token_api(user) -> APIClient:
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_key(user)}")
     return client
 
 

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('workspaces', '0005_workspace_id_account_pair'),
+        ('workspaces', '0006_invitation_bound_to_address'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
