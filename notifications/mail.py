@@ -21,6 +21,8 @@ from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.template.loader import render_to_string
+
+from core.branding import billing_domain, brand_name, rebrand
 from django.utils import translation
 
 from workspaces.models import Account, Membership, Role
@@ -56,8 +58,9 @@ def render_mail(
     if not recipients:
         return None
     with translation.override(language or settings.LANGUAGE_CODE):
-        subject = " ".join(render_to_string(subject_template, context).split())
-        body = render_to_string(body_template, context)
+        context = {"brand_name": brand_name(), "billing_domain": billing_domain(), **context}
+        subject = rebrand(" ".join(render_to_string(subject_template, context).split()))
+        body = rebrand(render_to_string(body_template, context))
     return Mail(to=recipients, subject=subject, body=body)
 
 
