@@ -21,10 +21,9 @@ from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.template.loader import render_to_string
-
-from core.branding import billing_domain, brand_name, rebrand
 from django.utils import translation
 
+from core.branding import billing_domain, brand_name, rebrand
 from workspaces.models import Account, Membership, Role
 
 logger = logging.getLogger(__name__)

@@ -13,11 +13,10 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, cast
 
 from django.template.loader import render_to_string
-
-from core.branding import billing_domain, brand_name
 from django.utils import translation
 
 from core import formatting
+from core.branding import billing_domain, brand_name
 from core.models import FinanceSettings
 from core.money import quantize
 from statements.labels import document_label

@@ -1,6 +1,6 @@
 """The Fee Center's sidebar and breadcrumb: one list of sections, each with its pages (by URL name), which
 the layout (templates/base.html) draws. A page belongs to the item whose `match` holds its URL name, so a
-detail page highlights its list and shows "Account › Section › Page" in the breadcrumb (docs/UI.md)."""
+detail page highlights its list and shows "Account > Section > Page" in the breadcrumb (docs/UI.md)."""
 
 from __future__ import annotations
 
