@@ -39,7 +39,7 @@ KNOWN_GAPS = {
     r"/packages/\d+/traffic/$": {"apm", "backup", "log", "rum", "task", "calls", "data", "logs", "page", "views"},
     r"/wallet/": {"default"},
 }
-WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*[A-Za-z]")
+WORD = re.compile(r"[A-Za-z][A-Za-z'\u2019-]*[A-Za-z]")
 SKIP_TAGS = {"script", "style", "code", "pre", "kbd", "samp"}
 
 
