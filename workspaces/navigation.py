@@ -93,7 +93,8 @@ def navigation(membership: Membership | None, url_name: str | None) -> dict[str,
     """The sidebar's sections (only the pages the role may open) and the breadcrumb of the current page."""
     if membership is None:
         return {}
-    sections, crumbs = [], []
+    sections: list[dict[str, Any]] = []
+    crumbs: list[dict[str, Any]] = []
     for section in SECTIONS:
         links = []
         for item in section.items:
