@@ -20,6 +20,11 @@ pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 12, 7, 4, 0, tzinfo=UTC)  # 12:00 in Shanghai
 
 
+@pytest.fixture(autouse=True)
+def _english(settings):
+    settings.LANGUAGE_CODE = "en"  # the assertions read the English strings
+
+
 def page(ws):
     return f"/a/{ws.account_id}/workspaces/{ws.pk}/"
 
