@@ -18,15 +18,21 @@ $(VENV)/.installed: pyproject.toml
 services:
 	bash scripts/services.sh
 
-# Installs, starts PostgreSQL and Redis if needed, migrates, loads the demo and serves on :8000.
+# Installs, starts PostgreSQL and Redis if needed, migrates, loads the demo and serves on 127.0.0.1:8000
+# (`make demo HOST=0.0.0.0 PORT=8080` to choose). Its mails go to files in artifacts/demo-mail/, not the terminal.
+HOST ?= 127.0.0.1
+PORT ?= 8000
 # Celery runs eagerly here (tasks execute in the web process); docker-compose runs real workers.
 demo: export CELERY_TASK_ALWAYS_EAGER = true
 # The sandbox payment gateway (a fake bank page) is off unless enabled: on for the demo only, never in production.
 demo: export PAYMENT_SANDBOX_ENABLED = true
+demo: export EMAIL_BACKEND = django.core.mail.backends.filebased.EmailBackend
+demo: export EMAIL_FILE_PATH = $(CURDIR)/artifacts/demo-mail
+demo: export PUBLIC_BASE_URL = http://$(HOST):$(PORT)
 demo: install services
 	$(BIN)/python manage.py migrate --no-input
-	$(BIN)/python manage.py seed_demo
-	DEBUG=true $(BIN)/python manage.py runserver 0.0.0.0:8000
+	$(BIN)/python manage.py seed_demo --base-url http://$(HOST):$(PORT)
+	DEBUG=true $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 # The whole suite on PostgreSQL and Redis, browser tests in Debian's Chromium included.
 test: install services

@@ -108,6 +108,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "core.branding.brand",
                 "workspaces.context_processors.fee_center",
                 "quota.context_processors.arrears",
                 "orders.context_processors.package_banners",
@@ -197,7 +198,11 @@ STORAGES = {
 MEDIA_ROOT = env("MEDIA_ROOT", default=str(BASE_DIR / "media"))
 MEDIA_URL = "media/"
 
+# The deployment's brand and billing-centre domain (core/branding.py): header, mail, invoice PDF, admin.
+BRAND_NAME = env("BRAND_NAME", default="Fee Center")
+BILLING_DOMAIN = env("BILLING_DOMAIN", default="")
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", default=str(BASE_DIR / "artifacts" / "mail"))  # the file backend's folder
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Fee Center <billing@fee-center.invalid>")
 
 REST_FRAMEWORK = {

@@ -26,6 +26,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from core import formatting
+from core.branding import admin_title
 from core.formatting import format_cny
 from core.models import FinanceSettings, IdempotencyKey
 from core.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS, PRICE_DECIMAL_PLACES, quantize
@@ -37,8 +38,8 @@ if TYPE_CHECKING:
 else:
     _AdminBase = object
 
-admin.site.site_header = _("Fee Center finance")
-admin.site.site_title = _("Fee Center finance")
+admin.site.site_header = admin_title()
+admin.site.site_title = admin_title()
 admin.site.index_title = _("Finance back office")
 
 

@@ -23,6 +23,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from core.branding import billing_domain, brand_name, rebrand
 from workspaces.models import Account, Membership, Role
 
 logger = logging.getLogger(__name__)
@@ -56,8 +57,9 @@ def render_mail(
     if not recipients:
         return None
     with translation.override(language or settings.LANGUAGE_CODE):
-        subject = " ".join(render_to_string(subject_template, context).split())
-        body = render_to_string(body_template, context)
+        context = {"brand_name": brand_name(), "billing_domain": billing_domain(), **context}
+        subject = rebrand(" ".join(render_to_string(subject_template, context).split()))
+        body = rebrand(render_to_string(body_template, context))
     return Mail(to=recipients, subject=subject, body=body)
 
 

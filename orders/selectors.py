@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import Exists, F, OuterRef, Prefetch, QuerySet, prefetch_related_objects
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
 
 from orders.models import (
     AutoRenewAttempt,
@@ -95,6 +95,19 @@ def current_workspaces(package: Package) -> list[PackageWorkspace]:
     rows = [row for row in package.package_workspaces.all()
             if row.valid_until is None or row.valid_until >= package.ends_on]
     return sorted(rows, key=lambda row: row.position)
+
+
+def workspace_coverage(*, account: Account, workspace: Workspace, today: datetime.date) -> list[PackageWorkspace]:
+    """The rows of the live (pending or active) packages that cover `workspace` today or later, in time order."""
+    return list(
+        PackageWorkspace.objects.filter(
+            package__account=account, workspace=workspace,
+            package__status__in=[PackageStatus.PENDING, PackageStatus.ACTIVE],
+        )
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today))
+        .select_related("package", "package__plan")
+        .order_by("valid_from", "package_id")
+    )
 
 
 def renewal_of_package(package: Package) -> Package | None:

@@ -16,6 +16,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from core import formatting
+from core.branding import billing_domain, brand_name
 from core.models import FinanceSettings
 from core.money import quantize
 from statements.labels import document_label
@@ -64,6 +65,7 @@ def invoice_pdf_html(*, invoice_request: InvoiceRequest, language: str = PDF_LAN
         return render_to_string("statements/invoice_pdf.html", {
             "invoice": invoice_request, "account": account, "rows": rows, "seller": finance,
             "tax": tax_split(invoice_request.amount, finance.invoice_vat_rate), "lang": language,
+            "brand_name": brand_name(), "billing_domain": billing_domain(),
         })
 
 

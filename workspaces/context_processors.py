@@ -8,6 +8,7 @@ from typing import Any
 from django.http import HttpRequest
 
 from workspaces.models import Capability, Membership
+from workspaces.navigation import navigation
 
 _MEMBERSHIPS = "_fee_center_memberships"
 
@@ -46,7 +47,9 @@ def fee_center(request: HttpRequest) -> dict[str, Any]:
     if user is None or not user.is_authenticated:
         return {}
     current = current_membership(request)
+    match = getattr(request, "resolver_match", None)
     return {
+        **navigation(current, match.url_name if match else None),
         "my_memberships": _memberships(request),
         "current_membership": current,
         "current_account": current.account if current else None,

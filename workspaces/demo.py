@@ -98,11 +98,16 @@ def before_summary(context: dict) -> None:
     context["summary_accounts"] = list(Account.objects.filter(name__in=DEMO_ACCOUNTS).order_by("pk"))
 
 
+def base_url(context: dict) -> str:
+    """Where the demo serves (`seed_demo --base-url`, which `make demo HOST=... PORT=...` passes)."""
+    return str(context.get("base_url") or "http://127.0.0.1:8000").rstrip("/")
+
+
 def summary(context: dict) -> list[str]:
     lines = []
     for account in context["summary_accounts"]:
         lines.append(f"Account {account.name} (id {account.pk}, time zone {account.time_zone}): "
-                     f"http://127.0.0.1:8000/a/{account.pk}/")
+                     f"{base_url(context)}/a/{account.pk}/")
         members = Membership.objects.filter(account=account).select_related("user").order_by("role", "user__username")
         for membership in members:
             lines.append(f"  {membership.get_role_display():<14} {membership.user.username} / {DEMO_PASSWORD}")
@@ -113,7 +118,7 @@ def summary(context: dict) -> list[str]:
     device = TOTPDevice.objects.filter(user__username=FINANCE_USERNAME, confirmed=True).first()
     if device is not None:
         lines += [
-            f"Finance staff: {FINANCE_USERNAME} / {DEMO_PASSWORD} at http://127.0.0.1:8000/admin/",
+            f"Finance staff: {FINANCE_USERNAME} / {DEMO_PASSWORD} at {base_url(context)}/admin/",
             f"  second factor (demo-only authenticator key, base32): {totp_secret_base32(device)}",
             "  add it to an authenticator app, or print the current code with "
             "`.venv/bin/python manage.py seed_demo --finance-code`",

@@ -1,14 +1,10 @@
-from datetime import date
-from typing import cast
-
 from django.contrib import messages
 from django.shortcuts import redirect
-from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
-from core import days
+from core import days, formatting
 from core.exceptions import ApplicationError
 from workspaces import selectors, services
 from workspaces.models import Capability, Workspace
@@ -62,6 +58,23 @@ class WorkspaceListView(AccountScopedMixin, TemplateView):
         else:
             messages.success(request, _("Workspace %(name)s created on the Free plan.") % {"name": workspace.name})
         return _back(request, self.account)
+
+
+class WorkspaceDetailView(AccountScopedMixin, TemplateView):
+    """One workspace: its plan and status, the packages that cover it (orders' panel), its storage policies
+    with any pending change, this month's usage (quota's panel) and, on the Free plan, the upgrade."""
+
+    template_name = "workspaces/workspace_detail.html"
+    http_method_names = ["get", "head", "options"]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        workspace = get_scoped_or_404(Workspace.objects.for_account(self.account), pk=kwargs["workspace_id"])
+        context.update(
+            workspace=workspace,
+            items=selectors.workspace_storage_policies(account=self.account, workspace=workspace),
+        )
+        return context
 
 
 class WorkspaceUpgradeView(AccountScopedView):
@@ -139,15 +152,15 @@ class WorkspaceStoragePolicyView(AccountScopedMixin, TemplateView):
             return self.render_to_response(context, status=400)
         if change.outcome == "scheduled":
             messages.success(request, _("%(item)s: %(policy)s applies from %(day)s.") % {
-                "item": item.name, "policy": _policy_label(policy), "day": date_format(cast(date, change.valid_from)),
+                "item": _(item.name), "policy": _policy_label(policy), "day": formatting.day(change.valid_from),
             })
         elif change.outcome == "cancelled":
             messages.success(request, _("%(item)s: the pending change was cancelled; %(policy)s stays in force.") % {
-                "item": item.name, "policy": _policy_label(policy),
+                "item": _(item.name), "policy": _policy_label(policy),
             })
         else:
             messages.info(request, _("%(item)s: %(policy)s is already in force.") % {
-                "item": item.name, "policy": _policy_label(policy),
+                "item": _(item.name), "policy": _policy_label(policy),
             })
         return redirect("workspace-storage-policies", account_id=self.account.pk, workspace_id=workspace.pk)
 

@@ -1,5 +1,6 @@
 from django import template
 
+from core import days
 from orders import selectors
 
 register = template.Library()
@@ -12,3 +13,10 @@ def live_packages_panel(account):
     for package in packages:
         package.open_rows = selectors.current_workspaces(package)
     return {"account": account, "packages": packages}
+
+
+@register.inclusion_tag("orders/_workspace_coverage.html")
+def workspace_coverage_panel(account, workspace, can_spend=False):
+    """A workspace page's panel: the live packages that cover the workspace, with its position in each."""
+    rows = selectors.workspace_coverage(account=account, workspace=workspace, today=days.account_today(account))
+    return {"account": account, "workspace": workspace, "rows": rows, "can_spend": can_spend}

@@ -44,7 +44,7 @@ def test_ledger_memos_are_readable_translated_and_link_to_their_source(account, 
     assert reverse("quota-bill-detail", args=[account.pk, 42]) in html  # the bill day it came from
     assert "-¥100,000.00" not in html  # expenditure without a double negative
     zh = login(owner, "zh-hans").get(f"/a/{account.pk}/wallet/details/").content.decode()
-    assert "沙箱网关充值" in zh and "购买 ¥100,000.00 预付卡赠送的代金券" in zh
+    assert "沙箱网关充值" in zh and "购买 ¥100,000.00 储值卡赠送的满减代金券" in zh
 
 
 @pytest.mark.parametrize("language,first,memo", [("en", "Time", "Sandbox gateway recharge"),

@@ -58,6 +58,8 @@ class Command(BaseCommand):
         parser.add_argument("--reset", action="store_true", help="delete the demo data, then seed it again")
         parser.add_argument("--finance-code", action="store_true",
                             help="print the demo finance login's current authenticator code")
+        parser.add_argument("--base-url", default="http://127.0.0.1:8000",
+                            help="where the demo is served; the summary's links start with it")
 
     def handle(self, *args: Any, **options: Any) -> None:
         workspaces_demo = _module("workspaces")
@@ -67,7 +69,8 @@ class Command(BaseCommand):
                 raise CommandError("The demo is not seeded: run `manage.py seed_demo` first.")
             self.stdout.write(code)
             return
-        context: dict = {"clock": DemoClock(workspaces_demo.TIME_ZONE)}
+        context: dict = {"clock": DemoClock(workspaces_demo.TIME_ZONE),
+                         "base_url": options.get("base_url") or "http://127.0.0.1:8000"}
         if options["reset"]:
             self._reset(context)
         elif workspaces_demo.exists():
@@ -110,4 +113,5 @@ class Command(BaseCommand):
             hook = getattr(module, "summary", None)
             for line in hook(context) if hook else []:
                 self.stdout.write(line)
-        self.stdout.write("Open http://127.0.0.1:8000/ and sign in with one of the logins above.")
+        base = str(context.get("base_url") or "http://127.0.0.1:8000").rstrip("/")
+        self.stdout.write(f"Open {base}/ and sign in with one of the logins above.")

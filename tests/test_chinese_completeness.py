@@ -1,0 +1,127 @@
+"""In Simplified Chinese, no English word is left on a Fee Center page or in finance's admin changelists.
+
+The crawl reuses the account of tests/security/test_headers.py (every page pattern, filled with its ids) and
+reads the text a person sees (text nodes, titles, button and form labels; not scripts, JSON data, URLs or
+class names). Words that stay English in Chinese are allowed: codes, ids, the fixtures' names and e-mails,
+units and vendor terms (docs/UI.md "Chinese completeness")."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+import pytest
+from django.contrib import admin
+from django.test import Client
+from django.urls import reverse
+
+from tests.factories import UserFactory
+from tests.security.test_headers import journey, journey_urls  # noqa: F401  (the fixture and its URLs)
+from workspaces.models import Workspace
+
+pytestmark = pytest.mark.django_db
+
+# Words that are not English prose in a Chinese page: product and vendor terms the Chinese documentation
+# keeps in Latin letters, units, codes, formats, the brand-free fixture names, and the language switcher.
+ALLOWED = {
+    # vendor terms and units kept in Latin letters in the Chinese documentation
+    "trace", "pv", "api", "sms", "datakit", "id", "csv", "pdf", "url", "webhook", "webhooks", "http", "https",
+    "json", "hmac", "sha", "totp", "cny", "vat", "gb", "mb", "kb", "utc", "iso", "yyyy", "mm", "dd", "hh",
+    "asia", "shanghai", "standard", "secret", "whsec", "key", "token", "ip", "ok",
+    # the language switcher and the fixtures (names, usernames, e-mails, domains)
+    "english", "csp", "enterprise", "owner", "finance", "example", "com", "invalid", "test", "free", "ws",
+}
+# Left to do (docs/UI.md "Chinese completeness"): order lines are stored in the language of the day they were
+# made ("Startup Acceleration, 365 days"); the traffic page's per-item names; a policy label "default" on
+# the wallet pages. Listed per page so that every other English word still fails the crawl.
+KNOWN_GAPS = {
+    r"/orders/\d+/(pay/)?$": {"startup", "acceleration", "days", "default"},
+    r"/packages/\d+/traffic/$": {"apm", "backup", "log", "rum", "task", "calls", "data", "logs", "page", "views"},
+    r"/wallet/": {"default"},
+}
+WORD = re.compile(r"[A-Za-z][A-Za-z'\u2019-]*[A-Za-z]")
+SKIP_TAGS = {"script", "style", "code", "pre", "kbd", "samp"}
+
+
+class VisibleText(HTMLParser):
+    """The text a person reads: text nodes outside scripts and code, plus title, aria-label, placeholder and
+    button values."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in SKIP_TAGS:
+            self._skip += 1
+        for name, value in attrs:
+            if value and name in ("title", "aria-label", "placeholder", "alt", "data-confirm",
+                                  "data-confirm-button"):
+                self.parts.append(value)
+            if value and name == "value" and tag == "input" and dict(attrs).get("type") in ("submit", "button"):
+                self.parts.append(value)
+
+    def handle_endtag(self, tag):
+        if tag in SKIP_TAGS and self._skip:
+            self._skip -= 1
+
+    def handle_data(self, data):
+        if not self._skip:
+            self.parts.append(data)
+
+
+def english_words(html: str, also_allowed: set[str] = frozenset()) -> set[str]:
+    parser = VisibleText()
+    parser.feed(html)
+    text = " ".join(parser.parts)
+    text = re.sub(r"\S+@\S+", " ", text)  # e-mail addresses
+    text = re.sub(r"\b[A-Z]{2,}\d[\w-]*\b|\b\w*\d\w*\b", " ", text)  # order numbers, codes with digits
+    words = {w for w in WORD.findall(text)}
+    return {w for w in words if w.lower() not in ALLOWED and w.lower() not in also_allowed}
+
+
+def test_the_finder_sees_english_prose_and_allows_codes():
+    html = ('<p>储值卡 Startup Acceleration <code>whatever here</code> SO20261207001 ops@example.com</p>'
+            '<script>var english = 1;</script><button aria-label="Close">x</button>')
+    assert english_words(html) == {"Startup", "Acceleration", "Close"}
+
+
+def test_every_page_is_chinese(journey):  # noqa: F811
+    client = Client()
+    client.force_login(journey["owner"])
+    fixture_names = {journey["owner"].username.lower(), *journey["account"].name.lower().split(),
+                     *(name.lower() for name in Workspace.objects.values_list("name", flat=True))}
+    failures = []
+    checked = 0
+    for url in journey_urls(journey):
+        response = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans")
+        if response.status_code != 200 or not response["Content-Type"].startswith("text/html"):
+            continue
+        checked += 1
+        gaps = set().union(*(w for pattern, w in KNOWN_GAPS.items() if re.search(pattern, url.split("?")[0])))
+        words = english_words(response.content.decode(), fixture_names | gaps)
+        if words:
+            failures.append(f"{url}: {sorted(words)}")
+    assert checked >= 25, checked
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.xfail(strict=True, reason="not done yet: finance's admin still shows field names, list_filter titles, "
+                   "the plan and item names and third-party app names (axes, otp) in English (docs/UI.md)")
+def test_finance_admin_changelists_are_chinese(journey):  # noqa: F811
+    user = UserFactory(username="zh-finance", is_staff=True, is_superuser=True)
+    client = Client()
+    client.force_login(user)
+    failures = []
+    for model in admin.site._registry:
+        if model._meta.app_label not in ("payments", "orders", "quota", "statements", "plans", "workspaces",
+                                         "notifications", "core"):
+            continue
+        url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+        response = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans")
+        assert response.status_code == 200, url
+        words = english_words(response.content.decode(), {"zh", "finance"})
+        if words:
+            failures.append(f"{url}: {sorted(words)}")
+    assert not failures, "\n".join(failures)
