@@ -47,6 +47,7 @@ SECTIONS: tuple[NavSection, ...] = (
         NavItem("orders-packages", _("Plan management"), "box-seam",
                 match=("orders-package-workspaces", "orders-package-upgrade", "orders-package-traffic",
                        "orders-package-renew", "orders-package-auto-renew", "quota-package-usage")),
+        NavItem("advisor", _("Package advisor"), "lightbulb"),
         NavItem("orders-list", _("Orders"), "receipt",
                 match=("orders-detail", "orders-pay", "orders-success", "orders-cancel")),
     )),
@@ -60,6 +61,8 @@ SECTIONS: tuple[NavSection, ...] = (
         NavItem("quota-usage", _("Usage"), "bar-chart"),
         NavItem("monthly-bill-list", _("Monthly bills"), "calendar3", match=("monthly-bill-detail",)),
         NavItem("invoice-list", _("Invoices"), "file-earmark-text"),
+        NavItem("forecast", _("Forecast and warnings"), "graph-up-arrow",
+                match=("forecast-warnings", "forecast-warning-edit", "forecast-warning-delete")),
         NavItem("alert-list", _("Alerts"), "bell", match=("alert-edit",)),
     )),
     NavSection("people", _("People and security"), (
