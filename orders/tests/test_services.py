@@ -16,6 +16,7 @@ from orders.tests.factories import cash, fund_cash, give_card, give_voucher, pai
 from orders.tests.factories import traffic_package as tp
 from payments.models import LedgerEntry, Payment, Wallet
 from payments.services import TenderSpec
+from tests.auth import login_staff
 from tests.factories import WorkspaceFactory
 
 pytestmark = pytest.mark.django_db
@@ -114,7 +115,7 @@ def test_admin_refund_action_calls_the_service(client, account, owner, ws_a, dja
     package = paid_package(account, owner, workspaces=[ws_a])
     order = Order.objects.get(package=package)
     staff = django_user_model.objects.create_superuser("finance", "f@example.com", "pw-pw-pw-pw-1")
-    client.force_login(staff)
+    login_staff(client, staff)
     assert client.get(reverse("admin:orders_order_changelist")).status_code == 200
     assert client.get(reverse("admin:orders_order_change", args=[order.pk])).status_code == 200
     assert client.get(reverse("admin:orders_package_change", args=[package.pk])).status_code == 200

@@ -10,6 +10,7 @@ from django.db import DatabaseError, transaction
 from plans.models import PlanVersion, PlanVersionCapacity, StoragePolicy, StoragePolicyVersion, TrafficVersionTier
 from plans.selectors import catalogue_today, figures_on, plan_list, traffic_package_list
 from plans.tests.factories import discount_tiers, plan_version, policy_version, traffic_version
+from tests.auth import login_staff
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -106,8 +107,7 @@ def test_public_lists_show_the_prices_in_force_and_the_announced_change(client, 
 
 @pytest.fixture
 def finance_client(client):
-    client.force_login(UserFactory(username="finance", is_staff=True, is_superuser=True))
-    return client
+    return login_staff(client, UserFactory(username="finance", is_staff=True, is_superuser=True))
 
 
 def test_admin_shows_a_version_in_force_read_only_and_lets_an_announced_one_change(finance_client):

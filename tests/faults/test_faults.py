@@ -17,7 +17,7 @@ from tests.factories import AccountFactory, MembershipFactory, UserFactory, Work
 from tests.faults.conftest import pg_url_of_test_db, wait_for
 from workspaces.models import Role
 
-pytestmark = [pytest.mark.slow]
+pytestmark = [pytest.mark.slow, pytest.mark.redis_cache]  # Redis down means the real Redis cache
 
 
 def _ledger_state(account):

@@ -16,6 +16,7 @@ from django.contrib import admin
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from tests.auth import login_staff
 from tests.factories import AccountFactory, MembershipFactory, UserFactory, WorkspaceFactory
 from workspaces.models import Role
 
@@ -230,9 +231,7 @@ def test_anonymous_pages_send_the_policy_and_need_no_inline_code(journey):
 
 def _finance_client():
     user = UserFactory(username="csp-finance", is_staff=True, is_superuser=True)
-    client = Client()
-    client.force_login(user)
-    return client
+    return login_staff(Client(), user)
 
 
 def test_admin_pages_send_the_policy_and_need_no_inline_code(journey):
