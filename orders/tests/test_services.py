@@ -17,6 +17,7 @@ from orders.tests.factories import traffic_package as tp
 from payments.models import LedgerEntry, Payment, Wallet
 from payments.services import TenderSpec
 from tests.auth import login_staff
+from tests.clock import FIXED_NOW
 from tests.factories import WorkspaceFactory
 
 pytestmark = pytest.mark.django_db
@@ -35,6 +36,7 @@ def test_unpaid_orders_expire_after_the_finance_setting(account, owner, ws_a):
     assert tasks.expire_due_orders.delay().get() == 0
 
 
+@pytest.mark.time_machine(FIXED_NOW)
 def test_package_statuses_follow_the_account_days(account, owner, ws_a):
     package = paid_package(account, owner, workspaces=[ws_a])
     assert package.status == PackageStatus.PENDING

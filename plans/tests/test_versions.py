@@ -22,7 +22,7 @@ def _first(plan_code="startup") -> PlanVersion:
     return PlanVersion.objects.get(plan__code=plan_code, effective_from=datetime.date(2000, 1, 1))
 
 
-def _refused(action) -> None:
+def assert_refused(action) -> None:
     with pytest.raises(DatabaseError, match=r"never changed|in the past"), transaction.atomic():
         action()
 
@@ -32,14 +32,14 @@ def _refused(action) -> None:
 
 def test_a_version_in_force_cannot_be_edited_or_deleted_in_the_database():
     version = _first()
-    _refused(lambda: PlanVersion.objects.filter(pk=version.pk).update(price=Decimal("1.00")))
-    _refused(lambda: PlanVersion.objects.filter(pk=version.pk).delete())
+    assert_refused(lambda: PlanVersion.objects.filter(pk=version.pk).update(price=Decimal("1.00")))
+    assert_refused(lambda: PlanVersion.objects.filter(pk=version.pk).delete())
     policy = StoragePolicyVersion.objects.filter(effective_from=datetime.date(2000, 1, 1)).first()
-    _refused(lambda: StoragePolicyVersion.objects.filter(pk=policy.pk).update(conversion_factor=9))
+    assert_refused(lambda: StoragePolicyVersion.objects.filter(pk=policy.pk).update(conversion_factor=9))
     capacity = version.capacities.first()
-    _refused(lambda: PlanVersionCapacity.objects.filter(pk=capacity.pk).update(daily_capacity=1))
-    _refused(lambda: PlanVersionCapacity.objects.filter(pk=capacity.pk).delete())
-    _refused(lambda: PlanVersionCapacity.objects.create(
+    assert_refused(lambda: PlanVersionCapacity.objects.filter(pk=capacity.pk).update(daily_capacity=1))
+    assert_refused(lambda: PlanVersionCapacity.objects.filter(pk=capacity.pk).delete())
+    assert_refused(lambda: PlanVersionCapacity.objects.create(
         plan_version=version, billing_item_id=capacity.billing_item_id + 1000, daily_capacity=1))
     version.refresh_from_db()
     assert version.price == Decimal("42000.00")
@@ -47,9 +47,9 @@ def test_a_version_in_force_cannot_be_edited_or_deleted_in_the_database():
 
 def test_a_version_cannot_take_effect_in_the_past():
     yesterday = catalogue_today() - DAY
-    _refused(lambda: PlanVersion.objects.create(plan=_first().plan, effective_from=yesterday, price=Decimal("1")))
+    assert_refused(lambda: PlanVersion.objects.create(plan=_first().plan, effective_from=yesterday, price=Decimal("1")))
     future = PlanVersion.objects.create(plan=_first().plan, effective_from=catalogue_today() + DAY, price=1)
-    _refused(lambda: PlanVersion.objects.filter(pk=future.pk).update(effective_from=yesterday))
+    assert_refused(lambda: PlanVersion.objects.filter(pk=future.pk).update(effective_from=yesterday))
 
 
 def test_an_announced_version_can_be_edited_and_withdrawn_until_its_day():
@@ -67,7 +67,7 @@ def test_a_version_effective_today_gets_its_rows_in_its_own_transaction_only():
     assert version.effective_from == catalogue_today() and version.tiers.count() == 1
     # the test runs in one transaction, so a second statement here still counts as the same transaction;
     # what a later transaction sees is that the version is in force: no edit
-    _refused(lambda: TrafficVersionTier.objects.filter(version=version).update(percent_off=Decimal("50")))
+    assert_refused(lambda: TrafficVersionTier.objects.filter(version=version).update(percent_off=Decimal("50")))
 
 
 # --- figures in force on a day ---------------------------------------------------------------------------
