@@ -29,14 +29,14 @@ def test_there_are_account_patterns():
     assert len(account_patterns()) >= 4
 
 
-@pytest.mark.parametrize("route,pattern", account_patterns(), ids=lambda v: v if isinstance(v, str) else "")
+@pytest.mark.parametrize(("route", "pattern"), account_patterns(), ids=lambda v: v if isinstance(v, str) else "")
 def test_every_account_view_uses_the_tenancy_mechanism(route, pattern):
     view_class = getattr(pattern.callback, "view_class", None) or getattr(pattern.callback, "cls", None)
     assert view_class is not None, f"{route}: account views are class-based views using workspaces.tenancy"
     assert issubclass(view_class, TenantScoped), route
 
 
-@pytest.mark.parametrize("route,pattern", account_patterns(), ids=lambda v: v if isinstance(v, str) else "")
+@pytest.mark.parametrize(("route", "pattern"), account_patterns(), ids=lambda v: v if isinstance(v, str) else "")
 def test_every_account_url_is_404_for_a_non_member(client, route, pattern):
     victim = AccountFactory()
     intruder = MembershipFactory(account=AccountFactory(), role=Role.OWNER).user

@@ -12,6 +12,7 @@ import psycopg2
 import pytest
 from django.db import InterfaceError, OperationalError, close_old_connections, connection, connections
 from django.utils import timezone
+from kombu.exceptions import OperationalError as KombuOperationalError
 
 from tests.factories import AccountFactory, MembershipFactory, UserFactory, WorkspaceFactory
 from tests.faults.conftest import pg_url_of_test_db, wait_for
@@ -307,7 +308,7 @@ def test_with_redis_down_the_nights_wait_and_run_when_it_is_back(seeded_data, ce
     app.conf.task_publish_retry = False
     _reset_producer_pool(app)
     try:
-        with pytest.raises(Exception):
+        with pytest.raises(KombuOperationalError):
             start_nights()
     finally:
         app.conf.broker_url, app.conf.broker_connection_retry, app.conf.task_publish_retry = previous
