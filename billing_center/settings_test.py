@@ -8,11 +8,12 @@ settings with what only costs time in a test made cheap. Nothing here may change
   marker, and the root conftest points the cache back at the run's Redis for them (docs/RULES-proof.md).
 """
 
+from . import settings as _development
 from .settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
-REDIS_CACHE = CACHES["default"]  # noqa: F405 -- what `redis_cache` tests switch back to
+REDIS_CACHE = _development.CACHES["default"]  # what `redis_cache` tests switch back to
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",

@@ -172,6 +172,7 @@ class TestOneCallCheckout:
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("seeded_data")
 def test_concurrent_one_call_checkouts_of_one_workspace_pay_once():
     account = AccountFactory()
     owner = MembershipFactory(account=account, role=Role.OWNER).user
