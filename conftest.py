@@ -77,6 +77,13 @@ def _celery_eager(request):
     celery_app.conf.task_always_eager = previous
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Once per run: a database kept with --reuse-db may have ended on a transactional test's flush."""
+    with django_db_blocker.unblock():
+        restore_seeded_data()
+
+
 @pytest.fixture
 def seeded_data(transactional_db):
     """The catalogue and the card gift tiers the data migrations seed, for a transactional test: an earlier

@@ -14,3 +14,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 FIXED_NOW = datetime(2026, 3, 11, 8, tzinfo=UTC)
+
+# For a test that writes dated catalogue versions: the database's freeze triggers compare with PostgreSQL's own
+# clock, which time-machine cannot move, and refuse a version dated before it. A fixed day after any real one
+# keeps "today" fixed in Python and still in the future for the database.
+FIXED_FUTURE_NOW = datetime(2099, 3, 11, 8, tzinfo=UTC)
