@@ -15,9 +15,11 @@ import uuid
 
 import pytest
 from django.core.cache import caches
+from django.test import Client
 from rest_framework.test import APIClient
 
 from billing_center.celery import app as celery_app
+from tests.auth import login_staff
 from tests.factories import AccountFactory, MembershipFactory, UserFactory
 from tests.seed import restore_seeded_data
 from workspaces.models import Role
@@ -30,6 +32,7 @@ SLOW_TIERS = {
     "tests/production/": "production",
     "tests/faults/": "faults",
     "tests/fuzz/": "slow",
+    "tests/test_bad_input_everywhere.py": "slow",  # garbage into every page's every field: the pages' fuzzing
 }
 # A test using one of these fixtures talks to a real Celery worker through Redis.
 REAL_BROKER_FIXTURES = {"celery_worker_process"}
@@ -137,6 +140,12 @@ def owner_api(owner):
 def owner_client(client, owner):
     client.force_login(owner)
     return client
+
+
+@pytest.fixture
+def admin_client(db, admin_user):
+    """pytest-django's admin_client, signed in with the second factor finance staff need (tests.auth)."""
+    return login_staff(Client(), admin_user)
 
 
 @pytest.fixture
