@@ -1,11 +1,12 @@
-# The two commands of the README: `make demo` and `make test`. Everything else is a step of those.
+# The two commands of the README: `make demo` and `make test` (`make check` is the fast tier of `make test`).
+# Everything else is a step of those.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/fee_center
 export REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: install services demo test lint bench bench-night bench-load
+.PHONY: install services demo test check lint bench bench-night bench-load
 
 install: $(VENV)/.installed
 
@@ -40,6 +41,12 @@ test: install services
 	$(MAKE) --no-print-directory lint
 	$(BIN)/python manage.py makemigrations --check --dry-run >/dev/null
 	REDIS_URL=redis://127.0.0.1:6379/1 $(BIN)/pytest -q
+
+# The fast tier while working: everything but the browser, production-smoke, fault, real-broker and slow tests
+# (conftest.py marks them by path). No lint, no browsers; CI runs `make test`, the whole suite.
+FAST_TIER := not browser and not production and not faults and not real_broker and not slow
+check: install services
+	$(BIN)/pytest -q -m "$(FAST_TIER)"
 
 # ruff (with the banned APIs of each rule's owner), the layers contract, and mypy (strict on core and money).
 lint: install

@@ -1,23 +1,64 @@
-"""Test fixtures shared by the whole suite. Tests run on PostgreSQL and Redis (see README)."""
+"""Test fixtures and tiers shared by the whole suite. Tests run on PostgreSQL (see README and docs/RULES-proof.md).
+
+- Settings: billing_center/settings_test.py (MD5 password hashes, an in-memory cache).
+- Tiers: tests under the paths in SLOW_TIERS get their marker here, so a new file there is marked without
+  effort; `make check` deselects them, `make test` (and CI) runs everything.
+- The cache is in memory and cleared before each test; a test marked `redis_cache` gets the run's real Redis
+  under a key prefix of its own.
+- Transactional tests that need the migrations' data ask for `seeded_data` (nothing re-runs migrations).
+- Staff sign in from a test with tests.auth.login_staff (a verified second factor, public client API)."""
 
 from __future__ import annotations
 
+import os
 import uuid
 
 import pytest
+from django.core.cache import caches
+from django.test import Client
 from rest_framework.test import APIClient
 
+from billing_center.celery import app as celery_app
+from tests.auth import login_staff
 from tests.factories import AccountFactory, MembershipFactory, UserFactory
+from tests.seed import restore_seeded_data
 from workspaces.models import Role
 
 RUN_TOKEN = uuid.uuid4().hex[:12]  # keys of an earlier run (throttle counters, ...) never leak into this one
 
+# Path fragment -> the marker of the slow tier every test below it belongs to.
+SLOW_TIERS = {
+    "tests/e2e/": "browser",
+    "tests/production/": "production",
+    "tests/faults/": "faults",
+    "tests/fuzz/": "slow",
+    "tests/test_bad_input_everywhere.py": "slow",  # garbage into every page's every field: the pages' fuzzing
+}
+# A test using one of these fixtures talks to a real Celery worker through Redis.
+REAL_BROKER_FIXTURES = {"celery_worker_process"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark each test of a slow tier by its path (and real-broker tests by their fixtures)."""
+    for item in items:
+        path = str(item.path).replace(os.sep, "/")
+        for fragment, marker in SLOW_TIERS.items():
+            if fragment in path:
+                item.add_marker(getattr(pytest.mark, marker))
+        if REAL_BROKER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.real_broker)
+
 
 @pytest.fixture(autouse=True)
 def _isolated_cache(settings, request):
-    """Each test gets its own cache namespace on the real Redis, so tests never see each other's keys."""
-    test_id = uuid.uuid5(uuid.NAMESPACE_URL, request.node.nodeid).hex
-    settings.CACHES = {"default": {**settings.CACHES["default"], "KEY_PREFIX": f"test-{RUN_TOKEN}-{test_id}"}}
+    """Each test starts with an empty in-memory cache. A `redis_cache` (or `real_broker`) test gets the run's
+    Redis instead, under its own key prefix, so tests never see each other's keys."""
+    if request.node.get_closest_marker("redis_cache") or request.node.get_closest_marker("real_broker"):
+        test_id = uuid.uuid5(uuid.NAMESPACE_URL, request.node.nodeid).hex
+        redis_cache = getattr(settings, "REDIS_CACHE", settings.CACHES["default"])
+        settings.CACHES = {"default": {**redis_cache, "KEY_PREFIX": f"test-{RUN_TOKEN}-{test_id}"}}
+    else:
+        caches["default"].clear()
     settings.AXES_ENABLED = False
 
 
@@ -31,36 +72,26 @@ def _sandbox_gateway_on(settings):
 @pytest.fixture(autouse=True)
 def _celery_eager(request):
     """Tasks run in-process by default; tests marked `real_broker` go through Redis to a real worker."""
-    from billing_center.celery import app
-
     eager = request.node.get_closest_marker("real_broker") is None
-    previous = app.conf.task_always_eager
-    app.conf.task_always_eager = eager
-    app.conf.task_eager_propagates = True
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = eager
+    celery_app.conf.task_eager_propagates = True
     yield
-    app.conf.task_always_eager = previous
+    celery_app.conf.task_always_eager = previous
 
 
-@pytest.fixture(autouse=True)
-def _staff_sessions_pass_the_second_factor(monkeypatch):
-    """Finance staff need a verified second factor in admin (workspaces/two_factor.py). A test client's
-    force_login()/login() of a staff user stands for a full sign-in: the user gets a confirmed TOTP device and
-    the session is verified with it. Signing in through the login forms is never shortcut (the 2FA tests)."""
-    from django.test.client import ClientMixin
-    from django_otp import DEVICE_ID_SESSION_KEY
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Once per run: a database kept with --reuse-db may have ended on a transactional test's flush."""
+    with django_db_blocker.unblock():
+        restore_seeded_data()
 
-    original = ClientMixin._login
 
-    def _login(self, user, backend=None):
-        original(self, user, backend)
-        if getattr(user, "is_staff", False) or getattr(user, "is_superuser", False):
-            from tests.factories import confirmed_totp_device
-
-            session = self.session
-            session[DEVICE_ID_SESSION_KEY] = confirmed_totp_device(user).persistent_id
-            session.save()
-
-    monkeypatch.setattr(ClientMixin, "_login", _login)
+@pytest.fixture
+def seeded_data(transactional_db):
+    """The catalogue and the card gift tiers the data migrations seed, for a transactional test: an earlier
+    transactional test's flush removed them (tests/seed.py). Ordinary tests run first and never need it."""
+    restore_seeded_data()
 
 
 @pytest.fixture
@@ -112,75 +143,11 @@ def owner_client(client, owner):
 
 
 @pytest.fixture
+def admin_client(db, admin_user):
+    """pytest-django's admin_client, signed in with the second factor finance staff need (tests.auth)."""
+    return login_staff(Client(), admin_user)
+
+
+@pytest.fixture
 def user_factory():
     return UserFactory
-
-
-def _reseed_migration_data() -> None:
-    """Re-run the data migrations of the project's apps (catalogue, gift tiers, beat schedules) and the
-    post-migrate hooks, after a transactional test's flush emptied every table."""
-    from django.apps import apps as global_apps
-    from django.db import connection
-    from django.db.migrations.loader import MigrationLoader
-    from django.db.migrations.operations.special import RunPython
-
-    project_apps = {"core", "workspaces", "plans", "payments", "orders", "quota", "statements", "notifications"}
-    loader = MigrationLoader(connection)
-    leaves = loader.graph.leaf_nodes()
-    seen = set()
-    plan = []
-    for leaf in leaves:
-        for node in loader.graph.forwards_plan(leaf):
-            if node not in seen:
-                seen.add(node)
-                plan.append(node)
-    with connection.schema_editor() as editor:
-        for app_label, name in plan:
-            if app_label not in project_apps:
-                continue
-            for operation in loader.graph.nodes[(app_label, name)].operations:
-                if isinstance(operation, RunPython):
-                    operation.code(global_apps, editor)
-
-
-def _is_transactional(item) -> bool:
-    marker = item.get_closest_marker("django_db")
-    fixtures = getattr(item, "fixturenames", ())
-    return "live_server" in fixtures or "transactional_db" in fixtures or (
-        marker is not None and bool(marker.kwargs.get("transaction"))
-    )
-
-
-@pytest.fixture(autouse=True)
-def _catalogue_after_flush(request):
-    """Transactional tests flush the database, data migrations included. The teardown hook below puts that
-    data back right after each flush; this fixture is the safety net for the first test of a reused database."""
-    if _is_transactional(request.node):
-        request.getfixturevalue("transactional_db")
-        from plans.models import BillingItem
-
-        if not BillingItem.objects.exists():
-            _reseed_migration_data()
-    yield
-
-
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_teardown(item, nextitem):
-    """After a transactional test's flush (its fixtures are torn down by now), re-seed at once, so every later
-    test, transactional or not, finds the catalogue, gift tiers and beat schedules the migrations created."""
-    yield
-    if not _is_transactional(item) or nextitem is None:
-        # After the last test pytest-django has already destroyed the test database: re-seeding now would
-        # reach the real database that DATABASE_URL names.
-        return
-    from django.db import connection
-    from pytest_django.plugin import blocking_manager_key
-
-    if not connection.settings_dict["NAME"].startswith("test_"):
-        return  # never touch anything but the test database
-
-    with item.config.stash[blocking_manager_key].unblock():
-        from plans.models import BillingItem
-
-        if not BillingItem.objects.exists():
-            _reseed_migration_data()

@@ -19,6 +19,7 @@ from quota import services
 from quota.models import Bill, BillLine
 from quota.selectors import quota_usage
 from quota.tests import factories as f
+from tests.clock import FIXED_FUTURE_NOW
 from tests.factories import WorkspaceFactory
 
 pytestmark = pytest.mark.django_db
@@ -185,6 +186,7 @@ def test_an_upgrade_is_priced_with_the_new_plan_of_the_day_and_credits_the_price
     assert package.catalogue_day == today
 
 
+@pytest.mark.time_machine(FIXED_FUTURE_NOW)
 def test_traffic_is_priced_with_the_tiers_in_force_on_the_day_it_is_bought(account, owner):
     log = traffic_package("log")
     discount_tiers("log", [(10_000_000, "10")])

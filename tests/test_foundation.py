@@ -1,4 +1,5 @@
 from decimal import Decimal
+from io import StringIO
 
 import pytest
 from django.core.management import call_command
@@ -6,8 +7,12 @@ from django.urls import reverse
 
 from core.formatting import format_cny
 from core.money import parse_amount, quantize
+from orders.models import Order
+from payments.models import LedgerEntry
+from quota.models import Bill
+from statements.models import MonthlyBill
 from tests.factories import MembershipFactory, WorkspaceFactory
-from workspaces.models import Role, WorkspacePlan
+from workspaces.models import Account, Role, WorkspacePlan
 
 pytestmark = pytest.mark.django_db
 
@@ -162,9 +167,19 @@ def test_check_deploy_is_clean_under_production_settings(settings, monkeypatch):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def _demo_rows() -> dict[str, int]:
+    return {model._meta.label: model.objects.count() for model in (Account, Order, LedgerEntry, Bill, MonthlyBill)}
+
+
 def test_seed_demo_runs_twice(db):
-    call_command("seed_demo")
-    call_command("seed_demo")
+    first, second = StringIO(), StringIO()
+    call_command("seed_demo", stdout=first)
+    seeded = _demo_rows()
+    call_command("seed_demo", stdout=second)
+    assert "Demo ready" in first.getvalue()
+    assert "already seeded; nothing changed" in second.getvalue()
+    assert all(seeded.values()), seeded  # the story made accounts, orders, ledger entries and bills
+    assert _demo_rows() == seeded
 
 
 def test_obtain_token_and_use_it(api_client, owner, account):

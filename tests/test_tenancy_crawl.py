@@ -2,25 +2,17 @@
 404 to a user who is not a member of that account, for every method it accepts."""
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver
 
 from tests.factories import AccountFactory, MembershipFactory
+from tests.urls import walk_patterns
 from workspaces.models import Role
 from workspaces.tenancy import TenantScoped
 
 pytestmark = pytest.mark.django_db
 
 
-def _walk(patterns, prefix=""):
-    for entry in patterns:
-        if isinstance(entry, URLResolver):
-            yield from _walk(entry.url_patterns, prefix + str(entry.pattern))
-        elif isinstance(entry, URLPattern):
-            yield prefix + str(entry.pattern), entry
-
-
 def account_patterns():
-    return [(route, p) for route, p in _walk(get_resolver().url_patterns) if "<id:account_id>" in route]
+    return [(route, p) for route, p in walk_patterns() if "<id:account_id>" in route]
 
 
 def _fill(route: str, account_id: int) -> str:
@@ -37,14 +29,14 @@ def test_there_are_account_patterns():
     assert len(account_patterns()) >= 4
 
 
-@pytest.mark.parametrize("route,pattern", account_patterns(), ids=lambda v: v if isinstance(v, str) else "")
+@pytest.mark.parametrize(("route", "pattern"), account_patterns(), ids=lambda v: v if isinstance(v, str) else "")
 def test_every_account_view_uses_the_tenancy_mechanism(route, pattern):
     view_class = getattr(pattern.callback, "view_class", None) or getattr(pattern.callback, "cls", None)
     assert view_class is not None, f"{route}: account views are class-based views using workspaces.tenancy"
     assert issubclass(view_class, TenantScoped), route
 
 
-@pytest.mark.parametrize("route,pattern", account_patterns(), ids=lambda v: v if isinstance(v, str) else "")
+@pytest.mark.parametrize(("route", "pattern"), account_patterns(), ids=lambda v: v if isinstance(v, str) else "")
 def test_every_account_url_is_404_for_a_non_member(client, route, pattern):
     victim = AccountFactory()
     intruder = MembershipFactory(account=AccountFactory(), role=Role.OWNER).user

@@ -22,6 +22,7 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from core.days import account_today
 from orders.tests.factories import fund_cash
+from tests.clock import FIXED_NOW
 from tests.factories import UserFactory, WorkspaceFactory
 from webhooks.tests.receiver import Receiver
 from workspaces import services as workspace_services
@@ -60,6 +61,7 @@ def _buy(owner_api, account, workspaces, key: str) -> dict:
 # ------------------------------------------------------------------------------- 1. renewal, 5. signed webhooks
 
 
+@pytest.mark.time_machine(FIXED_NOW)
 def test_renewal_without_a_gap_is_announced_by_a_signed_webhook(owner_api, account, owner,
                                                                  django_capture_on_commit_callbacks):
     a, b = WorkspaceFactory(account=account, name="A"), WorkspaceFactory(account=account, name="B")

@@ -16,6 +16,7 @@ from core.finance import FINANCE_GROUP, FINANCE_PERMISSIONS, sync_finance_group
 from statements import services
 from statements.models import MonthlyBill
 from statements.tests import factories as f
+from tests.auth import login_staff
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -26,9 +27,7 @@ def finance_client():
     user = UserFactory(is_staff=True)
     sync_finance_group()
     user.groups.add(Group.objects.get(name=FINANCE_GROUP))
-    client = Client()
-    client.force_login(user)
-    return client
+    return login_staff(Client(), user)
 
 
 def _index_apps(html: str) -> set[str]:

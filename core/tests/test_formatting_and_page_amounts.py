@@ -13,7 +13,7 @@ from core.csv import COLUMNS, header
 from core.money import parse_amount, parse_page_amount
 
 
-@pytest.mark.parametrize("typed,expected", [
+@pytest.mark.parametrize(("typed", "expected"), [
     ("1,000.00", "1000.00"), ("¥1,000", "1000.00"), ("￥1 000", "1000.00"), ("1000", "1000.00"),
     ("¥200,000", "200000.00"), (" 1,234,567.8 元", "1234567.80"), ("RMB 12.5", "12.50"), ("1\u00a0000", "1000.00"),
     ("1\uff0c000", "1000.00"),

@@ -13,6 +13,7 @@ from notifications.models import AlertEvent, AlertRule, ExpiryReminder
 from payments.tests.factories import give_card, give_voucher
 from plans.models import BillingItem
 from statements.tests import factories as f
+from tests.clock import FIXED_NOW
 from tests.factories import MembershipFactory, WorkspaceFactory
 from workspaces.models import Role
 
@@ -101,6 +102,7 @@ def test_alert_pages_owner_and_admin_manage_member_forbidden(client, account, ow
     assert not AlertRule.objects.exists()
 
 
+@pytest.mark.time_machine(FIXED_NOW)
 def test_expiry_reminders_once_per_instrument_to_owners(account, owner, administrator):
     soon = give_card(account, "300.00", days=5)
     give_card(account, "300.00", days=40)  # not within 7 days

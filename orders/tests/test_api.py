@@ -64,7 +64,7 @@ def test_owner_buys_startup_for_a_then_b_with_voucher_card_and_cash(owner_api, a
 
 
 @pytest.mark.parametrize(
-    "case,code,status",
+    ("case", "code", "status"),
     [
         ("free", "workspace_not_commercial", 400),
         ("foreign", "unknown_workspace", 400),
@@ -170,7 +170,7 @@ def _pending(owner_api, account, ws):
 
 
 @pytest.mark.parametrize(
-    "tenders,code",
+    ("tenders", "code"),
     [
         ([{"kind": "cash", "amount": "41999.99"}], "insufficient_tenders"),
         ([{"kind": "cash", "amount": "42000.01"}], "tenders_exceed_total"),

@@ -4,6 +4,8 @@ renewal and auto-renew API."""
 import datetime
 
 import pytest
+from django.contrib.messages import get_messages
+from django.urls import reverse
 from django.utils import timezone
 
 from core.exceptions import Locked
@@ -74,16 +76,22 @@ def test_api_answers_423_and_recharging_still_works(account, owner, owner_api, w
     assert recharge.status_code == 201, recharge.content
 
 
-def test_pages_say_why_buying_is_blocked(account, owner, owner_client, ws_a):
+def test_pages_say_why_buying_is_blocked(account, owner, owner_client, ws_a, ws_b):
     paid_package(account, owner, workspaces=[ws_a])
     _lock(ws_a)
     page = owner_client.get(f"/a/{account.pk}/packages/").content.decode()
     assert 'id="buying-blocked"' in page
     assert f"/a/{account.pk}/wallet/recharge/" in page
     assert "disabled" in page
+    # a wizard draft made before the lock (plan and workspaces chosen), then confirmed: refused with the reason
+    session = owner_client.session
+    session[f"orders:wizard:{account.pk}"] = {"plan": plan("startup").pk, "workspaces": [ws_b.pk]}
+    session.save()
     response = owner_client.post(f"/a/{account.pk}/orders/buy/confirm/", {})
     assert not Order.objects.filter(account=account, status=OrderStatus.PENDING_PAYMENT).exists()
-    assert response.status_code in (200, 302, 400, 423)
+    assert (response.status_code, response.url) == (302, reverse("orders-buy-workspaces", args=[account.pk]))
+    shown = [str(message.message) for message in get_messages(response.wsgi_request)]
+    assert len(shown) == 1 and "Recharge" in shown[0], shown
 
 
 # ------------------------------------------------------------------------------------------------ renewal API

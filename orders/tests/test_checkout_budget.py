@@ -60,7 +60,7 @@ def settings_row(db):
     FinanceSettings.load()  # exists in every real database (created once); not part of a checkout
 
 
-@pytest.mark.parametrize("n_workspaces,traffic", [
+@pytest.mark.parametrize(("n_workspaces", "traffic"), [
     (1, []),
     (4, [{"traffic_package": "log", "capacity": 2_000_000}, {"traffic_package": "datakit", "capacity": 20}]),
 ])

@@ -48,7 +48,7 @@ class TestOneCallCheckout:
     def _settings_row(self, db):
         FinanceSettings.load()
 
-    @pytest.mark.parametrize("n_workspaces,traffic", [(1, []), (4, [
+    @pytest.mark.parametrize(("n_workspaces", "traffic"), [(1, []), (4, [
         {"traffic_package": "log", "capacity": 2_000_000}, {"traffic_package": "datakit", "capacity": 20}])])
     def test_created_paid_and_debited_within_one_budget(self, owner, account, n_workspaces, traffic):
         fund_cash(account, "200000.00")
@@ -89,7 +89,7 @@ class TestOneCallCheckout:
         assert len(queries.captured_queries) <= ONE_CALL_BUDGET + MIXED_EXTRA
         assert LedgerEntry.objects.filter(payment_id=response.json()["payment"]).count() == 3
 
-    @pytest.mark.parametrize("tenders,code", [
+    @pytest.mark.parametrize(("tenders", "code"), [
         (_cash("41999.99"), "insufficient_tenders"),
         (_cash("42000.01"), "tenders_exceed_total"),
         (_cash("90000.00"), "tenders_exceed_total"),
@@ -171,6 +171,7 @@ class TestOneCallCheckout:
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("seeded_data")
 def test_concurrent_one_call_checkouts_of_one_workspace_pay_once():
     account = AccountFactory()
     owner = MembershipFactory(account=account, role=Role.OWNER).user

@@ -12,7 +12,7 @@ from tests.concurrency import run_together
 from tests.factories import AccountFactory, MembershipFactory, WorkspaceFactory
 from workspaces.models import Role
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("seeded_data")]
 
 
 def _setup():

@@ -84,7 +84,10 @@ def test_cashier_form_returns_tender_specs_and_the_rest_in_cash():
     assert set(bad.errors) == {"card_7", "cash"} and len(error_list(bad)) == 2
 
 
+# 18:00 UTC on 11 March is already 12 March in the default zone (Asia/Shanghai): the package starts the 13th
+@pytest.mark.time_machine(datetime.datetime(2026, 3, 11, 18, tzinfo=datetime.UTC))
 def test_order_number_uses_the_default_zone_day_for_an_unknown_zone(owner, account, ws_a):
     _break_zone(account)
+    assert local_today(DEFAULT_TIME_ZONE, now=timezone.now()) == datetime.date(2026, 3, 12)
     package = paid_package(account, owner, workspaces=[ws_a])
-    assert package.starts_on == local_today(DEFAULT_TIME_ZONE, now=timezone.now()) + datetime.timedelta(days=1)
+    assert package.starts_on == datetime.date(2026, 3, 13)

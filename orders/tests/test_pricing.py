@@ -12,6 +12,7 @@ from orders.models import OrderKind, OrderLineKind, OrderStatus, Package
 from orders.pricing import account_today, discount_percent, traffic_price, upgrade_price
 from orders.tests.factories import paid_package, plan, purchase_order, traffic_package
 from plans.tests.factories import discount_tiers
+from tests.clock import FIXED_NOW
 
 pytestmark = pytest.mark.django_db
 
@@ -60,6 +61,7 @@ def test_traffic_rounds_once_half_up(account):
     assert traffic_price(sms, 101, 3).amount == Decimal("22.73")
 
 
+@pytest.mark.time_machine(FIXED_NOW)
 def test_upgrade_is_prorated_by_remaining_days(account, owner, ws_a):
     package = _shift(paid_package(account, owner, workspaces=[ws_a]), started_days_ago=99)
     order = services.order_create_upgrade(package=package, target_plan=plan("growth"), actor=owner)

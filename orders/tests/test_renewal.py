@@ -240,6 +240,7 @@ def test_auto_renew_is_opt_in_and_keeps_traffic(account, owner, ws_a):
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("seeded_data")
 def test_concurrent_auto_renew_runs_charge_once(account, owner, ws_a):
     old = paid_package(account, owner, workspaces=[ws_a])
     services.package_set_auto_renew(package=old, enabled=True, actor=owner)

@@ -16,6 +16,8 @@ from orders.tests.factories import cash, fund_cash, give_card, give_voucher, pai
 from orders.tests.factories import traffic_package as tp
 from payments.models import LedgerEntry, Payment, Wallet
 from payments.services import TenderSpec
+from tests.auth import login_staff
+from tests.clock import FIXED_NOW
 from tests.factories import WorkspaceFactory
 
 pytestmark = pytest.mark.django_db
@@ -34,6 +36,7 @@ def test_unpaid_orders_expire_after_the_finance_setting(account, owner, ws_a):
     assert tasks.expire_due_orders.delay().get() == 0
 
 
+@pytest.mark.time_machine(FIXED_NOW)
 def test_package_statuses_follow_the_account_days(account, owner, ws_a):
     package = paid_package(account, owner, workspaces=[ws_a])
     assert package.status == PackageStatus.PENDING
@@ -114,7 +117,7 @@ def test_admin_refund_action_calls_the_service(client, account, owner, ws_a, dja
     package = paid_package(account, owner, workspaces=[ws_a])
     order = Order.objects.get(package=package)
     staff = django_user_model.objects.create_superuser("finance", "f@example.com", "pw-pw-pw-pw-1")
-    client.force_login(staff)
+    login_staff(client, staff)
     assert client.get(reverse("admin:orders_order_changelist")).status_code == 200
     assert client.get(reverse("admin:orders_order_change", args=[order.pk])).status_code == 200
     assert client.get(reverse("admin:orders_package_change", args=[package.pk])).status_code == 200

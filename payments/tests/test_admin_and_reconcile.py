@@ -12,6 +12,7 @@ from core.finance import FINANCE_GROUP, sync_finance_group
 from payments.models import LedgerEntry, LedgerReason, Recharge, RechargeStatus, Voucher, VoucherCodeBatch, Wallet
 from payments.services import recharge_submit_offline
 from payments.tests.factories import fund_cash
+from tests.auth import login_staff
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -23,9 +24,7 @@ def finance_client():
     user = UserFactory(is_staff=True)
     sync_finance_group()
     user.groups.add(Group.objects.get(name=FINANCE_GROUP))
-    client = Client()
-    client.force_login(user)
-    return client
+    return login_staff(Client(), user)
 
 
 def test_confirm_and_reject_remittances(finance_client, account, owner, ledger_clean):
@@ -96,8 +95,7 @@ def test_money_rows_are_read_only(finance_client, account):
 
 def test_stranger_staff_cannot_adjust(account):
     user = UserFactory(is_staff=True)
-    client = Client()
-    client.force_login(user)
+    client = login_staff(Client(), user)
     wallet = Wallet.objects.get(account=account)
     assert client.post(f"/admin/payments/wallet/{wallet.pk}/adjust/", {"amount": "5", "reason": "x"}
                        ).status_code == 403

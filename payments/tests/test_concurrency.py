@@ -22,7 +22,7 @@ from tests.concurrency import run_parallel
 from tests.factories import AccountFactory, MembershipFactory
 from workspaces.models import Role
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("seeded_data")]
 D = Decimal
 
 

@@ -35,7 +35,7 @@ pytestmark = pytest.mark.django_db
 D = Decimal
 
 
-@pytest.mark.parametrize("total,gift", [("9900", None), ("10000", "1000"), ("29900", "1000"), ("30000", "5000"),
+@pytest.mark.parametrize(("total", "gift"), [("9900", None), ("10000", "1000"), ("29900", "1000"), ("30000", "5000"),
                                         ("99900", "5000"), ("100000", "20000"), ("250000", "20000")])
 def test_card_purchase_gift_tiers(account, owner, total, gift, ledger_clean):
     fund_cash(account, total)

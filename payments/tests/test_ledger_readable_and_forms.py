@@ -47,7 +47,7 @@ def test_ledger_memos_are_readable_translated_and_link_to_their_source(account, 
     assert "沙箱网关充值" in zh and "购买 ¥100,000.00 储值卡赠送的满减代金券" in zh
 
 
-@pytest.mark.parametrize("language,first,memo", [("en", "Time", "Sandbox gateway recharge"),
+@pytest.mark.parametrize(("language", "first", "memo"), [("en", "Time", "Sandbox gateway recharge"),
                                                  ("zh-hans", "时间", "沙箱网关充值")])
 def test_ledger_csv_in_the_interface_language(account, owner, language, first, memo):
     _history(account, owner)

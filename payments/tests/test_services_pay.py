@@ -66,7 +66,7 @@ def test_card_purchase_reason(account, ledger_clean):
 
 
 @pytest.mark.parametrize(
-    "tenders_total,code", [("99.99", "tender_total_mismatch"), ("100.01", "tender_total_mismatch")]
+    ("tenders_total", "code"), [("99.99", "tender_total_mismatch"), ("100.01", "tender_total_mismatch")]
 )
 def test_total_mismatch_names_shortfall_or_excess(account, tenders_total, code):
     fund_cash(account, "1000")

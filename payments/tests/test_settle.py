@@ -93,7 +93,7 @@ def test_existing_arrears_accumulate_and_keep_since(account, ledger_clean):
     assert wallet.arrears == D("10") and wallet.arrears_since == since
 
 
-@pytest.mark.parametrize("amount,vpa", [("0", "0"), ("-1", "0"), ("10", "11"), ("1.001", "0"), ("5", "-1")])
+@pytest.mark.parametrize(("amount", "vpa"), [("0", "0"), ("-1", "0"), ("10", "11"), ("1.001", "0"), ("5", "-1")])
 def test_bad_demands(account, amount, vpa):
     with pytest.raises(ApplicationError):
         settle_demands(demands=[SettlementDemand(account.pk, D(amount), D(vpa), "bill", 1)])

@@ -22,6 +22,7 @@ from plans.selectors import (
     traffic_package_list,
 )
 from plans.tests.factories import plan_version, policy_version, traffic_version
+from tests.auth import login_staff
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -33,7 +34,7 @@ def _first(plan_code="startup") -> PlanVersion:
     return PlanVersion.objects.get(plan__code=plan_code, effective_from=datetime.date(2000, 1, 1))
 
 
-def _refused(action) -> None:
+def assert_refused(action) -> None:
     with pytest.raises(DatabaseError, match=r"never changed|in the past"), transaction.atomic():
         action()
 
@@ -43,14 +44,14 @@ def _refused(action) -> None:
 
 def test_a_version_in_force_cannot_be_edited_or_deleted_in_the_database():
     version = _first()
-    _refused(lambda: PlanVersion.objects.filter(pk=version.pk).update(price=Decimal("1.00")))
-    _refused(lambda: PlanVersion.objects.filter(pk=version.pk).delete())
+    assert_refused(lambda: PlanVersion.objects.filter(pk=version.pk).update(price=Decimal("1.00")))
+    assert_refused(lambda: PlanVersion.objects.filter(pk=version.pk).delete())
     policy = StoragePolicyVersion.objects.filter(effective_from=datetime.date(2000, 1, 1)).first()
-    _refused(lambda: StoragePolicyVersion.objects.filter(pk=policy.pk).update(conversion_factor=9))
+    assert_refused(lambda: StoragePolicyVersion.objects.filter(pk=policy.pk).update(conversion_factor=9))
     capacity = version.capacities.first()
-    _refused(lambda: PlanVersionCapacity.objects.filter(pk=capacity.pk).update(daily_capacity=1))
-    _refused(lambda: PlanVersionCapacity.objects.filter(pk=capacity.pk).delete())
-    _refused(lambda: PlanVersionCapacity.objects.create(
+    assert_refused(lambda: PlanVersionCapacity.objects.filter(pk=capacity.pk).update(daily_capacity=1))
+    assert_refused(lambda: PlanVersionCapacity.objects.filter(pk=capacity.pk).delete())
+    assert_refused(lambda: PlanVersionCapacity.objects.create(
         plan_version=version, billing_item_id=capacity.billing_item_id + 1000, daily_capacity=1))
     version.refresh_from_db()
     assert version.price == Decimal("42000.00")
@@ -58,9 +59,9 @@ def test_a_version_in_force_cannot_be_edited_or_deleted_in_the_database():
 
 def test_a_version_cannot_take_effect_in_the_past():
     yesterday = catalogue_freeze_day() - DAY
-    _refused(lambda: PlanVersion.objects.create(plan=_first().plan, effective_from=yesterday, price=Decimal("1")))
+    assert_refused(lambda: PlanVersion.objects.create(plan=_first().plan, effective_from=yesterday, price=Decimal("1")))
     future = PlanVersion.objects.create(plan=_first().plan, effective_from=catalogue_freeze_day() + DAY, price=1)
-    _refused(lambda: PlanVersion.objects.filter(pk=future.pk).update(effective_from=yesterday))
+    assert_refused(lambda: PlanVersion.objects.filter(pk=future.pk).update(effective_from=yesterday))
 
 
 def test_an_announced_version_can_be_edited_and_withdrawn_until_its_day():
@@ -79,7 +80,7 @@ def test_a_version_effective_today_gets_its_rows_in_its_own_transaction_only():
     assert version.tiers.count() == 1
     # the test runs in one transaction, so a second statement here still counts as the same transaction;
     # what a later transaction sees is that the version is in force: no edit
-    _refused(lambda: TrafficVersionTier.objects.filter(version=version).update(percent_off=Decimal("50")))
+    assert_refused(lambda: TrafficVersionTier.objects.filter(version=version).update(percent_off=Decimal("50")))
 
 
 # --- figures in force on a day ---------------------------------------------------------------------------
@@ -119,8 +120,7 @@ def test_public_lists_show_the_prices_in_force_and_the_announced_change(client, 
 
 @pytest.fixture
 def finance_client(client):
-    client.force_login(UserFactory(username="finance", is_staff=True, is_superuser=True))
-    return client
+    return login_staff(client, UserFactory(username="finance", is_staff=True, is_superuser=True))
 
 
 def test_admin_shows_a_version_in_force_read_only_and_lets_an_announced_one_change(finance_client):
@@ -212,9 +212,9 @@ def test_the_trigger_refuses_a_version_for_a_day_begun_in_the_furthest_ahead_zon
     """The day before the freeze day (the vendor's today during its evening) is refused by the database; the
     freeze day itself is still open, once."""
     day = freeze_day_in_database()
-    _refused(lambda: PlanVersion.objects.create(plan=_first().plan, effective_from=day - DAY, price=Decimal("1")))
+    assert_refused(lambda: PlanVersion.objects.create(plan=_first().plan, effective_from=day - DAY, price=Decimal("1")))
     version = PlanVersion.objects.create(plan=_first().plan, effective_from=day, price=Decimal("1"))
-    _refused(lambda: PlanVersion.objects.filter(pk=version.pk).update(price=Decimal("2")))
+    assert_refused(lambda: PlanVersion.objects.filter(pk=version.pk).update(price=Decimal("2")))
 
 
 def test_admin_refuses_the_vendors_today_once_utc14_has_begun_the_next_day(finance_client):

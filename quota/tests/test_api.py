@@ -68,7 +68,7 @@ def test_ingest_requires_a_valid_service_token(ws, owner_api):
 
 
 @pytest.mark.parametrize(
-    "change,field",
+    ("change", "field"),
     [
         ({"workspace_id": 10**12}, "workspace_id"),
         ({"workspace_id": "1"}, "workspace_id"),

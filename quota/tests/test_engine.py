@@ -52,7 +52,7 @@ def test_seeds_worked_example(funded):
 
 
 @pytest.mark.parametrize(
-    "code,days,factor",
+    ("code", "days", "factor"),
     [("log", 3, 1), ("log", 7, 1), ("log", 14, 1), ("log", 30, 2), ("log", 60, 3), ("apm", 3, 1), ("apm", 7, 1),
      ("apm", 14, 2), ("apm", 30, 1), ("apm", 60, 1), ("rum", 3, 1), ("rum", 7, 1), ("rum", 14, 2), ("rum", 30, 1),
      ("rum", 60, 1)],

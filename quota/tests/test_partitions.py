@@ -194,6 +194,14 @@ def test_the_data_migration_keeps_every_row(catalogue, account):
     assert newer.pk > max(row[0] for row in snapshot)
 
 
+def _insert_and_check_now(**fields) -> None:
+    """Insert a usage record and check the deferred constraints at once, in a savepoint."""
+    with transaction.atomic():
+        UsageRecord.objects.create(quantity=1, **fields)
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
 @pytest.mark.django_db
 def test_a_usage_record_s_account_is_its_workspace_s_account(catalogue):
     """One composite foreign key (workspace_id, account_id) -> the workspace (migration 0008): a record whose
@@ -203,11 +211,8 @@ def test_a_usage_record_s_account_is_its_workspace_s_account(catalogue):
     item = BillingItem.objects.get(code="log")
     day = date.today()
     for account_id, workspace_id in ((other.pk, workspace.pk), (workspace.account_id, 2**40)):
-        with pytest.raises(IntegrityError), transaction.atomic():
-            UsageRecord.objects.create(account_id=account_id, workspace_id=workspace_id, billing_item=item, day=day,
-                                       quantity=1)
-            with connection.cursor() as cursor:
-                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        with pytest.raises(IntegrityError):
+            _insert_and_check_now(account_id=account_id, workspace_id=workspace_id, billing_item=item, day=day)
     UsageRecord.objects.create(account_id=workspace.account_id, workspace=workspace, billing_item=item, day=day,
                                quantity=1)
     with connection.cursor() as cursor:

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core import mail
 from django.core.management import call_command
-from django.db import connection
+from django.db import DataError, connection
 from django.utils import timezone
 
 from payments.models import LedgerEntry, Payment, PaymentTender, Voucher, VoucherKind, Wallet
@@ -140,7 +140,8 @@ def test_chunk_that_dies_midway_is_rerun_cleanly(catalogue):
         f.fund_cash(acc, "100.00")
         f.usage(WorkspaceFactory(account=acc), "datakit", D, 2)
     ids = [a.pk for a in accounts]
-    with mock.patch.object(services.engine, "MARK_CHARGED", "SELECT 1/0"), pytest.raises(Exception):
+    with (mock.patch.object(services.engine, "MARK_CHARGED", "SELECT 1/0"),
+          pytest.raises(DataError, match="division by zero")):
         services.night_run_chunk(day=D, account_ids=ids)  # dies after settle_demands, before the end
     assert not Bill.objects.exists() and not Payment.objects.filter(source_type="bill").exists()
     assert all(w == Decimal("100.00") for w in Wallet.objects.values_list("cash_balance", flat=True))

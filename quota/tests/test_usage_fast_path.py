@@ -86,7 +86,7 @@ def _record(workspace, **fields):
     return {"workspace_id": workspace.pk, "item": "log", "day": _day(workspace), "quantity": 10, **fields}
 
 
-@pytest.mark.parametrize("odd,field", [
+@pytest.mark.parametrize(("odd", "field"), [
     ({"quantity": True}, "quantity"),  # a bool is not a whole number, although Python calls it an int
     ({"quantity": 1.0}, "quantity"),
     ({"quantity": -1}, "quantity"),

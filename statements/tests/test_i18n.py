@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.urls import URLPattern, URLResolver, get_resolver
 
 from notifications import services as alert_services
 from plans.models import BillingItem, Plan, TrafficPackage
 from statements import services
 from statements.tests import factories as f
 from tests.factories import MembershipFactory, UserFactory, WorkspaceFactory
+from tests.urls import walk_patterns
 from workspaces.models import Role
 
 pytestmark = pytest.mark.django_db
@@ -120,14 +120,7 @@ def world(account, owner, administrator):
 
 
 def _account_routes():
-    def walk(patterns, prefix=""):
-        for entry in patterns:
-            if isinstance(entry, URLResolver):
-                yield from walk(entry.url_patterns, prefix + str(entry.pattern))
-            elif isinstance(entry, URLPattern):
-                yield prefix + str(entry.pattern), entry
-
-    return [(route, p) for route, p in walk(get_resolver().url_patterns)
+    return [(route, p) for route, p in walk_patterns()
             if route.startswith("a/<id:account_id>/") and "export" not in route and "pdf" not in route]
 
 

@@ -67,7 +67,7 @@ def test_invoice_pdf_has_seller_tax_and_readable_lines(account, owner, language)
     assert ("VAT (6%)" in html) if language == "en" else ("增值税\uff086%\uff09" in html)
 
 
-@pytest.mark.parametrize("language,month,amount",
+@pytest.mark.parametrize(("language", "month", "amount"),
                          [("en", "Month", "Amount (CNY)"), ("zh-hans", "月份", "金额\uff08元\uff09")])
 def test_monthly_csv_speaks_the_interface_language(owner_api, account, language, month, amount):
     ws = WorkspaceFactory(account=account)

@@ -6,7 +6,8 @@
   (DJANGO_ALLOW_ASYNC_UNSAFE) while the browser lives: per module, set and removed by the `browser` fixture, so
   it never leaks into other tests or their subprocesses (`check --deploy` refuses it).
 - live_server needs committed data (transaction=True). A flush between transactional tests removes what the
-  data migrations seeded, so `seeded_data` puts the catalogue and the card gift tiers back when missing.
+  data migrations seeded, so `seeded_data` (root conftest, tests/seed.py) puts the catalogue and the card gift
+  tiers back when missing.
 - Every test gets `shot(name)`, which saves artifacts/e2e/<test>/NN-<name>.png (artifacts/ is git-ignored;
   CI keeps it as an artefact).
 - The browser asks for English pages (Accept-Language: en), so assertions can use the English strings while
@@ -43,7 +44,7 @@ LAST = ("tests/e2e/", "tests/faults/")
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items):
-    """Mark the browser tests, and run the e2e and fault tests last (after pytest-django's own ordering).
+    """Run the e2e and fault tests last (after pytest-django's own ordering).
 
     Their transactional flushes run post_migrate, which re-creates content types, permissions and the Finance
     group with new ids; a serialized_rollback test of another app running after that would fail to
@@ -51,9 +52,6 @@ def pytest_collection_modifyitems(items):
     def last(item) -> bool:
         return any(part in str(item.fspath).replace(os.sep, "/") for part in LAST)
 
-    for item in items:
-        if "tests/e2e/" in str(item.fspath).replace(os.sep, "/"):
-            item.add_marker(pytest.mark.browser)
     items[:] = [i for i in items if not last(i)] + [i for i in items if last(i)]
 
 
@@ -77,30 +75,6 @@ def browser() -> Iterator:
             os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
         else:
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
-
-
-def restore_seeded_data() -> None:
-    """What the data migrations seed, back after a flush (idempotent). The root conftest re-seeds after each
-    transactional test; this is the safety net. plans' seed replays on today's (dated) schema and needs a
-    schema editor (it switches the catalogue's freeze triggers off while it writes first versions)."""
-    import importlib
-
-    from django.apps import apps
-    from django.db import connection
-
-    from payments.models import CardGiftTier
-    from plans.models import BillingItem
-
-    if not BillingItem.objects.exists():
-        with connection.schema_editor() as editor:
-            importlib.import_module("plans.migrations.0002_seed_catalogue").seed(apps, editor)
-    if not CardGiftTier.objects.exists():
-        importlib.import_module("payments.migrations.0002_ledger_append_only_and_gift_tiers").seed_tiers(apps, None)
-
-
-@pytest.fixture
-def seeded_data(transactional_db):
-    restore_seeded_data()
 
 
 @pytest.fixture

@@ -72,14 +72,6 @@ def celery_worker_process(tmp_path):
     client.delete("unacked", "unacked_index", "unacked_mutex")
 
 
-@pytest.fixture
-def seeded_data(transactional_db):
-    """What the data migrations seed (catalogue, card gift tiers), back after another test's flush."""
-    from tests.e2e.conftest import restore_seeded_data
-
-    restore_seeded_data()
-
-
 def wait_for(predicate, *, timeout: float, interval: float = 0.05, what: str = "condition"):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -12,12 +12,13 @@ import psycopg2
 import pytest
 from django.db import InterfaceError, OperationalError, close_old_connections, connection, connections
 from django.utils import timezone
+from kombu.exceptions import OperationalError as KombuOperationalError
 
 from tests.factories import AccountFactory, MembershipFactory, UserFactory, WorkspaceFactory
 from tests.faults.conftest import pg_url_of_test_db, wait_for
 from workspaces.models import Role
 
-pytestmark = [pytest.mark.slow]
+pytestmark = [pytest.mark.slow, pytest.mark.redis_cache]  # Redis down means the real Redis cache
 
 
 def _ledger_state(account):
@@ -307,7 +308,7 @@ def test_with_redis_down_the_nights_wait_and_run_when_it_is_back(seeded_data, ce
     app.conf.task_publish_retry = False
     _reset_producer_pool(app)
     try:
-        with pytest.raises(Exception):
+        with pytest.raises(KombuOperationalError):
             start_nights()
     finally:
         app.conf.broker_url, app.conf.broker_connection_retry, app.conf.task_publish_retry = previous
@@ -320,8 +321,11 @@ def test_with_redis_down_the_nights_wait_and_run_when_it_is_back(seeded_data, ce
     wait_for(lambda: Bill.objects.filter(account=tenant, day=day).exists(), timeout=90,
              what="the worker to run the night queued after Redis came back")
     celery_worker_process.stop()
-    assert start_nights() == 0 or Bill.objects.get(account=tenant, day=day).runs >= 1
+    # Every due night ran. The day's usage arrived minutes before its bill was computed, so the next beat queues
+    # the one conservative re-run of that day (late_usage_reruns' 10-minute slack; it would charge nothing).
+    assert start_nights() == 1
     bill = Bill.objects.get(account=tenant, day=day)
+    assert bill.runs == 1
     assert bill.charged == bill.total
     from payments.reconcile import check_balances
 

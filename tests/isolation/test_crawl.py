@@ -17,10 +17,10 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver
 
 from tests.isolation.fingerprint import diff, fingerprint
 from tests.isolation.world import ids_for
+from tests.urls import walk_patterns
 
 pytestmark = pytest.mark.django_db
 
@@ -42,16 +42,8 @@ PUBLIC_BY_DESIGN: dict[str, str] = {
 IGNORED_PREFIXES = ("admin/", "i18n/", "static/", "media/")
 
 
-def _walk(patterns, prefix=""):
-    for entry in patterns:
-        if isinstance(entry, URLResolver):
-            yield from _walk(entry.url_patterns, prefix + str(entry.pattern))
-        elif isinstance(entry, URLPattern):
-            yield prefix + str(entry.pattern), entry
-
-
 def _routes():
-    for route, _pattern in _walk(get_resolver().url_patterns):
+    for route, _pattern in walk_patterns():
         if route.startswith(IGNORED_PREFIXES) or route.startswith("^"):
             continue
         names = [m.group("name") for m in PARAM.finditer(route)]

@@ -14,9 +14,11 @@ from pathlib import Path
 import pytest
 from django.contrib import admin
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import reverse
 
+from tests.auth import login_staff
 from tests.factories import AccountFactory, MembershipFactory, UserFactory, WorkspaceFactory, api_token_key
+from tests.urls import walk_patterns
 from workspaces.models import Role
 
 pytestmark = pytest.mark.django_db
@@ -138,17 +140,9 @@ def journey(settings):
     return {"owner": owner, "account": account, "ids": ids, "bill": bill, "monthly": monthly, "day": day}
 
 
-def _walk(patterns, prefix=""):
-    for entry in patterns:
-        if isinstance(entry, URLResolver):
-            yield from _walk(entry.url_patterns, prefix + str(entry.pattern))
-        elif isinstance(entry, URLPattern):
-            yield prefix + str(entry.pattern), entry
-
-
 def page_routes() -> list[str]:
     routes = []
-    for route, _ in _walk(get_resolver().url_patterns):
+    for route, _ in walk_patterns():
         if route.startswith(("admin/", "api/", "static/", "media/", "^")):
             continue
         routes.append(route)
@@ -230,9 +224,7 @@ def test_anonymous_pages_send_the_policy_and_need_no_inline_code(journey):
 
 def _finance_client():
     user = UserFactory(username="csp-finance", is_staff=True, is_superuser=True)
-    client = Client()
-    client.force_login(user)
-    return client
+    return login_staff(Client(), user)
 
 
 def test_admin_pages_send_the_policy_and_need_no_inline_code(journey):

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver
 
 from tests.factories import AccountFactory, MembershipFactory, UserFactory, api_token_key
+from tests.urls import walk_patterns
 from workspaces.models import Role, Workspace, WorkspacePlan
 
 pytestmark = pytest.mark.django_db
@@ -32,17 +32,9 @@ CSRF_EXEMPT_BY_DESIGN = {
 }
 
 
-def _walk(patterns, prefix=""):
-    for entry in patterns:
-        if isinstance(entry, URLResolver):
-            yield from _walk(entry.url_patterns, prefix + str(entry.pattern))
-        elif isinstance(entry, URLPattern):
-            yield prefix + str(entry.pattern), entry
-
-
 def unsafe_routes():
     routes = []
-    for route, _ in _walk(get_resolver().url_patterns):
+    for route, _ in walk_patterns():
         if route.startswith(("admin/", "static/", "media/", "^")) or route in CSRF_EXEMPT_BY_DESIGN:
             continue
         if route.startswith(("api/v1/schema", "api/v1/docs", "api/v1/catalogue", "catalogue", "health")):

@@ -4,6 +4,7 @@ import json
 from unittest import mock
 
 import pytest
+from django.db import transaction
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from payments.models import Recharge, RechargeMethod
@@ -47,14 +48,17 @@ def test_a_signal_delivers_a_signed_message(account, owner, receiver, django_cap
         Webhook("whsec_" + "QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUE=").verify(request["body"], request["headers"])
 
 
-def test_nothing_is_sent_when_the_transaction_rolls_back(account, owner, receiver):
-    from django.db import transaction
+def _credit_then_roll_back(recharge) -> None:
+    with transaction.atomic():
+        recharge_credited.send(sender=Recharge, recharge=recharge)
+        raise RuntimeError("rolled back")
 
+
+def test_nothing_is_sent_when_the_transaction_rolls_back(account, owner, receiver):
     _endpoint(account, owner, receiver.url)
     recharge = _recharge(account, owner)
-    with pytest.raises(RuntimeError), transaction.atomic():
-        recharge_credited.send(sender=Recharge, recharge=recharge)
-        raise RuntimeError
+    with pytest.raises(RuntimeError, match="rolled back"):
+        _credit_then_roll_back(recharge)
     assert not WebhookDelivery.objects.exists() and receiver.requests == []
 
 

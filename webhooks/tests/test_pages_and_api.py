@@ -15,7 +15,7 @@ from workspaces.models import Role
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.parametrize("url,code", [
+@pytest.mark.parametrize(("url", "code"), [
     ("http://hooks.example.com/x", "webhook_insecure_url"),
     ("https://user:pw@hooks.example.com/x", "webhook_url_credentials"),
     ("https://hooks.example.com@evil.example.com/", "webhook_url_credentials"),

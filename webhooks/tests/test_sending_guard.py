@@ -81,7 +81,7 @@ def test_trailing_dots_of_a_host_name_are_dropped():
     assert validate_endpoint_url("https://hooks.example.com.:8443/x") == "https://hooks.example.com:8443/x"
 
 
-@pytest.mark.parametrize("text,public", [
+@pytest.mark.parametrize(("text", "public"), [
     ("8.8.8.8", True), ("2606:4700:4700::1111", True), ("127.0.0.1", False), ("10.1.2.3", False),
     ("169.254.169.254", False), ("::1", False), ("fc00::1", False), ("::127.0.0.1", False),
     ("::ffff:8.8.8.8", False), ("64:ff9b::808:808", False), ("2002:808:808::1", False),

@@ -14,7 +14,7 @@ ALLOWED_CODES = {"QR", "otpauth", "totp", "Fee", "Center", "secret", "issuer", "
                  "period", "Authorization: Token fc_…"}
 
 
-def _check(client, path, allowed, status=200):
+def check_page(client, path, allowed, status=200):
     response = client.get(path)
     assert response.status_code == status, path
     left = [c for c in english_left(response.content.decode(), allowed) if not c.startswith("otpauth://")]
@@ -30,15 +30,15 @@ def test_people_pages_in_chinese(client, account, owner, administrator, member):
                member.email, invitation.email, "示例企业", *ALLOWED_CODES}
     client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/"})
     client.force_login(owner)
-    _check(client, reverse("people", args=[account.pk]), allowed)
+    check_page(client, reverse("people", args=[account.pk]), allowed)
     secret = two_factor.totp_secret_base32(two_factor.totp_enrol_start(user=owner))
-    _check(client, reverse("security"), allowed | {secret})
-    _check(client, reverse("password_change"), allowed)
+    check_page(client, reverse("security"), allowed | {secret})
+    check_page(client, reverse("password_change"), allowed)
     client.force_login(member)
-    _check(client, reverse("account-home", args=[account.pk]), allowed)
+    check_page(client, reverse("account-home", args=[account.pk]), allowed)
     client.logout()
     client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/"})
-    _check(client, reverse("password_reset"), allowed)
-    _check(client, reverse("password_reset_done"), allowed)
-    _check(client, reverse("login"), allowed)
-    _check(client, reverse("invitation-accept", args=["unknown"]), allowed, status=410)
+    check_page(client, reverse("password_reset"), allowed)
+    check_page(client, reverse("password_reset_done"), allowed)
+    check_page(client, reverse("login"), allowed)
+    check_page(client, reverse("invitation-accept", args=["unknown"]), allowed, status=410)

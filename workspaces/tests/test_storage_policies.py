@@ -114,7 +114,7 @@ def test_api_lists_and_changes_a_policy(ws, administrator):
 
 
 @pytest.mark.parametrize(
-    "payload,field",
+    ("payload", "field"),
     [
         ({"item": "nope", "storage_policy_id": 1}, "item"),
         ({"item": "log", "storage_policy_id": "APM"}, "storage_policy_id"),
