@@ -7,7 +7,7 @@ policies with conversion factors (a third of the workspaces keep logs 30 days, f
 It creates its own database (the DATABASE_URL's server, database `fee_bench_advisor` or $BENCH_DB, dropped and
 re-created), migrates it, builds the data, then times (wall clock, JIT as configured on the server):
 1. the advisor's 90-day replay of every candidate (advisor.replay.advise), `--runs` times;
-2. one night (quota.services.night_run_chunk for yesterday, the real service: lines, bill, settlement), then
+2. one night (quota.night.night_run_chunk for yesterday, the real service: lines, bill, settlement), then
    its dry-run re-run.
 Ends with one line: advisor_seconds=<best> advisor_median=<median> night_seconds=<float> candidates=<int>
 rows=<int> load=<float>."""
@@ -96,7 +96,7 @@ def main() -> None:
 
     from advisor.replay import advise
     from core.days import account_today
-    from quota import services
+    from quota.night import night_run_chunk
     from quota.tests import factories as f
     from tests.factories import AccountFactory, WorkspaceFactory
 
@@ -126,10 +126,10 @@ def main() -> None:
               flush=True)
 
     started = time.perf_counter()
-    night = services.night_run_chunk(day=last, account_ids=[account.pk])
+    night = night_run_chunk(day=last, account_ids=[account.pk])
     night_seconds = time.perf_counter() - started
     started = time.perf_counter()
-    services.night_run_chunk(day=last, account_ids=[account.pk], dry_run=True)
+    night_run_chunk(day=last, account_ids=[account.pk], dry_run=True)
     dry_seconds = time.perf_counter() - started
     print(f"one night: {night_seconds:.3f} s ({night.lines} lines), its dry run {dry_seconds:.3f} s", flush=True)
     print(f"advisor_seconds={min(timings):.3f} advisor_median={statistics.median(timings):.3f} "

@@ -100,8 +100,8 @@ def seed(users: int, workspaces_per_user: int) -> dict:
     from django.utils import timezone
 
     from payments.models import LedgerReason, Wallet
-    from payments.services import cash_credit
-    from quota.services import service_token_create
+    from payments.tenders import cash_credit
+    from quota.ingest import service_token_create
     from workspaces.credentials import api_token_create
     from workspaces.models import Account, Membership, Role, Workspace, WorkspacePlan
 

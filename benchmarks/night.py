@@ -12,7 +12,7 @@ re-created; nothing else is touched), builds the data with set-based SQL (genera
    over all the rows, as one statement (EXPLAIN ANALYZE) and as the night's chunks (bare SELECTs);
 2. the honest full floor (benchmarks/night_floor.py): everything the night does, bare SQL written for the
    benchmark, one transaction, rolled back after its digest is taken;
-3. the whole night through the real service (quota.services.night_run), chunk by chunk as the Celery tasks
+3. the whole night through the real service (quota.night.night_run), chunk by chunk as the Celery tasks
    do, once per chunk size, each on a fresh copy of the data (CREATE DATABASE ... TEMPLATE); every run must
    write what the floor wrote (digest per table);
 4. re-runs it (nothing must change) and checks every bill (quota.reconcile.check_bills).
@@ -235,8 +235,8 @@ def main() -> None:
 
     from benchmarks.night_floor import full_floor, same_as_night
     from benchmarks.night_parallel import build
-    from quota import engine, services
-    from quota.night import CHUNK_SIZE
+    from quota import engine
+    from quota.night import CHUNK_SIZE, night_run
     from quota.reconcile import check_bills
 
     sizes = args.chunk_sizes or [args.chunk_size or CHUNK_SIZE]
@@ -287,7 +287,7 @@ def main() -> None:
         connection.settings_dict["NAME"] = name
         load_before = os.getloadavg()[0]
         started = time.perf_counter()
-        result = services.night_run(day=DAY, account_ids=account_ids, chunk_size=size)
+        result = night_run(day=DAY, account_ids=account_ids, chunk_size=size)
         night = time.perf_counter() - started
         runs[size] = night
         print(f"night, chunks of {size}: {night:.2f} s for {rows:,} usage rows ({rows / night:,.0f} rows/s), "
@@ -302,7 +302,7 @@ def main() -> None:
                   f"{'' if all(same.values()) else ' ' + str(same)}", flush=True)
         if size == sizes[-1] and not args.skip_rerun:
             started = time.perf_counter()
-            rerun = services.night_run(day=DAY, account_ids=account_ids, chunk_size=size)
+            rerun = night_run(day=DAY, account_ids=account_ids, chunk_size=size)
             print(f"  re-run: {time.perf_counter() - started:.2f} s, charged {rerun.charged}, credited "
                   f"{rerun.credited}, {rerun.settlements} settlements (expected 0)", flush=True)
             problems = check_bills()

@@ -15,7 +15,7 @@ from django.urls import reverse
 from audit import selectors
 from audit.models import AlertRuleEvent, MembershipEvent, PackageWorkspaceEvent
 from notifications.models import AlertRule
-from payments.services import wallet_adjust
+from payments.maintenance import wallet_adjust
 from tests.factories import AccountFactory, MembershipFactory, UserFactory, WorkspaceFactory
 from workspaces.models import Membership, Role
 
@@ -179,7 +179,8 @@ def test_api_lists_filters_and_exports(owner_api, owner, account):
 
 def test_workspace_order_renewal_setting_and_refund_are_in_the_accounts_trail(account, owner):
     from orders.models import Order, Package
-    from orders.services import order_refund, package_reorder_workspaces
+    from orders.packages import package_reorder_workspaces
+    from orders.payment import order_refund
     from orders.tests.factories import paid_package
 
     first, second = WorkspaceFactory(account=account), WorkspaceFactory(account=account)

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from core.admin import admin_display, format_price
 from core.finance import FINANCE_GROUP, FINANCE_PERMISSIONS, sync_finance_group
-from statements import services
+from statements.invoices import InvoiceLineSpec, invoice_request_create
 from statements.models import MonthlyBill
 from statements.tests import factories as f
 from tests.auth import login_staff
@@ -94,7 +94,7 @@ def test_changelists_show_money_months_and_days(finance_client, account):
 
 def test_inlines_and_read_only_fields_are_readable(finance_client, account, owner):
     f.recharge(account, "1000")
-    invoice = services.invoice_request_create(
+    invoice = invoice_request_create(
         account=account, requested_by=owner, lines=_lines(account), title="示例科技有限公司",
         tax_id="91110000123456789X", email="finance@example.com",
     )
@@ -109,7 +109,7 @@ def _lines(account):
     from payments.models import Recharge
 
     recharge = Recharge.objects.filter(account=account).get()
-    return [services.InvoiceLineSpec("recharge", recharge.pk, Decimal("1000"))]
+    return [InvoiceLineSpec("recharge", recharge.pk, Decimal("1000"))]
 
 
 def test_every_registered_model_has_readable_names():

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from core.exceptions import ApplicationError
 from notifications import services
+from notifications.mail import send_email
 from notifications.models import AlertEvent, AlertRule, ExpiryReminder
 from payments.tests.factories import give_card, give_voucher
 from plans.models import BillingItem
@@ -122,7 +123,7 @@ def test_send_email_only_after_commit_and_not_on_rollback(account, owner):
     with TestCase.captureOnCommitCallbacks(execute=True):
         try:
             with transaction.atomic():
-                services.send_email(to=[owner.email], subject_template="email/expiring_subject.txt",
+                send_email(to=[owner.email], subject_template="email/expiring_subject.txt",
                                     body_template="email/expiring_body.txt",
                                     context={"account": account, "cards": [], "vouchers": []})
                 raise RuntimeError

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from core.finance import FINANCE_GROUP, sync_finance_group
 from payments.models import LedgerEntry, LedgerReason, Recharge, RechargeStatus, Voucher, VoucherCodeBatch, Wallet
-from payments.services import recharge_submit_offline
+from payments.recharges import recharge_submit_offline
 from payments.tests.factories import fund_cash
 from tests.auth import login_staff
 from tests.factories import UserFactory

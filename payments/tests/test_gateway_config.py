@@ -20,7 +20,8 @@ from payments.gateways import default_provider, get_gateway, online_payment_avai
 from payments.gateways.base import STORED_PAYLOAD_BYTES, stored_callback_payload
 from payments.gateways.sandbox import signed_payload
 from payments.models import GatewayCallback, LedgerEntry, Recharge, RechargeStatus, Voucher, Wallet
-from payments.services import recharge_start_online, voucher_batch_generate
+from payments.recharges import recharge_start_online
+from payments.vouchers import voucher_batch_generate
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parents[2]

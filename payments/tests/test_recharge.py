@@ -9,15 +9,14 @@ from core.exceptions import ApplicationError
 from payments.gateways import get_gateway
 from payments.gateways.sandbox import signed_payload
 from payments.models import GatewayCallback, LedgerEntry, LedgerReason, RechargeStatus, Wallet
-from payments.services import (
-    SettlementDemand,
+from payments.recharges import (
     gateway_callback_handle,
     recharge_confirm,
     recharge_reject,
     recharge_start_online,
     recharge_submit_offline,
-    settle_demands,
 )
+from payments.settlement import SettlementDemand, settle_demands
 
 pytestmark = pytest.mark.django_db
 D = Decimal

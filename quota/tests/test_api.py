@@ -8,9 +8,10 @@ from django.utils import timezone, translation
 from rest_framework.test import APIClient
 
 from core.csv import header
-from quota import services
 from quota.exports import DAILY_COLUMNS
+from quota.ingest import hash_key, service_token_create
 from quota.models import ServiceToken, UsageRecord
+from quota.night import night_run_chunk
 from quota.tests import factories as f
 from tests.factories import AccountFactory, WorkspaceFactory
 from workspaces.models import Workspace, WorkspaceStatus
@@ -20,7 +21,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def service_client():
-    _token, key = services.service_token_create(name="metering")
+    _token, key = service_token_create(name="metering")
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Service {key}")
     return client
@@ -59,7 +60,7 @@ def test_ingest_requires_a_valid_service_token(ws, owner_api):
     bad.credentials(HTTP_AUTHORIZATION="Service nope")
     assert post(bad, record).status_code == 401
     assert post(owner_api, record).status_code in (401, 403)  # a user session is not a service
-    token, key = services.service_token_create(name="old")
+    token, key = service_token_create(name="old")
     ServiceToken.objects.filter(pk=token.pk).update(is_active=False)
     inactive = APIClient()
     inactive.credentials(HTTP_AUTHORIZATION=f"Service {key}")
@@ -152,7 +153,7 @@ def test_create_service_token_command_prints_the_key_once(capsys):
     call_command("create_service_token", "pipeline")
     out = capsys.readouterr().out
     key = out.splitlines()[1].strip()
-    assert ServiceToken.objects.get(name="pipeline").key_hash == services.hash_key(key)
+    assert ServiceToken.objects.get(name="pipeline").key_hash == hash_key(key)
 
 
 def _bills(account, n, start=0):
@@ -161,7 +162,7 @@ def _bills(account, n, start=0):
         day = date(2026, 3, 1) + timedelta(days=i)
         f.usage(ws, "datakit", day, 1)
         f.usage(ws, "log", day, 2_000_000)
-        services.night_run_chunk(day=day, account_ids=[account.pk])
+        night_run_chunk(day=day, account_ids=[account.pk])
 
 
 def test_daily_bills_api_with_lines_filters_and_csv(owner_api, account, other_account):

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from benchmarks.night_parallel import DAY, Workers, build, outcome
-from quota import services
+from quota.night import night_run
 
 ROOT = Path(__file__).resolve().parents[2]
 ACCOUNTS = 240  # 12,000 usage rows
@@ -51,7 +51,7 @@ def test_two_worker_processes_bill_exactly_like_a_serial_night(catalogue, purged
     # The serial night, in-process, chunk after chunk; its outcome is kept and everything rolled back.
     try:
         with transaction.atomic():
-            serial_result = services.night_run(day=DAY, account_ids=ids, chunk_size=CHUNK)
+            serial_result = night_run(day=DAY, account_ids=ids, chunk_size=CHUNK)
             with connection.cursor() as cursor:
                 serial = outcome(cursor)
             raise _Rollback

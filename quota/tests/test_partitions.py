@@ -17,9 +17,10 @@ from django.db import IntegrityError, connection, transaction
 from core.exceptions import Unprocessable
 from core.models import FinanceSettings
 from plans.models import BillingItem
-from quota import engine, partitions, services
+from quota import engine, partitions
 from quota.error_codes import QuotaErrorCode
 from quota.models import Bill, BillLine, UsageRecord
+from quota.night import bill_rerun, night_run_chunk
 from quota.reconcile import check_bills
 from quota.tests import factories as f
 from tests.factories import AccountFactory, WorkspaceFactory
@@ -121,7 +122,7 @@ def test_retention_drops_only_old_partitions_and_bills_and_lines_stay(account, m
     f.usage(ws, "datakit", RECENT_DAY, 3)
     f.usage(ws, "datakit", date(2024, 2, 2), 4)  # no month partition: in the default partition
     for day in (OLD_DAY, RECENT_DAY):
-        services.night_run_chunk(day=day, account_ids=[account.pk])
+        night_run_chunk(day=day, account_ids=[account.pk])
     bills = list(Bill.objects.order_by("day").values_list("day", "total", "charged"))
     lines = list(BillLine.objects.order_by("bill__day").values_list("bill__day", "usage", "amount"))
     assert len(bills) == 2 and lines[0][1] == 2
@@ -146,9 +147,9 @@ def test_retention_drops_only_old_partitions_and_bills_and_lines_stay(account, m
     call_command("reconcile", stdout=out, stderr=out)
     # A night for a dropped day is refused (it would empty the bill); a kept day re-runs as before.
     with pytest.raises(Unprocessable) as refused:
-        services.bill_rerun(account_id=account.pk, day=OLD_DAY)
+        bill_rerun(account_id=account.pk, day=OLD_DAY)
     assert refused.value.code == QuotaErrorCode.USAGE_DROPPED
-    assert services.bill_rerun(account_id=account.pk, day=RECENT_DAY).charged == Decimal("0")
+    assert bill_rerun(account_id=account.pk, day=RECENT_DAY).charged == Decimal("0")
     # Idempotent, and a smaller retention later moves the mark forward.
     assert partitions.usage_retention().dropped == []
     assert partitions.usage_retention(months=1).dropped == ["quota_usagerecord_p2025_11"]

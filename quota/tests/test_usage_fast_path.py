@@ -10,8 +10,7 @@ from rest_framework.test import APIClient
 
 from core import days
 from core.exceptions import Unprocessable
-from quota import services
-from quota.ingest import usage_ingest
+from quota.ingest import service_token_create, usage_ingest
 from quota.models import UsageRecord
 from tests.factories import AccountFactory, WorkspaceFactory
 from workspaces.models import Account
@@ -21,7 +20,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def service_client():
-    _token, key = services.service_token_create(name="metering-fast")
+    _token, key = service_token_create(name="metering-fast")
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Service {key}")
     return client

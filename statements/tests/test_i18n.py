@@ -14,7 +14,7 @@ from django.conf import settings
 
 from notifications import services as alert_services
 from plans.models import BillingItem, Plan, TrafficPackage
-from statements import services
+from statements.monthly_bills import monthly_bill_refresh
 from statements.tests import factories as f
 from tests.factories import MembershipFactory, UserFactory, WorkspaceFactory
 from tests.urls import walk_patterns
@@ -113,7 +113,7 @@ def world(account, owner, administrator):
     f.recharge(account, "100.00")
     f.usage(ws, "log", date(2026, 9, 5), 2_000_000)
     f.night(account, date(2026, 9, 5))
-    bill = services.monthly_bill_refresh(account=account, month=date(2026, 9, 1))
+    bill = monthly_bill_refresh(account=account, month=date(2026, 9, 1))
     rule = alert_services.alert_rule_create(account=account, actor=owner, workspace_id=ws.pk, billing_item_id=None,
                                             threshold="1.00")
     return {"account_id": account.pk, "bill_id": bill.pk, "rule_id": rule.pk, "workspace_id": ws.pk}

@@ -237,7 +237,8 @@ def test_owner_journey(page, shot, tenant, new_context):
     _time_travel_packages(account)
     from rest_framework.test import APIClient
 
-    from quota.services import night_run, service_token_create
+    from quota.ingest import service_token_create
+    from quota.night import night_run
 
     _, key = service_token_create(name="metering")
     day = timezone.localdate() - timedelta(days=1)

@@ -75,7 +75,7 @@ def tenant(seeded_data, settings):
 def test_renew_without_a_gap_then_auto_renew_failure_mail(page, shot, tenant):
     from core.days import account_today
     from core.models import FinanceSettings
-    from orders import services
+    from orders.autorenew import auto_renew_due
     from orders.models import AutoRenewAttempt, Order, OrderKind, OrderStatus, Package, PackageWorkspace
     from payments.models import Wallet
     from payments.tests.factories import fund_cash
@@ -172,7 +172,7 @@ def test_renew_without_a_gap_then_auto_renew_failure_mail(page, shot, tenant):
     shortfall = price - cash_before
     assert shortfall > 0
     mail.outbox.clear()
-    assert services.auto_renew_due() == {"renewed": 0, "failed": 1}
+    assert auto_renew_due() == {"renewed": 0, "failed": 1}
     attempt = AutoRenewAttempt.objects.get(package=other)
     assert not attempt.succeeded and attempt.shortfall == shortfall
     assert not Package.objects.filter(renewal_of=other).exists()
@@ -182,7 +182,7 @@ def test_renew_without_a_gap_then_auto_renew_failure_mail(page, shot, tenant):
     assert f"{shortfall:,.2f}" in message.body, message.body
     assert f"/a/{account.pk}/wallet/recharge/" in message.body
     # the same day again: no second attempt, no second mail
-    assert services.auto_renew_due() == {"renewed": 0, "failed": 0}
+    assert auto_renew_due() == {"renewed": 0, "failed": 0}
     assert len([m for m in mail.outbox if "automatic renewal" in m.subject.lower()]) == 1
 
     # --- The page: the package is not renewed, automatic renewal stays on (retried daily), the failure and

@@ -41,7 +41,7 @@ def test_database_connection_dropped_in_the_middle_of_a_payment_writes_nothing(s
     from orders.tests.factories import cash, purchase_order
     from payments import ledger as payment_ledger
     from payments.reconcile import check_balances
-    from payments.services import TenderSpec
+    from payments.tenders import TenderSpec
     from payments.tests.factories import fund_cash, give_card, give_voucher
 
     owner = UserFactory()
@@ -68,7 +68,7 @@ def test_database_connection_dropped_in_the_middle_of_a_payment_writes_nothing(s
         return real_entry(**kwargs)
 
     def pay():
-        from orders.services import order_pay
+        from orders.payment import order_pay
 
         try:
             order_pay(order=Order.objects.get(pk=order.pk), tenders=tenders, actor=owner)
@@ -100,7 +100,7 @@ def test_database_connection_dropped_in_the_middle_of_a_payment_writes_nothing(s
     assert not Package.objects.filter(account=account).exists()
     assert check_balances() == []
     # The same payment goes through afterwards, exactly once.
-    from orders.services import order_pay
+    from orders.payment import order_pay
 
     paid = order_pay(order=Order.objects.get(pk=order.pk), tenders=tenders, actor=owner)
     assert paid.status == OrderStatus.PAID
@@ -167,7 +167,7 @@ def _tenant_for_night(day):
     """An account with two workspaces under a Startup package, 100,000,000 log entries each on `day`, and a
     wallet of cash, a voucher and a prepaid card (so settlement touches every kind of balance)."""
     from payments.tests.factories import fund_cash, give_card, give_voucher
-    from quota.services import usage_ingest
+    from quota.ingest import usage_ingest
     from quota.tests.factories import package
     from workspaces.models import Account
 
@@ -215,7 +215,7 @@ def _night_outcome(account) -> dict:
 def test_worker_killed_in_the_middle_of_a_night_then_rerun_bills_like_an_uninterrupted_night(
     seeded_data, celery_worker_process,
 ):
-    from quota.services import night_run
+    from quota.night import night_run
     from quota.tasks import run_night_chunk
 
     day = timezone.localdate() - timedelta(days=1)

@@ -22,7 +22,7 @@ def fuzz_world(db):
     _add_feature_ids(ids, account=account, owner=owner, workspaces=[commercial])
     world = {"owner": owner, "account": account, "token": token, "ids": ids}
     try:
-        from quota.services import service_token_create
+        from quota.ingest import service_token_create
     except ImportError:
         return world
     world["service_token"] = service_token_create(name="fuzz-metering")[1]

@@ -23,7 +23,7 @@ def _workspaces(*, account, owner, workspaces) -> dict[str, list[int]]:
 
 def _payments(*, account, owner, workspaces) -> dict[str, list[int]]:
     from payments.models import Recharge
-    from payments.services import recharge_submit_offline
+    from payments.recharges import recharge_submit_offline
     from payments.tests.factories import fund_cash, give_card, give_voucher
 
     fund_cash(account, "200000.00")
@@ -59,8 +59,9 @@ def _quota(*, account, owner, workspaces) -> dict[str, list[int]]:
 
     from django.utils import timezone
 
+    from quota.ingest import usage_ingest
     from quota.models import Bill
-    from quota.services import night_run, usage_ingest
+    from quota.night import night_run
     from workspaces.models import Account
 
     Account.objects.filter(pk=account.pk).update(created_at=timezone.now() - timedelta(days=30))
@@ -77,7 +78,8 @@ def _statements(*, account, owner, workspaces) -> dict[str, list[int]]:
 
     from django.utils import timezone
 
-    from statements.services import InvoiceLineSpec, invoice_request_create, monthly_bill_refresh
+    from statements.invoices import InvoiceLineSpec, invoice_request_create
+    from statements.monthly_bills import monthly_bill_refresh
     from statements.tests.factories import recharge
 
     bill = monthly_bill_refresh(account=account, month=timezone.localdate() - timedelta(days=1))

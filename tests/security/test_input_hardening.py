@@ -257,7 +257,7 @@ def test_page_money_fields_answer_a_form_error(world, client, raw):
 @pytest.mark.django_db
 @pytest.mark.parametrize("levels", [100_000, 5_000, 40])
 def test_deep_json_is_a_400_in_the_error_shape(world, levels):
-    from quota.services import service_token_create
+    from quota.ingest import service_token_create
 
     body = deep_json(levels)
     key = service_token_create(name="deep")[1]
@@ -316,7 +316,7 @@ def test_ids_parse():
 @pytest.mark.django_db
 @pytest.mark.parametrize("raw", ["20261201xx", "2026-W48-1", "20261201", FULLWIDTH_DAY_2])
 def test_usage_days_are_yyyy_mm_dd_only(world, raw):
-    from quota.services import service_token_create
+    from quota.ingest import service_token_create
 
     key = service_token_create(name="days")[1]
     workspace = world["workspaces"][0]
