@@ -3,6 +3,7 @@ from decimal import Decimal
 
 import pytest
 from django.core import mail
+from django.db import transaction
 from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone
@@ -117,8 +118,6 @@ def test_expiry_reminders_once_per_instrument_to_owners(account, owner, administ
 
 
 def test_send_email_only_after_commit_and_not_on_rollback(account, owner):
-    from django.db import transaction
-
     mail.outbox.clear()
     with TestCase.captureOnCommitCallbacks(execute=True):
         try:

@@ -1,6 +1,7 @@
 """Usage ingestion (service token) and the daily bills API."""
 
 from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import call_command
@@ -127,7 +128,6 @@ def test_future_day_uses_the_account_time_zone(service_client):
     kiritimati = AccountFactory(time_zone="Pacific/Kiritimati")  # UTC+14: its today may be our tomorrow
     type(kiritimati).objects.filter(pk=kiritimati.pk).update(created_at=timezone.now() - timedelta(days=3))
     ws = WorkspaceFactory(account=kiritimati)
-    from zoneinfo import ZoneInfo
 
     local_today = timezone.now().astimezone(ZoneInfo("Pacific/Kiritimati")).date()
     ok = post(service_client, [{"workspace_id": ws.pk, "item": "log", "day": local_today.isoformat(), "quantity": 1}])

@@ -8,6 +8,7 @@ from django.utils import timezone
 from quota.models import Bill
 from quota.night import night_run_chunk
 from quota.tests import factories as f
+from quota.tests import factories as qf
 from tests.factories import MembershipFactory, WorkspaceFactory
 from workspaces.models import Role, Workspace, WorkspaceStatus
 
@@ -121,10 +122,6 @@ def test_admin_rerun_action(admin_client, account):
 
 
 def test_package_quota_use_fragment_is_scoped(client, account, owner, other_account):
-    from datetime import date
-
-    from quota.tests import factories as qf
-    from tests.factories import WorkspaceFactory
 
     mine = qf.package(account, [WorkspaceFactory(account=account)], starts_on=date(2026, 1, 1))
     theirs = qf.package(other_account, [WorkspaceFactory(account=other_account)], starts_on=date(2026, 1, 1))

@@ -13,11 +13,13 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.db import IntegrityError, connection, transaction
+from django.db.migrations.executor import MigrationExecutor
+from django_celery_beat.models import PeriodicTask
 
 from core.exceptions import Unprocessable
 from core.models import FinanceSettings
 from plans.models import BillingItem
-from quota import engine, partitions
+from quota import engine, partitions, tasks
 from quota.error_codes import QuotaErrorCode
 from quota.models import Bill, BillLine, UsageRecord
 from quota.night import bill_rerun, night_run_chunk
@@ -73,12 +75,9 @@ def test_ensure_creates_the_months_ahead_and_moves_rows_out_of_the_default_parti
 
 @pytest.mark.django_db
 def test_the_beat_task_creates_the_partitions_ahead(monkeypatch):
-    from quota import tasks
-
     monkeypatch.setattr(partitions.days, "vendor_today", lambda **kw: date(2032, 7, 4))
     assert tasks.ensure_usage_partitions.delay().get() == [
         "quota_usagerecord_p2032_07", "quota_usagerecord_p2032_08", "quota_usagerecord_p2032_09"]
-    from django_celery_beat.models import PeriodicTask
 
     assert PeriodicTask.objects.filter(task="quota.ensure_usage_partitions", enabled=True).exists()
 
@@ -166,7 +165,6 @@ def test_retention_refuses_to_drop_everything():
 def test_the_data_migration_keeps_every_row(catalogue, account):
     """Back to the plain table and forward again: every row, id and value survives both ways, and new ids
     continue after the old ones."""
-    from django.db.migrations.executor import MigrationExecutor
 
     ws = WorkspaceFactory(account=account)
     for n, day in enumerate((date(2024, 1, 31), date(2026, 6, 15), date(2026, 12, 1), date(2040, 1, 1)), start=1):

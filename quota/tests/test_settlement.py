@@ -10,16 +10,18 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core import mail
 from django.core.management import call_command
-from django.db import DataError, connection
+from django.db import DataError, connection, transaction
 from django.utils import timezone
+from django_celery_beat.models import PeriodicTask
 
 from payments.models import LedgerEntry, Payment, PaymentTender, Voucher, VoucherKind, Wallet
-from quota import engine
+from quota import engine, tasks
 from quota.arrears import arrears_sweep
 from quota.ingest import usage_ingest
-from quota.models import Bill, BillLine, BillSettlement
+from quota.models import Bill, BillLine, BillSettlement, NightMark, UsageRecord
 from quota.night import late_usage_reruns, night_run_chunk, nights_due
 from quota.reconcile import check_bills
+from quota.tasks import run_night_chunk
 from quota.tests import factories as f
 from tests.factories import AccountFactory, MembershipFactory, WorkspaceFactory
 from workspaces.models import Role, Workspace, WorkspaceStatus
@@ -127,7 +129,6 @@ def test_redelivered_chunk_charges_nothing_twice(account, other_account):
         f.fund_cash(acc, "100.00")
         f.usage(WorkspaceFactory(account=acc), "datakit", D, 1)
     ids = [account.pk, other_account.pk]
-    from quota.tasks import run_night_chunk
 
     run_night_chunk.delay(D.isoformat(), ids)
     run_night_chunk.delay(D.isoformat(), ids)  # the broker redelivers the same chunk
@@ -215,7 +216,6 @@ def test_arrears_countdown_reminder_lock_and_unlock(account, settings):
     ws = WorkspaceFactory(account=account)
     free = WorkspaceFactory(account=account, free=True)
     f.usage(ws, "datakit", D, 2)
-    from django.db import transaction
 
     with mock.patch.object(transaction, "on_commit", lambda fn, *a, **k: fn()):
         result = run(account)
@@ -256,7 +256,6 @@ def test_nights_due_by_local_midnight():
 @pytest.mark.django_db
 def test_start_nights_fans_out_chunks(account, monkeypatch):
     calls = []
-    from quota import tasks
 
     monkeypatch.setattr(tasks.run_night_chunk, "delay", lambda day, ids: calls.append((day, ids)))
     monkeypatch.setattr("quota.night.CHUNK_SIZE", 2)
@@ -268,8 +267,6 @@ def test_start_nights_fans_out_chunks(account, monkeypatch):
 
 @pytest.mark.django_db
 def test_beat_schedules_exist():
-    from django_celery_beat.models import PeriodicTask
-
     assert set(PeriodicTask.objects.values_list("task", flat=True)) >= {"quota.start_nights", "quota.arrears_sweep"}
     assert Voucher  # imported for the settlement-order test
 
@@ -294,10 +291,6 @@ def test_rerun_keeps_unchanged_lines_and_drops_stale_ones(account):
 
 @pytest.mark.django_db
 def test_late_usage_is_picked_up_by_the_hourly_beat(account):
-    from datetime import UTC
-
-    from quota.models import UsageRecord
-
     type(account).objects.filter(pk=account.pk).update(created_at=datetime(2026, 1, 1, tzinfo=UTC))
     ws = WorkspaceFactory(account=account)
     f.fund_cash(account, "100.00")
@@ -320,8 +313,6 @@ def test_late_usage_is_picked_up_by_the_hourly_beat(account):
 
 @pytest.mark.django_db
 def test_a_night_for_a_day_not_over_bills_nothing_and_marks_nothing(account):
-    from quota.models import NightMark
-
     ws = WorkspaceFactory(account=account)
     today = timezone.now().astimezone(ZoneInfo(account.time_zone)).date()
     f.usage(ws, "log", today, 3_000_000)

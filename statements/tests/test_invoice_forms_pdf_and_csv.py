@@ -12,6 +12,7 @@ from django.utils import translation
 
 from core.models import FinanceSettings
 from statements.invoices import InvoiceLineSpec, invoice_request_create
+from statements.models import MonthlyBillStatus
 from statements.monthly_bills import monthly_bill_refresh
 from statements.pdf import invoice_pdf_html, tax_split
 from statements.tests import factories as f
@@ -79,6 +80,5 @@ def test_monthly_csv_speaks_the_interface_language(owner_api, account, language,
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows[0][0] == month and rows[0][-1] == amount
     with translation.override(language):
-        from statements.models import MonthlyBillStatus
         assert rows[1][0] == "2026-09" and rows[1][1] in {str(label) for _v, label in MonthlyBillStatus.choices}
     assert rows[1][-1] == "3.00"

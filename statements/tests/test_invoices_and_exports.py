@@ -1,5 +1,7 @@
 import csv
 import io
+import re
+import zlib
 from datetime import date
 from decimal import Decimal
 
@@ -12,7 +14,7 @@ from core.csv import BOM, csv_text, escape_cell
 from core.exceptions import ApplicationError
 from payments.models import Payment, PaymentPurpose, PaymentTender
 from statements.invoices import InvoiceLineSpec, invoice_request_create, invoice_request_issue, invoice_request_reject
-from statements.models import InvoiceRequest, InvoiceStatus
+from statements.models import InvoiceRequest, InvoiceStatus, MonthlyBill
 from statements.monthly_bills import monthly_bill_refresh
 from statements.selectors import invoiceable_documents, invoiceable_summary
 from statements.tests import factories as f
@@ -36,8 +38,6 @@ def card_purchase(account, cash):
 
 
 def _pdf_fonts(pdf: bytes) -> str:
-    import re
-    import zlib
 
     names = re.findall(rb"/(?:BaseFont|FontName)\s*/([A-Za-z0-9+\-]+)", pdf)
     for match in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S):
@@ -181,7 +181,5 @@ def test_monthly_bill_api_tenancy(api_client, account, other_account, other_owne
 
 
 def test_paid_by_vouchers_keeps_the_cents():
-    from statements.models import MonthlyBill
-
     bill = MonthlyBill(paid_ordinary_voucher=Decimal("12.50"), paid_full_reduction_voucher=Decimal("3.80"))
     assert bill.paid_voucher == Decimal("16.30")  # the template's |add filter had made it 15

@@ -7,6 +7,7 @@ import time_machine
 from django.core import mail
 from django.db import IntegrityError, InternalError, transaction
 from django.db.models import Sum
+from django.test import TestCase
 
 from core.days import account_today, month_end, month_start, next_month, previous_month
 from core.exceptions import Conflict
@@ -142,8 +143,6 @@ def test_finalised_only_from_the_third_and_owners_and_admins_are_told_once(accou
 
 
 def _run_on_commit(fn):
-    from django.test import TestCase
-
     with TestCase.captureOnCommitCallbacks(execute=True):
         return fn()
 
