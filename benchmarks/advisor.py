@@ -19,8 +19,15 @@ import os
 import statistics
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlparse, urlunparse
+
+import django
+import psycopg2
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connection
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -54,8 +61,6 @@ ANALYZE;
 
 
 def _recreate_database(url: str) -> None:
-    import psycopg2
-
     parsed = urlparse(url)
     admin = psycopg2.connect(dbname="postgres", user=parsed.username, password=parsed.password,
                              host=parsed.hostname, port=parsed.port or 5432)
@@ -77,12 +82,8 @@ def main() -> None:
     _recreate_database(url)
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "billing_center.settings")
-    import django
 
     django.setup()
-    from django.conf import settings
-    from django.core.management import call_command
-    from django.db import connection
 
     from quota.signals import night_settled
 
@@ -91,8 +92,6 @@ def main() -> None:
     started = time.perf_counter()
     call_command("migrate", verbosity=0)
     print(f"migrated in {time.perf_counter() - started:.1f} s", flush=True)
-
-    from datetime import timedelta
 
     from advisor.replay import advise
     from core.days import account_today

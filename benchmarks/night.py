@@ -31,6 +31,12 @@ from datetime import date
 from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
+import django
+import psycopg2
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connection
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -46,8 +52,6 @@ def _bench_url(url: str) -> str:
 
 
 def _recreate_database(url: str) -> None:
-    import psycopg2
-
     parsed = urlparse(url)
     admin = psycopg2.connect(
         dbname="postgres", user=parsed.username, password=parsed.password, host=parsed.hostname,
@@ -175,7 +179,6 @@ def _load() -> str:
 
 def _clone(url: str, name: str) -> None:
     """A fresh copy of the benchmark database (no session may be connected to the source)."""
-    import psycopg2
 
     parsed = urlparse(url)
     admin = psycopg2.connect(dbname="postgres", user=parsed.username, password=parsed.password,
@@ -215,7 +218,6 @@ def main() -> None:
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "billing_center.settings")
     os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.dummy.EmailBackend")
-    import django
 
     django.setup()
     # The night itself is measured; what it queues afterwards (alerts, monthly bills: Celery tasks that the
@@ -223,9 +225,6 @@ def main() -> None:
     from quota.signals import night_settled
 
     night_settled.receivers.clear()
-    from django.conf import settings
-    from django.core.management import call_command
-    from django.db import connection
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
     started = time.perf_counter()
