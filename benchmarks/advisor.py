@@ -7,7 +7,7 @@ policies with conversion factors (a third of the workspaces keep logs 30 days, f
 It creates its own database (the DATABASE_URL's server, database `fee_bench_advisor` or $BENCH_DB, dropped and
 re-created), migrates it, builds the data, then times (wall clock, JIT as configured on the server):
 1. the advisor's 90-day replay of every candidate (advisor.replay.advise), `--runs` times;
-2. one night (quota.services.night_run_chunk for yesterday, the real service: lines, bill, settlement), then
+2. one night (quota.night.night_run_chunk for yesterday, the real service: lines, bill, settlement), then
    its dry-run re-run.
 Ends with one line: advisor_seconds=<best> advisor_median=<median> night_seconds=<float> candidates=<int>
 rows=<int> load=<float>."""
@@ -19,8 +19,15 @@ import os
 import statistics
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlparse, urlunparse
+
+import django
+import psycopg2
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connection
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -54,8 +61,6 @@ ANALYZE;
 
 
 def _recreate_database(url: str) -> None:
-    import psycopg2
-
     parsed = urlparse(url)
     admin = psycopg2.connect(dbname="postgres", user=parsed.username, password=parsed.password,
                              host=parsed.hostname, port=parsed.port or 5432)
@@ -77,12 +82,8 @@ def main() -> None:
     _recreate_database(url)
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "billing_center.settings")
-    import django
 
     django.setup()
-    from django.conf import settings
-    from django.core.management import call_command
-    from django.db import connection
 
     from quota.signals import night_settled
 
@@ -92,11 +93,9 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     print(f"migrated in {time.perf_counter() - started:.1f} s", flush=True)
 
-    from datetime import timedelta
-
     from advisor.replay import advise
     from core.days import account_today
-    from quota import services
+    from quota.night import night_run_chunk
     from quota.tests import factories as f
     from tests.factories import AccountFactory, WorkspaceFactory
 
@@ -126,10 +125,10 @@ def main() -> None:
               flush=True)
 
     started = time.perf_counter()
-    night = services.night_run_chunk(day=last, account_ids=[account.pk])
+    night = night_run_chunk(day=last, account_ids=[account.pk])
     night_seconds = time.perf_counter() - started
     started = time.perf_counter()
-    services.night_run_chunk(day=last, account_ids=[account.pk], dry_run=True)
+    night_run_chunk(day=last, account_ids=[account.pk], dry_run=True)
     dry_seconds = time.perf_counter() - started
     print(f"one night: {night_seconds:.3f} s ({night.lines} lines), its dry run {dry_seconds:.3f} s", flush=True)
     print(f"advisor_seconds={min(timings):.3f} advisor_median={statistics.median(timings):.3f} "

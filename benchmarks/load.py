@@ -38,6 +38,14 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
+import django
+import httpx
+import psycopg2
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.db import connection, transaction
+from django.utils import timezone
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -74,8 +82,6 @@ def free_port() -> int:
 
 
 def recreate_database() -> None:
-    import psycopg2
-
     conn = psycopg2.connect(f"{PG}/postgres")
     conn.autocommit = True
     with conn.cursor() as cursor:
@@ -87,21 +93,16 @@ def recreate_database() -> None:
 def setup_django() -> None:
     os.environ["DATABASE_URL"] = f"{PG}/{DB_NAME}"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "billing_center.settings")
-    import django
 
     django.setup()
 
 
 def seed(users: int, workspaces_per_user: int) -> dict:
     """Accounts, owners, tokens, funded wallets, Commercial workspaces, a service token."""
-    from django.contrib.auth import get_user_model
-    from django.core.management import call_command
-    from django.db import transaction
-    from django.utils import timezone
 
     from payments.models import LedgerReason, Wallet
-    from payments.services import cash_credit
-    from quota.services import service_token_create
+    from payments.tenders import cash_credit
+    from quota.ingest import service_token_create
     from workspaces.credentials import api_token_create
     from workspaces.models import Account, Membership, Role, Workspace, WorkspacePlan
 
@@ -127,7 +128,6 @@ def seed(users: int, workspaces_per_user: int) -> dict:
             ids = list(Workspace.objects.filter(account=account).order_by("pk").values_list("pk", flat=True))
             tenants.append({"account": account.pk, "token": token.key, "workspaces": ids})
         _, service_key = service_token_create(name=f"load-{uuid.uuid4().hex[:8]}")
-    from decimal import Decimal  # noqa: F401  (cash_credit takes int or Decimal)
 
     return {"tenants": tenants, "service_key": service_key}
 
@@ -141,7 +141,6 @@ def start_gunicorn(port: int, workers: int, log: Path) -> subprocess.Popen:
          "--workers", str(workers), "--worker-class", "sync", "--timeout", "60", "--log-level", "warning"],
         cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True,
     )
-    import httpx
 
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -168,7 +167,6 @@ def stop(process: subprocess.Popen) -> None:
 async def run_phase(name: str, concurrency: int, duration: float, step, max_units: int | None = None) -> Phase:
     """`concurrency` workers call `step(client, worker_index, i)` until the time or unit budget is spent.
     step returns (ok, units, error text)."""
-    import httpx
 
     phase = Phase(name)
     stop_at = time.monotonic() + duration
@@ -220,7 +218,6 @@ def usage_batches(tenants: list[dict], batch_size: int, days: int) -> list[list[
 
 def copy_rows(rows: list[dict]) -> Phase:
     """The same rows with raw COPY into a scratch copy of the usage table (the floor for ingestion)."""
-    import psycopg2
 
     from plans.models import BillingItem
     from workspaces.models import Workspace
@@ -264,7 +261,6 @@ def machine() -> str:
         memory = f"{mem_kb / 1024 / 1024:.1f} GiB"
     except (OSError, StopIteration):
         memory = "?"
-    from django.db import connection
 
     with connection.cursor() as cursor:
         cursor.execute("SHOW server_version")

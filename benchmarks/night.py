@@ -12,7 +12,7 @@ re-created; nothing else is touched), builds the data with set-based SQL (genera
    over all the rows, as one statement (EXPLAIN ANALYZE) and as the night's chunks (bare SELECTs);
 2. the honest full floor (benchmarks/night_floor.py): everything the night does, bare SQL written for the
    benchmark, one transaction, rolled back after its digest is taken;
-3. the whole night through the real service (quota.services.night_run), chunk by chunk as the Celery tasks
+3. the whole night through the real service (quota.night.night_run), chunk by chunk as the Celery tasks
    do, once per chunk size, each on a fresh copy of the data (CREATE DATABASE ... TEMPLATE); every run must
    write what the floor wrote (digest per table);
 4. re-runs it (nothing must change) and checks every bill (quota.reconcile.check_bills).
@@ -31,6 +31,12 @@ from datetime import date
 from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
+import django
+import psycopg2
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connection
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -46,8 +52,6 @@ def _bench_url(url: str) -> str:
 
 
 def _recreate_database(url: str) -> None:
-    import psycopg2
-
     parsed = urlparse(url)
     admin = psycopg2.connect(
         dbname="postgres", user=parsed.username, password=parsed.password, host=parsed.hostname,
@@ -175,7 +179,6 @@ def _load() -> str:
 
 def _clone(url: str, name: str) -> None:
     """A fresh copy of the benchmark database (no session may be connected to the source)."""
-    import psycopg2
 
     parsed = urlparse(url)
     admin = psycopg2.connect(dbname="postgres", user=parsed.username, password=parsed.password,
@@ -215,7 +218,6 @@ def main() -> None:
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "billing_center.settings")
     os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.dummy.EmailBackend")
-    import django
 
     django.setup()
     # The night itself is measured; what it queues afterwards (alerts, monthly bills: Celery tasks that the
@@ -223,9 +225,6 @@ def main() -> None:
     from quota.signals import night_settled
 
     night_settled.receivers.clear()
-    from django.conf import settings
-    from django.core.management import call_command
-    from django.db import connection
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
     started = time.perf_counter()
@@ -235,8 +234,8 @@ def main() -> None:
 
     from benchmarks.night_floor import full_floor, same_as_night
     from benchmarks.night_parallel import build
-    from quota import engine, services
-    from quota.night import CHUNK_SIZE
+    from quota import engine
+    from quota.night import CHUNK_SIZE, night_run
     from quota.reconcile import check_bills
 
     sizes = args.chunk_sizes or [args.chunk_size or CHUNK_SIZE]
@@ -287,7 +286,7 @@ def main() -> None:
         connection.settings_dict["NAME"] = name
         load_before = os.getloadavg()[0]
         started = time.perf_counter()
-        result = services.night_run(day=DAY, account_ids=account_ids, chunk_size=size)
+        result = night_run(day=DAY, account_ids=account_ids, chunk_size=size)
         night = time.perf_counter() - started
         runs[size] = night
         print(f"night, chunks of {size}: {night:.2f} s for {rows:,} usage rows ({rows / night:,.0f} rows/s), "
@@ -302,7 +301,7 @@ def main() -> None:
                   f"{'' if all(same.values()) else ' ' + str(same)}", flush=True)
         if size == sizes[-1] and not args.skip_rerun:
             started = time.perf_counter()
-            rerun = services.night_run(day=DAY, account_ids=account_ids, chunk_size=size)
+            rerun = night_run(day=DAY, account_ids=account_ids, chunk_size=size)
             print(f"  re-run: {time.perf_counter() - started:.2f} s, charged {rerun.charged}, credited "
                   f"{rerun.credited}, {rerun.settlements} settlements (expected 0)", flush=True)
             problems = check_bills()

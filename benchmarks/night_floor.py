@@ -30,6 +30,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from django.db import transaction
+from django.utils import timezone
+
 SETUP = "SET LOCAL jit = off"
 
 LINES = """
@@ -241,8 +244,6 @@ class FloorResult:
 def full_floor(connection, *, day: date, account_ids: list[int]) -> FloorResult:
     """Time the whole first night as bare SQL in one transaction over all `account_ids`, keep the digest of
     what it wrote, roll everything back and vacuum the touched tables."""
-    from django.db import transaction
-    from django.utils import timezone
 
     from benchmarks.night_parallel import outcome
 

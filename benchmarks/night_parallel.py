@@ -26,6 +26,13 @@ import time
 from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
+import django
+import psycopg2
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.db import connection, connections
+from django.utils import timezone
+
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
@@ -75,8 +82,6 @@ def build(cursor, *, accounts: int, day=DAY) -> list[int]:
     """The night benchmark's data set for `accounts` new accounts (set-based SQL); returns their ids. Needs the
     migrated catalogue. Creates the order that packages and traffic reference, and the usage partition of
     the day's month."""
-    from django.contrib.auth import get_user_model
-    from django.utils import timezone
 
     from orders.models import Order, OrderKind, OrderStatus
     from plans.models import Plan
@@ -163,8 +168,6 @@ def _url(url: str, db: str) -> str:
 
 
 def _admin(url: str):
-    import psycopg2
-
     parsed = urlparse(url)
     admin = psycopg2.connect(dbname="postgres", user=parsed.username, password=parsed.password,
                              host=parsed.hostname, port=parsed.port or 5432)
@@ -190,11 +193,8 @@ def main() -> None:
     os.environ.update(DATABASE_URL=template, REDIS_URL=broker, CELERY_BROKER_URL=broker,
                       CELERY_RESULT_BACKEND=broker, CELERY_TASK_ALWAYS_EAGER="false")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "billing_center.settings")
-    import django
 
     django.setup()
-    from django.core.management import call_command
-    from django.db import connection, connections
 
     from billing_center.celery import app
 
@@ -229,7 +229,6 @@ def main() -> None:
         finally:
             workers.stop()
         per_worker = workers.chunks_done()  # after stop: the logs are complete
-        import psycopg2
 
         with psycopg2.connect(_url(source, copy)) as conn, conn.cursor() as cursor:
             digest = outcome(cursor)

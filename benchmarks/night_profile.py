@@ -19,6 +19,10 @@ import sys
 import time
 from pathlib import Path
 
+import django
+from django.db import connection, transaction
+from django.utils import timezone
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -33,11 +37,8 @@ def main() -> None:
     parser.add_argument("--chunk", type=int, default=0, help="which chunk (0 = the first)")
     args = parser.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "billing_center.settings")
-    import django
 
     django.setup()
-    from django.db import connection, transaction
-    from django.utils import timezone
 
     from payments import settlement_sql as settle
     from quota import engine

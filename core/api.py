@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, cast
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.views.defaults import bad_request, page_not_found, permission_denied, server_error
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema_field
 from rest_framework import exceptions, serializers, status
@@ -120,24 +121,18 @@ def api_or_page_404(request: HttpRequest, exception: Exception | None = None) ->
     """handler404: JSON under /api/, the HTML page elsewhere."""
     if request.path.startswith("/api/"):
         return json_error_response(request, "not_found", "Not found.", 404)
-    from django.views.defaults import page_not_found
-
     return page_not_found(request, exception)
 
 
 def api_or_page_403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     if request.path.startswith("/api/"):
         return json_error_response(request, "permission_denied", "You do not have permission.", 403)
-    from django.views.defaults import permission_denied
-
     return permission_denied(request, cast(Exception, exception))  # Django always passes the exception
 
 
 def api_or_page_400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     if request.path.startswith("/api/"):
         return json_error_response(request, "bad_request", "Bad request.", 400)
-    from django.views.defaults import bad_request
-
     return bad_request(request, cast(Exception, exception))  # Django always passes the exception
 
 
@@ -145,8 +140,6 @@ def api_or_page_500(request: HttpRequest) -> HttpResponse:
     logger.error("500 on %s", request.path)
     if request.path.startswith("/api/"):
         return json_error_response(request, "server_error", "Internal error.", 500)
-    from django.views.defaults import server_error
-
     return server_error(request)
 
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.models import Group, Permission
+
 FINANCE_GROUP = "Finance"
 
 VIEW = ("view",)
@@ -56,8 +58,6 @@ def finance_permission_keys() -> list[tuple[str, str]]:
 
 
 def sync_finance_group(**kwargs: Any) -> None:
-    from django.contrib.auth.models import Group, Permission
-
     group, _created = Group.objects.get_or_create(name=FINANCE_GROUP)
     wanted = finance_permission_keys()
     permissions = Permission.objects.filter(content_type__app_label__in=FINANCE_PERMISSIONS.keys())

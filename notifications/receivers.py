@@ -8,21 +8,27 @@
 - orders' `package_expiring`, `package_renewed`, `package_expired` (unless renewed) and `auto_renew_failed`:
   one mail to the account's active owners each (rendered now, sent after commit).
 
+- quota's `night_settled`: queue the evaluation of the high-spending alerts of those accounts.
+
 Connected once in NotificationsConfig.ready().
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping, Sequence
 
 from django.db import transaction
 
 from notifications import emails
 from notifications.mail import preferred_language, send_email
+from notifications.tasks import evaluate_alerts
 from orders import signals as orders_signals
 from quota import signals as quota_signals
 from statements import signals as statements_signals
 from workspaces import signals as workspaces_signals
+
+logger = logging.getLogger(__name__)
 
 
 def _after_commit(send: Callable[..., int], workspaces_by_account: Mapping[int, Sequence[int]]) -> None:
@@ -90,7 +96,18 @@ def on_auto_renew_failed(sender, package, amount=None, shortfall=None, message="
     emails.auto_renew_failed(package=package, amount=amount, shortfall=shortfall, message=message)
 
 
+def after_night(sender, day, account_ids, **kwargs) -> None:
+    """After each committed night:
+    evaluate high-spending alerts of those accounts for that day
+    (a queued task; the daily beat task is the fallback when the broker is unreachable)."""
+    try:
+        evaluate_alerts.delay(day.isoformat(), list(account_ids))
+    except Exception:  # the broker is down: the beat fallback covers it
+        logger.warning("could not queue notifications.evaluate_alerts for %s", day, exc_info=True)
+
+
 def connect() -> None:
+    quota_signals.night_settled.connect(after_night, dispatch_uid="notifications.after_night")
     orders_signals.package_expiring.connect(on_package_expiring, dispatch_uid="notifications.package_expiring")
     orders_signals.package_renewed.connect(on_package_renewed, dispatch_uid="notifications.package_renewed")
     orders_signals.package_expired.connect(on_package_expired, dispatch_uid="notifications.package_expired")

@@ -1,7 +1,6 @@
 """Writes of the notifications app: high-spending alert rules and their evaluation, expiry reminders.
 
-Mail goes through `notifications.mail` (the project's one sender); `send_email`, `owner_emails` and
-`billing_emails` stay importable from here."""
+Mail goes through `notifications.mail` (the project's one sender)."""
 
 from __future__ import annotations
 
@@ -21,7 +20,7 @@ from core.exceptions import ApplicationError, Unprocessable
 from core.money import MAX_REQUEST_AMOUNT, ZERO, parse_amount
 from core.parsing import parse_id
 from notifications.error_codes import NotificationsErrorCode as Code
-from notifications.mail import billing_emails, owner_emails, send_email
+from notifications.mail import owner_emails, send_email
 from notifications.models import AlertEvent, AlertRule, ExpiryReminder
 from payments.models import CardStatus, PrepaidCard, Voucher, VoucherStatus
 from plans.models import BillingItem
@@ -42,10 +41,7 @@ __all__ = [
     "alert_rule_delete",
     "alert_rule_update",
     "alerts_evaluate_day",
-    "billing_emails",
     "expiry_reminders_send",
-    "owner_emails",
-    "send_email",
 ]
 
 EXPIRY_WINDOW = timedelta(days=7)

@@ -9,7 +9,6 @@ from django.utils.translation import gettext_lazy as _
 
 from core.admin import FinanceModelAdmin, NoDeleteAdminMixin, ReadOnlyAdminMixin, ReadOnlyInline
 from core.exceptions import ApplicationError
-from orders import services
 from orders.models import (
     AutoRenewAttempt,
     Order,
@@ -21,6 +20,7 @@ from orders.models import (
     PackageTraffic,
     PackageWorkspace,
 )
+from orders.payment import order_refund, order_refund_preview
 
 
 class RefundConfirmForm(forms.Form):
@@ -61,7 +61,7 @@ class OrderAdmin(NoDeleteAdminMixin, FinanceModelAdmin):
             done = 0
             for order in orders:
                 try:
-                    services.order_refund(order=order, actor=request.user, reason=form.cleaned_data["reason"])
+                    order_refund(order=order, actor=request.user, reason=form.cleaned_data["reason"])
                 except ApplicationError as error:
                     self.message_user(request, f"{order.number}: {error.message}", level=messages.ERROR)
                 else:
@@ -70,7 +70,7 @@ class OrderAdmin(NoDeleteAdminMixin, FinanceModelAdmin):
                 self.message_user(request, _("%(n)s order(s) refunded.") % {"n": done}, level=messages.SUCCESS)
             return None
         context = {**self.admin_site.each_context(request), "title": _("Refund orders"), "form": form,
-                   "previews": [services.order_refund_preview(order=order) for order in orders],
+                   "previews": [order_refund_preview(order=order) for order in orders],
                    "selected": [order.pk for order in orders], "opts": self.model._meta}
         return TemplateResponse(request, "orders/admin/refund_orders.html", context)
 

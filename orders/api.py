@@ -14,9 +14,17 @@ from rest_framework.response import Response
 from core.exceptions import ApplicationError
 from core.idempotency import idempotent
 from core.parsing import parse_day
-from orders import selectors, services
+from orders import selectors
 from orders.error_codes import OrdersErrorCode as Code
 from orders.models import Order, OrderKind, OrderStatus, Package, PackageStatus
+from orders.payment import order_cancel, order_checkout, order_create_and_pay, order_pay
+from orders.purchase import (
+    active_package_for_traffic,
+    order_create_purchase,
+    order_create_traffic,
+    order_create_upgrade,
+)
+from orders.renewal import order_create_renewal, package_set_auto_renew
 from orders.serializers import (
     AutoRenewSerializer,
     OrderCreateSerializer,
@@ -30,7 +38,7 @@ from orders.serializers import (
     TrafficCreateSerializer,
     UpgradeCreateSerializer,
 )
-from payments.services import TenderSpec
+from payments.tenders import TenderSpec
 from plans.models import Plan, TrafficPackage
 from workspaces.models import Workspace
 from workspaces.tenancy import AccountScopedAPIView, AccountScopedListAPIView, get_scoped_or_404
@@ -88,7 +96,7 @@ def resolve_plan(code: str) -> Plan:
 
 def resolve_package(account, package_id: int | None) -> Package:
     if package_id is None:
-        return services.active_package_for_traffic(account=account)
+        return active_package_for_traffic(account=account)
     package = Package.objects.for_account(account).filter(pk=package_id).first()
     if package is None:
         raise ApplicationError(
@@ -98,7 +106,7 @@ def resolve_package(account, package_id: int | None) -> Package:
 
 
 def _create_purchase(account, data: dict, actor) -> Order:
-    return services.order_create_purchase(
+    return order_create_purchase(
         account=account, plan=resolve_plan(data["plan"]),
         workspaces=resolve_workspaces(account, data.get("workspaces", [])),
         traffic=resolve_traffic(data.get("traffic", [])), actor=actor,
@@ -106,7 +114,7 @@ def _create_purchase(account, data: dict, actor) -> Order:
 
 
 def _checkout_purchase(account, data: dict, tenders: list[TenderSpec], actor) -> Order:
-    return services.order_checkout(
+    return order_checkout(
         account=account, plan=resolve_plan(data["plan"]),
         workspaces=resolve_workspaces(account, data.get("workspaces", [])),
         traffic=resolve_traffic(data.get("traffic", [])), tenders=tenders, actor=actor,
@@ -114,12 +122,12 @@ def _checkout_purchase(account, data: dict, tenders: list[TenderSpec], actor) ->
 
 
 def _create_upgrade(account, data: dict, actor) -> Order:
-    return services.order_create_upgrade(package=resolve_package(account, data["package"]),
+    return order_create_upgrade(package=resolve_package(account, data["package"]),
                                          target_plan=resolve_plan(data["plan"]), actor=actor)
 
 
 def _create_traffic(account, data: dict, actor) -> Order:
-    return services.order_create_traffic(package=resolve_package(account, data.get("package")),
+    return order_create_traffic(package=resolve_package(account, data.get("package")),
                                          traffic=resolve_traffic(data.get("traffic", [])), actor=actor)
 
 
@@ -131,7 +139,7 @@ def create_renewal(account, package: Package, data: dict, actor) -> Order:
     """A renewal order from the request's (optional) plan, workspaces and traffic; the service fills in the
     defaults (the package's plan, its current workspaces in order, no traffic or with keep_traffic the traffic
     at its end)."""
-    return services.order_create_renewal(
+    return order_create_renewal(
         package=package, plan=resolve_plan(data["plan"]) if data.get("plan") else None,
         workspaces=resolve_workspaces(account, data["workspaces"]) if data.get("workspaces") else None,
         traffic=resolve_traffic(data["traffic"]) if data.get("traffic") else None,
@@ -155,7 +163,7 @@ class OrderOperation:
         tenders = _tender_specs(data["tenders"])
         if self.checkout is not None:
             return self.checkout(account, data, tenders, actor)
-        return services.order_create_and_pay(account=account, create=lambda: self.create(account, data, actor),
+        return order_create_and_pay(account=account, create=lambda: self.create(account, data, actor),
                                               tenders=tenders, actor=actor)
 
 
@@ -310,14 +318,14 @@ class OrderPayApi(AccountScopedAPIView):
         serializer = OrderPaySerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         tenders = _tender_specs(serializer.validated_data["tenders"])
-        return Response(_order_body(services.order_pay(order=order, tenders=tenders, actor=request.user)))
+        return Response(_order_body(order_pay(order=order, tenders=tenders, actor=request.user)))
 
 
 class OrderCancelApi(AccountScopedAPIView):
     @extend_schema(request=None, responses=OrderSerializer)
     def post(self, request, account_id: int, order_id: int):
         order = get_scoped_or_404(Order.objects.for_account(self.account), pk=order_id)
-        services.order_cancel(order=order, actor=request.user)
+        order_cancel(order=order, actor=request.user)
         return Response(OrderSerializer(selectors.order_get(account=self.account, order_id=order.pk)).data)
 
 
@@ -380,7 +388,7 @@ class PackageAutoRenewApi(AccountScopedAPIView):
         package = get_scoped_or_404(Package.objects.for_account(self.account), pk=package_id)
         serializer = AutoRenewSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.package_set_auto_renew(package=package, enabled=serializer.validated_data["auto_renew"],
+        package_set_auto_renew(package=package, enabled=serializer.validated_data["auto_renew"],
                                         actor=request.user)
         package = selectors.package_list(account=self.account).get(pk=package.pk)
         return Response(PackageSerializer(package).data)

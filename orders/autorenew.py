@@ -5,7 +5,7 @@ days before a live package's end until its end day, once per account day, the pa
 current plan with its current workspaces in order and the traffic packages in force on its last day. The
 order is created and paid in ONE transaction holding the account's Wallet row, with the tenders planned from
 the wallet in the settlement order (payments/autopay.py: vouchers, then cards, then cash) and paid through
-the cashier (orders.payment.order_pay -> payments.services.payment_pay). When the wallet falls short nothing is
+the cashier (orders.payment.order_pay -> payments.tenders.payment_pay). When the wallet falls short nothing is
 written but the day's failed attempt (with the shortfall); `auto_renew_failed` is sent once that day and the
 pass tries again the next day. Never two renewals: the attempt of a day is unique, the renewal is checked
 under the lock of the old package, and `package_one_renewal` is a database constraint.

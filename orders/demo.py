@@ -10,12 +10,13 @@ from datetime import timedelta
 from decimal import Decimal
 
 from core.money import ZERO
-from orders import services
 from orders.models import PackageWorkspace
 from orders.packages import package_update_statuses
+from orders.payment import order_pay
+from orders.purchase import order_create_purchase
 from payments import selectors as payment_selectors
 from payments.models import VoucherKind
-from payments.services import TenderSpec
+from payments.tenders import TenderSpec
 from plans.models import Plan
 
 
@@ -39,12 +40,12 @@ def _tenders(account, total: Decimal) -> list:
 def seed(context: dict) -> None:
     account, owner, workspaces = context["account"], context["users"]["owner"], context["workspaces"]
     with context["clock"].at(context["purchase_day"], 10, 30):
-        order = services.order_create_purchase(
+        order = order_create_purchase(
             account=account, plan=Plan.objects.get(code="startup"),
             workspaces=[workspaces["Workspace A"], workspaces["Workspace B"]], traffic=[], actor=owner,
         )
     with context["clock"].at(context["purchase_day"], 10, 36):
-        order = services.order_pay(order=order, tenders=_tenders(account, order.total), actor=owner)
+        order = order_pay(order=order, tenders=_tenders(account, order.total), actor=owner)
     context["package"] = order.package
     # The hourly beat task activates it the next morning (the package starts the day after it is bought).
     with context["clock"].at(context["purchase_day"] + timedelta(days=1), 0, 5) as morning:

@@ -20,7 +20,7 @@ from core.money import ZERO, parse_page_amount, quantize
 from core.parsing import is_id
 from orders.error_codes import OrdersErrorCode as Code
 from orders.validation import TrafficSpec, validate_traffic, validate_workspaces
-from payments.services import TenderSpec
+from payments.tenders import TenderSpec
 from plans.models import Plan
 from plans.selectors import Figures
 from workspaces.models import Account, Workspace

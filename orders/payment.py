@@ -45,7 +45,7 @@ from orders.signals import package_renewed
 from orders.validation import TrafficSpec, require_not_in_arrears, require_spend, require_still_coverable
 from payments.locks import lock_wallet
 from payments.models import Payment, Wallet
-from payments.services import RefundLeg, TenderSpec, payment_pay, payment_refund, payment_refund_preview
+from payments.tenders import RefundLeg, TenderSpec, payment_pay, payment_refund, payment_refund_preview
 from plans.models import Plan, TrafficPackage
 from workspaces.models import Account, Workspace
 
@@ -307,7 +307,7 @@ def _check_refundable(order: Order, package: Package | None, today: datetime.dat
 @dataclass(frozen=True)
 class RefundPreview:
     """What refunding `order` would do now: each paid order of its package with where each of its tenders
-    goes back to (payments.services.RefundTo), or the reason it cannot be refunded (`error`)."""
+    goes back to (payments.tenders.RefundTo), or the reason it cannot be refunded (`error`)."""
 
     order: Order
     error: str | None = None

@@ -19,7 +19,7 @@ from core.admin import FinanceModelAdmin, FinanceTabularInline, NoDeleteAdminMix
 from core.csv import csv_response
 from core.exceptions import ApplicationError
 from core.finance import FINANCE_GROUP
-from payments import services
+from payments.maintenance import wallet_adjust
 from payments.models import (
     CardGiftTier,
     GatewayCallback,
@@ -34,6 +34,8 @@ from payments.models import (
     VoucherCodeBatch,
     Wallet,
 )
+from payments.recharges import recharge_confirm, recharge_reject
+from payments.vouchers import voucher_batch_generate, voucher_issue
 
 
 def can_adjust(user) -> bool:
@@ -73,7 +75,7 @@ class WalletAdmin(ReadOnlyAdminMixin, FinanceModelAdmin):
         form = AdjustmentForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
-                services.wallet_adjust(account=wallet.account, amount=form.cleaned_data["amount"],
+                wallet_adjust(account=wallet.account, amount=form.cleaned_data["amount"],
                                        reason=form.cleaned_data["reason"], actor=request.user)
             except ApplicationError as error:
                 form.add_error(None, error.message)
@@ -108,7 +110,7 @@ class RechargeAdmin(NoDeleteAdminMixin, FinanceModelAdmin):
         done = 0
         for recharge in queryset.order_by("pk"):
             try:
-                services.recharge_confirm(recharge=recharge, actor=request.user)
+                recharge_confirm(recharge=recharge, actor=request.user)
                 done += 1
             except ApplicationError as error:
                 self.message_user(request, f"#{recharge.pk}: {error.message}", messages.ERROR)
@@ -123,7 +125,7 @@ class RechargeAdmin(NoDeleteAdminMixin, FinanceModelAdmin):
             done = 0
             for recharge in queryset.order_by("pk"):
                 try:
-                    services.recharge_reject(recharge=recharge, actor=request.user, note=form.cleaned_data["note"])
+                    recharge_reject(recharge=recharge, actor=request.user, note=form.cleaned_data["note"])
                     done += 1
                 except ApplicationError as error:
                     self.message_user(request, f"#{recharge.pk}: {error.message}", messages.ERROR)
@@ -174,7 +176,7 @@ class VoucherAdmin(ReadOnlyAdminMixin, FinanceModelAdmin):
     def save_model(self, request, obj, form, change):
         if change:
             raise PermissionDenied
-        voucher = services.voucher_issue(
+        voucher = voucher_issue(
             account=form.cleaned_data["account"], face_value=form.cleaned_data["face_value"],
             valid_from=form.cleaned_data["valid_from"], valid_until=form.cleaned_data["valid_until"],
             actor=request.user, memo=form.cleaned_data.get("memo") or "",
@@ -219,7 +221,7 @@ class VoucherCodeBatchAdmin(ReadOnlyAdminMixin, FinanceModelAdmin):
         if change:
             raise PermissionDenied
         data = form.cleaned_data
-        batch = services.voucher_batch_generate(
+        batch = voucher_batch_generate(
             name=data["name"], face_value=data["face_value"], quantity=data["quantity"],
             valid_from=data["valid_from"], valid_until=data["valid_until"], actor=request.user,
         )

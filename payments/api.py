@@ -12,9 +12,11 @@ from rest_framework.views import APIView
 
 from core.api import CSV_FORMAT_PARAMETER, CSVExportMixin
 from core.idempotency import idempotent
-from payments import selectors, services
+from payments import selectors
+from payments.cards import prepaid_card_buy
 from payments.exports import ledger_csv_response
 from payments.models import RechargeMethod
+from payments.recharges import gateway_callback_handle, recharge_start_online, recharge_submit_offline
 from payments.serializers import (
     CardPurchaseSerializer,
     DateRangeSerializer,
@@ -29,6 +31,7 @@ from payments.serializers import (
     WalletSerializer,
 )
 from payments.throttling import VoucherActivateThrottle, callback_max_bytes
+from payments.vouchers import voucher_activate
 from workspaces.tenancy import AccountScopedAPIView, AccountScopedListAPIView
 
 DATE_PARAMS = [
@@ -73,12 +76,12 @@ class RechargeListApi(AccountScopedListAPIView):
         data = serializer.validated_data
         url = None
         if data["method"] == RechargeMethod.ONLINE:
-            recharge, url = services.recharge_start_online(
+            recharge, url = recharge_start_online(
                 account=self.account, amount=data["amount"], actor=request.user, provider=data.get("provider") or None
             )
             url = request.build_absolute_uri(url) if url.startswith("/") else url
         else:
-            recharge = services.recharge_submit_offline(
+            recharge = recharge_submit_offline(
                 account=self.account, amount=data["amount"], transfer_reference=data["transfer_reference"],
                 actor=request.user,
             )
@@ -116,7 +119,7 @@ class GatewayCallbackApi(APIView):
                                        "message": f"A callback body is at most {limit} bytes.", "fields": {}}},
                             status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
         data = request.data if hasattr(request.data, "items") else {}
-        result = services.gateway_callback_handle(provider=provider, data=dict(data.items()))
+        result = gateway_callback_handle(provider=provider, data=dict(data.items()))
         if result.status_code >= 400:
             headers = {"Retry-After": "60"} if result.status_code == 429 else None
             return Response({"error": {"code": result.outcome, "message": result.message, "fields": {}}},
@@ -143,7 +146,7 @@ class PrepaidCardListApi(AccountScopedListAPIView):
     def post(self, request, account_id: int):
         serializer = PrepaidCardBuySerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        purchase = services.prepaid_card_buy(account=self.account, actor=request.user, **serializer.validated_data)
+        purchase = prepaid_card_buy(account=self.account, actor=request.user, **serializer.validated_data)
         return Response(CardPurchaseSerializer(purchase).data, status=status.HTTP_201_CREATED)
 
 
@@ -171,7 +174,7 @@ class VoucherActivateApi(AccountScopedAPIView):
     def post(self, request, account_id: int):
         serializer = VoucherActivateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        voucher = services.voucher_activate(account=self.account, code=serializer.validated_data["code"],
+        voucher = voucher_activate(account=self.account, code=serializer.validated_data["code"],
                                             actor=request.user)
         return Response(VoucherSerializer(voucher).data, status=status.HTTP_201_CREATED)
 

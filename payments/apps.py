@@ -8,13 +8,7 @@ class PaymentsConfig(AppConfig):
 
     def ready(self) -> None:
         from payments import checks  # noqa: F401  (registers the gateways' deployment checks)
+        from payments.receivers import open_wallet
         from workspaces.signals import account_created
 
-        account_created.connect(_open_wallet, dispatch_uid="payments.open_wallet")
-
-
-def _open_wallet(sender, account, **kwargs) -> None:
-    """A new account (workspaces.services.account_create) gets its empty wallet in the same transaction."""
-    from payments.models import Wallet  # an AppConfig module loads before the models
-
-    Wallet.objects.create(account=account)
+        account_created.connect(open_wallet, dispatch_uid="payments.open_wallet")

@@ -6,7 +6,7 @@ settlement order of a purchase, the same order the nightly settlement uses (docs
 within a kind the instrument that expires first goes first (then the lower id); vouchers pay at most the
 voucher-payable amount (never SMS lines). The order and the allocation are payments/allocation.py's (the SQL
 the night's settlement runs); this module only turns its read-only plan into tenders. The
-payment itself goes through payments.services.payment_pay like any chosen tenders (no new money path).
+payment itself goes through payments.tenders.payment_pay like any chosen tenders (no new money path).
 Call it with the account's Wallet row locked (payments/locks.py) so the balances cannot change before the
 payment is written."""
 
@@ -18,7 +18,7 @@ from decimal import Decimal
 from core.money import ZERO, quantize
 from payments.allocation import DemandPlan, PlanDemand, plan_demands
 from payments.models import TenderKind
-from payments.services import TenderSpec
+from payments.tenders import TenderSpec
 from workspaces.models import Account
 
 
@@ -34,7 +34,7 @@ class TenderPlan:
 
 
 def tenders_of(plan: DemandPlan) -> list[TenderSpec]:
-    """The plan's takes as tenders a payment accepts (payments.services.payment_pay)."""
+    """The plan's takes as tenders a payment accepts (payments.tenders.payment_pay)."""
     tenders = []
     for take in plan.takes:
         if take.card_id is not None:

@@ -14,8 +14,11 @@ from datetime import timedelta
 from decimal import Decimal
 
 from core.demo import purge
-from payments import selectors, services
+from payments import selectors
+from payments.cards import prepaid_card_buy
 from payments.models import Voucher, VoucherCodeBatch, VoucherStatus
+from payments.recharges import recharge_confirm, recharge_submit_offline
+from payments.vouchers import voucher_batch_generate, voucher_issue
 
 BATCH_NAME = "Demo activation codes"
 
@@ -23,10 +26,10 @@ BATCH_NAME = "Demo activation codes"
 def _remittance(context: dict, amount: str, reference: str, declared, confirmed) -> None:
     clock, account = context["clock"], context["account"]
     with clock.at(*declared):
-        recharge = services.recharge_submit_offline(account=account, amount=Decimal(amount),
+        recharge = recharge_submit_offline(account=account, amount=Decimal(amount),
                                                     transfer_reference=reference, actor=context["users"]["owner"])
     with clock.at(*confirmed):
-        services.recharge_confirm(recharge=recharge, actor=context["finance"], note="Seen on the bank statement")
+        recharge_confirm(recharge=recharge, actor=context["finance"], note="Seen on the bank statement")
 
 
 def first_recharge(context: dict) -> None:
@@ -39,12 +42,12 @@ def seed(context: dict) -> None:
     day = context["purchase_day"]
     _remittance(context, "600000", "DEMO-BANK-0002", (day - timedelta(days=1), 17), (day, 9))
     with clock.at(day, 9, 30) as now:
-        services.voucher_issue(account=account, face_value=Decimal("2000"), valid_until=now + timedelta(days=180),
+        voucher_issue(account=account, face_value=Decimal("2000"), valid_until=now + timedelta(days=180),
                                actor=context["finance"], memo="Welcome voucher")
-        services.voucher_batch_generate(name=BATCH_NAME, face_value=Decimal("500"), quantity=5,
+        voucher_batch_generate(name=BATCH_NAME, face_value=Decimal("500"), quantity=5,
                                         valid_until=now + timedelta(days=90), actor=context["finance"])
     with clock.at(day, 10):
-        services.prepaid_card_buy(account=account, face_value=Decimal("30000"), quantity=1, actor=owner)
+        prepaid_card_buy(account=account, face_value=Decimal("30000"), quantity=1, actor=owner)
 
 
 def reset(context: dict) -> None:

@@ -21,14 +21,17 @@ from core.idempotency import IdempotentPageMixin
 from core.models import FinanceSettings
 from core.money import parse_page_amount
 from core.parsing import parse_id
-from payments import selectors, services
+from payments import selectors
+from payments.cards import prepaid_card_buy
 from payments.exports import ledger_csv_response
 from payments.forms import LedgerFilterForm
 from payments.gateways import online_payment_available, sandbox_enabled
 from payments.gateways.sandbox import signed_payload
 from payments.ledger_display import ledger_rows
 from payments.models import CardGiftTier, Recharge, RechargeMethod, RechargeStatus
+from payments.recharges import gateway_callback_handle, recharge_start_online, recharge_submit_offline
 from payments.throttling import voucher_activation_allowed
+from payments.vouchers import voucher_activate
 from workspaces.models import Capability
 from workspaces.tenancy import AccountScopedMixin, require, resolve_membership
 
@@ -130,10 +133,10 @@ class RechargeView(IdempotentPageMixin, AccountScopedMixin, TemplateView):
 
         def work() -> tuple[int, dict[str, Any]]:
             if method == RechargeMethod.ONLINE:
-                recharge, url = services.recharge_start_online(account=self.account, amount=amount,
+                recharge, url = recharge_start_online(account=self.account, amount=amount,
                                                                actor=request.user)
                 return 200, {"redirect": url, "recharge": recharge.pk}
-            recharge = services.recharge_submit_offline(account=self.account, amount=amount,
+            recharge = recharge_submit_offline(account=self.account, amount=amount,
                                                         transfer_reference=reference, actor=request.user)
             return 200, {"message": _("Remittance of %(amount)s recorded; finance will confirm it once the "
                                       "transfer arrives.") % {"amount": formatting.money(recharge.amount)}}
@@ -178,7 +181,7 @@ class CardsView(IdempotentPageMixin, AccountScopedMixin, TemplateView):
 
         def work() -> tuple[int, dict[str, Any]]:
             # work() runs only without errors: quantity is then a number
-            purchase = services.prepaid_card_buy(account=self.account, face_value=face, quantity=cast(int, quantity),
+            purchase = prepaid_card_buy(account=self.account, face_value=face, quantity=cast(int, quantity),
                                                  actor=request.user)
             message = _("Bought %(n)s prepaid card(s) for %(total)s.") % {
                 "n": len(purchase.cards), "total": formatting.money(purchase.total)}
@@ -220,7 +223,7 @@ class VouchersView(IdempotentPageMixin, AccountScopedMixin, TemplateView):
             return self.render_to_response(context, status=429)
 
         def work() -> dict[str, Any]:
-            voucher = services.voucher_activate(account=self.account, code=request.POST.get("code", ""),
+            voucher = voucher_activate(account=self.account, code=request.POST.get("code", ""),
                                                 actor=request.user)
             return {"message": _("Code activated: a voucher of %(value)s, valid until %(until)s.") % {
                 "value": formatting.money(voucher.face_value),
@@ -284,7 +287,7 @@ class SandboxPayView(LoginRequiredMixin, TemplateView):
             return redirect(back)
         outcome = "succeeded" if request.POST.get("action") == "pay" else "failed"
         payload = signed_payload(reference=reference, status=outcome, amount=recharge.amount)
-        result = services.gateway_callback_handle(provider="sandbox", data=payload)
+        result = gateway_callback_handle(provider="sandbox", data=payload)
         next_url = request.session.pop(RechargeView.NEXT_SESSION_KEY % recharge.pk, "")
         if result.outcome == "succeeded":
             messages.success(request, _("Recharge of %(amount)s succeeded.")

@@ -23,8 +23,9 @@ from django.utils import timezone
 from core import days
 from core.exceptions import Unprocessable
 from core.money import ZERO
-from payments import services as payment_services
 from payments.locks import lock_wallets
+from payments.settlement import SettlementDemand, settle_demands
+from payments.tenders import settle_credit
 from quota import arrears, engine, partitions
 from quota.error_codes import QuotaErrorCode
 from quota.models import NightMark
@@ -277,7 +278,7 @@ def _settle(*, charges: list[BillCharge], credits: list[BillCredit], actor: Any)
     payments: dict[int, int | None] = {}
     if charges:
         demands = [
-            payment_services.SettlementDemand(
+            SettlementDemand(
                 account_id=c.account_id,
                 amount=c.amount,
                 voucher_payable_amount=c.voucher_payable_amount,
@@ -286,13 +287,13 @@ def _settle(*, charges: list[BillCharge], credits: list[BillCredit], actor: Any)
             )
             for c in charges
         ]
-        paid = payment_services.settle_demands(demands=demands, actor=actor)
+        paid = settle_demands(demands=demands, actor=actor)
         for c in charges:
             payments[c.bill_id] = paid.get(("bill", c.bill_id))
     if credits:  # a re-run that lowered a bill: rare, one call per bill
         accounts = Account.objects.in_bulk([credit.account_id for credit in credits])
         for credit in credits:
-            payment_services.settle_credit(
+            settle_credit(
                 account=accounts[credit.account_id], amount=credit.amount, source_type="bill", source_id=credit.bill_id
             )
             payments[credit.bill_id] = None  # a credit goes to cash (settle_credit returns nothing): no Payment

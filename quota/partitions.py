@@ -24,6 +24,7 @@ from datetime import date
 from django.db import connection, transaction
 
 from core import days
+from core.models import FinanceSettings
 
 PARENT = "quota_usagerecord"
 DEFAULT_PARTITION = f"{PARENT}_default"
@@ -130,8 +131,6 @@ def usage_retention(*, months: int | None = None, today: date | None = None, dry
     """Drop the raw usage older than `months` whole months (default FinanceSettings.usage_retention_months):
     every month partition that ends on or before the cutoff, and the default partition's rows before it.
     Bills and their lines stay. With dry_run nothing changes (what would be dropped is returned)."""
-    from core.models import FinanceSettings
-
     if months is None:
         months = FinanceSettings.load().usage_retention_months
     if months < 1:

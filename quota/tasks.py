@@ -9,7 +9,7 @@ from datetime import date
 
 from celery import shared_task
 
-from quota import partitions, services
+from quota import arrears, night, partitions
 
 
 @shared_task(name="quota.start_nights", acks_late=True)
@@ -19,13 +19,13 @@ def start_nights() -> int:
 (CELERY_TASK_ROUTES) and run in parallel on every worker consuming it: chunks hold disjoint accounts, and each
 is one transaction that locks only its own accounts' wallets and instruments (docs/RULES-quota.md)."""
     queued = 0
-    due = services.nights_due()
-    for day, account_ids in services.late_usage_reruns().items():
+    due = night.nights_due()
+    for day, account_ids in night.late_usage_reruns().items():
         due.setdefault(day, []).extend(account_ids)
     for day, account_ids in sorted(due.items()):
         ids = sorted(set(account_ids))
-        for i in range(0, len(ids), services.CHUNK_SIZE):
-            run_night_chunk.delay(day.isoformat(), ids[i : i + services.CHUNK_SIZE])
+        for i in range(0, len(ids), night.CHUNK_SIZE):
+            run_night_chunk.delay(day.isoformat(), ids[i : i + night.CHUNK_SIZE])
             queued += 1
     return queued
 
@@ -41,13 +41,13 @@ is one transaction that locks only its own accounts' wallets and instruments (do
     max_retries=8,
 )
 def run_night_chunk(day: str, account_ids: list[int]) -> dict:
-    result = services.night_run_chunk(day=date.fromisoformat(day), account_ids=account_ids)
+    result = night.night_run_chunk(day=date.fromisoformat(day), account_ids=account_ids)
     return {"day": day, "accounts": result.accounts, "bills": result.bills, "charged": str(result.charged)}
 
 
 @shared_task(name="quota.arrears_sweep", acks_late=True, autoretry_for=(Exception,), retry_backoff=60, max_retries=5)
 def arrears_sweep() -> dict:
-    return services.arrears_sweep()
+    return arrears.arrears_sweep()
 
 
 @shared_task(name="quota.ensure_usage_partitions", acks_late=True, autoretry_for=(Exception,), retry_backoff=300,

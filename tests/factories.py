@@ -7,6 +7,8 @@ from datetime import timedelta
 import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from payments.models import Wallet
 from workspaces.credentials import api_token_create
@@ -68,7 +70,6 @@ class WorkspaceFactory(factory.django.DjangoModelFactory):
 
 def confirmed_totp_device(user):
     """The user's confirmed TOTP authenticator (created when missing): staff need one for admin."""
-    from django_otp.plugins.otp_totp.models import TOTPDevice
 
     device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
     return device or TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
@@ -76,7 +77,6 @@ def confirmed_totp_device(user):
 
 def totp_code(device) -> str:
     """The code the authenticator app shows now."""
-    from django_otp.oath import totp
 
     return f"{totp(device.bin_key, device.step, device.t0, device.digits, device.drift):0{device.digits}d}"
 

@@ -8,7 +8,7 @@ import pytest
 from django.core import mail
 
 from notifications.models import AlertEvent, AlertRule
-from quota import services
+from quota.night import night_run_chunk
 from quota.tests import factories as f
 from statements.models import MonthlyBill
 from tests.factories import WorkspaceFactory
@@ -31,7 +31,7 @@ def test_a_night_crossing_the_threshold_alerts_once_and_refreshes_the_monthly_bi
     )
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        services.night_run_chunk(day=DAY, account_ids=[account.pk])
+        night_run_chunk(day=DAY, account_ids=[account.pk])
     assert AlertEvent.objects.filter(workspace=workspace, day=DAY).count() == 1
     owner_email = Membership.objects.get(account=account, role=Role.OWNER).user.email
     # the high-spending alert (its subject names the workspace); the low-balance warning may come too
@@ -40,7 +40,7 @@ def test_a_night_crossing_the_threshold_alerts_once_and_refreshes_the_monthly_bi
     assert MonthlyBill.objects.filter(account=account).exists()
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.night_run_chunk(day=DAY, account_ids=[account.pk])  # a re-run alerts nobody again
+        night_run_chunk(day=DAY, account_ids=[account.pk])  # a re-run alerts nobody again
     assert AlertEvent.objects.filter(workspace=workspace, day=DAY).count() == 1
     assert len([m for m in mail.outbox if owner_email in m.to and workspace.name in m.subject]) == 1
 
@@ -50,5 +50,5 @@ def test_a_dry_run_alerts_nobody(account, owner, django_capture_on_commit_callba
     f.usage(workspace, "log", DAY, 100_000_000)
     AlertRule.objects.create(account=account, workspace=workspace, threshold=Decimal("1.00"), created_by=owner)
     with django_capture_on_commit_callbacks(execute=True):
-        services.night_run_chunk(day=DAY, account_ids=[account.pk], dry_run=True)
+        night_run_chunk(day=DAY, account_ids=[account.pk], dry_run=True)
     assert not AlertEvent.objects.exists()

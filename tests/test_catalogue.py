@@ -13,8 +13,8 @@ from orders.pricing import change_window, traffic_price
 from plans.models import BillingItem, Plan, StoragePolicy, StoragePolicyVersion, TrafficPackage
 from plans.selectors import catalogue_freeze_day, catalogue_today, figures_on, plan_list
 from plans.tests.factories import traffic_version
-from quota import services as night
 from quota.models import Bill, BillLine
+from quota.night import night_run_chunk
 from quota.tests import factories as f
 from tests.factories import WorkspaceFactory
 
@@ -217,7 +217,7 @@ def test_the_night_converts_apm_and_rum_with_the_new_factors_for_packages_sold_f
         f.usage(ws, "apm", usage_day, 10_000_000)
     f.usage(new60, "rum", usage_day, 100_000)
     with time_machine.travel(datetime.combine(usage_day + timedelta(days=1), time(12), UTC), tick=False):
-        night.night_run_chunk(day=usage_day, account_ids=[account.pk])  # the night after the usage day
+        night_run_chunk(day=usage_day, account_ids=[account.pk])  # the night after the usage day
 
     def line(ws, code="apm"):
         ln = BillLine.objects.get(bill__day=usage_day, workspace=ws, billing_item__code=code)
@@ -260,7 +260,7 @@ def test_worked_days_startup_with_long_storage_then_a_discounted_log_traffic_pac
     #      (14 days, 1.5 per 1,000,000): 20 x 1.5 = 30.00
     # APM: 3,000,000 x2 = 6,000,000 converted; 5,000,000 covered; 1,000,000 over at 3 per 1,000,000 = 3.00
     # the day: 30.00 + 3.00 = 33.00
-    night.night_run_chunk(day=DAY1, account_ids=[account.pk])
+    night_run_chunk(day=DAY1, account_ids=[account.pk])
     assert _bill(account, DAY1) == ({
         "log": (20_000_000, 3, 60_000_000, 40_000_000, 0, 20_000_000, Decimal("1.5"), Decimal("30.00")),
         "apm": (3_000_000, 2, 6_000_000, 5_000_000, 0, 1_000_000, Decimal("3"), Decimal("3.00")),
@@ -281,11 +281,11 @@ def test_worked_days_startup_with_long_storage_then_a_discounted_log_traffic_pac
 
     # Day 2, the same usage: log 60,000,000 converted = 40,000,000 by the package + 20,000,000 by the traffic
     # package, nothing over (0.00); APM as on day 1 (3.00); the day: 3.00
-    night.night_run_chunk(day=DAY2, account_ids=[account.pk])
+    night_run_chunk(day=DAY2, account_ids=[account.pk])
     assert _bill(account, DAY2) == ({
         "log": (20_000_000, 3, 60_000_000, 40_000_000, 20_000_000, 0, Decimal("1.5"), Decimal("0.00")),
         "apm": (3_000_000, 2, 6_000_000, 5_000_000, 0, 1_000_000, Decimal("3"), Decimal("3.00")),
     }, Decimal("3.00"))
     # day 1 re-runs to the same cent (the traffic starts on day 2)
-    night.night_run_chunk(day=DAY1, account_ids=[account.pk])
+    night_run_chunk(day=DAY1, account_ids=[account.pk])
     assert _bill(account, DAY1)[1] == Decimal("33.00")

@@ -9,14 +9,15 @@ from decimal import Decimal
 
 import pytest
 
-from orders import services as order_services
 from orders.models import OrderLineKind, Package
+from orders.payment import order_pay
 from orders.pricing import account_today
+from orders.purchase import order_create_upgrade
 from orders.tests.factories import cash, fund_cash, paid_package, plan, purchase_order, traffic_package
 from plans.selectors import catalogue_freeze_day, catalogue_today, figures_on
 from plans.tests.factories import discount_tiers, plan_version, policy_version, traffic_version
-from quota import services
 from quota.models import Bill, BillLine
+from quota.night import night_run_chunk
 from quota.selectors import quota_usage
 from quota.tests import factories as f
 from tests.clock import FIXED_FUTURE_NOW
@@ -83,11 +84,11 @@ KINDS = ["payg_price", "conversion_factor", "capacity", "plan_price", "traffic_u
 def test_rerunning_a_past_day_after_a_change_changes_nothing(scene, kind):
     account = scene["account"]
     for day in (D, D2):
-        services.night_run_chunk(day=day, account_ids=[account.pk])
+        night_run_chunk(day=day, account_ids=[account.pk])
     before = {day: (_lines(account, day), _total(account, day)) for day in (D, D2)}
     _change(kind, catalogue_freeze_day())  # finance's change: from the furthest-ahead zone's today at the earliest
     for day in (D, D2):
-        services.night_run_chunk(day=day, account_ids=[account.pk])
+        night_run_chunk(day=day, account_ids=[account.pk])
         assert (_lines(account, day), _total(account, day)) == before[day]
 
 
@@ -95,10 +96,10 @@ def test_rerunning_a_past_day_after_a_change_changes_nothing(scene, kind):
 def test_a_change_effective_between_two_days_leaves_the_earlier_one_alone(scene, kind):
     """The change took effect on E (written as if announced long ago): D re-runs to the same cent."""
     account = scene["account"]
-    services.night_run_chunk(day=D, account_ids=[account.pk])
+    night_run_chunk(day=D, account_ids=[account.pk])
     before = (_lines(account, D), _total(account, D))
     _change(kind, E)
-    services.night_run_chunk(day=D, account_ids=[account.pk])
+    night_run_chunk(day=D, account_ids=[account.pk])
     assert (_lines(account, D), _total(account, D)) == before
 
 
@@ -106,7 +107,7 @@ def test_payg_lines_use_the_price_of_the_usage_day(scene):
     account, b, c = scene["account"], scene["b"], scene["c"]
     _change("payg_price", E)
     for day in (D, D2):
-        services.night_run_chunk(day=day, account_ids=[account.pk])
+        night_run_chunk(day=day, account_ids=[account.pk])
     c_before = BillLine.objects.get(bill__day=D, workspace=c, billing_item__code="log")
     c_after = BillLine.objects.get(bill__day=D2, workspace=c, billing_item__code="log")
     # uncovered: raw usage at its own policy's price of the day (30 days: 2 before E, 4 from E)
@@ -124,7 +125,7 @@ def test_a_package_keeps_the_factors_and_capacities_it_was_sold_with(scene):
     account, a, c = scene["account"], scene["a"], scene["c"]
     _change("conversion_factor", E)
     _change("capacity", E)
-    services.night_run_chunk(day=D2, account_ids=[account.pk])
+    night_run_chunk(day=D2, account_ids=[account.pk])
     covered = BillLine.objects.get(bill__day=D2, workspace=a, billing_item__code="log")
     assert (covered.factor, covered.converted, covered.covered_by_package) == (2, 60_000_000, 40_000_000)
     uncovered = BillLine.objects.get(bill__day=D2, workspace=c, billing_item__code="log")
@@ -139,7 +140,7 @@ def test_a_package_sold_after_the_change_gets_the_new_figures(account):
     f.package(account, [ws], starts_on=E + timedelta(days=1), sold_on=E)
     f.policy(ws, "log", 30)
     f.usage(ws, "log", D2, 1_000_000)
-    services.night_run_chunk(day=D2, account_ids=[account.pk])
+    night_run_chunk(day=D2, account_ids=[account.pk])
     ln = BillLine.objects.get(bill__day=D2, workspace=ws, billing_item__code="log")
     assert (ln.factor, ln.converted, ln.covered_by_package, ln.overage) == (5, 5_000_000, 1_000_000, 4_000_000)
 
@@ -172,13 +173,13 @@ def test_an_upgrade_is_priced_with_the_new_plan_of_the_day_and_credits_the_price
     today = catalogue_today()
     plan_version("startup", today, price="50000")
     growth = plan_version("growth", today, price="300000", capacities={"log": 500_000_000})
-    order = order_services.order_create_upgrade(package=package, target_plan=plan("growth"), actor=owner)
+    order = order_create_upgrade(package=package, target_plan=plan("growth"), actor=owner)
     line = order.lines.get()
     # (300,000 today - 42,000 paid for Startup, not its 50,000 of today) x 265 remaining of 365 days
     assert order.total == Decimal("187315.07") and line.plan_version == growth
     assert line.unit_price == Decimal("258000")
     fund_cash(account, order.total)
-    order_services.order_pay(order=order, tenders=[cash(order.total)], actor=owner)
+    order_pay(order=order, tenders=[cash(order.total)], actor=owner)
     package.refresh_from_db()
     period = package.plan_periods.get(valid_from=order.effective_on)
     assert period.plan_version == growth and package.plan_version == growth

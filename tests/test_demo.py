@@ -8,10 +8,12 @@ from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from core.days import local_date
 from orders.models import Order, Package, PackageWorkspace
 from payments.models import LedgerEntry, Recharge
+from payments.selectors import wallet_summary
 from quota.models import Bill, BillSettlement
 from workspaces.demo import DEMO_ACCOUNT, FINANCE_USERNAME
 from workspaces.models import Account, Membership, Role, WorkspacePlan
@@ -51,8 +53,6 @@ def test_the_dates_agree(seeded):
 
 
 def test_the_people_and_workspaces(seeded):
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
     account, _ = seeded
     roles = dict(Membership.objects.filter(account=account).values_list("user__username", "role"))
     assert roles == {"demo-owner": Role.OWNER, "demo-admin": Role.ADMINISTRATOR, "demo-member": Role.MEMBER}
@@ -76,7 +76,6 @@ def test_the_summary_is_the_data_and_a_second_run_changes_nothing(seeded):
     assert f"'Workspace A': Commercial, package {package.plan.name} (position 1, {package.starts_on}" in summary
     assert "'Workspace D': Commercial, no package" in summary
     assert "'Workspace C (free)': Free" in summary
-    from payments.selectors import wallet_summary
 
     assert f"cash {wallet_summary(account=account).cash_balance:,.2f}" in summary
 

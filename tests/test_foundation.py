@@ -1,3 +1,6 @@
+import os
+import subprocess
+import sys
 from decimal import Decimal
 from io import StringIO
 
@@ -148,8 +151,6 @@ def test_member_lands_on_the_member_page_and_gets_403_on_billing(client, account
 
 
 def test_check_deploy_is_clean_under_production_settings(settings, monkeypatch):
-    import subprocess
-    import sys
 
     env = {
         "DJANGO_SETTINGS_MODULE": "billing_center.settings_production",
@@ -157,7 +158,6 @@ def test_check_deploy_is_clean_under_production_settings(settings, monkeypatch):
         "PAYMENT_GATEWAY_SECRET": "gateway-secret-" + "g" * 40,
         "PATH": "/usr/bin:/bin",
     }
-    import os
 
     env = {**os.environ, **env}
     result = subprocess.run(
@@ -204,9 +204,6 @@ def test_workspace_names_are_validated(owner_api, account, name):
 
 
 def test_check_deploy_refuses_the_default_gateway_secret():
-    import os
-    import subprocess
-    import sys
 
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "billing_center.settings_production",
            "SECRET_KEY": "y" * 60, "PAYMENT_GATEWAY_SECRET": "sandbox-secret-change-me"}

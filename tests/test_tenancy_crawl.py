@@ -1,6 +1,8 @@
 """Every URL pattern that takes an `account_id` must go through workspaces.tenancy (one mechanism), and answer
 404 to a user who is not a member of that account, for every method it accepts."""
 
+import re
+
 import pytest
 
 from tests.factories import AccountFactory, MembershipFactory
@@ -16,8 +18,6 @@ def account_patterns():
 
 
 def _fill(route: str, account_id: int) -> str:
-    import re
-
     path = route.replace("<id:account_id>", str(account_id))
     path = re.sub(r"<id:[a-z_]+>", "1", path)
     path = re.sub(r"<(int|str|slug):[a-z_]+>", "1", path)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
+from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from core.days import DEFAULT_TIME_ZONE
@@ -85,7 +86,6 @@ def new_workspace(context: dict) -> None:
 
 def finance_code() -> str | None:
     """The demo finance login's current authenticator code (`seed_demo --finance-code`)."""
-    from django_otp.oath import TOTP
 
     device = TOTPDevice.objects.filter(user__username=FINANCE_USERNAME, confirmed=True).first()
     if device is None:

@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.querysets import AccountScopedQuerySet
+from workspaces.roles import Role
 
 
 class Account(models.Model):
@@ -25,12 +26,6 @@ class Account(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-
-class Role(models.TextChoices):
-    OWNER = "owner", _("Owner")
-    ADMINISTRATOR = "administrator", _("Administrator")
-    MEMBER = "member", _("Member")
 
 
 class Capability(models.TextChoices):

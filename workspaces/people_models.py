@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.querysets import AccountScopedQuerySet
+from workspaces.roles import Role
 
 
 class InvitationStatus(models.TextChoices):
@@ -79,8 +80,6 @@ class Invitation(models.Model):
         return str(InvitationStatus(self.status).label)
 
     def get_role_display(self) -> str:
-        from workspaces.models import Role
-
         return str(Role(self.role).label)
 
 

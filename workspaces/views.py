@@ -8,6 +8,7 @@ from core import days, formatting
 from core.exceptions import ApplicationError
 from workspaces import selectors, services
 from workspaces.models import Capability, Workspace
+from workspaces.people_views import member_home_context
 from workspaces.tenancy import AccountScopedMixin, AccountScopedView, get_scoped_or_404
 
 
@@ -35,8 +36,6 @@ class HomeView(AccountScopedMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         if not self.membership.can(Capability.VIEW_BILLING):
-            from workspaces.people_views import member_home_context
-
             context.update(member_home_context(self.account, self.membership))
         return context
 

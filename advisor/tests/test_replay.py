@@ -10,7 +10,8 @@ from django.db import connection
 from advisor.replay import advise, best_traffic
 from plans.selectors import figures_on, traffic_package_list
 from plans.tests.factories import traffic_version
-from quota import engine, services
+from quota import engine
+from quota.night import night_run_chunk
 from quota.tests import factories as f
 from tests.factories import WorkspaceFactory
 
@@ -49,7 +50,7 @@ def test_replayed_candidate_equals_a_dry_run_night_with_that_package_to_the_cent
         pkg = f.package(account, order, plan_code="startup", starts_on=WINDOW[0], sold_on=TODAY)
         f.add_traffic(pkg, "log", capacity, valid_from=WINDOW[0])
         for day in WINDOW:
-            night = services.night_run_chunk(day=day, account_ids=[account.pk], dry_run=True)
+            night = night_run_chunk(day=day, account_ids=[account.pk], dry_run=True)
             replayed = candidate.daily[day]
             assert sum(di.amount for di in replayed.values()) == night.outcomes[0].total
             with connection.cursor() as cursor:

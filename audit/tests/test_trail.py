@@ -15,7 +15,11 @@ from django.urls import reverse
 from audit import selectors
 from audit.models import AlertRuleEvent, MembershipEvent, PackageWorkspaceEvent
 from notifications.models import AlertRule
-from payments.services import wallet_adjust
+from orders.models import Order, Package, PackageWorkspace
+from orders.packages import package_reorder_workspaces
+from orders.payment import order_refund
+from orders.tests.factories import paid_package
+from payments.maintenance import wallet_adjust
 from tests.factories import AccountFactory, MembershipFactory, UserFactory, WorkspaceFactory
 from workspaces.models import Membership, Role
 
@@ -91,8 +95,6 @@ def test_the_event_tables_are_append_only(account):
 
 
 def test_every_event_is_scoped_to_its_account_through_the_tracked_rows_path(account):
-    from orders.models import PackageWorkspace
-
     assert PackageWorkspaceEvent._meta.get_field("scope_account_id")
     other = AccountFactory()
     workspace = WorkspaceFactory(account=other)
@@ -178,9 +180,6 @@ def test_api_lists_filters_and_exports(owner_api, owner, account):
 
 
 def test_workspace_order_renewal_setting_and_refund_are_in_the_accounts_trail(account, owner):
-    from orders.models import Order, Package
-    from orders.services import order_refund, package_reorder_workspaces
-    from orders.tests.factories import paid_package
 
     first, second = WorkspaceFactory(account=account), WorkspaceFactory(account=account)
     package = paid_package(account, owner, workspaces=[first, second])

@@ -7,17 +7,21 @@ from decimal import Decimal
 
 import pytest
 from django.contrib import admin
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from core.admin import admin_display, format_price
 from core.finance import FINANCE_GROUP, FINANCE_PERMISSIONS, sync_finance_group
-from statements import services
+from payments.models import Recharge, VoucherCodeBatch, Wallet
+from payments.tests.factories import fund_cash
+from statements.invoices import InvoiceLineSpec, invoice_request_create
 from statements.models import MonthlyBill
 from statements.tests import factories as f
 from tests.auth import login_staff
-from tests.factories import UserFactory
+from tests.factories import AccountFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -38,7 +42,6 @@ def test_the_finance_group_is_exactly_finances_models():
     sync_finance_group()
     group = Group.objects.get(name=FINANCE_GROUP)
     # A permission granted by hand is taken back by the next sync.
-    from django.contrib.auth.models import Permission
 
     group.permissions.add(Permission.objects.get(codename="change_periodictask"))
     sync_finance_group()
@@ -94,7 +97,7 @@ def test_changelists_show_money_months_and_days(finance_client, account):
 
 def test_inlines_and_read_only_fields_are_readable(finance_client, account, owner):
     f.recharge(account, "1000")
-    invoice = services.invoice_request_create(
+    invoice = invoice_request_create(
         account=account, requested_by=owner, lines=_lines(account), title="示例科技有限公司",
         tax_id="91110000123456789X", email="finance@example.com",
     )
@@ -106,10 +109,8 @@ def test_inlines_and_read_only_fields_are_readable(finance_client, account, owne
 
 
 def _lines(account):
-    from payments.models import Recharge
-
     recharge = Recharge.objects.filter(account=account).get()
-    return [services.InvoiceLineSpec("recharge", recharge.pk, Decimal("1000"))]
+    return [InvoiceLineSpec("recharge", recharge.pk, Decimal("1000"))]
 
 
 def test_every_registered_model_has_readable_names():
@@ -121,14 +122,11 @@ def test_every_registered_model_has_readable_names():
         assert "verbose_name_plural" in opts.original_attrs or opts.proxy, opts.label
         assert "__str__" in {k for c in model.__mro__ if c.__module__.split(".")[0] != "django"
                              for k in vars(c)}, opts.label
-    from payments.models import VoucherCodeBatch
 
     assert str(VoucherCodeBatch._meta.verbose_name_plural) in ("voucher code batches", "代金券兑换码批次")
 
 
 def test_view_only_pages_are_formatted_too(finance_client, account):
-    from payments.models import Wallet
-    from payments.tests.factories import fund_cash
 
     fund_cash(account, "42000")
     wallet = Wallet.objects.get(account=account)
@@ -139,8 +137,6 @@ def test_view_only_pages_are_formatted_too(finance_client, account):
 @pytest.mark.parametrize("url", ["/admin/statements/monthlybill/", "/admin/payments/ledgerentry/",
                                  "/admin/statements/invoicerequest/", "/admin/payments/wallet/"])
 def test_changelists_run_a_constant_number_of_queries(finance_client, url, django_assert_max_num_queries):
-    from tests.factories import AccountFactory
-
     def rows(n):
         for _ in range(n):
             account = AccountFactory()
@@ -149,8 +145,6 @@ def test_changelists_run_a_constant_number_of_queries(finance_client, url, djang
                                        consumption_total=Decimal("1"), refreshed_at=timezone.now())
 
     rows(1)
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
 
     with CaptureQueriesContext(connection) as one:
         assert finance_client.get(url).status_code == 200

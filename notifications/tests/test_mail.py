@@ -9,8 +9,9 @@ from django.test import TestCase
 from django.utils import timezone, translation
 
 from notifications import mail as mailer
-from quota import services as quota_services
 from quota import signals as quota_signals
+from quota.arrears import arrears_sweep
+from quota.night import night_run_chunk
 from quota.tests import factories as qf
 from tests.factories import AccountFactory, MembershipFactory, UserFactory, WorkspaceFactory
 from workspaces.models import Role, Workspace
@@ -101,12 +102,12 @@ def test_deactivated_owner_gets_none_of_the_three_arrears_mails(account, setting
     ws = WorkspaceFactory(account=account)
     qf.usage(ws, "datakit", D, 2)
     with TestCase.captureOnCommitCallbacks(execute=True):
-        assert quota_services.night_run_chunk(day=D, account_ids=[account.pk]).countdowns_started == 1
+        assert night_run_chunk(day=D, account_ids=[account.pk]).countdowns_started == 1
     now = timezone.now()
     with TestCase.captureOnCommitCallbacks(execute=True):
-        assert quota_services.arrears_sweep(now=now + timedelta(days=11, minutes=1))["reminded"] == 1
+        assert arrears_sweep(now=now + timedelta(days=11, minutes=1))["reminded"] == 1
     with TestCase.captureOnCommitCallbacks(execute=True):
-        assert quota_services.arrears_sweep(now=now + timedelta(days=14, minutes=1))["locked"] == 1
+        assert arrears_sweep(now=now + timedelta(days=14, minutes=1))["locked"] == 1
     assert len(mail.outbox) == 3
     assert all(m.to == [owner.email] for m in mail.outbox)
     assert all(gone.email not in m.to for m in mail.outbox)

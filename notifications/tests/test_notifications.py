@@ -3,12 +3,14 @@ from decimal import Decimal
 
 import pytest
 from django.core import mail
+from django.db import transaction
 from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone
 
 from core.exceptions import ApplicationError
 from notifications import services
+from notifications.mail import send_email
 from notifications.models import AlertEvent, AlertRule, ExpiryReminder
 from payments.tests.factories import give_card, give_voucher
 from plans.models import BillingItem
@@ -116,13 +118,11 @@ def test_expiry_reminders_once_per_instrument_to_owners(account, owner, administ
 
 
 def test_send_email_only_after_commit_and_not_on_rollback(account, owner):
-    from django.db import transaction
-
     mail.outbox.clear()
     with TestCase.captureOnCommitCallbacks(execute=True):
         try:
             with transaction.atomic():
-                services.send_email(to=[owner.email], subject_template="email/expiring_subject.txt",
+                send_email(to=[owner.email], subject_template="email/expiring_subject.txt",
                                     body_template="email/expiring_body.txt",
                                     context={"account": account, "cards": [], "vouchers": []})
                 raise RuntimeError

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from orders import services
 from orders.models import Order, Package
-from payments.services import TenderSpec
+from orders.payment import order_pay
+from orders.purchase import order_create_purchase
+from payments.tenders import TenderSpec
 from payments.tests.factories import fund_cash, give_card, give_voucher  # noqa: F401  (re-exported)
 from plans.models import Plan, TrafficPackage
 from tests.factories import WorkspaceFactory
@@ -27,7 +28,7 @@ def cash(amount) -> TenderSpec:
 
 def purchase_order(account, owner, *, plan_code="startup", workspaces=None, traffic=()) -> Order:
     workspaces = workspaces or [WorkspaceFactory(account=account)]
-    return services.order_create_purchase(
+    return order_create_purchase(
         account=account, plan=plan(plan_code), workspaces=workspaces, traffic=list(traffic), actor=owner
     )
 
@@ -36,5 +37,5 @@ def paid_package(account, owner, **kwargs) -> Package:
     """A purchase order paid in cash (the cash is credited first)."""
     order = purchase_order(account, owner, **kwargs)
     fund_cash(account, order.total)
-    order = services.order_pay(order=order, tenders=[cash(order.total)], actor=owner)
+    order = order_pay(order=order, tenders=[cash(order.total)], actor=owner)
     return order.package

@@ -12,8 +12,8 @@ from django.urls import reverse
 
 from core.days import account_today, vendor_today
 from core.money import quantize
-from orders import services
 from orders.models import Order, OrderKind, OrderLineKind, Package
+from orders.renewal import order_create_renewal
 from orders.tests.factories import paid_package, plan, traffic_package
 from plans.tests.factories import plan_version, traffic_version
 from workspaces.models import Account
@@ -105,6 +105,6 @@ def test_the_renewal_page_offers_and_prices_the_accounts_day(client, owner, acco
         url = reverse("orders-package-renew", args=[account.id, package.pk])
         offered = {row["plan"].code: row["price"] for row in client.get(url).context["plans"]}
         assert offered["startup"] == startup
-        order = services.order_create_renewal(package=package, plan=plan("startup"), workspaces=[ws_a], actor=owner)
+        order = order_create_renewal(package=package, plan=plan("startup"), workspaces=[ws_a], actor=owner)
     assert order.total == startup and order.catalogue_day == day
     assert Package.objects.filter(account=account).count() == 1

@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from orders.models import Order, OrderStatus, Package, PackageStatus, PackageWorkspace
-from orders.tests.factories import fund_cash, give_card, give_voucher, paid_package, traffic_package
+from orders.tests.factories import fund_cash, give_card, give_voucher, paid_package, purchase_order, traffic_package
 from payments.models import LedgerEntry, Payment, Wallet
 from tests.factories import WorkspaceFactory
 
@@ -238,7 +238,6 @@ def test_administrator_and_member_cannot_pay_or_create(api_client, owner_api, ac
 
 def test_foreign_order_is_404(owner_api, account, other_account, other_owner):
     ws = WorkspaceFactory(account=other_account)
-    from orders.tests.factories import purchase_order
 
     order = purchase_order(other_account, other_owner, workspaces=[ws])
     assert owner_api.get(f"{_orders(account)}{order.id}/").status_code == 404

@@ -9,8 +9,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.exceptions import Locked
-from orders import services
 from orders.models import Order, OrderKind, OrderStatus, Package
+from orders.payment import order_pay
+from orders.purchase import order_create_purchase, order_create_traffic, order_create_upgrade
+from orders.renewal import order_create_renewal
 from orders.tests.factories import cash, fund_cash, paid_package, plan, purchase_order, traffic_package
 from tests.factories import WorkspaceFactory
 from workspaces import services as workspace_services
@@ -33,12 +35,12 @@ def test_locked_workspaces_block_every_purchase_and_workspace_change(account, ow
     pending = purchase_order(account, owner, workspaces=[ws_b])
     _lock(ws_a)
     attempts = [
-        lambda: services.order_create_purchase(account=account, plan=plan(), workspaces=[ws_b], actor=owner),
-        lambda: services.order_create_upgrade(package=package, target_plan=plan("growth"), actor=owner),
-        lambda: services.order_create_traffic(package=package, traffic=[(traffic_package("log"), 10_000_000)],
+        lambda: order_create_purchase(account=account, plan=plan(), workspaces=[ws_b], actor=owner),
+        lambda: order_create_upgrade(package=package, target_plan=plan("growth"), actor=owner),
+        lambda: order_create_traffic(package=package, traffic=[(traffic_package("log"), 10_000_000)],
                                               actor=owner),
-        lambda: services.order_create_renewal(package=package, plan=package.plan, workspaces=[ws_a], actor=owner),
-        lambda: services.order_pay(order=pending, tenders=[cash(pending.total)], actor=owner),
+        lambda: order_create_renewal(package=package, plan=package.plan, workspaces=[ws_a], actor=owner),
+        lambda: order_pay(order=pending, tenders=[cash(pending.total)], actor=owner),
         lambda: workspace_services.workspace_create(account=account, name="New one"),
         lambda: workspace_services.workspace_upgrade_to_commercial(workspace=ws_free),
     ]
@@ -53,7 +55,7 @@ def test_locked_workspaces_block_every_purchase_and_workspace_change(account, ow
     ws_free.refresh_from_db()
     assert not ws_free.is_commercial
     _unlock(account)  # paying the arrears unlocks: buying works again at once
-    assert services.order_pay(order=pending, tenders=[cash(pending.total)], actor=owner).status == OrderStatus.PAID
+    assert order_pay(order=pending, tenders=[cash(pending.total)], actor=owner).status == OrderStatus.PAID
     assert workspace_services.workspace_create(account=account, name="New one").pk
 
 

@@ -10,9 +10,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.days import DEFAULT_TIME_ZONE, local_today
-from orders import services
 from orders.forms import CashierForm, TrafficForm, error_list
 from orders.pricing import change_window
+from orders.purchase import order_create_traffic
 from orders.tests.factories import paid_package, traffic_package
 from plans import selectors as plan_selectors
 from workspaces.models import Account
@@ -41,7 +41,7 @@ def test_unknown_time_zone_pages_and_quotes_answer_with_the_default_zone(owner_c
     package.refresh_from_db()
     window = change_window(package)
     assert window.effective == max(local_today(DEFAULT_TIME_ZONE) + datetime.timedelta(days=1), package.starts_on)
-    order = services.order_create_traffic(package=package, traffic=[(log, 1_000_000)], actor=owner)
+    order = order_create_traffic(package=package, traffic=[(log, 1_000_000)], actor=owner)
     assert order.effective_on == window.effective
 
 

@@ -6,10 +6,11 @@ from decimal import Decimal
 
 import pytest
 
+from core.exceptions import Conflict
 from core.money import quantize
-from orders import services
 from orders.models import OrderKind, OrderLineKind, OrderStatus, Package
 from orders.pricing import account_today, discount_percent, traffic_price, upgrade_price
+from orders.purchase import order_create_traffic, order_create_upgrade
 from orders.tests.factories import paid_package, plan, purchase_order, traffic_package
 from plans.tests.factories import discount_tiers
 from tests.clock import FIXED_NOW
@@ -64,7 +65,7 @@ def test_traffic_rounds_once_half_up(account):
 @pytest.mark.time_machine(FIXED_NOW)
 def test_upgrade_is_prorated_by_remaining_days(account, owner, ws_a):
     package = _shift(paid_package(account, owner, workspaces=[ws_a]), started_days_ago=99)
-    order = services.order_create_upgrade(package=package, target_plan=plan("growth"), actor=owner)
+    order = order_create_upgrade(package=package, target_plan=plan("growth"), actor=owner)
     # effective tomorrow: days 101..365 remain = 265 of 365
     assert order.effective_on == account_today(account) + datetime.timedelta(days=1)
     line = order.lines.get()
@@ -76,20 +77,20 @@ def test_upgrade_is_prorated_by_remaining_days(account, owner, ws_a):
 
 def test_upgrade_of_a_pending_package_costs_the_full_difference(account, owner, ws_a):
     package = paid_package(account, owner, workspaces=[ws_a])
-    order = services.order_create_upgrade(package=package, target_plan=plan("enterprise"), actor=owner)
+    order = order_create_upgrade(package=package, target_plan=plan("enterprise"), actor=owner)
     assert order.total == Decimal("468000.00")
     assert order.effective_on == package.starts_on
 
 
 def test_traffic_order_priced_by_remaining_days_to_package_end(account, owner, ws_a):
     package = _shift(paid_package(account, owner, workspaces=[ws_a]), started_days_ago=99)
-    order = services.order_create_traffic(package=package, traffic=[(traffic_package("log"), 3_000_000)], actor=owner)
+    order = order_create_traffic(package=package, traffic=[(traffic_package("log"), 3_000_000)], actor=owner)
     line = order.lines.get()
     assert line.days == 265 and order.total == Decimal("1192.50")  # 3 x 1.5 x 265
 
 
 def test_last_day_of_a_package_cannot_change(account, owner, ws_a):
     package = _shift(paid_package(account, owner, workspaces=[ws_a]), started_days_ago=364)
-    with pytest.raises(services.Conflict) as error:
-        services.order_create_traffic(package=package, traffic=[(traffic_package("log"), 1_000_000)], actor=owner)
+    with pytest.raises(Conflict) as error:
+        order_create_traffic(package=package, traffic=[(traffic_package("log"), 1_000_000)], actor=owner)
     assert error.value.code == "package_ending"

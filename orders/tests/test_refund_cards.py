@@ -8,11 +8,11 @@ import pytest
 from django.urls import reverse
 
 from core.days import account_today
-from orders import services
 from orders.models import Order, OrderStatus, Package
+from orders.payment import order_pay, order_refund_preview
 from orders.tests.factories import cash, fund_cash, give_card, purchase_order
 from payments.models import Wallet
-from payments.services import RefundTo, TenderSpec
+from payments.tenders import RefundTo, TenderSpec
 from payments.tests.factories import expire_now
 
 pytestmark = pytest.mark.django_db
@@ -22,7 +22,7 @@ def _paid_with_two_cards(account, owner, ws):
     order = purchase_order(account, owner, workspaces=[ws])  # 42,000.00
     kept, expiring = give_card(account, "10000.00"), give_card(account, "5000.00")
     fund_cash(account, order.total - Decimal("15000.00"))
-    order = services.order_pay(order=order, actor=owner, tenders=[
+    order = order_pay(order=order, actor=owner, tenders=[
         TenderSpec(kind="card", amount=Decimal("10000.00"), instrument_id=kept.pk),
         TenderSpec(kind="card", amount=Decimal("5000.00"), instrument_id=expiring.pk),
         cash(order.total - Decimal("15000.00")),
@@ -34,7 +34,7 @@ def test_preview_then_refund_returns_card_parts_to_their_cards(client, account, 
                                                               django_assert_max_num_queries):
     order, kept, expiring = _paid_with_two_cards(account, owner, ws_a)
     expire_now(expiring)
-    preview = services.order_refund_preview(order=order)
+    preview = order_refund_preview(order=order)
     assert preview.error is None and preview.total == order.total
     legs = preview.orders[0][1]
     assert [(leg.card, leg.to) for leg in legs] == [(kept, RefundTo.CARD), (expiring, RefundTo.CARD_LAPSES),
@@ -61,6 +61,6 @@ def test_preview_then_refund_returns_card_parts_to_their_cards(client, account, 
 def test_preview_of_a_started_package_says_why_it_is_not_refundable(account, owner, ws_a):
     order, _kept, _expiring = _paid_with_two_cards(account, owner, ws_a)
     Package.objects.filter(pk=order.package_id).update(starts_on=account_today(account))
-    preview = services.order_refund_preview(order=order)
+    preview = order_refund_preview(order=order)
     assert preview.error == "This package has started; a package is not refundable once active."
     assert preview.orders == []

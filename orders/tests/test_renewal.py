@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from core.exceptions import ApplicationError, Conflict
 from core.models import FinanceSettings
-from orders import services, tasks
-from orders.autorenew import reminder_due
+from orders import tasks
+from orders.autorenew import auto_renew_due, package_send_expiry_reminders, reminder_due, renewal_pass
 from orders.models import (
     AutoRenewAttempt,
     Order,
@@ -26,7 +26,11 @@ from orders.models import (
     PackageStatus,
     PackageWorkspace,
 )
+from orders.packages import package_add_workspace, package_reorder_workspaces, package_update_statuses
+from orders.payment import order_pay, order_refund
 from orders.pricing import account_today
+from orders.purchase import order_create_purchase
+from orders.renewal import order_create_renewal, package_set_auto_renew
 from orders.tests.factories import cash, fund_cash, give_card, give_voucher, paid_package, plan, traffic_package
 from payments.models import LedgerEntry, PaymentTender, VoucherKind, Wallet
 from quota import night
@@ -44,12 +48,12 @@ def _renew(package, owner, **kwargs):
     kwargs.setdefault("plan", package.plan)
     kwargs.setdefault("workspaces", [row.workspace for row in PackageWorkspace.objects.filter(package=package)
                                      .order_by("position")])
-    return services.order_create_renewal(package=package, actor=owner, **kwargs)
+    return order_create_renewal(package=package, actor=owner, **kwargs)
 
 
 def _pay_cash(order, owner):
     fund_cash(order.account, order.total)
-    return services.order_pay(order=order, tenders=[cash(order.total)], actor=owner)
+    return order_pay(order=order, tenders=[cash(order.total)], actor=owner)
 
 
 def _at(account, day: datetime.date) -> datetime.datetime:
@@ -92,7 +96,7 @@ def test_renewal_starts_the_day_after_the_end_and_the_night_covers_both_days(acc
     assert lines[last].package_id == old.pk and lines[last].overage == 0
     assert lines[first].package_id == renewal.pk and lines[first].overage == 0
     # statuses: the old package expires after its end day, the renewal is active from its start
-    assert services.package_update_statuses() == {"activated": 1, "expired": 1}
+    assert package_update_statuses() == {"activated": 1, "expired": 1}
     old.refresh_from_db()
     renewal.refresh_from_db()
     assert old.status == PackageStatus.EXPIRED and renewal.status == PackageStatus.ACTIVE
@@ -115,7 +119,7 @@ def test_a_package_is_renewed_once_and_not_after_its_end(account, owner, ws_a):
     _pay_cash(first, owner)
     fund_cash(account, second.total)
     with pytest.raises(Conflict) as error:
-        services.order_pay(order=second, tenders=[cash(second.total)], actor=owner)
+        order_pay(order=second, tenders=[cash(second.total)], actor=owner)
     assert error.value.code == "already_renewed"
     with pytest.raises(Conflict):
         _renew(old, owner)
@@ -137,19 +141,19 @@ def test_a_workspace_is_never_in_two_packages_on_one_day(account, owner, ws_a):
     renewal = _pay_cash(_renew(old, owner), owner).package
     # reordering the old package after its renewal keeps its rows within its own days
     ws_b = WorkspaceFactory(account=account)
-    services.package_add_workspace(package=old, workspace=ws_b, actor=owner)
-    services.package_reorder_workspaces(package=old, workspaces=[ws_b, ws_a], actor=owner)
+    package_add_workspace(package=old, workspace=ws_b, actor=owner)
+    package_reorder_workspaces(package=old, workspaces=[ws_b, ws_a], actor=owner)
     assert not PackageWorkspace.objects.filter(package=old, valid_until__isnull=True).exists()
     assert PackageWorkspace.objects.filter(package=renewal).count() == 1
     # ws_b is still covered by the old package until its end: not buyable elsewhere
     with pytest.raises(Conflict):
-        services.order_create_purchase(account=account, plan=plan(), workspaces=[ws_b], actor=owner)
+        order_create_purchase(account=account, plan=plan(), workspaces=[ws_b], actor=owner)
 
 
 def test_refunding_a_renewal_before_it_starts(account, owner, ws_a):
     old = paid_package(account, owner, workspaces=[ws_a])
     order = _pay_cash(_renew(old, owner), owner)
-    services.order_refund(order=order, actor=owner, reason="changed mind")
+    order_refund(order=order, actor=owner, reason="changed mind")
     order.refresh_from_db()
     assert order.status == OrderStatus.REFUNDED
     assert _renew(old, owner).status == OrderStatus.PENDING_PAYMENT  # renewable again
@@ -167,7 +171,7 @@ def test_auto_renew_pays_vouchers_then_cards_then_cash_and_mails(
     account, owner, ws_a, django_capture_on_commit_callbacks
 ):
     old = paid_package(account, owner, workspaces=[ws_a])
-    services.package_set_auto_renew(package=old, enabled=True, actor=owner)
+    package_set_auto_renew(package=old, enabled=True, actor=owner)
     full = give_voucher(account, "1000", kind=VoucherKind.FULL_REDUCTION, days=400)
     ordinary_late = give_voucher(account, "2000", days=400)
     ordinary_early = give_voucher(account, "3000", days=390)
@@ -175,10 +179,10 @@ def test_auto_renew_pays_vouchers_then_cards_then_cash_and_mails(
     card_early = give_card(account, "20000", days=450)
     fund_cash(account, "10000")
     now = _at(account, old.ends_on - datetime.timedelta(days=8))
-    assert services.auto_renew_due(now=now) == {"renewed": 0, "failed": 0}  # not yet in the window
+    assert auto_renew_due(now=now) == {"renewed": 0, "failed": 0}  # not yet in the window
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.renewal_pass(now=_auto_window(account, old))["renewed"] == 1
+        assert renewal_pass(now=_auto_window(account, old))["renewed"] == 1
     order = Order.objects.get(kind=OrderKind.RENEWAL)
     assert order.status == OrderStatus.PAID and order.package.starts_on == old.ends_on + ONE_DAY
     tenders = list(PaymentTender.objects.filter(payment=order.payment).order_by("pk")
@@ -194,7 +198,7 @@ def test_auto_renew_pays_vouchers_then_cards_then_cash_and_mails(
     assert Wallet.objects.get(account=account).cash_balance == Decimal("4000.00")
     assert any("renewed automatically" in m.body for m in mail.outbox)
     # re-running the beat renews nothing twice
-    assert services.renewal_pass(now=_auto_window(account, old))["renewed"] == 0
+    assert renewal_pass(now=_auto_window(account, old))["renewed"] == 0
     assert tasks.renewal_pass.delay().get()["renewed"] == 0
     assert Order.objects.filter(kind=OrderKind.RENEWAL).count() == 1
 
@@ -203,12 +207,12 @@ def test_auto_renew_failure_mails_the_shortfall_and_retries_the_next_day(
     account, owner, ws_a, django_capture_on_commit_callbacks
 ):
     old = paid_package(account, owner, workspaces=[ws_a])
-    services.package_set_auto_renew(package=old, enabled=True, actor=owner)
+    package_set_auto_renew(package=old, enabled=True, actor=owner)
     fund_cash(account, "40000")
     day1 = _auto_window(account, old)
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.auto_renew_due(now=day1) == {"renewed": 0, "failed": 1}
+        assert auto_renew_due(now=day1) == {"renewed": 0, "failed": 1}
     failure = AutoRenewAttempt.objects.get(package=old)
     assert failure.shortfall == Decimal("2000.00") and not failure.succeeded
     assert not Order.objects.filter(kind=OrderKind.RENEWAL).exists()  # nothing written but the attempt
@@ -218,11 +222,11 @@ def test_auto_renew_failure_mails_the_shortfall_and_retries_the_next_day(
     assert f"/a/{account.pk}/wallet/recharge/" in message.body
     # the same day again: no second attempt, no second mail
     mail.outbox.clear()
-    assert services.auto_renew_due(now=day1) == {"renewed": 0, "failed": 0}
+    assert auto_renew_due(now=day1) == {"renewed": 0, "failed": 0}
     assert mail.outbox == []
     # the next day, after a recharge, it succeeds
     fund_cash(account, "2000")
-    assert services.auto_renew_due(now=day1 + ONE_DAY) == {"renewed": 1, "failed": 0}
+    assert auto_renew_due(now=day1 + ONE_DAY) == {"renewed": 1, "failed": 0}
     assert Wallet.objects.get(account=account).cash_balance == Decimal("0.00")
     assert AutoRenewAttempt.objects.filter(package=old).count() == 2
 
@@ -230,9 +234,9 @@ def test_auto_renew_failure_mails_the_shortfall_and_retries_the_next_day(
 def test_auto_renew_is_opt_in_and_keeps_traffic(account, owner, ws_a):
     old = paid_package(account, owner, workspaces=[ws_a], traffic=[(traffic_package("log"), 10_000_000)])
     fund_cash(account, "1000000")
-    assert services.auto_renew_due(now=_auto_window(account, old)) == {"renewed": 0, "failed": 0}
-    services.package_set_auto_renew(package=old, enabled=True, actor=owner)
-    assert services.auto_renew_due(now=_auto_window(account, old))["renewed"] == 1
+    assert auto_renew_due(now=_auto_window(account, old)) == {"renewed": 0, "failed": 0}
+    package_set_auto_renew(package=old, enabled=True, actor=owner)
+    assert auto_renew_due(now=_auto_window(account, old))["renewed"] == 1
     renewal = Package.objects.get(renewal_of=old)
     assert renewal.auto_renew
     assert list(renewal.traffic.values_list("capacity", "valid_from", "valid_until")) == [
@@ -243,10 +247,10 @@ def test_auto_renew_is_opt_in_and_keeps_traffic(account, owner, ws_a):
 @pytest.mark.usefixtures("seeded_data")
 def test_concurrent_auto_renew_runs_charge_once(account, owner, ws_a):
     old = paid_package(account, owner, workspaces=[ws_a])
-    services.package_set_auto_renew(package=old, enabled=True, actor=owner)
+    package_set_auto_renew(package=old, enabled=True, actor=owner)
     fund_cash(account, "100000")
     now = _auto_window(account, old)
-    results = run_parallel(3, lambda _i: services.auto_renew_due(now=now))
+    results = run_parallel(3, lambda _i: auto_renew_due(now=now))
     assert sum(r["renewed"] for r in results) == 1
     assert Order.objects.filter(kind=OrderKind.RENEWAL, status=OrderStatus.PAID).count() == 1
     assert Wallet.objects.get(account=account).cash_balance == Decimal("58000.00")
@@ -266,7 +270,7 @@ def test_expiry_reminders_go_out_once_each(account, owner, ws_a, django_capture_
     sent = []
     for days_left in (40, 30, 29, 7, 7, 3, 1, 1):
         with django_capture_on_commit_callbacks(execute=True):
-            sent.append(services.package_send_expiry_reminders(now=_at(account, old.ends_on - days_left * ONE_DAY)))
+            sent.append(package_send_expiry_reminders(now=_at(account, old.ends_on - days_left * ONE_DAY)))
     assert sent == [0, 1, 0, 1, 0, 0, 1, 0]
     assert list(PackageReminder.objects.filter(package=old).values_list("days_before", flat=True)) == [30, 7, 1]
     subjects = [m.subject for m in mail.outbox]
@@ -274,7 +278,7 @@ def test_expiry_reminders_go_out_once_each(account, owner, ws_a, django_capture_
     # a renewed package gets no reminder
     other = paid_package(account, owner, workspaces=[WorkspaceFactory(account=account)])
     _pay_cash(_renew(other, owner), owner)
-    assert services.package_send_expiry_reminders(now=_at(account, other.ends_on - 7 * ONE_DAY)) == 0
+    assert package_send_expiry_reminders(now=_at(account, other.ends_on - 7 * ONE_DAY)) == 0
 
 
 def test_expired_package_mail_and_banner(account, owner, owner_client, ws_a, django_capture_on_commit_callbacks):
@@ -282,7 +286,7 @@ def test_expired_package_mail_and_banner(account, owner, owner_client, ws_a, dja
     mail.outbox.clear()
     after = _at(account, old.ends_on + ONE_DAY)
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.package_update_statuses(now=after)["expired"] == 1
+        assert package_update_statuses(now=after)["expired"] == 1
     assert any("pay-as-you-go" in m.body for m in mail.outbox)
     Package.objects.filter(pk=old.pk).update(ends_on=account_today(account) - ONE_DAY,
                                              starts_on=account_today(account) - 365 * ONE_DAY)

@@ -9,13 +9,16 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.exceptions import ApplicationError, Conflict, Unprocessable
-from orders import services, tasks
+from orders import tasks
 from orders.models import Order, OrderStatus, Package, PackageStatus, PackageWorkspace
+from orders.packages import package_add_workspace, package_reorder_workspaces, package_update_statuses
+from orders.payment import order_cancel, order_expire_due, order_pay, order_refund
 from orders.pricing import account_today
+from orders.purchase import order_create_traffic, order_create_upgrade
 from orders.tests.factories import cash, fund_cash, give_card, give_voucher, paid_package, plan, purchase_order
 from orders.tests.factories import traffic_package as tp
 from payments.models import LedgerEntry, Payment, Wallet
-from payments.services import TenderSpec
+from payments.tenders import TenderSpec
 from tests.auth import login_staff
 from tests.clock import FIXED_NOW
 from tests.factories import WorkspaceFactory
@@ -28,8 +31,8 @@ def test_unpaid_orders_expire_after_the_finance_setting(account, owner, ws_a):
     assert order.expires_at - order.created_at == pytest.approx(datetime.timedelta(minutes=1440),
                                                                 abs=datetime.timedelta(seconds=5))
     paid = paid_package(account, owner, workspaces=[WorkspaceFactory(account=account)])
-    assert services.order_expire_due(now=order.expires_at - datetime.timedelta(seconds=1)) == 0
-    assert services.order_expire_due(now=order.expires_at) == 1
+    assert order_expire_due(now=order.expires_at - datetime.timedelta(seconds=1)) == 0
+    assert order_expire_due(now=order.expires_at) == 1
     order.refresh_from_db()
     assert order.status == OrderStatus.EXPIRED and order.closed_at
     assert Order.objects.get(package=paid).status == OrderStatus.PAID
@@ -41,13 +44,13 @@ def test_package_statuses_follow_the_account_days(account, owner, ws_a):
     package = paid_package(account, owner, workspaces=[ws_a])
     assert package.status == PackageStatus.PENDING
     assert package.starts_on == account_today(account) + datetime.timedelta(days=1)
-    assert services.package_update_statuses() == {"activated": 0, "expired": 0}
+    assert package_update_statuses() == {"activated": 0, "expired": 0}
     tomorrow = timezone.now() + datetime.timedelta(days=1)
-    assert services.package_update_statuses(now=tomorrow)["activated"] == 1
+    assert package_update_statuses(now=tomorrow)["activated"] == 1
     package.refresh_from_db()
     assert package.status == PackageStatus.ACTIVE
     after_end = timezone.now() + datetime.timedelta(days=367)
-    assert services.package_update_statuses(now=after_end)["expired"] == 1
+    assert package_update_statuses(now=after_end)["expired"] == 1
     package.refresh_from_db()
     assert package.status == PackageStatus.EXPIRED
     row = PackageWorkspace.objects.get(package=package)
@@ -68,20 +71,20 @@ def test_refund_of_a_pending_package_goes_back_to_the_tenders(account, owner, ws
     card = give_card(account, "10000.00")
     fund_cash(account, "31095.00")
     order = purchase_order(account, owner, workspaces=[ws_a, ws_b], traffic=[(tp("log"), 2_000_000)])
-    order = services.order_pay(order=order, actor=owner, tenders=[
+    order = order_pay(order=order, actor=owner, tenders=[
         TenderSpec(kind="voucher", amount=Decimal("2000.00"), instrument_id=voucher.pk),
         TenderSpec(kind="card", amount=Decimal("10000.00"), instrument_id=card.pk), cash("31095.00")])
-    traffic = services.order_create_traffic(package=order.package, traffic=[(tp("apm"), 1_000_000)], actor=owner)
+    traffic = order_create_traffic(package=order.package, traffic=[(tp("apm"), 1_000_000)], actor=owner)
     fund_cash(account, traffic.total)
-    services.order_pay(order=traffic, tenders=[cash(traffic.total)], actor=owner)
+    order_pay(order=traffic, tenders=[cash(traffic.total)], actor=owner)
     with pytest.raises(ApplicationError) as error:
-        services.order_refund(order=order, actor=owner, reason="")
+        order_refund(order=order, actor=owner, reason="")
     assert error.value.code == "reason_required"
     with pytest.raises(Conflict) as error:
-        services.order_refund(order=traffic, actor=owner, reason="changed mind")
+        order_refund(order=traffic, actor=owner, reason="changed mind")
     assert error.value.code == "refund_purchase_order"
 
-    services.order_refund(order=order, actor=owner, reason="changed mind")
+    order_refund(order=order, actor=owner, reason="changed mind")
     order.refresh_from_db()
     traffic.refresh_from_db()
     assert order.status == traffic.status == OrderStatus.REFUNDED
@@ -96,7 +99,7 @@ def test_refund_of_a_pending_package_goes_back_to_the_tenders(account, owner, ws
     # the workspaces are free again
     assert purchase_order(account, owner, workspaces=[ws_a, ws_b]).status == OrderStatus.PENDING_PAYMENT
     with pytest.raises(Conflict):
-        services.order_refund(order=order, actor=owner, reason="again")
+        order_refund(order=order, actor=owner, reason="again")
 
 
 def test_started_package_is_not_refundable(account, owner, ws_a):
@@ -105,11 +108,11 @@ def test_started_package_is_not_refundable(account, owner, ws_a):
     order = Order.objects.get(package=package, kind="purchase")
     ledger = LedgerEntry.objects.count()
     with pytest.raises(Conflict) as error:
-        services.order_refund(order=order, actor=owner, reason="too late")
+        order_refund(order=order, actor=owner, reason="too late")
     assert error.value.code == "package_started" and LedgerEntry.objects.count() == ledger
     unpaid = purchase_order(account, owner)
     with pytest.raises(Conflict) as error:
-        services.order_refund(order=unpaid, actor=owner, reason="nothing paid")
+        order_refund(order=unpaid, actor=owner, reason="nothing paid")
     assert error.value.code == "order_not_paid"
 
 
@@ -137,18 +140,18 @@ def test_admin_refund_action_calls_the_service(client, account, owner, ws_a, dja
 
 def test_upgrade_priced_from_a_plan_that_changed_is_stale(account, owner, ws_a):
     package = paid_package(account, owner, workspaces=[ws_a])
-    to_growth = services.order_create_upgrade(package=package, target_plan=plan("growth"), actor=owner)
-    to_enterprise = services.order_create_upgrade(package=package, target_plan=plan("enterprise"), actor=owner)
+    to_growth = order_create_upgrade(package=package, target_plan=plan("growth"), actor=owner)
+    to_enterprise = order_create_upgrade(package=package, target_plan=plan("enterprise"), actor=owner)
     fund_cash(account, to_growth.total + to_enterprise.total)
-    services.order_pay(order=to_growth, tenders=[cash(to_growth.total)], actor=owner)
+    order_pay(order=to_growth, tenders=[cash(to_growth.total)], actor=owner)
     with pytest.raises(Conflict) as error:
-        services.order_pay(order=to_enterprise, tenders=[cash(to_enterprise.total)], actor=owner)
+        order_pay(order=to_enterprise, tenders=[cash(to_enterprise.total)], actor=owner)
     assert error.value.code == "order_stale"
     # a second upgrade the same day replaces the period that starts on that day
-    again = services.order_create_upgrade(package=package, target_plan=plan("enterprise"), actor=owner)
+    again = order_create_upgrade(package=package, target_plan=plan("enterprise"), actor=owner)
     assert again.total == Decimal("230000.00")
     fund_cash(account, again.total)
-    services.order_pay(order=again, tenders=[cash(again.total)], actor=owner)
+    order_pay(order=again, tenders=[cash(again.total)], actor=owner)
     package.refresh_from_db()
     assert package.plan.code == "enterprise"
     assert [(p.plan.code, p.valid_from) for p in package.plan_periods.all()] == [("enterprise", package.starts_on)]
@@ -158,20 +161,20 @@ def test_change_order_paid_on_another_day_is_stale(account, owner, ws_a):
     package = paid_package(account, owner, workspaces=[ws_a])
     today = account_today(account)
     Package.objects.filter(pk=package.pk).update(starts_on=today - datetime.timedelta(days=5), status="active")
-    order = services.order_create_traffic(package=package, traffic=[(tp("log"), 1_000_000)], actor=owner)
+    order = order_create_traffic(package=package, traffic=[(tp("log"), 1_000_000)], actor=owner)
     Order.objects.filter(pk=order.pk).update(effective_on=today)  # as if created yesterday
     fund_cash(account, order.total)
     with pytest.raises(Conflict) as error:
-        services.order_pay(order=order, tenders=[cash(order.total)], actor=owner)
+        order_pay(order=order, tenders=[cash(order.total)], actor=owner)
     assert error.value.code == "order_stale"
 
 
 def test_vouchers_do_not_pay_sms_traffic(account, owner, ws_a):
     package = paid_package(account, owner, workspaces=[ws_a])
-    order = services.order_create_traffic(package=package, traffic=[(tp("sms"), 1000)], actor=owner)
+    order = order_create_traffic(package=package, traffic=[(tp("sms"), 1000)], actor=owner)
     voucher = give_voucher(account, "100000.00")
     with pytest.raises(Unprocessable) as error:
-        services.order_pay(order=order, actor=owner, tenders=[
+        order_pay(order=order, actor=owner, tenders=[
             TenderSpec(kind="voucher", amount=order.total, instrument_id=voucher.pk)])
     assert error.value.code == "voucher_limit_exceeded"
 
@@ -179,8 +182,8 @@ def test_vouchers_do_not_pay_sms_traffic(account, owner, ws_a):
 def test_services_refuse_actors_without_spend(account, owner, administrator, ws_a):
     order = purchase_order(account, owner, workspaces=[ws_a])
     fund_cash(account, order.total)
-    for call in (lambda: services.order_pay(order=order, tenders=[cash(order.total)], actor=administrator),
-                 lambda: services.order_cancel(order=order, actor=administrator)):
+    for call in (lambda: order_pay(order=order, tenders=[cash(order.total)], actor=administrator),
+                 lambda: order_cancel(order=order, actor=administrator)):
         with pytest.raises(ApplicationError) as error:
             call()
         assert error.value.status_code == 403
@@ -192,9 +195,9 @@ def test_pending_orders_do_not_reserve_workspaces_but_the_first_paid_wins(accoun
     first = purchase_order(account, owner, workspaces=[ws_a])
     second = purchase_order(account, owner, workspaces=[ws_a])
     fund_cash(account, "84000.00")
-    services.order_pay(order=second, tenders=[cash("42000.00")], actor=owner)
+    order_pay(order=second, tenders=[cash("42000.00")], actor=owner)
     with pytest.raises(Conflict) as error:
-        services.order_pay(order=first, tenders=[cash("42000.00")], actor=owner)
+        order_pay(order=first, tenders=[cash("42000.00")], actor=owner)
     assert error.value.code == "workspace_already_covered"
     assert Wallet.objects.get(account=account).cash_balance == Decimal("42000.00")
     first.refresh_from_db()
@@ -205,12 +208,12 @@ def test_add_workspace_rules(account, owner, ws_a, ws_free):
     package = paid_package(account, owner, workspaces=[ws_a])
     for workspace, code in ((ws_free, "workspace_not_commercial"), (ws_a, "workspace_already_covered")):
         with pytest.raises(ApplicationError) as error:
-            services.package_add_workspace(package=package, workspace=workspace, actor=owner)
+            package_add_workspace(package=package, workspace=workspace, actor=owner)
         assert error.value.code == code
     other = WorkspaceFactory()
     with pytest.raises(ApplicationError) as error:
-        services.package_add_workspace(package=package, workspace=other, actor=owner)
+        package_add_workspace(package=package, workspace=other, actor=owner)
     assert error.value.code == "unknown_workspace"
     with pytest.raises(ApplicationError) as error:
-        services.package_reorder_workspaces(package=package, workspaces=[ws_a, ws_a], actor=owner)
+        package_reorder_workspaces(package=package, workspaces=[ws_a, ws_a], actor=owner)
     assert error.value.code == "invalid_workspace_order"

@@ -9,8 +9,9 @@ import time_machine
 from django.urls import reverse
 
 from core.money import quantize
-from orders import services
+from orders.payment import order_pay
 from orders.pricing import change_window, paid_plan_price
+from orders.purchase import order_create_upgrade
 from orders.tests.factories import cash, fund_cash, paid_package, plan
 from plans.tests.factories import plan_version
 
@@ -37,9 +38,9 @@ def test_an_upgrade_credits_the_price_paid_across_catalogue_changes(client, owne
         window = change_window(package)
         client.force_login(owner)
         page = client.get(reverse("orders-package-upgrade", args=[account.id, package.pk]))
-        order = services.order_create_upgrade(package=package, target_plan=plan("growth"), actor=owner)
+        order = order_create_upgrade(package=package, target_plan=plan("growth"), actor=owner)
         fund_cash(account, order.total)
-        services.order_pay(order=order, tenders=[cash(order.total)], actor=owner)
+        order_pay(order=order, tenders=[cash(order.total)], actor=owner)
     # (300,000 for Growth today - 42,000 paid for Startup; not Startup's 60,000 of today) x remaining / total
     expected = quantize(Decimal(258000) * window.remaining_days / window.total_days)
     line = order.lines.get()
@@ -51,7 +52,7 @@ def test_an_upgrade_credits_the_price_paid_across_catalogue_changes(client, owne
     assert paid_plan_price(package) == Decimal("300000")  # the Growth version the upgrade sold
     with time_machine.travel(UPGRADED_AGAIN, tick=False):
         window = change_window(package)
-        again = services.order_create_upgrade(package=package, target_plan=plan("enterprise"), actor=owner)
+        again = order_create_upgrade(package=package, target_plan=plan("enterprise"), actor=owner)
     # (700,000 for Enterprise today - 300,000 paid for Growth; not Growth's 400,000 of today)
     assert again.total == quantize(Decimal(400000) * window.remaining_days / window.total_days)
     assert again.lines.get().unit_price == Decimal("400000")

@@ -24,11 +24,11 @@ from django.views.generic import TemplateView
 from core.exceptions import ApplicationError
 from core.idempotency import PAGE_KEY_FIELD, IdempotentPageMixin
 from core.money import ZERO, parse_page_amount, quantize
-from orders import selectors, services
+from orders import selectors
 from orders.error_codes import OrdersErrorCode as Code
 from orders.forms import CashierForm, error_list
 from orders.models import Order, OrderStatus
-from orders.payment import _voucher_payable_amount
+from orders.payment import _voucher_payable_amount, order_pay
 from payments import selectors as payment_selectors
 from payments.autopay import TenderPlan, plan_wallet_tenders
 from payments.gateways import online_payment_available
@@ -151,7 +151,7 @@ class OrderPayView(IdempotentPageMixin, AccountScopedMixin, TemplateView):
 
         def work() -> tuple[int, Any]:
             form.is_valid()
-            paid = services.order_pay(order=order, tenders=form.cleaned_data["tenders"], actor=request.user)
+            paid = order_pay(order=order, tenders=form.cleaned_data["tenders"], actor=request.user)
             return 200, {"order": paid.pk}
 
         try:

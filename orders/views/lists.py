@@ -8,8 +8,9 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from core.exceptions import ApplicationError
-from orders import selectors, services
+from orders import selectors
 from orders.models import Order, OrderKind, OrderStatus, PackageTraffic
+from orders.payment import order_cancel
 from workspaces.tenancy import AccountScopedMixin, AccountScopedView, get_scoped_or_404
 
 
@@ -56,7 +57,7 @@ class OrderCancelView(AccountScopedView):
     def post(self, request, account_id: int, order_id: int):
         order = get_scoped_or_404(Order.objects.for_account(self.account), pk=order_id)
         try:
-            services.order_cancel(order=order, actor=request.user)
+            order_cancel(order=order, actor=request.user)
         except ApplicationError as error:
             messages.error(request, error.message)
         else:

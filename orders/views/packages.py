@@ -11,10 +11,11 @@ from django.views.generic import TemplateView
 from core.days import account_today
 from core.exceptions import ApplicationError
 from core.models import FinanceSettings
-from orders import selectors, services
+from orders import selectors
 from orders.error_codes import OrdersErrorCode
 from orders.forms import PackageWorkspacesForm, PlanChoiceForm, TrafficForm, error_list
 from orders.models import Package
+from orders.packages import package_add_workspace, package_reorder_workspaces
 from orders.pricing import (
     LIVE_PACKAGE_STATUSES,
     change_window,
@@ -24,6 +25,7 @@ from orders.pricing import (
     quote_traffic_lines,
     upgrade_options,
 )
+from orders.purchase import order_create_traffic, order_create_upgrade
 from orders.validation import current_rows_q
 from plans import selectors as plan_selectors
 from plans.models import Plan
@@ -72,11 +74,11 @@ class PackageWorkspacesView(AccountScopedView):
                 messages.error(request, error_list(form)[0])
             elif form.adding:
                 workspace = form.cleaned_data["workspace"]
-                services.package_add_workspace(package=package, workspace=workspace, actor=request.user)
+                package_add_workspace(package=package, workspace=workspace, actor=request.user)
                 messages.success(request, _("%(name)s will be covered from the next billing day.")
                                  % {"name": workspace.name})
             else:
-                services.package_reorder_workspaces(
+                package_reorder_workspaces(
                     package=package, workspaces=form.cleaned_data["workspaces"], actor=request.user
                 )
                 messages.success(request, _("The new order applies from the next billing day."))
@@ -122,7 +124,7 @@ class PackageUpgradeView(_PackageChangeMixin, TemplateView):
         try:
             if not form.is_valid():
                 raise ApplicationError(error_list(form)[0], code=OrdersErrorCode.UNKNOWN_PLAN)
-            order = services.order_create_upgrade(package=package, target_plan=form.cleaned_data["plan"],
+            order = order_create_upgrade(package=package, target_plan=form.cleaned_data["plan"],
                                                   actor=request.user)
         except ApplicationError as error:
             messages.error(request, error.message)
@@ -164,7 +166,7 @@ class PackageTrafficView(_PackageChangeMixin, TemplateView):
         errors = error_list(form)
         if not errors and request.POST.get("action") != "recalc":
             try:
-                order = services.order_create_traffic(package=package, traffic=form.traffic, actor=request.user)
+                order = order_create_traffic(package=package, traffic=form.traffic, actor=request.user)
             except ApplicationError as error:
                 errors = [error.message]
             else:

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from core.exceptions import ApplicationError
-from orders import selectors, services
+from orders import selectors
 from orders.forms import error_list
 from orders.forms_renewal import RenewalForm
 from orders.models import Package
@@ -17,6 +17,8 @@ from orders.pricing import order_figures, plan_version_on_sale
 from orders.renewal import (
     check_renewable,
     current_workspaces_in_order,
+    order_create_renewal,
+    package_set_auto_renew,
     renewable_plans,
     renewal_dates,
     traffic_at_end,
@@ -79,7 +81,7 @@ class PackageRenewView(AccountScopedMixin, TemplateView):
         errors = error_list(form)
         if not errors:
             try:
-                order = services.order_create_renewal(
+                order = order_create_renewal(
                     package=package, plan=form.cleaned_data["plan"], workspaces=form.cleaned_data["workspaces"],
                     traffic=traffic_at_end(package) if form.cleaned_data.get("keep_traffic") else [],
                     actor=request.user,
@@ -100,7 +102,7 @@ class PackageAutoRenewView(AccountScopedView):
         package = get_scoped_or_404(Package.objects.for_account(self.account), pk=package_id)
         enabled = request.POST.get("auto_renew") == "on"
         try:
-            services.package_set_auto_renew(package=package, enabled=enabled, actor=request.user)
+            package_set_auto_renew(package=package, enabled=enabled, actor=request.user)
         except ApplicationError as error:
             messages.error(request, error.message)
         else:

@@ -16,10 +16,10 @@ from django.views.generic import TemplateView
 from core.exceptions import ApplicationError
 from core.money import quantize
 from core.parsing import is_id, parse_id
-from orders import services
 from orders.forms import PlanChoiceForm, TrafficForm, WizardWorkspacesForm, error_list
 from orders.models import Package, PackageWorkspace
 from orders.pricing import change_window, order_figures, quote_purchase, quote_total, quote_traffic_lines
+from orders.purchase import order_create_purchase
 from plans import selectors as plan_selectors
 from plans.models import Plan, TrafficPackage
 from plans.selectors import Figures
@@ -273,7 +273,7 @@ class BuyConfirmView(WizardMixin, TemplateView):
         if plan is None:
             return redirect("orders-buy", account_id=self.account.pk)
         try:
-            order = services.order_create_purchase(
+            order = order_create_purchase(
                 account=self.account, plan=plan, workspaces=self.draft_workspaces(), traffic=self.draft_traffic(),
                 actor=request.user,
             )

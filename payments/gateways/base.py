@@ -2,7 +2,7 @@
 
 A gateway turns a pending online Recharge into a URL where the payer pays (`create_payment`), and checks the
 gateway's callback (`verify_callback`), answering a CallbackResult or raising CallbackRejected. Gateways never
-touch the database: payments.services does, under its locks. A real gateway's outside call belongs outside any
+touch the database: payments.recharges does, under its locks. A real gateway's outside call belongs outside any
 lock (the recharge service holds none while calling `create_payment`).
 
 Registry (read at every call, so a test's `settings` override takes effect at once):

@@ -20,7 +20,7 @@ from payments.models import (
     VoucherKind,
     VoucherStatus,
 )
-from payments.services import cash_credit
+from payments.tenders import cash_credit
 from workspaces.models import Account
 
 _numbers = itertools.count(1)

@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from core.finance import FINANCE_GROUP, sync_finance_group
 from payments.models import LedgerEntry, LedgerReason, Recharge, RechargeStatus, Voucher, VoucherCodeBatch, Wallet
-from payments.services import recharge_submit_offline
+from payments.recharges import recharge_submit_offline
+from payments.reconcile import check_balances
 from payments.tests.factories import fund_cash
 from tests.auth import login_staff
 from tests.factories import UserFactory
@@ -112,8 +113,6 @@ def test_reconcile_command_clean_and_tampered(account, capsys):
 
 
 def test_reconcile_detects_broken_chain(account):
-    from payments.reconcile import check_balances
-
     LedgerEntry.objects.create(account=account, balance_kind="cash", amount=D("5"), balance_after=D("6"),
                                reason="recharge", source_type="test")
     Wallet.objects.filter(account=account).update(cash_balance=D("5"))

@@ -27,7 +27,8 @@ from payments.models import (
     Wallet,
 )
 from payments.selectors import usable_cards, usable_vouchers
-from payments.services import SettlementDemand, TenderSpec, settle_demands
+from payments.settlement import SettlementDemand, settle_demands
+from payments.tenders import TenderSpec
 from tests.factories import AccountFactory
 
 pytestmark = pytest.mark.django_db

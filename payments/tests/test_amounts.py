@@ -6,7 +6,6 @@ import pytest
 
 from core.exceptions import ApplicationError
 from core.money import MAX_REQUEST_AMOUNT
-from payments import services
 from payments.amounts import INTERNAL_AMOUNT_CEILING, checked_amount, checked_signed_amount
 
 
@@ -41,7 +40,3 @@ def test_signed_amounts():
         with pytest.raises(ApplicationError):
             checked_signed_amount(bad, what="Amount")
 
-
-def test_services_still_exports_every_public_name():
-    for name in services.__all__:
-        assert getattr(services, name) is not None

@@ -6,8 +6,8 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from payments.models import LedgerEntry, PrepaidCard, Recharge, Voucher
-from payments.services import voucher_batch_generate
 from payments.tests.factories import fund_cash, give_card, give_voucher
+from payments.vouchers import voucher_batch_generate
 
 pytestmark = pytest.mark.django_db
 D = Decimal

@@ -8,15 +8,10 @@ from rest_framework.test import APIClient
 from core.exceptions import ApplicationError
 from payments.gateways.sandbox import signed_payload
 from payments.models import LedgerEntry, LedgerReason, Payment, PrepaidCard, Wallet
+from payments.recharges import gateway_callback_handle, recharge_start_online
 from payments.reconcile import check_balances
-from payments.services import (
-    SettlementDemand,
-    TenderSpec,
-    gateway_callback_handle,
-    payment_pay,
-    recharge_start_online,
-    settle_demands,
-)
+from payments.settlement import SettlementDemand, settle_demands
+from payments.tenders import TenderSpec, payment_pay
 from payments.tests.factories import fund_cash, give_card, give_voucher
 from tests.concurrency import run_parallel
 from tests.factories import AccountFactory, MembershipFactory

@@ -15,12 +15,16 @@ import pytest
 from django.db.models import Sum
 from django.test import Client
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from payments.gateways import default_provider, get_gateway, online_payment_available, providers
 from payments.gateways.base import STORED_PAYLOAD_BYTES, stored_callback_payload
 from payments.gateways.sandbox import signed_payload
 from payments.models import GatewayCallback, LedgerEntry, Recharge, RechargeStatus, Voucher, Wallet
-from payments.services import recharge_start_online, voucher_batch_generate
+from payments.recharges import recharge_start_online
+from payments.vouchers import voucher_batch_generate
+from tests.factories import MembershipFactory
+from workspaces.models import Role
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parents[2]
@@ -256,7 +260,6 @@ def test_page_activation_is_throttled_like_the_api(settings, account, owner):
     assert 'id="code-error"' in response.content.decode()
     assert Voucher.objects.get(code=code).account_id is None  # nothing activated
     # The page and the API share the bucket of this user and account.
-    from rest_framework.test import APIClient
 
     api = APIClient()
     api.force_authenticate(owner)
@@ -265,10 +268,6 @@ def test_page_activation_is_throttled_like_the_api(settings, account, owner):
 
 
 def test_api_activation_limit_is_per_user_and_account(settings, account, owner, other_account):
-    from rest_framework.test import APIClient
-
-    from tests.factories import MembershipFactory
-    from workspaces.models import Role
 
     settings.FEE_CENTER = {**settings.FEE_CENTER, "VOUCHER_ACTIVATE_RATE": "3/min"}
     MembershipFactory(account=other_account, user=owner, role=Role.OWNER)

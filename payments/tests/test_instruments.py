@@ -8,6 +8,8 @@ from django.utils import timezone
 
 from core.exceptions import ApplicationError
 from core.models import FinanceSettings
+from payments.cards import prepaid_card_buy
+from payments.maintenance import instruments_expire, wallet_adjust
 from payments.models import (
     CardStatus,
     LedgerEntry,
@@ -18,18 +20,10 @@ from payments.models import (
     VoucherStatus,
     Wallet,
 )
-from payments.services import (
-    SettlementDemand,
-    instruments_expire,
-    prepaid_card_buy,
-    settle_demands,
-    voucher_activate,
-    voucher_batch_generate,
-    voucher_issue,
-    wallet_adjust,
-)
+from payments.settlement import SettlementDemand, settle_demands
 from payments.tasks import expire_instruments
 from payments.tests.factories import expire_now, fund_cash, give_card, give_voucher
+from payments.vouchers import voucher_activate, voucher_batch_generate, voucher_issue
 
 pytestmark = pytest.mark.django_db
 D = Decimal

@@ -10,9 +10,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from payments import services
+from payments.cards import prepaid_card_buy
 from payments.models import CardGiftTier, LedgerEntry, LedgerReason, PrepaidCard, Recharge, RechargeMethod
-from payments.services import cash_credit
+from payments.tenders import cash_credit
 from payments.tests.factories import fund_cash
 
 pytestmark = pytest.mark.django_db
@@ -31,7 +31,7 @@ def _history(account, owner):
     cash_credit(account=account, amount=recharge.amount, reason=LedgerReason.RECHARGE, source_type="recharge",
                 source_id=recharge.pk, actor=None, memo="sandbox")
     CardGiftTier.objects.get_or_create(min_purchase=Decimal("100000.00"), defaults={"voucher_value": Decimal("5000")})
-    services.prepaid_card_buy(account=account, face_value=Decimal("100000"), quantity=1, actor=owner)
+    prepaid_card_buy(account=account, face_value=Decimal("100000"), quantity=1, actor=owner)
     cash_credit(account=account, amount=Decimal("1.00"), reason=LedgerReason.BILL_ADJUSTMENT, source_type="bill",
                 source_id=42, actor=None, memo="Bill re-run: charged less than before")
 

@@ -4,20 +4,20 @@ import time
 from decimal import Decimal
 
 import pytest
+from django.test import Client
 
 from core.exceptions import ApplicationError
 from payments.gateways import get_gateway
 from payments.gateways.sandbox import signed_payload
 from payments.models import GatewayCallback, LedgerEntry, LedgerReason, RechargeStatus, Wallet
-from payments.services import (
-    SettlementDemand,
+from payments.recharges import (
     gateway_callback_handle,
     recharge_confirm,
     recharge_reject,
     recharge_start_online,
     recharge_submit_offline,
-    settle_demands,
 )
+from payments.settlement import SettlementDemand, settle_demands
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -77,8 +77,6 @@ def test_bad_callbacks_change_nothing(account, owner, api_client, case):
 
 
 def test_callback_is_csrf_exempt_and_needs_no_login(account, owner, client):
-    from django.test import Client
-
     csrf_client = Client(enforce_csrf_checks=True)
     recharge, _url = recharge_start_online(account=account, amount="10.00", actor=owner)
     payload = signed_payload(reference=recharge.gateway_reference, status="succeeded", amount="10.00")
@@ -144,8 +142,6 @@ def test_recharge_bad_amounts(account, owner, amount):
 
 
 def test_sandbox_page_pay_and_fail(account, owner, owner_client, other_owner, ledger_clean):
-    from django.test import Client
-
     client = Client()
     _recharge, url = recharge_start_online(account=account, amount="42.00", actor=owner)
     page = owner_client.get(url)

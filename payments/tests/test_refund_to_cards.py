@@ -6,7 +6,7 @@ from decimal import Decimal as D
 import pytest
 
 from payments.models import CardStatus, LedgerEntry, LedgerReason, PaymentPurpose, TenderKind, Wallet
-from payments.services import RefundTo, TenderSpec, payment_pay, payment_refund, payment_refund_preview
+from payments.tenders import RefundTo, TenderSpec, payment_pay, payment_refund, payment_refund_preview
 from payments.tests.factories import expire_now, fund_cash, give_card, give_voucher
 
 pytestmark = pytest.mark.django_db

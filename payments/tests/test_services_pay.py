@@ -15,8 +15,9 @@ from payments.models import (
     Wallet,
 )
 from payments.reconcile import check_balances
-from payments.services import TenderSpec, cash_credit, payment_pay, payment_refund, settle_credit
+from payments.settlement import SettlementDemand, settle_demands
 from payments.signals import arrears_cleared
+from payments.tenders import TenderSpec, cash_credit, payment_pay, payment_refund, settle_credit
 from payments.tests.factories import expire_now, fund_cash, give_card, give_voucher
 from tests.factories import AccountFactory
 
@@ -186,8 +187,6 @@ def test_refund_back_to_tenders_and_expired_to_cash(account, ledger_clean):
 
 
 def test_cash_credit_repays_arrears_first_and_signals(account, ledger_clean):
-    from payments.services import SettlementDemand, settle_demands
-
     settle_demands(demands=[SettlementDemand(account.pk, D("80"), D("80"), "bill", 1)])
     wallet = Wallet.objects.get(account=account)
     assert wallet.arrears == D("80") and wallet.arrears_since is not None

@@ -6,7 +6,7 @@ from django.db import transaction
 
 from core.exceptions import ApplicationError
 from payments.models import LedgerEntry, LedgerReason, Payment, TenderKind, VoucherKind, Wallet
-from payments.services import SettlementDemand, settle_demands
+from payments.settlement import SettlementDemand, settle_demands
 from payments.tests.factories import expire_now, fund_cash, give_card, give_voucher
 from tests.factories import AccountFactory
 

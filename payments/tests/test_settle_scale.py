@@ -18,7 +18,7 @@ from payments.models import (
     Wallet,
 )
 from payments.reconcile import check_balances
-from payments.services import SettlementDemand, settle_demands
+from payments.settlement import SettlementDemand, settle_demands
 from workspaces.models import Account
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]

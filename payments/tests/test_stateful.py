@@ -10,20 +10,14 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
 from core.exceptions import ApplicationError
+from payments.cards import prepaid_card_buy
 from payments.gateways.sandbox import signed_payload
+from payments.maintenance import instruments_expire
 from payments.models import Payment, PrepaidCard, Voucher, Wallet
+from payments.recharges import gateway_callback_handle, recharge_start_online
 from payments.reconcile import check_balances
-from payments.services import (
-    SettlementDemand,
-    TenderSpec,
-    gateway_callback_handle,
-    instruments_expire,
-    payment_pay,
-    payment_refund,
-    prepaid_card_buy,
-    recharge_start_online,
-    settle_demands,
-)
+from payments.settlement import SettlementDemand, settle_demands
+from payments.tenders import TenderSpec, payment_pay, payment_refund
 from payments.tests.factories import expire_now, give_voucher
 from tests.factories import AccountFactory, MembershipFactory
 from workspaces.models import Role

@@ -12,7 +12,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from plans.admin import earliest_day_message
-from plans.models import PlanVersion, PlanVersionCapacity, StoragePolicy, StoragePolicyVersion, TrafficVersionTier
+from plans.models import (
+    BillingItem,
+    PlanVersion,
+    PlanVersionCapacity,
+    StoragePolicy,
+    StoragePolicyVersion,
+    TrafficPackage,
+    TrafficVersionTier,
+)
 from plans.selectors import (
     catalogue_freeze_day,
     catalogue_today,
@@ -161,7 +169,6 @@ def test_admin_keeps_what_a_night_reads_of_an_item_a_policy_and_a_traffic_packag
     """pricing_unit, voucher_payable, a policy's default and retention, a traffic package's basic unit: a night
     reads them besides the dated versions, so once created they are shown read-only (a re-run of a billed day
     must price it as before)."""
-    from plans.models import BillingItem, TrafficPackage
 
     item = BillingItem.objects.get(code="log")
     page = finance_client.get(f"/admin/plans/billingitem/{item.pk}/change/").content.decode()

@@ -1,6 +1,7 @@
 """Usage ingestion (service token) and the daily bills API."""
 
 from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import call_command
@@ -8,9 +9,10 @@ from django.utils import timezone, translation
 from rest_framework.test import APIClient
 
 from core.csv import header
-from quota import services
 from quota.exports import DAILY_COLUMNS
+from quota.ingest import hash_key, service_token_create
 from quota.models import ServiceToken, UsageRecord
+from quota.night import night_run_chunk
 from quota.tests import factories as f
 from tests.factories import AccountFactory, WorkspaceFactory
 from workspaces.models import Workspace, WorkspaceStatus
@@ -20,7 +22,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def service_client():
-    _token, key = services.service_token_create(name="metering")
+    _token, key = service_token_create(name="metering")
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Service {key}")
     return client
@@ -59,7 +61,7 @@ def test_ingest_requires_a_valid_service_token(ws, owner_api):
     bad.credentials(HTTP_AUTHORIZATION="Service nope")
     assert post(bad, record).status_code == 401
     assert post(owner_api, record).status_code in (401, 403)  # a user session is not a service
-    token, key = services.service_token_create(name="old")
+    token, key = service_token_create(name="old")
     ServiceToken.objects.filter(pk=token.pk).update(is_active=False)
     inactive = APIClient()
     inactive.credentials(HTTP_AUTHORIZATION=f"Service {key}")
@@ -126,7 +128,6 @@ def test_future_day_uses_the_account_time_zone(service_client):
     kiritimati = AccountFactory(time_zone="Pacific/Kiritimati")  # UTC+14: its today may be our tomorrow
     type(kiritimati).objects.filter(pk=kiritimati.pk).update(created_at=timezone.now() - timedelta(days=3))
     ws = WorkspaceFactory(account=kiritimati)
-    from zoneinfo import ZoneInfo
 
     local_today = timezone.now().astimezone(ZoneInfo("Pacific/Kiritimati")).date()
     ok = post(service_client, [{"workspace_id": ws.pk, "item": "log", "day": local_today.isoformat(), "quantity": 1}])
@@ -152,7 +153,7 @@ def test_create_service_token_command_prints_the_key_once(capsys):
     call_command("create_service_token", "pipeline")
     out = capsys.readouterr().out
     key = out.splitlines()[1].strip()
-    assert ServiceToken.objects.get(name="pipeline").key_hash == services.hash_key(key)
+    assert ServiceToken.objects.get(name="pipeline").key_hash == hash_key(key)
 
 
 def _bills(account, n, start=0):
@@ -161,7 +162,7 @@ def _bills(account, n, start=0):
         day = date(2026, 3, 1) + timedelta(days=i)
         f.usage(ws, "datakit", day, 1)
         f.usage(ws, "log", day, 2_000_000)
-        services.night_run_chunk(day=day, account_ids=[account.pk])
+        night_run_chunk(day=day, account_ids=[account.pk])
 
 
 def test_daily_bills_api_with_lines_filters_and_csv(owner_api, account, other_account):

@@ -14,7 +14,6 @@ from django.utils import timezone
 
 from core import days
 from quota import engine, ingest, night, selectors
-from quota import services as facade
 from quota.arrears import arrears_sweep
 from quota.error_codes import QuotaErrorCode
 from quota.models import UsageRecord
@@ -107,12 +106,6 @@ def test_charge_or_credit_caps_the_voucher_payable_part():
     with pytest.raises(AttributeError):
         totals("1", "1", "1", "1").total = Decimal(0)  # frozen
 
-
-def test_services_facade_keeps_the_public_names():
-    for name in ("night_run", "night_run_chunk", "bill_rerun", "nights_due", "late_usage_reruns", "usage_ingest",
-                 "service_token_create", "hash_key", "arrears_sweep", "workspaces_unlock", "NightResult",
-                 "CHUNK_SIZE", "engine"):
-        assert hasattr(facade, name), name
 
 
 # --- arrears: status through workspaces.services, owners told by signals ----------------------------------

@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 
 from core.money import quantize
 from plans.selectors import figures_on
-from quota import services
 from quota.models import Bill, BillLine
+from quota.night import night_run_chunk
 from quota.tests import factories as f
 from tests.factories import WorkspaceFactory
 
@@ -22,7 +22,7 @@ START = date(2026, 1, 1)
 
 
 def run(account, day=D):
-    return services.night_run_chunk(day=day, account_ids=[account.pk])
+    return night_run_chunk(day=day, account_ids=[account.pk])
 
 
 def line(ws, code, day=D) -> BillLine:
@@ -164,7 +164,7 @@ def test_bill_totals_and_voucher_payable_part(funded):
 def test_zero_and_no_usage(account):
     ws = WorkspaceFactory(account=account)
     f.usage(ws, "log", D, 0)
-    result = services.night_run_chunk(day=D, account_ids=[account.pk, 10**12])
+    result = night_run_chunk(day=D, account_ids=[account.pk, 10**12])
     bill = Bill.objects.get(account=account, day=D)
     assert bill.total == 0 and result.settlements == 0 and not bill.settlements.exists()
 

@@ -5,9 +5,10 @@ from datetime import date, timedelta
 import pytest
 from django.utils import timezone
 
-from quota import services
 from quota.models import Bill
+from quota.night import night_run_chunk
 from quota.tests import factories as f
+from quota.tests import factories as qf
 from tests.factories import MembershipFactory, WorkspaceFactory
 from workspaces.models import Role, Workspace, WorkspaceStatus
 
@@ -20,7 +21,7 @@ def _night(account, days=1, start=D):
     for i in range(days):
         f.usage(ws, "log", start + timedelta(days=i), 3_000_000)
         f.usage(ws, "sms", start + timedelta(days=i), 7)
-        services.night_run_chunk(day=start + timedelta(days=i), account_ids=[account.pk])
+        night_run_chunk(day=start + timedelta(days=i), account_ids=[account.pk])
     return ws
 
 
@@ -98,7 +99,7 @@ def test_home_panel_nav_and_package_usage_partial(owner_client, account):
     ws = WorkspaceFactory(account=account)
     pkg = f.package(account, [ws], starts_on=D - timedelta(days=5))
     f.usage(ws, "log", D, 50_000_000)
-    services.night_run_chunk(day=D, account_ids=[account.pk])
+    night_run_chunk(day=D, account_ids=[account.pk])
     html = owner_client.get(f"/a/{account.pk}/").content.decode()
     assert f"/a/{account.pk}/bills/daily/" in html and f"/a/{account.pk}/usage/" in html and "¥15.00" in html
     rendered = owner_client.get(f"/a/{account.pk}/packages/{pkg.pk}/quota-use/").content.decode()
@@ -121,10 +122,6 @@ def test_admin_rerun_action(admin_client, account):
 
 
 def test_package_quota_use_fragment_is_scoped(client, account, owner, other_account):
-    from datetime import date
-
-    from quota.tests import factories as qf
-    from tests.factories import WorkspaceFactory
 
     mine = qf.package(account, [WorkspaceFactory(account=account)], starts_on=date(2026, 1, 1))
     theirs = qf.package(other_account, [WorkspaceFactory(account=other_account)], starts_on=date(2026, 1, 1))

@@ -12,7 +12,10 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from benchmarks.night_parallel import DAY, Workers, build, outcome
-from quota import services
+from billing_center.celery import app
+from quota.night import night_run
+from quota.reconcile import check_bills
+from quota.tasks import run_night_chunk
 
 ROOT = Path(__file__).resolve().parents[2]
 ACCOUNTS = 240  # 12,000 usage rows
@@ -32,8 +35,6 @@ def _test_db_url() -> str:
 
 @pytest.fixture
 def purged_broker():
-    from billing_center.celery import app
-
     app.control.purge()
     yield app
     app.control.purge()  # the nights' follow-up tasks queued on "default" are not consumed here
@@ -51,7 +52,7 @@ def test_two_worker_processes_bill_exactly_like_a_serial_night(catalogue, purged
     # The serial night, in-process, chunk after chunk; its outcome is kept and everything rolled back.
     try:
         with transaction.atomic():
-            serial_result = services.night_run(day=DAY, account_ids=ids, chunk_size=CHUNK)
+            serial_result = night_run(day=DAY, account_ids=ids, chunk_size=CHUNK)
             with connection.cursor() as cursor:
                 serial = outcome(cursor)
             raise _Rollback
@@ -63,7 +64,6 @@ def test_two_worker_processes_bill_exactly_like_a_serial_night(catalogue, purged
     assert serial["bills"][0] == ACCOUNTS and serial["tenders"][0] > ACCOUNTS
 
     # The same night on two worker processes, the chunks queued as the hourly beat queues them.
-    from quota.tasks import run_night_chunk
 
     workers = Workers(2, database_url=_test_db_url(), broker_url=settings.CELERY_BROKER_URL,
                       log_dir=ROOT / "artifacts" / "parallel-night", tag="w")
@@ -81,6 +81,5 @@ def test_two_worker_processes_bill_exactly_like_a_serial_night(catalogue, purged
     with connection.cursor() as cursor:
         parallel = outcome(cursor)
     assert parallel == serial, {k: (serial[k], parallel[k]) for k in serial if serial[k] != parallel[k]}
-    from quota.reconcile import check_bills
 
     assert check_bills() == []

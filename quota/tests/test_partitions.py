@@ -13,13 +13,16 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.db import IntegrityError, connection, transaction
+from django.db.migrations.executor import MigrationExecutor
+from django_celery_beat.models import PeriodicTask
 
 from core.exceptions import Unprocessable
 from core.models import FinanceSettings
 from plans.models import BillingItem
-from quota import engine, partitions, services
+from quota import engine, partitions, tasks
 from quota.error_codes import QuotaErrorCode
 from quota.models import Bill, BillLine, UsageRecord
+from quota.night import bill_rerun, night_run_chunk
 from quota.reconcile import check_bills
 from quota.tests import factories as f
 from tests.factories import AccountFactory, WorkspaceFactory
@@ -72,12 +75,9 @@ def test_ensure_creates_the_months_ahead_and_moves_rows_out_of_the_default_parti
 
 @pytest.mark.django_db
 def test_the_beat_task_creates_the_partitions_ahead(monkeypatch):
-    from quota import tasks
-
     monkeypatch.setattr(partitions.days, "vendor_today", lambda **kw: date(2032, 7, 4))
     assert tasks.ensure_usage_partitions.delay().get() == [
         "quota_usagerecord_p2032_07", "quota_usagerecord_p2032_08", "quota_usagerecord_p2032_09"]
-    from django_celery_beat.models import PeriodicTask
 
     assert PeriodicTask.objects.filter(task="quota.ensure_usage_partitions", enabled=True).exists()
 
@@ -121,7 +121,7 @@ def test_retention_drops_only_old_partitions_and_bills_and_lines_stay(account, m
     f.usage(ws, "datakit", RECENT_DAY, 3)
     f.usage(ws, "datakit", date(2024, 2, 2), 4)  # no month partition: in the default partition
     for day in (OLD_DAY, RECENT_DAY):
-        services.night_run_chunk(day=day, account_ids=[account.pk])
+        night_run_chunk(day=day, account_ids=[account.pk])
     bills = list(Bill.objects.order_by("day").values_list("day", "total", "charged"))
     lines = list(BillLine.objects.order_by("bill__day").values_list("bill__day", "usage", "amount"))
     assert len(bills) == 2 and lines[0][1] == 2
@@ -146,9 +146,9 @@ def test_retention_drops_only_old_partitions_and_bills_and_lines_stay(account, m
     call_command("reconcile", stdout=out, stderr=out)
     # A night for a dropped day is refused (it would empty the bill); a kept day re-runs as before.
     with pytest.raises(Unprocessable) as refused:
-        services.bill_rerun(account_id=account.pk, day=OLD_DAY)
+        bill_rerun(account_id=account.pk, day=OLD_DAY)
     assert refused.value.code == QuotaErrorCode.USAGE_DROPPED
-    assert services.bill_rerun(account_id=account.pk, day=RECENT_DAY).charged == Decimal("0")
+    assert bill_rerun(account_id=account.pk, day=RECENT_DAY).charged == Decimal("0")
     # Idempotent, and a smaller retention later moves the mark forward.
     assert partitions.usage_retention().dropped == []
     assert partitions.usage_retention(months=1).dropped == ["quota_usagerecord_p2025_11"]
@@ -165,7 +165,6 @@ def test_retention_refuses_to_drop_everything():
 def test_the_data_migration_keeps_every_row(catalogue, account):
     """Back to the plain table and forward again: every row, id and value survives both ways, and new ids
     continue after the old ones."""
-    from django.db.migrations.executor import MigrationExecutor
 
     ws = WorkspaceFactory(account=account)
     for n, day in enumerate((date(2024, 1, 31), date(2026, 6, 15), date(2026, 12, 1), date(2040, 1, 1)), start=1):

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from plans.models import BillingItem, StoragePolicy
-from quota import services
 from quota.models import Bill, BillLine
+from quota.night import night_run_chunk
 from quota.tests import factories as f
 from tests.factories import WorkspaceFactory
 from workspaces.services import workspace_storage_policy_set
@@ -22,7 +22,7 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def run(account, day=D):
-    return services.night_run_chunk(day=day, account_ids=[account.pk])
+    return night_run_chunk(day=day, account_ids=[account.pk])
 
 
 def choose(ws, retention_days, *, now=None):

@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from billing_center.celery import app
+from quota import tasks
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -59,7 +60,6 @@ def test_every_registered_task_has_one_of_the_three_queues():
 
 def test_a_queued_chunk_is_published_to_the_night_queue(monkeypatch):
     """apply_async resolves the route: the message of a chunk is published with the night queue."""
-    from quota import tasks
 
     published = []
 

@@ -10,13 +10,18 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core import mail
 from django.core.management import call_command
-from django.db import DataError, connection
+from django.db import DataError, connection, transaction
 from django.utils import timezone
+from django_celery_beat.models import PeriodicTask
 
 from payments.models import LedgerEntry, Payment, PaymentTender, Voucher, VoucherKind, Wallet
-from quota import services
-from quota.models import Bill, BillLine, BillSettlement
+from quota import engine, tasks
+from quota.arrears import arrears_sweep
+from quota.ingest import usage_ingest
+from quota.models import Bill, BillLine, BillSettlement, NightMark, UsageRecord
+from quota.night import late_usage_reruns, night_run_chunk, nights_due
 from quota.reconcile import check_bills
+from quota.tasks import run_night_chunk
 from quota.tests import factories as f
 from tests.factories import AccountFactory, MembershipFactory, WorkspaceFactory
 from workspaces.models import Role, Workspace, WorkspaceStatus
@@ -26,7 +31,7 @@ INGEST_NOW = datetime(2026, 3, 11, 6, tzinfo=UTC)  # D is inside the usage windo
 
 
 def run(account, day=D, **kwargs):
-    return services.night_run_chunk(day=day, account_ids=[account.pk], **kwargs)
+    return night_run_chunk(day=day, account_ids=[account.pk], **kwargs)
 
 
 def bill(account, day=D) -> Bill:
@@ -124,7 +129,6 @@ def test_redelivered_chunk_charges_nothing_twice(account, other_account):
         f.fund_cash(acc, "100.00")
         f.usage(WorkspaceFactory(account=acc), "datakit", D, 1)
     ids = [account.pk, other_account.pk]
-    from quota.tasks import run_night_chunk
 
     run_night_chunk.delay(D.isoformat(), ids)
     run_night_chunk.delay(D.isoformat(), ids)  # the broker redelivers the same chunk
@@ -140,13 +144,13 @@ def test_chunk_that_dies_midway_is_rerun_cleanly(catalogue):
         f.fund_cash(acc, "100.00")
         f.usage(WorkspaceFactory(account=acc), "datakit", D, 2)
     ids = [a.pk for a in accounts]
-    with (mock.patch.object(services.engine, "MARK_CHARGED", "SELECT 1/0"),
+    with (mock.patch.object(engine, "MARK_CHARGED", "SELECT 1/0"),
           pytest.raises(DataError, match="division by zero")):
-        services.night_run_chunk(day=D, account_ids=ids)  # dies after settle_demands, before the end
+        night_run_chunk(day=D, account_ids=ids)  # dies after settle_demands, before the end
     assert not Bill.objects.exists() and not Payment.objects.filter(source_type="bill").exists()
     assert all(w == Decimal("100.00") for w in Wallet.objects.values_list("cash_balance", flat=True))
-    services.night_run_chunk(day=D, account_ids=ids)
-    services.night_run_chunk(day=D, account_ids=ids)
+    night_run_chunk(day=D, account_ids=ids)
+    night_run_chunk(day=D, account_ids=ids)
     assert sorted(Wallet.objects.values_list("cash_balance", flat=True)) == [Decimal("94.00")] * 3
     assert BillSettlement.objects.count() == 3 and check_bills() == []
 
@@ -160,7 +164,7 @@ def test_two_workers_on_one_chunk_settle_once(catalogue):
 
     def work():
         try:
-            services.night_run_chunk(day=D, account_ids=[acc.pk])
+            night_run_chunk(day=D, account_ids=[acc.pk])
         except Exception as exc:  # pragma: no cover
             errors.append(exc)
         finally:
@@ -212,7 +216,6 @@ def test_arrears_countdown_reminder_lock_and_unlock(account, settings):
     ws = WorkspaceFactory(account=account)
     free = WorkspaceFactory(account=account, free=True)
     f.usage(ws, "datakit", D, 2)
-    from django.db import transaction
 
     with mock.patch.object(transaction, "on_commit", lambda fn, *a, **k: fn()):
         result = run(account)
@@ -224,10 +227,10 @@ def test_arrears_countdown_reminder_lock_and_unlock(account, settings):
         run(account)  # a re-run does not restart the countdown nor mail again
         assert len(mail.outbox) == 1
         now = timezone.now()
-        assert services.arrears_sweep(now=now + timedelta(days=10)) == {"unlocked": 0, "locked": 0, "reminded": 0}
-        assert services.arrears_sweep(now=now + timedelta(days=11, minutes=1))["reminded"] == 1
+        assert arrears_sweep(now=now + timedelta(days=10)) == {"unlocked": 0, "locked": 0, "reminded": 0}
+        assert arrears_sweep(now=now + timedelta(days=11, minutes=1))["reminded"] == 1
         assert len(mail.outbox) == 2
-        assert services.arrears_sweep(now=now + timedelta(days=14, minutes=1))["locked"] == 1
+        assert arrears_sweep(now=now + timedelta(days=14, minutes=1))["locked"] == 1
         assert len(mail.outbox) == 3
     ws.refresh_from_db()
     assert ws.status == WorkspaceStatus.LOCKED and ws.locked_at
@@ -243,20 +246,19 @@ def test_nights_due_by_local_midnight():
     for acc in (shanghai, la):
         type(acc).objects.filter(pk=acc.pk).update(created_at=datetime(2026, 10, 1, tzinfo=UTC))
     now = datetime(2026, 11, 22, 17, 30, tzinfo=UTC)  # Shanghai 23 Nov 01:30, LA 22 Nov 09:30
-    due = services.nights_due(now=now, catch_up_days=1)
+    due = nights_due(now=now, catch_up_days=1)
     assert shanghai.pk in due[date(2026, 11, 22)] and la.pk in due[date(2026, 11, 21)]
-    services.night_run_chunk(day=date(2026, 11, 22), account_ids=[shanghai.pk])
-    due = services.nights_due(now=now, catch_up_days=1)
+    night_run_chunk(day=date(2026, 11, 22), account_ids=[shanghai.pk])
+    due = nights_due(now=now, catch_up_days=1)
     assert shanghai.pk not in due.get(date(2026, 11, 22), [])
 
 
 @pytest.mark.django_db
 def test_start_nights_fans_out_chunks(account, monkeypatch):
     calls = []
-    from quota import tasks
 
     monkeypatch.setattr(tasks.run_night_chunk, "delay", lambda day, ids: calls.append((day, ids)))
-    monkeypatch.setattr(services, "CHUNK_SIZE", 2)
+    monkeypatch.setattr("quota.night.CHUNK_SIZE", 2)
     for _ in range(4):
         AccountFactory()
     assert tasks.start_nights() == len(calls)
@@ -265,8 +267,6 @@ def test_start_nights_fans_out_chunks(account, monkeypatch):
 
 @pytest.mark.django_db
 def test_beat_schedules_exist():
-    from django_celery_beat.models import PeriodicTask
-
     assert set(PeriodicTask.objects.values_list("task", flat=True)) >= {"quota.start_nights", "quota.arrears_sweep"}
     assert Voucher  # imported for the settlement-order test
 
@@ -291,38 +291,32 @@ def test_rerun_keeps_unchanged_lines_and_drops_stale_ones(account):
 
 @pytest.mark.django_db
 def test_late_usage_is_picked_up_by_the_hourly_beat(account):
-    from datetime import UTC
-
-    from quota.models import UsageRecord
-
     type(account).objects.filter(pk=account.pk).update(created_at=datetime(2026, 1, 1, tzinfo=UTC))
     ws = WorkspaceFactory(account=account)
     f.fund_cash(account, "100.00")
     record = {"workspace_id": ws.pk, "item": "datakit", "day": D.isoformat(), "quantity": 2}
-    services.usage_ingest(records=[record], now=INGEST_NOW)
+    usage_ingest(records=[record], now=INGEST_NOW)
     run(account)
     hour_ago = timezone.now() - timedelta(hours=1)
     UsageRecord.objects.update(updated_at=hour_ago)  # reported well before the night
     now = datetime(2026, 3, 12, tzinfo=UTC)
-    assert services.late_usage_reruns(now=now) == {}
-    services.usage_ingest(records=[record], now=INGEST_NOW)  # the same quantity again: nothing changed
-    assert services.late_usage_reruns(now=now) == {}
-    services.usage_ingest(records=[{**record, "quantity": 3}], now=INGEST_NOW)
-    assert services.late_usage_reruns(now=now) == {D: [account.pk]}
+    assert late_usage_reruns(now=now) == {}
+    usage_ingest(records=[record], now=INGEST_NOW)  # the same quantity again: nothing changed
+    assert late_usage_reruns(now=now) == {}
+    usage_ingest(records=[{**record, "quantity": 3}], now=INGEST_NOW)
+    assert late_usage_reruns(now=now) == {D: [account.pk]}
     run(account)
     UsageRecord.objects.update(updated_at=hour_ago)
-    assert services.late_usage_reruns(now=now) == {}
+    assert late_usage_reruns(now=now) == {}
     assert list(bill(account).settlements.values_list("amount", flat=True)) == [Decimal("6.00"), Decimal("3.00")]
 
 
 @pytest.mark.django_db
 def test_a_night_for_a_day_not_over_bills_nothing_and_marks_nothing(account):
-    from quota.models import NightMark
-
     ws = WorkspaceFactory(account=account)
     today = timezone.now().astimezone(ZoneInfo(account.time_zone)).date()
     f.usage(ws, "log", today, 3_000_000)
-    result = services.night_run_chunk(day=today, account_ids=[account.pk])
+    result = night_run_chunk(day=today, account_ids=[account.pk])
     assert result.accounts == 0
     assert not Bill.objects.filter(account=account).exists()
     assert not NightMark.objects.filter(account=account).exists()
@@ -336,10 +330,10 @@ def test_late_usage_for_a_night_that_had_no_bill_is_picked_up(account):
     run(account)  # the night of D runs while the account has reported nothing for D: no bill
     assert not Bill.objects.filter(account=account, day=D).exists()
     now = datetime(2026, 3, 12, tzinfo=UTC)
-    assert services.late_usage_reruns(now=now) == {}
-    services.usage_ingest(
+    assert late_usage_reruns(now=now) == {}
+    usage_ingest(
         records=[{"workspace_id": ws.pk, "item": "datakit", "day": D.isoformat(), "quantity": 2}], now=INGEST_NOW
     )
-    assert services.late_usage_reruns(now=now) == {D: [account.pk]}
+    assert late_usage_reruns(now=now) == {D: [account.pk]}
     run(account)
     assert bill(account).total == Decimal("6.00") == bill(account).charged

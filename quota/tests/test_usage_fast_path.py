@@ -10,8 +10,9 @@ from rest_framework.test import APIClient
 
 from core import days
 from core.exceptions import Unprocessable
-from quota import services
-from quota.ingest import usage_ingest
+from plans.models import BillingItem
+from plans.selectors import ingestion_bounds
+from quota.ingest import _max_quantity, service_token_create, usage_ingest
 from quota.models import UsageRecord
 from tests.factories import AccountFactory, WorkspaceFactory
 from workspaces.models import Account
@@ -21,7 +22,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def service_client():
-    _token, key = services.service_token_create(name="metering-fast")
+    _token, key = service_token_create(name="metering-fast")
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Service {key}")
     return client
@@ -124,9 +125,6 @@ def test_a_duplicate_is_named_whichever_path_each_copy_took(workspace):
 
 
 def test_the_largest_quantity_is_the_same_on_both_paths(workspace):
-    from plans.models import BillingItem
-    from plans.selectors import ingestion_bounds
-    from quota.ingest import _max_quantity
 
     limit = _max_quantity(BillingItem.objects.get(code="log"), ingestion_bounds())
     assert usage_ingest(records=[_record(workspace, quantity=limit)]).accepted == 1

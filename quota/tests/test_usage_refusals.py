@@ -8,7 +8,8 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from core import days
-from quota import night, services
+from quota import night
+from quota.ingest import service_token_create
 from quota.models import Bill, NightMark, UsageRecord
 from tests.clock import FIXED_NOW
 from tests.factories import AccountFactory, WorkspaceFactory
@@ -20,7 +21,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def service_client():
-    _token, key = services.service_token_create(name="metering")
+    _token, key = service_token_create(name="metering")
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Service {key}")
     return client

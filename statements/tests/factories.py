@@ -1,4 +1,4 @@
-"""Factories of the statements tests: real nights (quota.services) over usage, funded through the ledger."""
+"""Factories of the statements tests: real nights (quota.night) over usage, funded through the ledger."""
 
 from __future__ import annotations
 
@@ -8,14 +8,14 @@ from decimal import Decimal
 from django.utils import timezone
 
 from payments.models import LedgerReason, Recharge, RechargeMethod, RechargeStatus
-from payments.services import cash_credit
-from quota import services as quota_services
+from payments.tenders import cash_credit
+from quota.night import night_run_chunk
 from quota.tests.factories import usage  # noqa: F401  (re-exported)
 from tests.factories import UserFactory
 
 
 def night(account, day: date):
-    return quota_services.night_run_chunk(day=day, account_ids=[account.pk])
+    return night_run_chunk(day=day, account_ids=[account.pk])
 
 
 def recharge(account, amount: str | Decimal) -> Recharge:

@@ -4,6 +4,7 @@ rendering (text nodes and placeholder/aria-label/title attributes; data such as 
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date
 from html.parser import HTMLParser
@@ -11,14 +12,15 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.contrib.auth import get_user_model
 
 from notifications import services as alert_services
 from plans.models import BillingItem, Plan, TrafficPackage
-from statements import services
+from statements.monthly_bills import monthly_bill_refresh
 from statements.tests import factories as f
 from tests.factories import MembershipFactory, UserFactory, WorkspaceFactory
 from tests.urls import walk_patterns
-from workspaces.models import Role
+from workspaces.models import Account, Role
 
 pytestmark = pytest.mark.django_db
 
@@ -55,8 +57,6 @@ def _po_entries():
 
 
 def _unquote(text: str) -> str:
-    import json
-
     return json.loads(text)
 
 
@@ -113,7 +113,7 @@ def world(account, owner, administrator):
     f.recharge(account, "100.00")
     f.usage(ws, "log", date(2026, 9, 5), 2_000_000)
     f.night(account, date(2026, 9, 5))
-    bill = services.monthly_bill_refresh(account=account, month=date(2026, 9, 1))
+    bill = monthly_bill_refresh(account=account, month=date(2026, 9, 1))
     rule = alert_services.alert_rule_create(account=account, actor=owner, workspace_id=ws.pk, billing_item_id=None,
                                             threshold="1.00")
     return {"account_id": account.pk, "bill_id": bill.pk, "rule_id": rule.pk, "workspace_id": ws.pk}
@@ -125,8 +125,6 @@ def _account_routes():
 
 
 def _data_values(account) -> set[str]:
-    from django.contrib.auth import get_user_model
-
     values = {"示例企业"}
     values |= set(get_user_model().objects.values_list("username", flat=True))
     values |= set(get_user_model().objects.values_list("email", flat=True))
@@ -141,8 +139,6 @@ def _data_values(account) -> set[str]:
 
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
 def test_every_fee_center_page_renders_in_both_languages(client, world, owner, language):
-    from workspaces.models import Account
-
     account = Account.objects.get(pk=world["account_id"])
     client.force_login(owner)
     client.post("/i18n/setlang/", {"language": language, "next": "/"})

@@ -11,8 +11,9 @@ from django.urls import reverse
 from django.utils import translation
 
 from core.models import FinanceSettings
-from statements import services
 from statements.invoices import InvoiceLineSpec, invoice_request_create
+from statements.models import MonthlyBillStatus
+from statements.monthly_bills import monthly_bill_refresh
 from statements.pdf import invoice_pdf_html, tax_split
 from statements.tests import factories as f
 from tests.factories import WorkspaceFactory
@@ -73,12 +74,11 @@ def test_monthly_csv_speaks_the_interface_language(owner_api, account, language,
     ws = WorkspaceFactory(account=account)
     f.usage(ws, "log", date(2026, 9, 5), 2_000_000)
     f.night(account, date(2026, 9, 5))
-    services.monthly_bill_refresh(account=account, month=date(2026, 9, 1))
+    monthly_bill_refresh(account=account, month=date(2026, 9, 1))
     response = owner_api.get(f"/api/v1/accounts/{account.pk}/bills/monthly/?format=csv",
                              HTTP_ACCEPT_LANGUAGE=language)
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows[0][0] == month and rows[0][-1] == amount
     with translation.override(language):
-        from statements.models import MonthlyBillStatus
         assert rows[1][0] == "2026-09" and rows[1][1] in {str(label) for _v, label in MonthlyBillStatus.choices}
     assert rows[1][-1] == "3.00"

@@ -1,5 +1,7 @@
 import csv
 import io
+import re
+import zlib
 from datetime import date
 from decimal import Decimal
 
@@ -11,20 +13,21 @@ from django.urls import reverse
 from core.csv import BOM, csv_text, escape_cell
 from core.exceptions import ApplicationError
 from payments.models import Payment, PaymentPurpose, PaymentTender
-from statements import services
-from statements.models import InvoiceRequest, InvoiceStatus
+from statements.invoices import InvoiceLineSpec, invoice_request_create, invoice_request_issue, invoice_request_reject
+from statements.models import InvoiceRequest, InvoiceStatus, MonthlyBill
+from statements.monthly_bills import monthly_bill_refresh
 from statements.selectors import invoiceable_documents, invoiceable_summary
 from statements.tests import factories as f
 from tests.factories import AccountFactory, UserFactory, WorkspaceFactory
 
 pytestmark = pytest.mark.django_db
-LINE = services.InvoiceLineSpec
+LINE = InvoiceLineSpec
 
 
 def request_invoice(account, owner, lines, **extra):
     data = {"title": "示例科技有限公司", "tax_id": "91110000123456789X", "email": "finance@example.com"}
     data.update(extra)
-    return services.invoice_request_create(account=account, requested_by=owner, lines=lines, **data)
+    return invoice_request_create(account=account, requested_by=owner, lines=lines, **data)
 
 
 def card_purchase(account, cash):
@@ -35,8 +38,6 @@ def card_purchase(account, cash):
 
 
 def _pdf_fonts(pdf: bytes) -> str:
-    import re
-    import zlib
 
     names = re.findall(rb"/(?:BaseFont|FontName)\s*/([A-Za-z0-9+\-]+)", pdf)
     for match in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S):
@@ -97,15 +98,15 @@ def test_issue_renders_a_pdf_the_owner_downloads_and_reject_frees_the_amount(acc
     invoice = request_invoice(account, owner, [LINE("recharge", recharge.pk, "500.00")])
     other = request_invoice(account, owner, [LINE("recharge", recharge.pk, "300.00")])
     with TestCase.captureOnCommitCallbacks(execute=True):
-        services.invoice_request_issue(invoice_request=invoice, actor=finance)
-        services.invoice_request_reject(invoice_request=other, actor=finance, note="抬头有误")
+        invoice_request_issue(invoice_request=invoice, actor=finance)
+        invoice_request_reject(invoice_request=other, actor=finance, note="抬头有误")
     invoice.refresh_from_db()
     assert invoice.status == InvoiceStatus.ISSUED and bytes(invoice.pdf).startswith(b"%PDF")
     assert "Noto-Sans-CJK-SC" in _pdf_fonts(bytes(invoice.pdf))  # the Chinese text has its glyphs
     assert {tuple(m.to) for m in mail.outbox} == {tuple(sorted({"finance@example.com", owner.email}))}
     assert invoiceable_summary(account=account).invoiceable == Decimal("300.00")
     with pytest.raises(ApplicationError):
-        services.invoice_request_issue(invoice_request=invoice, actor=finance)
+        invoice_request_issue(invoice_request=invoice, actor=finance)
     client.force_login(owner)
     response = client.get(reverse("invoice-pdf", args=[account.pk, invoice.pk]))
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
@@ -144,7 +145,7 @@ def test_monthly_bill_api_csv_and_pages(owner_api, account, owner, client, djang
     ws = WorkspaceFactory(account=account, name="=cmd|' /C calc'!A0")
     f.usage(ws, "log", date(2026, 9, 5), 2_000_000)
     f.night(account, date(2026, 9, 5))
-    bill = services.monthly_bill_refresh(account=account, month=date(2026, 9, 1))
+    bill = monthly_bill_refresh(account=account, month=date(2026, 9, 1))
     response = owner_api.get(f"/api/v1/accounts/{account.pk}/bills/monthly/")
     assert response.status_code == 200
     data = response.json()["results"][0]
@@ -164,13 +165,13 @@ def test_monthly_bill_api_csv_and_pages(owner_api, account, owner, client, djang
     for month in (10, 11):
         f.usage(ws, "log", date(2026, month, 5), 1_000_000)
         f.night(account, date(2026, month, 5))
-        services.monthly_bill_refresh(account=account, month=date(2026, month, 1))
+        monthly_bill_refresh(account=account, month=date(2026, month, 1))
     with django_assert_max_num_queries(8):
         assert len(owner_api.get(f"/api/v1/accounts/{account.pk}/bills/monthly/").json()["results"]) == 3
 
 
 def test_monthly_bill_api_tenancy(api_client, account, other_account, other_owner, member):
-    bill = services.monthly_bill_refresh(account=account, month=date(2026, 9, 1))
+    bill = monthly_bill_refresh(account=account, month=date(2026, 9, 1))
     api_client.force_authenticate(other_owner)
     assert api_client.get(f"/api/v1/accounts/{account.pk}/bills/monthly/").status_code == 404
     assert api_client.get(f"/api/v1/accounts/{other_account.pk}/bills/monthly/{bill.pk}/").status_code == 404
@@ -180,7 +181,5 @@ def test_monthly_bill_api_tenancy(api_client, account, other_account, other_owne
 
 
 def test_paid_by_vouchers_keeps_the_cents():
-    from statements.models import MonthlyBill
-
     bill = MonthlyBill(paid_ordinary_voucher=Decimal("12.50"), paid_full_reduction_voucher=Decimal("3.80"))
     assert bill.paid_voucher == Decimal("16.30")  # the template's |add filter had made it 15

@@ -7,12 +7,20 @@ import time_machine
 from django.core import mail
 from django.db import IntegrityError, InternalError, transaction
 from django.db.models import Sum
+from django.test import TestCase
 
+from core.days import account_today, month_end, month_start, next_month, previous_month
 from core.exceptions import Conflict
 from payments.models import BalanceKind, LedgerEntry, PaymentTender
 from quota.models import Bill, BillLine, BillSettlement
-from statements import services
 from statements.models import MonthlyBill, MonthlyBillLine, MonthlyBillStatus
+from statements.monthly_bills import (
+    finalisation_day,
+    monthly_bill_finalize,
+    monthly_bill_refresh,
+    monthly_bills_finalize_due,
+    monthly_bills_refresh_for_day,
+)
 from statements.tests import factories as f
 from tests.factories import MembershipFactory, WorkspaceFactory
 from workspaces.models import Role
@@ -52,7 +60,7 @@ def billed(account, owner):
 
 
 def test_monthly_totals_equal_daily_bills_lines_and_ledger(account, billed):
-    bill = services.monthly_bill_refresh(account=account, month=date(2026, 9, 17))
+    bill = monthly_bill_refresh(account=account, month=date(2026, 9, 17))
     sept = Bill.objects.filter(account=account, day__gte=SEPT, day__lte=date(2026, 9, 30))
     assert bill.month == SEPT and bill.daily_bill_count == 3
     assert bill.consumption_total == sept.aggregate(s=Sum("total"))["s"] > 0
@@ -85,19 +93,19 @@ def test_monthly_totals_equal_daily_bills_lines_and_ledger(account, billed):
 
 
 def test_october_is_separate_and_refresh_is_idempotent(account, billed):
-    services.monthly_bill_refresh(account=account, month=SEPT)
-    again = services.monthly_bill_refresh(account=account, month=SEPT)
-    october = services.monthly_bill_refresh(account=account, month=date(2026, 10, 1))
+    monthly_bill_refresh(account=account, month=SEPT)
+    again = monthly_bill_refresh(account=account, month=SEPT)
+    october = monthly_bill_refresh(account=account, month=date(2026, 10, 1))
     assert MonthlyBill.objects.filter(account=account).count() == 2
     assert MonthlyBillLine.objects.filter(monthly_bill=again).count() == 3
     assert october.consumption_total == Bill.objects.get(account=account, day=date(2026, 10, 1)).total
 
 
 def test_final_bill_cannot_change_service_or_database(account, billed):
-    bill = services.monthly_bill_finalize(account=account, month=SEPT, now=at(2026, 10, 3, 4))
+    bill = monthly_bill_finalize(account=account, month=SEPT, now=at(2026, 10, 3, 4))
     assert bill.status == MonthlyBillStatus.FINAL and bill.finalized_at
     with pytest.raises(Conflict) as error:
-        services.monthly_bill_refresh(account=account, month=SEPT)
+        monthly_bill_refresh(account=account, month=SEPT)
     assert error.value.code == "monthly_bill_final"
     for attempt in (
         lambda: MonthlyBill.objects.filter(pk=bill.pk).update(total=0, consumption_total=0),
@@ -117,12 +125,12 @@ def test_final_bill_cannot_change_service_or_database(account, billed):
 def test_finalised_only_from_the_third_and_owners_and_admins_are_told_once(account, billed, owner, administrator):
     member = MembershipFactory(account=account, role=Role.MEMBER).user
     with pytest.raises(Conflict):
-        services.monthly_bill_finalize(account=account, month=SEPT, now=at(2026, 10, 2, 23))
+        monthly_bill_finalize(account=account, month=SEPT, now=at(2026, 10, 2, 23))
     with transaction.atomic():
-        assert services.monthly_bills_finalize_due(now=at(2026, 10, 2, 23), account_ids=[account.pk]) == 0
+        assert monthly_bills_finalize_due(now=at(2026, 10, 2, 23), account_ids=[account.pk]) == 0
     mail.outbox.clear()
     third = at(2026, 10, 3, 3)
-    done = _run_on_commit(lambda: services.monthly_bills_finalize_due(now=third, account_ids=[account.pk]))
+    done = _run_on_commit(lambda: monthly_bills_finalize_due(now=third, account_ids=[account.pk]))
     assert done == 1
     assert MonthlyBill.objects.get(account=account, month=SEPT).status == MonthlyBillStatus.FINAL
     assert not MonthlyBill.objects.filter(account=account, month=date(2026, 10, 1), status="final").exists()
@@ -130,35 +138,33 @@ def test_finalised_only_from_the_third_and_owners_and_admins_are_told_once(accou
     assert sorted(mail.outbox[0].to) == sorted([owner.email, administrator.email])
     assert member.email not in mail.outbox[0].to
     later = at(2026, 10, 4)
-    assert _run_on_commit(lambda: services.monthly_bills_finalize_due(now=later, account_ids=[account.pk])) == 0
+    assert _run_on_commit(lambda: monthly_bills_finalize_due(now=later, account_ids=[account.pk])) == 0
     assert len(mail.outbox) == 1
 
 
 def _run_on_commit(fn):
-    from django.test import TestCase
-
     with TestCase.captureOnCommitCallbacks(execute=True):
         return fn()
 
 
 def test_late_rerun_of_a_final_month_lands_in_the_month_it_is_made(account, billed):
-    sept = services.monthly_bill_finalize(account=account, month=SEPT, now=at(2026, 10, 3, 4))
+    sept = monthly_bill_finalize(account=account, month=SEPT, now=at(2026, 10, 3, 4))
     frozen = (sept.total, sept.paid_total, MonthlyBillLine.objects.filter(monthly_bill=sept).count())
     before = Bill.objects.get(account=account, day=date(2026, 9, 6)).total
     f.usage(billed[1], "log", date(2026, 9, 6), 4_000_000)  # late usage
     f.night(account, date(2026, 9, 6))
     diff = Bill.objects.get(account=account, day=date(2026, 9, 6)).total - before
     assert diff == Decimal("6.00")
-    services.monthly_bills_refresh_for_day(day=date(2026, 9, 6), account_ids=[account.pk])
+    monthly_bills_refresh_for_day(day=date(2026, 9, 6), account_ids=[account.pk])
     sept.refresh_from_db()
     assert (sept.total, sept.paid_total, MonthlyBillLine.objects.filter(monthly_bill=sept).count()) == frozen
-    current = MonthlyBill.objects.get(account=account, month=services.month_start(services.account_today(account)))
+    current = MonthlyBill.objects.get(account=account, month=month_start(account_today(account)))
     assert current.adjustments_total == diff
     assert current.settlements.filter(is_adjustment=True).count() == 1
 
 
 def test_month_helpers():
-    assert services.month_end(date(2028, 2, 10)) == date(2028, 2, 29)
-    assert services.next_month(date(2026, 12, 5)) == date(2027, 1, 1)
-    assert services.previous_month(date(2027, 1, 1)) == date(2026, 12, 1)
-    assert services.finalisation_day(date(2026, 12, 1)) == date(2027, 1, 3)
+    assert month_end(date(2028, 2, 10)) == date(2028, 2, 29)
+    assert next_month(date(2026, 12, 5)) == date(2027, 1, 1)
+    assert previous_month(date(2027, 1, 1)) == date(2026, 12, 1)
+    assert finalisation_day(date(2026, 12, 1)) == date(2027, 1, 3)

@@ -24,6 +24,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from django.contrib.auth import get_user_model
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from tests.factories import confirmed_totp_device, totp_code
 
 CHROMIUM = os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -159,8 +163,6 @@ def login(page, username: str, password: str = PASSWORD) -> None:
     page.click("form[action='/login/'] button[type=submit]")
     page.wait_for_load_state("domcontentloaded")
     if device is not None:
-        from tests.factories import totp_code
-
         page.goto("/login/verify/")
         page.fill("#verify-form input[name=token]", totp_code(device))
         page.click("#verify-form button[type=submit]")
@@ -170,10 +172,6 @@ def login(page, username: str, password: str = PASSWORD) -> None:
 def _second_factor_device(username: str):
     """Finance staff must use a second factor (workspaces/two_factor.py): a staff test user gets an
     authenticator when missing, and the login types the code it shows now, as the person would."""
-    from django.contrib.auth import get_user_model
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    from tests.factories import confirmed_totp_device
 
     user = get_user_model().objects.filter(username=username).first()
     if user is None:

@@ -10,6 +10,10 @@ from datetime import date, timedelta
 import pytest
 from django.urls import reverse
 
+from orders.tests.factories import paid_package, purchase_order
+from payments.tests.factories import fund_cash, give_voucher
+from quota.tests import factories as qf
+from statements.tests.factories import night
 from tests.e2e.conftest import login
 from tests.factories import AccountFactory, MembershipFactory, UserFactory, WorkspaceFactory
 from workspaces.models import Role
@@ -40,8 +44,6 @@ def test_the_listener_catches_a_violation(page, base_url, csp_violations, owner_
 
 
 def test_language_switcher_and_order_filter_submit_without_inline_handlers(page, shot, owner_account):
-    from orders.tests.factories import purchase_order
-
     owner, account = owner_account
     purchase_order(account, owner, workspaces=[WorkspaceFactory(account=account, name="csp-ws")])
     login(page, "csp-owner")
@@ -61,10 +63,6 @@ def test_language_switcher_and_order_filter_submit_without_inline_handlers(page,
 
 
 def test_cashier_total_and_usage_charts(page, shot, owner_account):
-    from orders.tests.factories import paid_package, purchase_order
-    from payments.tests.factories import fund_cash, give_voucher
-    from quota.tests import factories as qf
-    from statements.tests.factories import night
 
     owner, account = owner_account
     ws = WorkspaceFactory(account=account, name="csp-a")

@@ -6,12 +6,26 @@ as features land: the steps that need a feature not built yet are guarded by `_h
 
 from __future__ import annotations
 
-import pytest
-from django.urls import NoReverseMatch, reverse
+from datetime import timedelta
+from pathlib import Path
 
+import pytest
+from django.contrib.auth.models import Group
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from core.finance import FINANCE_GROUP
+from orders.models import Order, OrderStatus, Package, PackagePlanPeriod, PackageTraffic, PackageWorkspace
+from orders.tests.factories import paid_package
+from payments.models import PrepaidCard, Voucher, VoucherCodeBatch, VoucherKind, Wallet
+from payments.tests.factories import give_card, give_voucher
+from plans.models import Plan, TrafficPackage
+from quota.ingest import service_token_create
+from quota.night import night_run
 from tests.e2e.conftest import login
 from tests.factories import AccountFactory, MembershipFactory, UserFactory, WorkspaceFactory
-from workspaces.models import Role, Workspace, WorkspacePlan
+from workspaces.models import Account, Role, Workspace, WorkspacePlan
 
 # live_server needs committed data; the `seeded_data` fixture (via base_url) restores the seeded catalogue.
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -53,10 +67,6 @@ def _money(text: str) -> str:
 
 
 def _finance_user():
-    from django.contrib.auth.models import Group
-
-    from core.finance import FINANCE_GROUP
-
     user = UserFactory(username="finance", is_staff=True)
     group, _ = Group.objects.get_or_create(name=FINANCE_GROUP)
     user.groups.add(group)
@@ -66,10 +76,7 @@ def _finance_user():
 def _time_travel_packages(account, days: int = 2) -> None:
     """Test-only: a package bought today starts tomorrow; move its validity `days` back so that yesterday's
     usage falls inside it (the night bills yesterday)."""
-    from datetime import timedelta
 
-    from orders.models import Package, PackagePlanPeriod, PackageTraffic, PackageWorkspace
-    from workspaces.models import Account
 
     Account.objects.filter(pk=account.pk).update(created_at=account.created_at - timedelta(days=30))
     for package in Package.objects.filter(account=account):
@@ -87,12 +94,6 @@ def _time_travel_packages(account, days: int = 2) -> None:
 
 
 def test_owner_journey(page, shot, tenant, new_context):
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from orders.models import Order, OrderStatus, Package
-    from payments.models import PrepaidCard, Voucher, VoucherCodeBatch, VoucherKind
 
     account = tenant["account"]
     a, b = tenant["a"], tenant["b"]
@@ -161,7 +162,6 @@ def test_owner_journey(page, shot, tenant, new_context):
     page.click("button[name=action][value=pay]")
     page.wait_for_load_state("domcontentloaded")
     shot(page, "after-gateway")
-    from payments.models import Wallet
 
     assert Wallet.objects.get(account=account).cash_balance == 150000
 
@@ -235,9 +235,7 @@ def test_owner_journey(page, shot, tenant, new_context):
 
     # --- Usage for A and B is posted with a service token; the night runs.
     _time_travel_packages(account)
-    from rest_framework.test import APIClient
 
-    from quota.services import night_run, service_token_create
 
     _, key = service_token_create(name="metering")
     day = timezone.localdate() - timedelta(days=1)
@@ -265,7 +263,6 @@ def test_owner_journey(page, shot, tenant, new_context):
     with page.expect_download() as download_info:
         page.click("a:has-text('Export CSV')")
     download = download_info.value
-    from pathlib import Path
 
     csv_text = Path(download.path()).read_text(encoding="utf-8")
     assert "75.00" in csv_text and "Workspace B" in csv_text
@@ -289,24 +286,17 @@ def test_owner_journey(page, shot, tenant, new_context):
 
 
 def _plan_pk(code: str) -> int:
-    from plans.models import Plan
-
     return Plan.objects.get(code=code).pk
 
 
 def _traffic_pk(code: str) -> int:
-    from plans.models import TrafficPackage
-
     return TrafficPackage.objects.get(billing_item__code=code).pk
 
 
 def test_administrator_sees_pages_without_pay_buttons(page, shot, tenant):
     """The same pages as the owner, with the data, and without anything that costs money."""
-    from orders.tests.factories import paid_package
-    from payments.tests.factories import give_card, give_voucher
 
     account = tenant["account"]
-    from django.utils import timezone
 
     Workspace.objects.filter(pk__in=[tenant["a"].pk, tenant["b"].pk]).update(
         plan=WorkspacePlan.COMMERCIAL, commercial_since=timezone.now())

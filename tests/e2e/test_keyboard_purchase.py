@@ -10,8 +10,11 @@ import io
 import pytest
 from django.core.management import call_command
 
+from orders.models import Order, OrderStatus
 from tests.e2e.checks import axe_violations, enable_axe, layout_problems
 from tests.e2e.conftest import login
+from workspaces.demo import DEMO_ACCOUNT, DEMO_PASSWORD
+from workspaces.models import Account
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -103,16 +106,12 @@ def keyboard_purchase(page, account_id: int, checked: list[str]) -> None:
 
 @pytest.fixture
 def demo_owner(seeded_data):
-    from workspaces.demo import DEMO_ACCOUNT, DEMO_PASSWORD
-    from workspaces.models import Account
 
     call_command("seed_demo", stdout=io.StringIO())
     return Account.objects.get(name=DEMO_ACCOUNT), DEMO_PASSWORD
 
 
 def test_the_whole_purchase_by_keyboard(new_context, demo_owner, shot):
-    from orders.models import Order, OrderStatus
-
     account, password = demo_owner
     context = new_context(viewport={"width": 1366, "height": 900}, reduced_motion="reduce")
     enable_axe(context)

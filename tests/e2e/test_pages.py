@@ -21,8 +21,14 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import Error as PlaywrightError
 
+from notifications.models import AlertRule
+from orders.models import Order, Package
+from quota.models import Bill
+from statements.models import MonthlyBill
 from tests.e2e.checks import PAGES, axe_violations, enable_axe, layout_problems, save_page
 from tests.e2e.conftest import login
+from workspaces.demo import DEMO_ACCOUNT, DEMO_PASSWORD
+from workspaces.models import Account
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -34,12 +40,6 @@ ADMIN_PAGES = ("home", "workspaces", "people", "wallet", "recharge", "cards", "b
 
 @pytest.fixture
 def demo(seeded_data) -> dict:
-    from notifications.models import AlertRule
-    from orders.models import Order, Package
-    from quota.models import Bill
-    from statements.models import MonthlyBill
-    from workspaces.demo import DEMO_ACCOUNT, DEMO_PASSWORD
-    from workspaces.models import Account
 
     call_command("seed_demo", stdout=io.StringIO())
     account = Account.objects.get(name=DEMO_ACCOUNT)

@@ -17,6 +17,24 @@ from django.core import mail
 from django.core.management import call_command
 from django.db.models import F
 
+from core.days import account_today
+from core.models import FinanceSettings
+from orders.autorenew import auto_renew_due
+from orders.models import (
+    AutoRenewAttempt,
+    Order,
+    OrderKind,
+    OrderStatus,
+    Package,
+    PackagePlanPeriod,
+    PackageTraffic,
+    PackageWorkspace,
+)
+from orders.tests.factories import paid_package
+from payments.models import Wallet
+from payments.tests.factories import fund_cash
+from quota.models import Bill, BillLine
+from quota.tests.factories import usage
 from tests.e2e.conftest import login
 from tests.factories import AccountFactory, MembershipFactory, UserFactory, WorkspaceFactory
 from workspaces.models import Role
@@ -35,7 +53,6 @@ def _confirm(page) -> None:
 
 def _shift_back(packages, days: int) -> None:
     """Move the packages' days (validity, plan periods, workspace rows, traffic) `days` back."""
-    from orders.models import Package, PackagePlanPeriod, PackageTraffic, PackageWorkspace
 
     shift = datetime.timedelta(days=days)
     Package.objects.filter(pk__in=[p.pk for p in packages]).update(starts_on=F("starts_on") - shift,
@@ -51,8 +68,6 @@ def _shift_back(packages, days: int) -> None:
 
 def _ending_today(account, owner, workspaces):
     """A paid package (cash) whose last day is today in the account's zone."""
-    from core.days import account_today
-    from orders.tests.factories import paid_package
 
     package = paid_package(account, owner, workspaces=workspaces)
     _shift_back([package], (package.ends_on - account_today(account)).days)
@@ -73,14 +88,6 @@ def tenant(seeded_data, settings):
 
 
 def test_renew_without_a_gap_then_auto_renew_failure_mail(page, shot, tenant):
-    from core.days import account_today
-    from core.models import FinanceSettings
-    from orders import services
-    from orders.models import AutoRenewAttempt, Order, OrderKind, OrderStatus, Package, PackageWorkspace
-    from payments.models import Wallet
-    from payments.tests.factories import fund_cash
-    from quota.models import Bill, BillLine
-    from quota.tests.factories import usage
 
     account, owner = tenant["account"], tenant["owner"]
     a, b, c = tenant["a"], tenant["b"], tenant["c"]
@@ -172,7 +179,7 @@ def test_renew_without_a_gap_then_auto_renew_failure_mail(page, shot, tenant):
     shortfall = price - cash_before
     assert shortfall > 0
     mail.outbox.clear()
-    assert services.auto_renew_due() == {"renewed": 0, "failed": 1}
+    assert auto_renew_due() == {"renewed": 0, "failed": 1}
     attempt = AutoRenewAttempt.objects.get(package=other)
     assert not attempt.succeeded and attempt.shortfall == shortfall
     assert not Package.objects.filter(renewal_of=other).exists()
@@ -182,7 +189,7 @@ def test_renew_without_a_gap_then_auto_renew_failure_mail(page, shot, tenant):
     assert f"{shortfall:,.2f}" in message.body, message.body
     assert f"/a/{account.pk}/wallet/recharge/" in message.body
     # the same day again: no second attempt, no second mail
-    assert services.auto_renew_due() == {"renewed": 0, "failed": 0}
+    assert auto_renew_due() == {"renewed": 0, "failed": 0}
     assert len([m for m in mail.outbox if "automatic renewal" in m.subject.lower()]) == 1
 
     # --- The page: the package is not renewed, automatic renewal stays on (retried daily), the failure and

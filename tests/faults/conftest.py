@@ -10,8 +10,11 @@ import time
 from pathlib import Path
 
 import pytest
+import redis
 from django.conf import settings
 from django.db import connection
+
+from billing_center.celery import app
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -57,8 +60,6 @@ class Worker:
 
 @pytest.fixture
 def celery_worker_process(tmp_path):
-    from billing_center.celery import app
-
     app.control.purge()
     worker = Worker(ROOT / "artifacts" / "faults" / "worker.log")
     yield worker
@@ -66,7 +67,6 @@ def celery_worker_process(tmp_path):
     app.control.purge()
     # The SIGKILLed worker's message stays "unacked" in Redis and would come back after the visibility
     # timeout, in some later run's database: drop it (kombu's Redis transport keys).
-    import redis
 
     client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
     client.delete("unacked", "unacked_index", "unacked_mutex")

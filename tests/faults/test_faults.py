@@ -13,17 +13,31 @@ import pytest
 from django.db import InterfaceError, OperationalError, close_old_connections, connection, connections
 from django.utils import timezone
 from kombu.exceptions import OperationalError as KombuOperationalError
+from rest_framework.test import APIClient
 
+from billing_center.celery import app
+from orders.models import Order, OrderStatus, Package
+from orders.payment import order_pay
+from orders.tests.factories import cash, purchase_order
+from payments import ledger as payment_ledger
+from payments.models import LedgerEntry, Payment, PaymentTender, PrepaidCard, Voucher, Wallet
+from payments.reconcile import check_balances
+from payments.tenders import TenderSpec
+from payments.tests.factories import fund_cash, give_card, give_voucher
+from quota.ingest import usage_ingest
+from quota.models import Bill, BillLine, BillSettlement
+from quota.night import night_run
+from quota.reconcile import check_bills
+from quota.tasks import run_night_chunk, start_nights
+from quota.tests.factories import package
 from tests.factories import AccountFactory, MembershipFactory, UserFactory, WorkspaceFactory
 from tests.faults.conftest import pg_url_of_test_db, wait_for
-from workspaces.models import Role
+from workspaces.models import Account, Role
 
 pytestmark = [pytest.mark.slow, pytest.mark.redis_cache]  # Redis down means the real Redis cache
 
 
 def _ledger_state(account):
-    from payments.models import LedgerEntry, Payment, PaymentTender, PrepaidCard, Voucher, Wallet
-
     return {
         "cash": Wallet.objects.get(account=account).cash_balance,
         "cards": sorted(PrepaidCard.objects.filter(account=account).values_list("pk", "balance", "status")),
@@ -37,12 +51,6 @@ def _ledger_state(account):
 # ------------------------------------------------------------------------------- DB dropped mid-payment
 @pytest.mark.django_db(transaction=True)
 def test_database_connection_dropped_in_the_middle_of_a_payment_writes_nothing(seeded_data):
-    from orders.models import Order, OrderStatus, Package
-    from orders.tests.factories import cash, purchase_order
-    from payments import ledger as payment_ledger
-    from payments.reconcile import check_balances
-    from payments.services import TenderSpec
-    from payments.tests.factories import fund_cash, give_card, give_voucher
 
     owner = UserFactory()
     account = AccountFactory()
@@ -68,8 +76,6 @@ def test_database_connection_dropped_in_the_middle_of_a_payment_writes_nothing(s
         return real_entry(**kwargs)
 
     def pay():
-        from orders.services import order_pay
-
         try:
             order_pay(order=Order.objects.get(pk=order.pk), tenders=tenders, actor=owner)
         except Exception as error:
@@ -100,7 +106,6 @@ def test_database_connection_dropped_in_the_middle_of_a_payment_writes_nothing(s
     assert not Package.objects.filter(account=account).exists()
     assert check_balances() == []
     # The same payment goes through afterwards, exactly once.
-    from orders.services import order_pay
 
     paid = order_pay(order=Order.objects.get(pk=order.pk), tenders=tenders, actor=owner)
     assert paid.status == OrderStatus.PAID
@@ -115,7 +120,6 @@ CLOSED_PORT_URL = "redis://127.0.0.1:1/7"  # nothing listens on port 1 (privileg
 @pytest.fixture
 def redis_down(settings):
     """The cache and the broker pointed at a closed port, as if Redis had stopped; restored afterwards."""
-    from billing_center.celery import app
 
     settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": CLOSED_PORT_URL}}
     previous = app.conf.broker_url
@@ -144,11 +148,6 @@ def test_with_redis_down_the_api_still_answers(redis_down, owner_api, account):
 
 @pytest.mark.django_db
 def test_with_redis_down_payments_still_work(redis_down, owner, account):
-    from rest_framework.test import APIClient
-
-    from orders.models import OrderStatus
-    from orders.tests.factories import purchase_order
-    from payments.tests.factories import fund_cash
 
     order = purchase_order(account, owner, workspaces=[WorkspaceFactory(account=account)])
     fund_cash(account, order.total)
@@ -166,10 +165,6 @@ def test_with_redis_down_payments_still_work(redis_down, owner, account):
 def _tenant_for_night(day):
     """An account with two workspaces under a Startup package, 100,000,000 log entries each on `day`, and a
     wallet of cash, a voucher and a prepaid card (so settlement touches every kind of balance)."""
-    from payments.tests.factories import fund_cash, give_card, give_voucher
-    from quota.services import usage_ingest
-    from quota.tests.factories import package
-    from workspaces.models import Account
 
     account = AccountFactory()
     Account.objects.filter(pk=account.pk).update(created_at=timezone.now() - timedelta(days=30))
@@ -187,8 +182,6 @@ def _tenant_for_night(day):
 
 def _night_outcome(account) -> dict:
     """What a night produced for an account, without ids: bills, lines, settlements, balances, ledger."""
-    from payments.models import LedgerEntry
-    from quota.models import Bill, BillLine, BillSettlement
 
     state = _ledger_state(account)
     return {
@@ -215,8 +208,6 @@ def _night_outcome(account) -> dict:
 def test_worker_killed_in_the_middle_of_a_night_then_rerun_bills_like_an_uninterrupted_night(
     seeded_data, celery_worker_process,
 ):
-    from quota.services import night_run
-    from quota.tasks import run_night_chunk
 
     day = timezone.localdate() - timedelta(days=1)
     reference = [_tenant_for_night(day) for _ in range(6)]
@@ -234,7 +225,6 @@ def test_worker_killed_in_the_middle_of_a_night_then_rerun_bills_like_an_uninter
         for tenant in killed:
             run_night_chunk.delay(day.isoformat(), [tenant.pk])
         celery_worker_process.start()
-        from quota.models import Bill
 
         wait_for(lambda: Bill.objects.filter(account__in=killed[:3]).count() == 3, timeout=90,
                  what="the worker to bill the first three accounts")
@@ -279,8 +269,6 @@ def test_worker_killed_in_the_middle_of_a_night_then_rerun_bills_like_an_uninter
 
     got = [_night_outcome(a) for a in killed]
     assert got == expected, "an interrupted and re-run night must bill and charge exactly like an uninterrupted one"
-    from payments.reconcile import check_balances
-    from quota.reconcile import check_bills
 
     assert check_balances() == [] and check_bills() == []
 
@@ -296,9 +284,6 @@ def _reset_producer_pool(app) -> None:
 def test_with_redis_down_the_nights_wait_and_run_when_it_is_back(seeded_data, celery_worker_process):
     """The hourly beat cannot queue the night while Redis is down; nothing is billed half-way; when Redis is
     back the next beat queues the nights still due (catch-up) and a worker bills them, once."""
-    from billing_center.celery import app
-    from quota.models import Bill
-    from quota.tasks import start_nights
 
     day = timezone.localdate() - timedelta(days=1)
     tenant = _tenant_for_night(day)
@@ -327,6 +312,5 @@ def test_with_redis_down_the_nights_wait_and_run_when_it_is_back(seeded_data, ce
     bill = Bill.objects.get(account=tenant, day=day)
     assert bill.runs == 1
     assert bill.charged == bill.total
-    from payments.reconcile import check_balances
 
     assert check_balances() == []

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 
+from quota.ingest import service_token_create
 from tests.factories import AccountFactory, MembershipFactory, UserFactory, WorkspaceFactory, api_token_key
+from tests.isolation.world import populate_account
 from workspaces.models import Role
 
 
@@ -22,7 +26,7 @@ def fuzz_world(db):
     _add_feature_ids(ids, account=account, owner=owner, workspaces=[commercial])
     world = {"owner": owner, "account": account, "token": token, "ids": ids}
     try:
-        from quota.services import service_token_create
+        pass
     except ImportError:
         return world
     world["service_token"] = service_token_create(name="fuzz-metering")[1]
@@ -31,7 +35,6 @@ def fuzz_world(db):
 
 def _add_feature_ids(ids: dict, *, account, owner, workspaces) -> None:
     """Real objects of the apps that exist, so their detail/action endpoints are exercised too."""
-    from tests.isolation.world import populate_account
 
     created = populate_account(account=account, owner=owner, workspaces=workspaces)
     for name, values in created.items():
@@ -42,8 +45,6 @@ def _add_feature_ids(ids: dict, *, account, owner, workspaces) -> None:
 def wsgi_requests():
     """Requests through the WSGI app inside the test's transaction: like Django's test client, keep the
     connection open across request_started/request_finished (it would otherwise be closed after each call)."""
-    from django.core.signals import request_finished, request_started
-    from django.db import close_old_connections
 
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)

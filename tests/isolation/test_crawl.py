@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from drf_spectacular.generators import SchemaGenerator
 
 from tests.isolation.fingerprint import diff, fingerprint
 from tests.isolation.world import ids_for
@@ -90,7 +91,6 @@ def test_the_crawl_has_routes_and_knows_every_public_object_route():
 
 def test_every_schema_operation_is_crawled():
     """The served schema's operations are the resolver's API routes: none escapes the crawl."""
-    from drf_spectacular.generators import SchemaGenerator
 
     schema = SchemaGenerator().get_schema(request=None, public=True)
     crawled = [re.compile("^/" + PARAM.sub("[^/]+", r) + "$") for r, _ in _routes()]

@@ -9,9 +9,28 @@ yet contributes nothing, and the crawl still covers its URLs with placeholder id
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
-from tests.factories import WorkspaceFactory
+from django.utils import timezone
+
+from notifications.services import alert_rule_create
+from orders.models import Order
+from orders.tests.factories import paid_package, purchase_order
+from payments.models import LedgerEntry, Payment, Recharge
+from payments.recharges import recharge_submit_offline
+from payments.tests.factories import fund_cash, give_card, give_voucher
+from quota.ingest import usage_ingest
+from quota.models import Bill
+from quota.night import night_run
+from statements.invoices import InvoiceLineSpec, invoice_request_create
+from statements.monthly_bills import monthly_bill_refresh
+from statements.tests.factories import recharge
+from tests.factories import MembershipFactory, WorkspaceFactory
+from webhooks.models import WebhookDelivery
+from webhooks.services import endpoint_create
+from workspaces import people
+from workspaces.models import Account, Role
 
 Populator = Callable[..., dict[str, list[int]]]
 
@@ -22,9 +41,6 @@ def _workspaces(*, account, owner, workspaces) -> dict[str, list[int]]:
 
 
 def _payments(*, account, owner, workspaces) -> dict[str, list[int]]:
-    from payments.models import Recharge
-    from payments.services import recharge_submit_offline
-    from payments.tests.factories import fund_cash, give_card, give_voucher
 
     fund_cash(account, "200000.00")
     card = give_card(account, "500.00")
@@ -33,7 +49,6 @@ def _payments(*, account, owner, workspaces) -> dict[str, list[int]]:
     ids = {"card_id": [card.pk], "voucher_id": [voucher.pk], "recharge_id": [recharge.pk]}
     ids["recharge_id"] += list(Recharge.objects.filter(account=account).exclude(pk=recharge.pk)
                                .values_list("pk", flat=True))
-    from payments.models import LedgerEntry, Payment
 
     ids["entry_id"] = list(LedgerEntry.objects.filter(account=account).values_list("pk", flat=True)[:1])
     ids["payment_id"] = list(Payment.objects.filter(account=account).values_list("pk", flat=True)[:1])
@@ -41,12 +56,9 @@ def _payments(*, account, owner, workspaces) -> dict[str, list[int]]:
 
 
 def _orders(*, account, owner, workspaces) -> dict[str, list[int]]:
-    from orders.tests.factories import paid_package, purchase_order
-
     package = paid_package(account, owner, workspaces=workspaces[:1])
     unpaid = purchase_order(account, owner, workspaces=workspaces[1:2])
     ids = {"package_id": [package.pk], "order_id": [unpaid.pk]}
-    from orders.models import Order
 
     ids["order_id"] += list(Order.objects.filter(account=account).exclude(pk=unpaid.pk).values_list("pk", flat=True))
     ids["payment_id"] = list(Order.objects.filter(account=account, payment__isnull=False)
@@ -55,13 +67,6 @@ def _orders(*, account, owner, workspaces) -> dict[str, list[int]]:
 
 
 def _quota(*, account, owner, workspaces) -> dict[str, list[int]]:
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from quota.models import Bill
-    from quota.services import night_run, usage_ingest
-    from workspaces.models import Account
 
     Account.objects.filter(pk=account.pk).update(created_at=timezone.now() - timedelta(days=30))
     day = timezone.localdate() - timedelta(days=1)
@@ -73,12 +78,6 @@ def _quota(*, account, owner, workspaces) -> dict[str, list[int]]:
 
 
 def _statements(*, account, owner, workspaces) -> dict[str, list[int]]:
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from statements.services import InvoiceLineSpec, invoice_request_create, monthly_bill_refresh
-    from statements.tests.factories import recharge
 
     bill = monthly_bill_refresh(account=account, month=timezone.localdate() - timedelta(days=1))
     paid = recharge(account, "300.00")
@@ -92,16 +91,12 @@ def _statements(*, account, owner, workspaces) -> dict[str, list[int]]:
 
 
 def _notifications(*, account, owner, workspaces) -> dict[str, list[int]]:
-    from notifications.services import alert_rule_create
-
     rule = alert_rule_create(account=account, actor=owner, workspace_id=workspaces[0].pk, billing_item_id=None,
                              threshold="10.00")
     return {"rule_id": [rule.pk]}
 
 
 def _webhooks(*, account, owner, workspaces) -> dict[str, list[int]]:
-    from webhooks.models import WebhookDelivery
-    from webhooks.services import endpoint_create
 
     endpoint = endpoint_create(account=account, actor=owner, url="https://hooks.example.com/fee-center",
                                event_types=["recharge.credited"], description="isolation")
@@ -111,9 +106,6 @@ def _webhooks(*, account, owner, workspaces) -> dict[str, list[int]]:
 
 
 def _people(*, account, owner, workspaces) -> dict[str, list[int]]:
-    from tests.factories import MembershipFactory
-    from workspaces import people
-    from workspaces.models import Role
 
     member = MembershipFactory(account=account, role=Role.MEMBER)
     administrator = MembershipFactory(account=account, role=Role.ADMINISTRATOR)

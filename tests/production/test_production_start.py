@@ -33,6 +33,10 @@ import httpx
 import psycopg2
 import pytest
 from django.conf import settings
+from django_otp.oath import totp
+
+from billing_center.celery import app
+from core.tasks import ping
 
 ROOT = Path(__file__).resolve().parents[2]
 ENTRYPOINT = ROOT / "scripts" / "entrypoint.sh"
@@ -164,7 +168,6 @@ def processes(tmp_path) -> Iterator[dict[str, Process]]:
     finally:
         for process in reversed(list(started.values())):
             process.stop()
-        from billing_center.celery import app
 
         app.control.purge()  # what beat queued stays out of later tests' workers
 
@@ -324,7 +327,6 @@ def test_the_production_entrypoint_serves_pages_assets_and_runs_celery(productio
     response = staff.login("/admin/login/", "prod-finance", staff_password)
     assert response.status_code == 302, f"admin login answered {response.status_code}: {response.text[:2000]}"
     # finance staff pass the second factor (workspaces/two_factor.py) with the code the authenticator shows now
-    from django_otp.oath import totp
 
     verify = staff.get("/login/verify/?next=/admin/")
     csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', verify.text).group(1)
@@ -346,8 +348,6 @@ def test_the_production_entrypoint_serves_pages_assets_and_runs_celery(productio
     assert not unhashed, f"static files served without the manifest's hashed names: {unhashed}"
 
     # -- Celery: a worker and beat through the same entrypoint, a task's round trip through Redis
-    from billing_center.celery import app
-    from core.tasks import ping
 
     app.control.purge()
     worker_name = f"prod-smoke-{uuid.uuid4().hex[:8]}@%h"

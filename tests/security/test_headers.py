@@ -16,6 +16,14 @@ from django.contrib import admin
 from django.test import Client
 from django.urls import reverse
 
+from notifications.models import AlertRule
+from orders.tests.factories import paid_package, purchase_order
+from payments.tests.factories import fund_cash, give_card, give_voucher
+from quota.models import Bill
+from quota.tests import factories as qf
+from statements.models import MonthlyBill
+from statements.monthly_bills import monthly_bill_refresh
+from statements.tests.factories import night
 from tests.auth import login_staff
 from tests.factories import AccountFactory, MembershipFactory, UserFactory, WorkspaceFactory, api_token_key
 from tests.urls import walk_patterns
@@ -105,14 +113,6 @@ def assert_no_store(response, where: str) -> None:
 
 @pytest.fixture
 def journey(settings):
-    from notifications.models import AlertRule
-    from orders.tests.factories import paid_package, purchase_order
-    from payments.tests.factories import fund_cash, give_card, give_voucher
-    from quota.models import Bill
-    from quota.tests import factories as qf
-    from statements import services as statement_services
-    from statements.models import MonthlyBill
-    from statements.tests.factories import night
 
     settings.LANGUAGE_CODE = "en"
     owner = UserFactory(username="csp-owner")
@@ -130,7 +130,7 @@ def journey(settings):
     qf.usage(ws_a, "log", day, 3_000_000)
     night(account, day)
     bill = Bill.objects.filter(account=account).first()
-    statement_services.monthly_bill_refresh(account=account, month=day.replace(day=1))
+    monthly_bill_refresh(account=account, month=day.replace(day=1))
     monthly = MonthlyBill.objects.filter(account=account).first()
     rule = AlertRule.objects.create(account=account, workspace=ws_a, threshold="10.00", created_by=owner)
     ids = {

@@ -10,6 +10,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from axes.helpers import get_client_ip_address
 from django.test import RequestFactory
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -18,12 +19,14 @@ from rest_framework.test import APIClient
 
 from core.money import API_AMOUNT_PATTERN, parse_amount
 from core.parsing import DayField, IdField, is_id, parse_day, parse_id
-from core.throttling import client_ip
+from core.throttling import AnonThrottle, client_ip
 from notifications.models import AlertRule
 from payments.models import PrepaidCard, Recharge
+from quota.ingest import service_token_create
 from quota.models import UsageRecord
 from statements.models import InvoiceRequest
 from tests.factories import WorkspaceFactory
+from tests.isolation.world import populate_account
 
 # Other scripts' digits (written as escapes): Arabic-Indic and full-width "100", full-width days.
 ARABIC_100 = "\u0661\u0660\u0660"
@@ -81,8 +84,6 @@ def test_client_ip_takes_the_right_most_address_behind_one_proxy(settings):
 
 
 def test_axes_reads_the_client_ip_from_the_same_place(settings):
-    from axes.helpers import get_client_ip_address
-
     settings.TRUSTED_PROXY_COUNT = 1
     assert get_client_ip_address(_meta(forwarded="6.6.6.6, 198.51.100.7")) == "198.51.100.7"
     settings.TRUSTED_PROXY_COUNT = 0
@@ -93,7 +94,6 @@ def test_axes_reads_the_client_ip_from_the_same_place(settings):
 def fast_and_frozen(settings, monkeypatch):
     """The 130 requests must fall in one throttle window whatever the machine's speed: freeze the throttle's
     clock and use a cheap password hasher (Django hashes even for an unknown user)."""
-    from core.throttling import AnonThrottle
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     monkeypatch.setattr(AnonThrottle, "timer", lambda self: 1_000_000.0)
@@ -188,8 +188,6 @@ def test_the_schema_states_the_amount_pattern(client):
 
 @pytest.fixture
 def world(account, owner):
-    from tests.isolation.world import populate_account
-
     workspaces = [WorkspaceFactory(account=account), WorkspaceFactory(account=account)]
     ids = populate_account(account=account, owner=owner, workspaces=workspaces)
     api = APIClient()
@@ -257,8 +255,6 @@ def test_page_money_fields_answer_a_form_error(world, client, raw):
 @pytest.mark.django_db
 @pytest.mark.parametrize("levels", [100_000, 5_000, 40])
 def test_deep_json_is_a_400_in_the_error_shape(world, levels):
-    from quota.services import service_token_create
-
     body = deep_json(levels)
     key = service_token_create(name="deep")[1]
     owner_api = APIClient()
@@ -316,8 +312,6 @@ def test_ids_parse():
 @pytest.mark.django_db
 @pytest.mark.parametrize("raw", ["20261201xx", "2026-W48-1", "20261201", FULLWIDTH_DAY_2])
 def test_usage_days_are_yyyy_mm_dd_only(world, raw):
-    from quota.services import service_token_create
-
     key = service_token_create(name="days")[1]
     workspace = world["workspaces"][0]
     before = UsageRecord.objects.count()

@@ -11,9 +11,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.contrib.sessions.models import Session
 from django.test import Client
+from drf_spectacular.generators import SchemaGenerator
 
-from tests.factories import AccountFactory, MembershipFactory, UserFactory, api_token_key
+from payments.tests.factories import fund_cash
+from tests.factories import AccountFactory, MembershipFactory, UserFactory, WorkspaceFactory, api_token_key
+from tests.isolation.fingerprint import fingerprint
 from tests.urls import walk_patterns
 from workspaces.models import Role, Workspace, WorkspacePlan
 
@@ -115,7 +119,6 @@ def test_session_key_rotates_at_login_and_is_flushed_at_logout(client):
     assert response.status_code == 302
     after = client.cookies["sessionid"].value
     assert after and after != planted, "session fixation: the pre-login session key survived the login"
-    from django.contrib.sessions.models import Session
 
     assert not Session.objects.filter(session_key=planted).exists()
     client.post("/logout/")
@@ -199,14 +202,10 @@ FORBIDDEN = {
     "plan": "commercial", "id": 987654321, "owner": None, "role": "owner", "face_value": "99999999.00",
 }
 def _order_body(account):
-    from tests.factories import WorkspaceFactory
-
     return {"kind": "purchase", "plan": "startup", "workspaces": [WorkspaceFactory(account=account).pk]}
 
 
 def _card_body(account):
-    from payments.tests.factories import fund_cash
-
     fund_cash(account, "1000.00")
     return {"face_value": "100", "quantity": 1}
 
@@ -226,16 +225,12 @@ EXPECTED_AFTER = {
 
 
 def _create_operations():
-    from drf_spectacular.generators import SchemaGenerator
-
     schema = SchemaGenerator().get_schema(request=None, public=True)
     return sorted(p for p, ops in schema["paths"].items() if "post" in ops and p.startswith("/api/v1/accounts/"))
 
 
 @pytest.mark.parametrize("path", _create_operations())
 def test_mass_assignment_is_ignored_or_rejected(path, owner_api, account, other_account):
-    from tests.isolation.fingerprint import fingerprint
-
     body = {**FORBIDDEN, "account": other_account.pk, "account_id": other_account.pk}
     if path in VALID_BODIES:
         body.update(VALID_BODIES[path](account))

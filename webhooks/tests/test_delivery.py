@@ -1,6 +1,7 @@
 """Deliveries to a receiver on loopback, verified with standardwebhooks' Webhook.verify."""
 
 import json
+import socket
 from unittest import mock
 
 import pytest
@@ -138,8 +139,6 @@ def test_a_redirect_is_not_followed(account, owner, receiver, settings, django_c
 
 
 def test_an_unreachable_endpoint_logs_the_error(account, owner, settings, django_capture_on_commit_callbacks):
-    import socket
-
     settings.WEBHOOKS_MAX_ATTEMPTS = 1
     with socket.socket() as s:  # a port nobody listens on
         s.bind(("127.0.0.1", 0))

@@ -4,11 +4,13 @@ import pytest
 from django.urls import reverse
 from standardwebhooks.webhooks import Webhook
 
+from core.exceptions import ApplicationError
 from payments.models import Recharge, RechargeMethod
 from payments.signals import recharge_credited
 from tests.factories import AccountFactory, MembershipFactory
 from webhooks import services
 from webhooks.models import WebhookDelivery, WebhookEndpoint
+from webhooks.tests.receiver import Receiver
 from webhooks.validation import validate_endpoint_url
 from workspaces.models import Role
 
@@ -30,8 +32,6 @@ pytestmark = pytest.mark.django_db
     ("", "webhook_invalid_url"),
 ])
 def test_bad_urls_are_refused(url, code):
-    from core.exceptions import ApplicationError
-
     with pytest.raises(ApplicationError) as error:
         validate_endpoint_url(url)
     assert error.value.code == code and error.value.fields["url"]
@@ -41,7 +41,6 @@ def test_https_and_the_test_loopback_are_accepted(settings):
     assert validate_endpoint_url(" https://hooks.example.com/fee ") == "https://hooks.example.com/fee"
     assert validate_endpoint_url("http://127.0.0.1:8123/x")
     settings.WEBHOOKS_ALLOW_INSECURE_LOOPBACK = False
-    from core.exceptions import ApplicationError
 
     with pytest.raises(ApplicationError):
         validate_endpoint_url("http://127.0.0.1:8123/x")
@@ -79,8 +78,6 @@ def test_administrators_read_but_only_the_owner_writes(client, account, administ
 
 
 def test_api_crud_rotate_deliveries_resend(owner_api, owner, account, settings, django_capture_on_commit_callbacks):
-    from webhooks.tests.receiver import Receiver
-
     base = f"/api/v1/accounts/{account.pk}/webhooks/"
     bad = owner_api.post(base, {"url": "http://x.example.com/", "event_types": ["recharge.credited"]}, format="json")
     assert bad.status_code == 400 and bad.json()["error"]["code"] == "webhook_insecure_url"

@@ -4,6 +4,7 @@ import datetime
 import json
 
 import pytest
+from django.db import transaction
 from standardwebhooks.webhooks import Webhook
 
 from orders import signals as orders_signals
@@ -62,8 +63,6 @@ def test_arrears_and_night_signals(account, receiver, subscribed, django_capture
 
 
 def test_a_failing_receiver_never_breaks_the_sender(account, subscribed, monkeypatch):
-    from django.db import transaction
-
     def boom(**kwargs):
         raise RuntimeError("down")
 

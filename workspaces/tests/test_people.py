@@ -243,7 +243,6 @@ def test_membership_of_another_account_is_404(owner_api, account, other_account)
 @pytest.mark.django_db
 def test_an_address_longer_than_the_column_is_a_field_error_not_a_500(client):
     """validate_email takes up to 320 characters; the invitation's column holds 254."""
-    from workspaces.people_models import Invitation
 
     account = AccountFactory()
     owner = MembershipFactory(account=account, role=Role.OWNER).user

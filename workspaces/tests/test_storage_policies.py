@@ -4,14 +4,17 @@ cancelled, who may change it, the API and the Fee Center page with their validat
 from datetime import UTC, date, datetime
 
 import pytest
+from django.contrib import admin
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
+from core.exceptions import ApplicationError
 from plans.models import BillingItem, StoragePolicy
 from tests.factories import MembershipFactory, WorkspaceFactory
 from workspaces import selectors
-from workspaces.models import Role, WorkspaceStoragePolicy
+from workspaces.admin import StoragePolicyInline
+from workspaces.models import Role, Workspace, WorkspaceStoragePolicy
 from workspaces.services import workspace_storage_policy_set
 
 pytestmark = pytest.mark.django_db
@@ -73,8 +76,6 @@ def test_history_is_kept_and_the_policy_in_force_follows_it(ws, account):
 
 
 def test_a_policy_of_another_item_is_refused(ws):
-    from core.exceptions import ApplicationError
-
     with pytest.raises(ApplicationError) as error:
         workspace_storage_policy_set(
             workspace=ws, billing_item=BillingItem.objects.get(code="log"), storage_policy=policy("apm", 30), now=NOW
@@ -211,10 +212,6 @@ def test_page_queries_do_not_grow_with_the_history(client, ws, owner):
 
 
 def test_finance_admin_shows_the_history_read_only(rf, ws, admin_user):
-    from django.contrib import admin
-
-    from workspaces.admin import StoragePolicyInline
-    from workspaces.models import Workspace
 
     choose(ws, "log", 30)
     inline = StoragePolicyInline(Workspace, admin.site)
