@@ -46,6 +46,8 @@ class Invitation(models.Model):
 
     class Meta:
         ordering = ["account_id", "-id"]
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
         constraints = [
             models.CheckConstraint(
                 condition=Q(role__in=["administrator", "member"]), name="invitation_role_not_owner"

@@ -82,9 +82,10 @@ class TestOneCallCheckout:
         card, voucher = give_card(account, "1000.00"), give_voucher(account, "500.00")
         tenders = [{"kind": "voucher", "id": voucher.id, "amount": "500.00"},
                    {"kind": "card", "id": card.id, "amount": "1000.00"}, {"kind": "cash", "amount": "40500.00"}]
+        api = _api(owner)
+        api.get(f"/api/v1/accounts/{account.id}/wallet/")  # a token's first use notes its last use: not measured
         with CaptureQueriesContext(connection) as queries:
-            response = _api(owner).post(f"/api/v1/accounts/{account.id}/orders/", _body([ws_a], tenders),
-                                        format="json")
+            response = api.post(f"/api/v1/accounts/{account.id}/orders/", _body([ws_a], tenders), format="json")
         assert response.status_code == 201, response.json()
         assert len(queries.captured_queries) <= ONE_CALL_BUDGET + MIXED_EXTRA
         assert LedgerEntry.objects.filter(payment_id=response.json()["payment"]).count() == 3

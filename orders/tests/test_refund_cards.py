@@ -14,6 +14,7 @@ from orders.tests.factories import cash, fund_cash, give_card, purchase_order
 from payments.models import Wallet
 from payments.tenders import RefundTo, TenderSpec
 from payments.tests.factories import expire_now
+from tests.auth import login_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +42,7 @@ def test_preview_then_refund_returns_card_parts_to_their_cards(client, account, 
                                                    (None, RefundTo.CASH)]
 
     staff = django_user_model.objects.create_superuser("finance", "f@example.com", "pw-pw-pw-pw-1")
-    client.force_login(staff)
+    login_staff(client, staff)
     url = reverse("admin:orders_order_changelist")
     with django_assert_max_num_queries(20):
         page = client.post(url, {"action": "refund_orders", "_selected_action": [order.pk]})

@@ -226,7 +226,7 @@ def test_the_trigger_refuses_a_version_for_a_day_begun_in_the_furthest_ahead_zon
 
 def test_admin_refuses_the_vendors_today_once_utc14_has_begun_the_next_day(finance_client):
     with time_machine.travel(SHANGHAI_EVENING, tick=False):
-        finance_client.force_login(UserFactory(username="finance2", is_staff=True, is_superuser=True))
+        login_staff(finance_client, UserFactory(username="finance2", is_staff=True, is_superuser=True))
         policy = StoragePolicy.objects.get(billing_item__code="log", retention_days=14)
         assert catalogue_today() == datetime.date(2026, 3, 10)
         response = finance_client.post("/admin/plans/storagepolicyversion/add/", {
@@ -242,7 +242,7 @@ def validated_before_midnight(client):
     """Python's clock a day behind the database's: the admin validates a form as just before midnight (UTC+14)
     and the database saves it just after, when that day has begun (the trigger decides with its own clock)."""
     with time_machine.travel(datetime.datetime.now(UTC) - DAY, tick=False):
-        client.force_login(UserFactory(username="finance3", is_staff=True, is_superuser=True))
+        login_staff(client, UserFactory(username="finance3", is_staff=True, is_superuser=True))
         assert catalogue_freeze_day() == freeze_day_in_database() - DAY
         yield client
 

@@ -24,6 +24,7 @@ from payments.settlement import SettlementDemand, settle_demands
 from payments.vouchers import voucher_issue
 from statements import exports, selectors
 from statements.models import MonthlyBill
+from tests.auth import login_staff
 from tests.factories import AccountFactory, UserFactory, WorkspaceFactory
 
 pytestmark = pytest.mark.django_db
@@ -34,9 +35,7 @@ def finance_client():
     user = UserFactory(is_staff=True)
     sync_finance_group()
     user.groups.add(Group.objects.get(name=FINANCE_GROUP))
-    client = Client()
-    client.force_login(user)
-    return client
+    return login_staff(Client(), user)
 
 
 def _csv(response) -> list[list[str]]:

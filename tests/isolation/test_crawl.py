@@ -30,6 +30,8 @@ PARAM = re.compile(r"<(?:(?P<conv>[a-z_]+):)?(?P<name>[a-z_]+)>")
 
 # Routes that take an object id but are not under an account, and why that is safe.
 PUBLIC_BY_DESIGN: dict[str, str] = {
+    "api/v1/auth/tokens/<id:token_id>/": "the signed-in user's own API token: looked up among request.user's tokens "
+    "only, so another user's token id is a 404 and revoking it changes nothing (workspaces/tests/test_credentials.py)",
     "api/v1/payments/gateway/<slug:provider>/callback/": "the gateway's server-to-server callback: no session, "
     "authenticated by its HMAC signature (a bad signature changes nothing: payments tests)",
     "invitations/<str:token>/": "an invitation link: keyed by a random 32-byte token stored only as its hash, "

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from forecasts.models import WarningRule
 from notifications.services import alert_rule_create
 from orders.models import Order
 from orders.tests.factories import paid_package, purchase_order
@@ -30,6 +31,7 @@ from tests.factories import MembershipFactory, WorkspaceFactory
 from webhooks.models import WebhookDelivery
 from webhooks.services import endpoint_create
 from workspaces import people
+from workspaces.credentials import api_token_create
 from workspaces.models import Account, Role
 
 Populator = Callable[..., dict[str, list[int]]]
@@ -112,11 +114,19 @@ def _people(*, account, owner, workspaces) -> dict[str, list[int]]:
     invitation = people.invitation_create(account=account, email="invitee@example.com", role=Role.MEMBER,
                                           invited_by=owner)
     transfer = people.ownership_transfer_propose(account=account, by=owner, to=administrator)
+    token = api_token_create(user=owner, name="crawl")
     return {"membership_id": [member.pk, administrator.pk], "invitation_id": [invitation.pk],
-            "transfer_id": [transfer.pk]}
+            "transfer_id": [transfer.pk], "token_id": [token.token.pk]}
 
 
-POPULATORS: list[Populator] = [_people, _workspaces, _payments, _orders, _quota, _statements, _notifications, _webhooks]
+def _forecasts(*, account, owner, workspaces) -> dict[str, list[int]]:
+    # the default warning rules every account gets; "rule_id" elsewhere is a high-spending alert rule
+    return {"forecast/warnings/:rule_id": list(WarningRule.objects.filter(account=account)
+                                                .values_list("pk", flat=True)[:1])}
+
+
+POPULATORS: list[Populator] = [_people, _workspaces, _payments, _orders, _quota, _statements, _notifications, _webhooks,
+                               _forecasts]
 
 
 def populate_account(*, account, owner, workspaces) -> dict[str, list[int]]:

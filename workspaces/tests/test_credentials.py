@@ -72,6 +72,17 @@ def test_a_revoked_token_answers_401(owner, account):
     assert answer.status_code == 401 and answer.json()["error"]["code"] == "authentication_failed"
 
 
+def test_another_users_token_id_is_a_404_and_stays_valid(owner, account):
+    victim = UserFactory()
+    victim_key = api_token_key(victim)
+    victim_token = ApiToken.objects.get(user=victim)
+    response = _token_api(api_token_key(owner)).delete(f"/api/v1/auth/tokens/{victim_token.pk}/")
+    assert response.status_code == 404
+    victim_token.refresh_from_db()
+    assert victim_token.revoked_at is None
+    assert _token_api(victim_key).get("/api/v1/auth/tokens/").status_code == 200
+
+
 def test_made_up_or_tampered_keys_answer_401(owner, account):
     key = api_token_key(owner)
     for bad in (key[:-1] + ("A" if key[-1] != "A" else "B"), "fc_deadbeef_nothing", "x" * 40, key + "x"):
