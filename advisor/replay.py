@@ -67,10 +67,10 @@ USAGE_FILTER = """
 # covered lines + the uncovered lines of the workspaces it leaves uncovered (`members`).
 REPLAY = """
 WITH a AS (
-    SELECT d.day, x.workspace_id, x.billing_item_id, x.package_id, x.converted, x.overage, x.amount
-    FROM unnest(%(days)s::date[]) AS d(day)
-    CROSS JOIN LATERAL (""" + engine.allocation_select(
-    day="d.day", packages=HYPOTHETICAL_PACKAGES, usage_filter=USAGE_FILTER, figures_day="%(figures_day)s"
+    SELECT x.day, x.workspace_id, x.billing_item_id, x.package_id, x.converted, x.overage, x.amount
+    FROM (""" + engine.allocation_select(
+    days="%(days)s::date[]", packages=HYPOTHETICAL_PACKAGES, usage_filter=USAGE_FILTER,
+    figures_day="%(figures_day)s",
 ) + """) x
 ),
 members AS (
