@@ -96,10 +96,13 @@ def allocation_select(
     figures_day = figures_day or day
     packages = packages if packages is not None else night_packages(day)
     # the usage day of a row: one constant day, or the row's own day column when a set of days is allocated
-    usage_day, usage_column, row_day, by_day, day_column = day, "", day, "", ""
+    usage_day, usage_column, row_day, by_day, day_column, fence = day, "", day, "", "", ""
     if days is not None:
-        usage_day, usage_column, row_day, by_day, day_column = (
-            "ANY(" + days + ")", ", u.day", "usage.day", "placed.day, ", " day,")
+        # OFFSET 0 keeps the planner from inlining by_package/covered/lines into one projection, where cbp
+        # would be evaluated once per reference (cbt, overage and amount repeat it): same values, 20 % less CPU
+        # on the advisor's 165,600 rows
+        usage_day, usage_column, row_day, by_day, day_column, fence = (
+            "ANY(" + days + ")", ", u.day", "usage.day", "placed.day, ", " day,", " OFFSET 0")
     return """
 WITH policy_versions AS (""" + POLICY_VERSIONS + """),
 day_policy AS (""" + versions_on("plans_storagepolicyversion", "storage_policy_id", figures_day) + """),
@@ -155,13 +158,13 @@ by_package AS (
     SELECT sequenced.*,
            CASE WHEN package_id IS NULL THEN 0
                 ELSE least(converted, greatest(0, plan_cap - prev)) END AS cbp
-    FROM sequenced
+    FROM sequenced""" + fence + """
 ),
 covered AS (
     SELECT by_package.*,
            CASE WHEN package_id IS NULL THEN 0
                 ELSE least(converted - cbp, greatest(0, plan_cap + traffic_cap - prev - cbp)) END AS cbt
-    FROM by_package
+    FROM by_package""" + fence + """
 ),
 lines AS (
     SELECT account_id, workspace_id, billing_item_id, policy_id, package_id, quantity, factor, converted,
@@ -169,7 +172,7 @@ lines AS (
            CASE WHEN package_id IS NULL THEN quantity ELSE converted - cbp - cbt END AS overage,
            CASE WHEN package_id IS NULL THEN own_price ELSE default_price END AS unit_price,
            pricing_unit
-    FROM covered
+    FROM covered""" + fence + """
 )
 SELECT account_id, workspace_id, billing_item_id, policy_id, package_id, quantity, factor, converted,
        cbp, cbt, overage, unit_price,""" + day_column + """
