@@ -2,7 +2,8 @@
 days, allocated and priced by THE night's SQL (`quota.engine.allocation_select`) with hypothetical packages in
 place of the stored ones, for every candidate the catalogue sells today.
 
-One statement per candidate: `unnest(days) CROSS JOIN LATERAL (<the night's allocation of day d>)`, whose
+One statement per round of candidates: the night's allocation in its multi-day form
+(`allocation_select(days=...)`: every day of the window in one pass, the deduction partitioned by day), whose
 package source is three CTEs built from arrays (`HYPOTHETICAL_PACKAGES`), aggregated per day and item. Nothing
 here re-implements the sequential deduction; the search for the best traffic add-on capacity of an item uses
 only the identity "a package's covered total is min(total converted, capacity)" to choose a capacity, and the
