@@ -9,8 +9,10 @@ re-created), migrates it, builds the data, then times (wall clock, JIT as config
 1. the advisor's 90-day replay of every candidate (advisor.replay.advise), `--runs` times;
 2. one night (quota.night.night_run_chunk for yesterday, the real service: lines, bill, settlement), then
    its dry-run re-run.
-Ends with one line: advisor_seconds=<best> advisor_median=<median> night_seconds=<float> candidates=<int>
-rows=<int> load=<float>."""
+Ends with one line: advisor_seconds=<best> advisor_median=<median> advisor_cpu=<best> night_seconds=<float>
+candidates=<int> rows=<int> load=<float>. advisor_cpu is the CPU time of one advice (this process plus its
+database backend, read from /proc when the server runs on this machine; -1 otherwise): on a loaded machine the
+wall clock mostly measures the queue for the cores, the CPU time what a quiet machine would take."""
 
 from __future__ import annotations
 
@@ -71,6 +73,16 @@ def _recreate_database(url: str) -> None:
     admin.close()
 
 
+def _backend_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of the database backend `pid`, or -inf when it is not on this machine."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("-inf")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=3)
@@ -114,15 +126,19 @@ def main() -> None:
         (rows,) = cursor.fetchone()
     print(f"built {rows:,} usage rows ({WORKSPACES} workspaces, {DAYS} days)", flush=True)
 
-    timings = []
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        (backend,) = cursor.fetchone()
+    timings, cpus = [], []
     candidates = 0
     for run in range(args.runs):
-        started = time.perf_counter()
+        started, cpu, backend_cpu = time.perf_counter(), time.process_time(), _backend_cpu(backend)
         advice = advise(account=account, days=DAYS, workspaces=workspaces)
         timings.append(time.perf_counter() - started)
+        cpus.append(max(-1.0, time.process_time() - cpu + _backend_cpu(backend) - backend_cpu))
         candidates = len(advice.candidates)
-        print(f"advisor run {run + 1}: {timings[-1]:.3f} s, {candidates} candidates, best {advice.candidates[0].key}",
-              flush=True)
+        print(f"advisor run {run + 1}: {timings[-1]:.3f} s (cpu {cpus[-1]:.2f} s), {candidates} candidates, "
+              f"best {advice.candidates[0].key}, load {os.getloadavg()[0]:.1f}", flush=True)
 
     started = time.perf_counter()
     night = night_run_chunk(day=last, account_ids=[account.pk])
@@ -132,7 +148,8 @@ def main() -> None:
     dry_seconds = time.perf_counter() - started
     print(f"one night: {night_seconds:.3f} s ({night.lines} lines), its dry run {dry_seconds:.3f} s", flush=True)
     print(f"advisor_seconds={min(timings):.3f} advisor_median={statistics.median(timings):.3f} "
-          f"night_seconds={night_seconds:.3f} candidates={candidates} rows={rows} load={os.getloadavg()[0]:.1f}")
+          f"advisor_cpu={min(cpus):.2f} night_seconds={night_seconds:.3f} candidates={candidates} rows={rows} "
+          f"load={os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

@@ -75,24 +75,42 @@ traffic AS (
 
 
 def allocation_select(
-    *, day: str = "%(day)s", packages: str | None = None, usage_filter: str = "", figures_day: str | None = None
+    *, day: str = "%(day)s", packages: str | None = None, usage_filter: str = "", figures_day: str | None = None,
+    days: str | None = None,
 ) -> str:
     """THE allocation and pricing of one day's usage (the night's `ALLOCATION_SELECT` is its defaults).
     `day` is the usage day (a placeholder or a column of an enclosing LATERAL join); `packages` replaces the
     stored packages (`night_packages`) by another source of the same three CTEs (the package advisor's
     hypothetical packages); `usage_filter` is an extra SQL condition on the usage rows `u`; `figures_day` is
     the day whose PAYG prices and uncovered factors apply (default: the usage day, as the night bills).
+
+    `days` (an SQL date array, e.g. a placeholder) allocates every day of the set in ONE pass instead of one
+    `day`: the usage rows carry their day as a column, each row's storage policy is the one in force on its
+    own day, the running sum is partitioned by day as well (so each day is deducted exactly as its own night
+    would), and every output row has a `day` column. The package source must then not depend on the day
+    (`packages` required: the advisor's hypothetical packages) and the figures are those of one fixed
+    `figures_day` (required). Without `days` the statement text is the night's, unchanged.
     Every argument is SQL text written by the code, never user input."""
+    if days is not None and (packages is None or figures_day is None):
+        raise ValueError("allocation_select(days=...) needs a day-independent `packages` and a `figures_day`")
     figures_day = figures_day or day
     packages = packages if packages is not None else night_packages(day)
+    # the usage day of a row: one constant day, or the row's own day column when a set of days is allocated
+    usage_day, usage_column, row_day, by_day, day_column, fence = day, "", day, "", "", ""
+    if days is not None:
+        # OFFSET 0 keeps the planner from inlining by_package/covered/lines into one projection, where cbp
+        # would be evaluated once per reference (cbt, overage and amount repeat it): same values, 20 % less CPU
+        # on the advisor's 165,600 rows
+        usage_day, usage_column, row_day, by_day, day_column, fence = (
+            "ANY(" + days + ")", ", u.day", "usage.day", "placed.day, ", " day,", " OFFSET 0")
     return """
 WITH policy_versions AS (""" + POLICY_VERSIONS + """),
 day_policy AS (""" + versions_on("plans_storagepolicyversion", "storage_policy_id", figures_day) + """),
 usage AS (
-    SELECT u.account_id, u.workspace_id, u.billing_item_id, u.quantity
+    SELECT u.account_id, u.workspace_id, u.billing_item_id, u.quantity""" + usage_column + """
     FROM quota_usagerecord u
     JOIN workspaces_workspace w ON w.id = u.workspace_id AND w.plan = 'commercial'
-    WHERE u.day = """ + day + """ AND u.account_id = ANY(%(accounts)s::bigint[])""" + usage_filter + """
+    WHERE u.day = """ + usage_day + """ AND u.account_id = ANY(%(accounts)s::bigint[])""" + usage_filter + """
 ),
 priced AS (
     SELECT usage.*, sp.id AS policy_id, coalesce(spv.conversion_factor, dpv.conversion_factor) AS own_factor,
@@ -103,7 +121,7 @@ priced AS (
     LEFT JOIN LATERAL (
         SELECT h.storage_policy_id FROM workspaces_workspacestoragepolicy h
         WHERE h.workspace_id = usage.workspace_id AND h.billing_item_id = usage.billing_item_id
-          AND h.valid_from <= """ + day + """
+          AND h.valid_from <= """ + row_day + """
         ORDER BY h.valid_from DESC LIMIT 1
     ) wsp ON true
     JOIN plans_storagepolicy sp ON sp.id = coalesce(wsp.storage_policy_id, dp.id)
@@ -127,7 +145,7 @@ sequenced AS (
            coalesce(capacity.plan_cap, 0) AS plan_cap,
            coalesce(traffic.traffic_cap, 0) AS traffic_cap,
            coalesce(sum(placed.quantity * placed.factor) OVER (
-               PARTITION BY placed.package_id, placed.billing_item_id
+               PARTITION BY """ + by_day + """placed.package_id, placed.billing_item_id
                ORDER BY placed.position, placed.workspace_id
                ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS prev
     FROM placed
@@ -140,24 +158,24 @@ by_package AS (
     SELECT sequenced.*,
            CASE WHEN package_id IS NULL THEN 0
                 ELSE least(converted, greatest(0, plan_cap - prev)) END AS cbp
-    FROM sequenced
+    FROM sequenced""" + fence + """
 ),
 covered AS (
     SELECT by_package.*,
            CASE WHEN package_id IS NULL THEN 0
                 ELSE least(converted - cbp, greatest(0, plan_cap + traffic_cap - prev - cbp)) END AS cbt
-    FROM by_package
+    FROM by_package""" + fence + """
 ),
 lines AS (
     SELECT account_id, workspace_id, billing_item_id, policy_id, package_id, quantity, factor, converted,
-           cbp, cbt,
+           cbp, cbt,""" + day_column + """
            CASE WHEN package_id IS NULL THEN quantity ELSE converted - cbp - cbt END AS overage,
            CASE WHEN package_id IS NULL THEN own_price ELSE default_price END AS unit_price,
            pricing_unit
-    FROM covered
+    FROM covered""" + fence + """
 )
 SELECT account_id, workspace_id, billing_item_id, policy_id, package_id, quantity, factor, converted,
-       cbp, cbt, overage, unit_price,
+       cbp, cbt, overage, unit_price,""" + day_column + """
        round(overage::numeric * unit_price / pricing_unit, 2) AS amount
 FROM lines
 """
