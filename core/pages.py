@@ -6,7 +6,8 @@
   (`error_redirect_url()`: the view's own path, always same-origin). A form view overrides the hook to show the
   form again with `error.fields` next to the fields and the input kept, status 400.
 - `attempt(call)` is for a page that shows *why* something cannot be done (a package that cannot be renewed yet,
-  a plan not on sale) instead of failing: it returns the call's result and the error, one of them None.
+  a plan not on sale) instead of failing, and for a form that turns a service's check into a field error: it
+  returns the call's result and the error, one of them None.
 
 No view, form or admin module catches ApplicationError itself (tests/architecture/test_application_errors.py).
 """
@@ -18,7 +19,9 @@ from typing import Any, TypeVar
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from core.exceptions import ApplicationError
 
@@ -39,7 +42,7 @@ class ApplicationErrorPageMixin:
 
     request: HttpRequest
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         try:
             return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
         except ApplicationError as error:
@@ -51,5 +54,14 @@ class ApplicationErrorPageMixin:
         return redirect(self.error_redirect_url())
 
     def error_redirect_url(self) -> str:
-        """Where the default hook sends the user back to: this page (a path, so always same-origin)."""
-        return self.request.path
+        """Where the default hook sends the user back to: this page (a path, so always same-origin); for an
+        action that only answers POST, the page the form was on (the Referer, when it is of this site) or the
+        site's root. A view with a better place overrides this."""
+        request = self.request
+        if "get" in getattr(self, "http_method_names", ()):
+            return request.path
+        referer = request.headers.get("referer", "")
+        if referer and url_has_allowed_host_and_scheme(
+                referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+            return referer
+        return "/"
