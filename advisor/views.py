@@ -13,7 +13,7 @@ from advisor.presenters import assumptions, method
 from advisor.replay import Advice, Candidate, default_workspaces
 from advisor.replay import advise as replay_advise
 from core import formatting
-from core.exceptions import ApplicationError
+from core.pages import attempt
 from workspaces.models import Capability, Workspace
 from workspaces.tenancy import AccountScopedMixin
 
@@ -48,10 +48,10 @@ class AdvisorView(AccountScopedMixin, TemplateView):
         context["form"] = {"days": params.get("days", ""), "workspaces": params.get("workspaces", "")}
         context["errors"] = {}
         context["days"], context["workspaces_text"] = "", ""
-        try:
-            parsed = parse_input(account=self.account, days=params.get("days"), workspaces=params.get("workspaces"))
-        except ApplicationError as exc:
-            context["errors"] = exc.fields
+        parsed, error = attempt(
+            lambda: parse_input(account=self.account, days=params.get("days"), workspaces=params.get("workspaces")))
+        if parsed is None:  # the form again, each error next to its field
+            context["errors"] = error.fields if error else {}
             return context
         advice = replay_advise(account=self.account, days=parsed.days, workspaces=parsed.workspaces)
         can_buy = self.membership.can(Capability.SPEND)

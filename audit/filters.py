@@ -10,7 +10,7 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from audit.kinds import ACCOUNT_KINDS, Kind
+from audit.kinds import ACCOUNT_KINDS
 from core.parsing import DayFormField
 
 
@@ -56,4 +56,4 @@ def read_filters(params, *, people: list[Any]) -> tuple[Filters, AuditFilterForm
     return Filters(data.get("date_from"), data.get("date_to"), data.get("kind") or None, data.get("person")), form
 
 
-__all__ = ["AuditFilterForm", "Filters", "Kind", "read_filters"]
+__all__ = ["AuditFilterForm", "Filters", "read_filters"]

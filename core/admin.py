@@ -5,6 +5,10 @@ app's admin uses, and the one place that says what "read-only in admin" means.
   as ¥42,000.00 (core.money.format_cny), unit prices as ¥0.0500, a `month` day as 2026-11, days as 2026-11-21
   and moments as 2026-11-21 09:33 (Beijing time), in lists, read-only form fields and inlines alike. A new
   admin gets this by inheriting; nothing to list.
+- `FinanceAdminMixin.run_service(request, call, ...)`: the one place admin answers a service's ApplicationError
+  (an action, a custom admin view, save_model): the error becomes an error message next to the row it concerns
+  and the call's result None. `FinanceModelAdmin` also answers one raised while saving a change form (a message,
+  and the form again).
 - `ReadOnlyAdminMixin` (no add, change or delete) and `NoDeleteAdminMixin` (no add or delete) serve model
   admins and inlines alike: every app's admin uses them instead of repeating the permission methods.
 """
@@ -14,19 +18,21 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.options import InlineModelAdmin
 from django.contrib.admin.utils import flatten_fieldsets
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.utils.functional import Promise
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from core import formatting
 from core.branding import admin_title
+from core.exceptions import ApplicationError
 from core.formatting import format_cny
 from core.models import FinanceSettings, IdempotencyKey
 from core.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS, PRICE_DECIMAL_PLACES, quantize
@@ -37,6 +43,8 @@ if TYPE_CHECKING:
     _AdminBase = BaseModelAdmin[Any]
 else:
     _AdminBase = object
+
+_T = TypeVar("_T")
 
 admin.site.site_header = admin_title()
 admin.site.site_title = admin_title()
@@ -109,6 +117,21 @@ class FinanceAdminMixin(_AdminBase):
     """Shows model fields through `admin_display` wherever admin would print them raw: list columns, read-only
     fields of a change form, inline rows. Works with `list_display`, `readonly_fields`, `fields`/`fieldsets` as
     usual (names of model fields); editable fields are left to their widgets."""
+
+    def run_service(self, request: HttpRequest, call: Callable[[], _T], *, subject: Any = None,
+                    success: str | Promise | None = None) -> tuple[bool, _T | None]:
+        """Run one service call for finance: (True, its result), or (False, None) after showing its
+        ApplicationError as an error message ("<subject>: <message>" when it concerns one row). `success` is shown
+        when the call succeeds."""
+        try:
+            result = call()
+        except ApplicationError as error:
+            text = f"{subject}: {error.message}" if subject is not None else error.message
+            self.message_user(request, text, messages.ERROR)  # type: ignore[attr-defined]
+            return False, None
+        if success is not None:
+            self.message_user(request, success, messages.SUCCESS)  # type: ignore[attr-defined]
+        return True, result
 
     def _formatted(self, names: Iterable[Any]) -> list[Any]:
         cache = self.__dict__.setdefault("_formatted_columns", {})
@@ -186,6 +209,14 @@ class FinanceModelAdmin(FinanceAdminMixin, admin.ModelAdmin):
     """The base of every model admin in finance's back office."""
 
     list_per_page = 50
+
+    def _changeform_view(self, request: HttpRequest, object_id: Any, form_url: Any,
+                         extra_context: Any) -> HttpResponse:
+        """A service refusing a save (save_model calls services): its message, and the form again."""
+        _saved, response = self.run_service(
+            request, lambda: super(FinanceModelAdmin, self)._changeform_view(  # type: ignore[misc]  # not in stubs
+                request, object_id, form_url, extra_context))
+        return response if response is not None else HttpResponseRedirect(request.get_full_path())
 
 
 class FinanceTabularInline(FinanceAdminMixin, admin.TabularInline):

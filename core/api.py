@@ -1,6 +1,6 @@
-"""API conventions in one place: the error envelope, pagination, decimal money (AmountField), the JSON parser
-(core.parsers: bounded nesting, its own module because DRF's APIView reads DEFAULT_PARSER_CLASSES while this
-module imports it), date-range filters."""
+"""API conventions in one place: the error envelope, pagination, decimal money (AmountField), date-range filters.
+The JSON parser (bounded nesting) is core.parsers, its own module because DRF's APIView reads
+DEFAULT_PARSER_CLASSES while this module imports it."""
 
 from __future__ import annotations
 
@@ -24,7 +24,6 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from core.exceptions import ApplicationError
 from core.money import API_AMOUNT_PATTERN, money_string, parse_amount
-from core.parsers import MAX_JSON_DEPTH, ProjectJSONParser  # noqa: F401  (API conventions live here)
 
 logger = logging.getLogger(__name__)
 

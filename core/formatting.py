@@ -2,10 +2,10 @@
 
 Pages use it through the template filters of `core/templatetags/money.py` (`cny`, `price`, `qty`, `number`,
 `day`, `month`, `moment`), messages and PDFs call it directly, the browser uses its twin `static/js/format.js`
-(same rules, locale from `<html lang>`) and CSVs use `plain_amount` and the ISO forms through core/csv.py.
+(same rules, locale from `<html lang>`) and CSVs write amounts and the ISO forms through core/csv.py.
 
 - Money: `¥42,000.00`, a negative amount `-¥12.50`; always two places, comma thousands (the same in English
-  and Simplified Chinese: both write ¥1,000.00). `plain_amount` is the machine form (`42000.00`) of CSVs.
+  and Simplified Chinese: both write ¥1,000.00). The machine form (`42000.00`) of CSVs is `core.csv.amount`.
 - Unit prices: `¥0.035`: four places at most, trailing zeros dropped down to the cents (`¥0.05`, `¥0.0125`).
 - Quantities: `40,000,000`; decimals without their trailing zeros (`3.0000` -> `3`, `1.2500` -> `1.25`).
 - Days `2026-11-20`, months `2026-11`, moments `2026-11-20 21:33` in the account's time zone (core.days).
@@ -41,12 +41,6 @@ def money(value: Any) -> str:
     amount = quantize(amount)
     sign = "-" if amount < 0 else ""
     return f"{sign}{CURRENCY_SIGN}{abs(amount):,.2f}"
-
-
-def plain_amount(value: Any) -> str:
-    """42000.00: two places, no sign of currency, no separators (CSV cells, the API)."""
-    amount = _decimal(value)
-    return "" if amount is None else f"{quantize(amount):.2f}"
 
 
 def price(value: Any) -> str:

@@ -53,6 +53,12 @@ def _field_errors(error: ApplicationError) -> dict[str, list[str]]:
 
 class _RuleFormMixin(AccountScopedMixin):
     write_capability = Capability.MANAGE
+    posted: dict
+
+    def application_error(self, request, error: ApplicationError):
+        """Errors are shown next to their field with every input kept (400)."""
+        context = self.get_context_data(posted=self.posted, field_errors=_field_errors(error))  # type: ignore[misc]
+        return self.render_to_response(context, status=400)  # type: ignore[attr-defined]
 
     def form_context(self) -> dict:
         return {
@@ -88,11 +94,8 @@ class WarningListView(_RuleFormMixin, TemplateView):
         """Errors are shown next to their field with every input kept (400)."""
         posted = _posted(request)
         posted["is_active"] = True
-        try:
-            services.warning_rule_create(account=self.account, data=_input(posted, posted["kind"]))
-        except ApplicationError as error:
-            context = self.get_context_data(posted=posted, field_errors=_field_errors(error))
-            return self.render_to_response(context, status=400)
+        self.posted = posted
+        services.warning_rule_create(account=self.account, data=_input(posted, posted["kind"]))
         messages.success(request, _("Warning saved."))
         return redirect("forecast-warnings", account_id=self.account.pk)
 
@@ -121,11 +124,8 @@ class WarningEditView(_RuleFormMixin, TemplateView):
         rule = self.get_rule()
         posted = _posted(request)
         posted["kind"] = rule.kind
-        try:
-            services.warning_rule_update(rule=rule, data=_input(posted, rule.kind))
-        except ApplicationError as error:
-            context = self.get_context_data(posted=posted, field_errors=_field_errors(error))
-            return self.render_to_response(context, status=400)
+        self.posted = posted
+        services.warning_rule_update(rule=rule, data=_input(posted, rule.kind))
         messages.success(request, _("Warning saved."))
         return redirect("forecast-warnings", account_id=self.account.pk)
 

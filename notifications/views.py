@@ -30,6 +30,11 @@ def _error_message(error: ApplicationError) -> str:
     return error.message
 
 
+def _posted(request) -> dict:
+    return {"workspace": request.POST.get("workspace", ""), "billing_item": request.POST.get("billing_item", ""),
+            "threshold": request.POST.get("threshold", ""), "recipients": request.POST.getlist("recipients")}
+
+
 class AlertListView(AccountScopedMixin, TemplateView):
     template_name = "notifications/alert_list.html"
     write_capability = Capability.MANAGE
@@ -45,22 +50,21 @@ class AlertListView(AccountScopedMixin, TemplateView):
         )
         return context
 
-    def post(self, request, account_id: int):
+    def application_error(self, request, error: ApplicationError):
         """Errors are shown next to their field with every input kept (400), never as a lone banner."""
-        posted = {"workspace": request.POST.get("workspace", ""), "billing_item": request.POST.get("billing_item", ""),
-                  "threshold": request.POST.get("threshold", ""), "recipients": request.POST.getlist("recipients")}
-        try:
-            services.alert_rule_create(
-                account=self.account,
-                actor=request.user,
-                workspace_id=_int(posted["workspace"]),
-                billing_item_id=_int(posted["billing_item"]) or None,
-                threshold=_threshold(posted["threshold"]),
-                recipient_ids=posted["recipients"],
-            )
-        except ApplicationError as error:
-            context = self.get_context_data(posted=posted, field_errors=_field_errors(error))
-            return self.render_to_response(context, status=400)
+        context = self.get_context_data(posted=_posted(request), field_errors=_field_errors(error))
+        return self.render_to_response(context, status=400)
+
+    def post(self, request, account_id: int):
+        posted = _posted(request)
+        services.alert_rule_create(
+            account=self.account,
+            actor=request.user,
+            workspace_id=_int(posted["workspace"]),
+            billing_item_id=_int(posted["billing_item"]) or None,
+            threshold=_threshold(posted["threshold"]),
+            recipient_ids=posted["recipients"],
+        )
         messages.success(request, _("Alert saved."))
         return redirect("alert-list", account_id=self.account.pk)
 
@@ -103,17 +107,17 @@ class AlertEditView(AccountScopedMixin, TemplateView):
         )
         return context
 
+    def application_error(self, request, error: ApplicationError):
+        context = self.get_context_data(field_errors=_field_errors(error),
+                                        posted={"threshold": request.POST.get("threshold", "")})
+        return self.render_to_response(context, status=400)
+
     def post(self, request, account_id: int, rule_id: int):
         rule = self.get_rule()
-        try:
-            services.alert_rule_update(
-                rule=rule, threshold=_threshold(request.POST.get("threshold", "")),
-                recipient_ids=request.POST.getlist("recipients"), is_active=bool(request.POST.get("is_active")),
-            )
-        except ApplicationError as error:
-            context = self.get_context_data(field_errors=_field_errors(error),
-                                            posted={"threshold": request.POST.get("threshold", "")})
-            return self.render_to_response(context, status=400)
+        services.alert_rule_update(
+            rule=rule, threshold=_threshold(request.POST.get("threshold", "")),
+            recipient_ids=request.POST.getlist("recipients"), is_active=bool(request.POST.get("is_active")),
+        )
         messages.success(request, _("Alert saved."))
         return redirect("alert-list", account_id=self.account.pk)
 

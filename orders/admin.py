@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from django import forms
 from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import FinanceModelAdmin, NoDeleteAdminMixin, ReadOnlyAdminMixin, ReadOnlyInline
-from core.exceptions import ApplicationError
 from orders.models import (
     AutoRenewAttempt,
     Order,
@@ -60,11 +61,8 @@ class OrderAdmin(NoDeleteAdminMixin, FinanceModelAdmin):
         if form.is_bound and form.is_valid():
             done = 0
             for order in orders:
-                try:
-                    order_refund(order=order, actor=request.user, reason=form.cleaned_data["reason"])
-                except ApplicationError as error:
-                    self.message_user(request, f"{order.number}: {error.message}", level=messages.ERROR)
-                else:
+                if self.run_service(request, partial(order_refund, order=order, actor=request.user,
+                                                     reason=form.cleaned_data["reason"]), subject=order.number)[0]:
                     done += 1
             if done:
                 self.message_user(request, _("%(n)s order(s) refunded.") % {"n": done}, level=messages.SUCCESS)

@@ -14,9 +14,9 @@ from django.core.exceptions import NON_FIELD_ERRORS
 from django.http import QueryDict
 from django.utils.translation import gettext as _
 
-from core.exceptions import ApplicationError
 from core.formatting import money as format_money
 from core.money import ZERO, parse_page_amount, quantize
+from core.pages import attempt
 from core.parsing import is_id
 from orders.error_codes import OrdersErrorCode as Code
 from orders.validation import TrafficSpec, validate_traffic, validate_workspaces
@@ -101,10 +101,9 @@ class TrafficForm(_DynamicForm):
                 chosen.append((tp, int(value)))
         data["traffic"] = chosen
         if not self.errors:
-            try:
-                validate_traffic(chosen, self.figures)
-            except ApplicationError as error:
-                raise forms.ValidationError(error.message, code=error.code) from None
+            _ok, error = attempt(lambda: validate_traffic(chosen, self.figures))
+            if error is not None:
+                raise forms.ValidationError(error.message, code=error.code)
         return data
 
     @property
@@ -153,9 +152,8 @@ class WizardWorkspacesForm(_DynamicForm):
         ordered = sorted((*_rank(positions[ws_id], index), ws_id) for index, ws_id in enumerate(self.checked))
         data["workspaces"] = [self.by_id[ws_id] for _r, _i, ws_id in ordered]
         if not self.errors:
-            try:
-                validate_workspaces(self.account, data["workspaces"])
-            except ApplicationError as error:
+            _ok, error = attempt(lambda: validate_workspaces(self.account, data["workspaces"]))
+            if error is not None:
                 self.add_error("workspace", error.message)
         return data
 

@@ -3,6 +3,7 @@ that calls a service (ledger entry included). Ledger, payments, cards and vouche
 
 from __future__ import annotations
 
+from functools import partial
 from typing import cast
 
 from django import forms
@@ -17,7 +18,6 @@ from django.utils.translation import gettext_lazy as _
 
 from core.admin import FinanceModelAdmin, FinanceTabularInline, NoDeleteAdminMixin, ReadOnlyAdminMixin
 from core.csv import csv_response
-from core.exceptions import ApplicationError
 from core.finance import FINANCE_GROUP
 from payments.maintenance import wallet_adjust
 from payments.models import (
@@ -74,13 +74,11 @@ class WalletAdmin(ReadOnlyAdminMixin, FinanceModelAdmin):
         wallet = get_object_or_404(Wallet.objects.select_related("account"), pk=wallet_id)
         form = AdjustmentForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
-            try:
-                wallet_adjust(account=wallet.account, amount=form.cleaned_data["amount"],
-                                       reason=form.cleaned_data["reason"], actor=request.user)
-            except ApplicationError as error:
-                form.add_error(None, error.message)
-            else:
-                self.message_user(request, _("Adjustment recorded in the ledger."), messages.SUCCESS)
+            adjusted, _none = self.run_service(
+                request, lambda: wallet_adjust(account=wallet.account, amount=form.cleaned_data["amount"],
+                                                        reason=form.cleaned_data["reason"], actor=request.user),
+                success=_("Adjustment recorded in the ledger."))
+            if adjusted:
                 return HttpResponseRedirect(reverse("admin:payments_wallet_change", args=[wallet.pk]))
         context = {**self.admin_site.each_context(request), "title": _("Adjust the cash balance"),
                    "wallet": wallet, "form": form, "opts": self.model._meta}
@@ -109,11 +107,9 @@ class RechargeAdmin(NoDeleteAdminMixin, FinanceModelAdmin):
     def confirm_remittances(self, request, queryset):
         done = 0
         for recharge in queryset.order_by("pk"):
-            try:
-                recharge_confirm(recharge=recharge, actor=request.user)
+            if self.run_service(request, partial(recharge_confirm, recharge=recharge, actor=request.user),
+                                subject=f"#{recharge.pk}")[0]:
                 done += 1
-            except ApplicationError as error:
-                self.message_user(request, f"#{recharge.pk}: {error.message}", messages.ERROR)
         if done:
             self.message_user(request, _("%(n)d remittance(s) confirmed and credited.") % {"n": done},
                               messages.SUCCESS)
@@ -124,11 +120,10 @@ class RechargeAdmin(NoDeleteAdminMixin, FinanceModelAdmin):
         if form.is_bound and form.is_valid():
             done = 0
             for recharge in queryset.order_by("pk"):
-                try:
-                    recharge_reject(recharge=recharge, actor=request.user, note=form.cleaned_data["note"])
+                if self.run_service(request, partial(recharge_reject, recharge=recharge, actor=request.user,
+                                                     note=form.cleaned_data["note"]),
+                                    subject=f"#{recharge.pk}")[0]:
                     done += 1
-                except ApplicationError as error:
-                    self.message_user(request, f"#{recharge.pk}: {error.message}", messages.ERROR)
             if done:
                 self.message_user(request, _("%(n)d remittance(s) rejected.") % {"n": done}, messages.SUCCESS)
             return None
@@ -184,13 +179,6 @@ class VoucherAdmin(ReadOnlyAdminMixin, FinanceModelAdmin):
         obj.pk = voucher.pk
         obj._state.adding = False
 
-    def _changeform_view(self, request, object_id, form_url, extra_context):
-        try:
-            return super()._changeform_view(request, object_id, form_url, extra_context)
-        except ApplicationError as error:
-            self.message_user(request, error.message, messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
-
 
 class VoucherCodeBatchForm(forms.ModelForm):
     class Meta:
@@ -227,13 +215,6 @@ class VoucherCodeBatchAdmin(ReadOnlyAdminMixin, FinanceModelAdmin):
         )
         obj.pk = batch.pk
         obj._state.adding = False
-
-    def _changeform_view(self, request, object_id, form_url, extra_context):
-        try:
-            return super()._changeform_view(request, object_id, form_url, extra_context)
-        except ApplicationError as error:
-            self.message_user(request, error.message, messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
 
     def get_urls(self):
         return [path("<int:batch_id>/codes.csv", self.admin_site.admin_view(self.codes_view),

@@ -7,7 +7,7 @@ Three things live here and nowhere else:
    `VOUCHER_CAPPED`: the kinds that together pay at most a demand's voucher-payable amount (never SMS lines).
 2. `USABLE` and `SOURCES`: when an instrument may pay at a moment (active, balance > 0, inside its validity
    window) and where each kind of instrument is stored. The rule is rendered as SQL (`usable_sql`), as an ORM
-   filter (`usable_q`) and as a Python test (`is_usable`, `has_lapsed`) from the same conditions.
+   filter (`usable_q`) and as a Python test (`_holds`, behind `has_lapsed`) from the same conditions.
 3. `allocate_sql`: THE allocation, a SQL fragment over a relation of (demand, instrument) rows that says what
    each instrument takes. The set-based settlement (payments/settlement_sql.py) runs it over the live, locked
    rows of thousands of accounts; `plan_demands` runs it read-only (no lock, no write) in one recursive query
@@ -198,11 +198,6 @@ def _holds(source: Source, obj: Any, now: datetime.datetime, names: Sequence[str
         if not _PYTHON[cond.op](getattr(obj, column), now if cond.value is NOW else cond.value):
             return False
     return True
-
-
-def is_usable(source: Source, obj: Any, now: datetime.datetime) -> bool:
-    """The rule as a Python test of one card, voucher or wallet."""
-    return _holds(source, obj, now)
 
 
 def has_lapsed(source: Source, obj: Any, now: datetime.datetime) -> bool:

@@ -42,18 +42,21 @@ def _page(request, queryset):
     return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
-def _post_once(view: IdempotentPageMixin, work: Callable[[], dict[str, Any]]) -> dict[str, Any] | None:
-    """Run a money-moving POST once per hidden idempotency key (core.idempotency) and show its outcome: the
-    work's "message" as a success, an ApplicationError's message as an error (then None)."""
+def _post_once(view: IdempotentPageMixin, work: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """Run a money-moving POST once per hidden idempotency key (core.idempotency) and show the work's "message"
+    as a success (an ApplicationError is the page's to show: core.pages)."""
     request = view.request  # type: ignore[attr-defined]
-    try:
-        _status, result = view.run_once(lambda: (200, work()))
-    except ApplicationError as error:
-        messages.error(request, error.message)
-        return None
+    _status, result = view.run_once(lambda: (200, work()))
     if result.get("message"):
         messages.success(request, result["message"])
     return result
+
+
+def _named_field_errors(error: ApplicationError, names: tuple[str, ...], default: str) -> dict[str, list[str]]:
+    """The error's messages for the form's own fields; its message under `default` when it names none of them."""
+    fields = {name: [str(m) for m in (value if isinstance(value, list) else [value])]
+              for name, value in (error.fields or {}).items() if name in names}
+    return fields or {default: [error.message]}
 
 
 class WalletView(AccountScopedMixin, TemplateView):
@@ -112,6 +115,11 @@ class RechargeView(IdempotentPageMixin, AccountScopedMixin, TemplateView):
         errors = {f"{method}_{name}": messages_ for name, messages_ in field_errors.items()}
         return self.render_to_response(self.get_context_data(field_errors=errors), status=status)
 
+    def application_error(self, request, error: ApplicationError):
+        """The service's refusal next to the field, with what was typed kept."""
+        fields = _named_field_errors(error, ("amount", "transfer_reference"), "amount")
+        return self._refused(request.POST.get("method", ""), fields, status=error.status_code)
+
     def post(self, request, account_id: int):
         method = request.POST.get("method")
         if method == RechargeMethod.ONLINE and not online_payment_available():
@@ -141,12 +149,7 @@ class RechargeView(IdempotentPageMixin, AccountScopedMixin, TemplateView):
             return 200, {"message": _("Remittance of %(amount)s recorded; finance will confirm it once the "
                                       "transfer arrives.") % {"amount": formatting.money(recharge.amount)}}
 
-        try:
-            _status, result = self.run_once(work)
-        except ApplicationError as error:
-            fields = {name: [str(m) for m in (value if isinstance(value, list) else [value])]
-                      for name, value in (error.fields or {}).items() if name in ("amount", "transfer_reference")}
-            return self._refused(method, fields or {"amount": [error.message]}, status=error.status_code)
+        _status, result = self.run_once(work)
         if result.get("redirect"):
             if next_url and result.get("recharge"):
                 request.session[self.NEXT_SESSION_KEY % result["recharge"]] = next_url
@@ -190,19 +193,20 @@ class CardsView(IdempotentPageMixin, AccountScopedMixin, TemplateView):
                     "value": formatting.money(purchase.gift_voucher.face_value)}
             return 200, {"message": message}
 
-        status = 400
-        if not errors:
-            try:
-                _status, result = self.run_once(work)
-            except ApplicationError as error:
-                status = error.status_code
-                errors = {name: [str(m) for m in (value if isinstance(value, list) else [value])]
-                          for name, value in (error.fields or {}).items() if name in ("face_value", "quantity")}
-                errors = errors or {"form": [error.message]}
-            else:
-                messages.success(request, result["message"])
-                return redirect("payments-cards", account_id=self.account.pk)
-        posted = {"face_value": request.POST.get("face_value", ""), "quantity": raw_quantity}
+        if errors:
+            return self._refused(request, errors, status=400)
+        _status, result = self.run_once(work)
+        messages.success(request, result["message"])
+        return redirect("payments-cards", account_id=self.account.pk)
+
+    def application_error(self, request, error: ApplicationError):
+        return self._refused(request, _named_field_errors(error, ("face_value", "quantity"), "form"),
+                             status=error.status_code)
+
+    def _refused(self, request, errors: dict[str, list[str]], *, status: int):
+        """The form again with what was typed kept and each error next to its field."""
+        posted = {"face_value": request.POST.get("face_value", ""),
+                  "quantity": (request.POST.get("quantity") or "1").strip()}
         return self.render_to_response(self.get_context_data(posted=posted, field_errors=errors), status=status)
 
 

@@ -3,13 +3,13 @@ action that calls the service, usage read-only, service tokens (the key is shown
 
 from __future__ import annotations
 
+from functools import partial
 from typing import cast
 
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import FinanceModelAdmin, FinanceTabularInline, NoDeleteAdminMixin, ReadOnlyAdminMixin
-from core.exceptions import ApplicationError
 from quota import ingest, night
 from quota.models import Bill, BillLine, BillSettlement, NightMark, ServiceToken, UsageRecord
 
@@ -62,10 +62,10 @@ class BillAdmin(NoDeleteAdminMixin, FinanceModelAdmin):
     @admin.action(description=_("Re-run this day for this account (settles only the difference)"))
     def rerun_day(self, request, queryset):
         for bill in queryset.order_by("day", "account_id"):
-            try:
-                result = night.bill_rerun(account_id=bill.account_id, day=bill.day, actor=request.user)
-            except ApplicationError as error:
-                self.message_user(request, f"{bill}: {error.message}", messages.ERROR)
+            ran, result = self.run_service(
+                request, partial(night.bill_rerun, account_id=bill.account_id, day=bill.day, actor=request.user),
+                subject=bill)
+            if not ran or result is None:
                 continue
             self.message_user(
                 request,
@@ -99,11 +99,10 @@ class ServiceTokenAdmin(FinanceModelAdmin):
         if change:
             obj.save(update_fields=["is_active"])
             return
-        try:
-            token, key = ingest.service_token_create(name=obj.name)
-        except ApplicationError as error:
-            self.message_user(request, error.message, messages.ERROR)
+        created, made = self.run_service(request, partial(ingest.service_token_create, name=obj.name))
+        if not created or made is None:
             return
+        token, key = made
         obj.pk = token.pk
         obj.key_hash = token.key_hash
         obj.created_at = token.created_at

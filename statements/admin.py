@@ -4,6 +4,7 @@ finance views: accounts in arrears with their countdown, expiring cards and vouc
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 
 from django.contrib import admin, messages
 from django.template.response import TemplateResponse
@@ -11,7 +12,6 @@ from django.utils.translation import gettext_lazy as _
 
 from core.admin import FinanceModelAdmin, FinanceTabularInline, NoDeleteAdminMixin, ReadOnlyAdminMixin, admin_display
 from core.days import vendor_today
-from core.exceptions import ApplicationError
 from core.parsing import parse_day
 from statements import exports, invoices, selectors
 from statements.models import (
@@ -89,11 +89,8 @@ class InvoiceRequestAdmin(NoDeleteAdminMixin, FinanceModelAdmin):
     def issue(self, request, queryset):
         done = 0
         for invoice in queryset.filter(status=InvoiceStatus.PENDING):
-            try:
-                invoices.invoice_request_issue(invoice_request=invoice, actor=request.user)
-            except ApplicationError as error:
-                self.message_user(request, f"{invoice}: {error.message}", messages.ERROR)
-            else:
+            if self.run_service(request, partial(invoices.invoice_request_issue, invoice_request=invoice,
+                                                 actor=request.user), subject=invoice)[0]:
                 done += 1
         self.message_user(request, _("%(n)s invoice(s) issued.") % {"n": done}, messages.SUCCESS)
 
@@ -101,14 +98,9 @@ class InvoiceRequestAdmin(NoDeleteAdminMixin, FinanceModelAdmin):
     def reject(self, request, queryset):
         done = 0
         for invoice in queryset.filter(status=InvoiceStatus.PENDING):
-            try:
-                invoices.invoice_request_reject(
-                    invoice_request=invoice, actor=request.user,
-                    note=invoice.decision_note or str(_("Rejected by finance.")),
-                )
-            except ApplicationError as error:
-                self.message_user(request, f"{invoice}: {error.message}", messages.ERROR)
-            else:
+            if self.run_service(request, partial(
+                    invoices.invoice_request_reject, invoice_request=invoice, actor=request.user,
+                    note=invoice.decision_note or str(_("Rejected by finance."))), subject=invoice)[0]:
                 done += 1
         self.message_user(request, _("%(n)s request(s) rejected.") % {"n": done}, messages.SUCCESS)
 

@@ -122,12 +122,15 @@ class InvoiceListView(IdempotentPageMixin, AccountScopedMixin, TemplateView):
             )
             return 201, {"id": invoice.pk}
 
-        try:
-            self.run_once(work)
-        except ApplicationError as error:
-            return self._refused(data, _field_errors(error, names), status=error.status_code)
+        self._submitted = (data, names)
+        self.run_once(work)
         messages.success(request, _("Your invoice request was sent to finance."))
         return redirect("invoice-list", account_id=self.account.pk)
+
+    def application_error(self, request, error: ApplicationError):
+        """The service's refusal next to the input it concerns, everything typed kept."""
+        data, names = self._submitted
+        return self._refused(data, _field_errors(error, names), status=error.status_code)
 
     def _refused(self, data, errors: dict[str, list[str]], *, status: int):
         context = self.get_context_data(form=data, field_errors=errors)

@@ -32,6 +32,8 @@ def _pop_secret(request, endpoint: WebhookEndpoint) -> str | None:
 
 
 class _Base(AccountScopedMixin, TemplateView):
+    form: EndpointForm
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["can_write"] = self.membership.can(Capability.SPEND)
@@ -49,21 +51,22 @@ class EndpointListView(_Base):
         return context
 
     def post(self, request, account_id: int):
-        form = EndpointForm(request.POST)
+        form = self.form = EndpointForm(request.POST)
         if form.is_valid():
             data = form.cleaned_data
-            try:
-                endpoint = services.endpoint_create(account=self.account, actor=request.user, url=data["url"],
-                                                    event_types=data["event_types"], description=data["description"])
-            except ApplicationError as error:
-                form.add_service_error(error)
-            else:
-                if not data["is_active"]:
-                    services.endpoint_update(endpoint=endpoint, is_active=False)
-                _remember_secret(request, endpoint)
-                messages.success(request, _("Endpoint registered."))
-                return redirect("webhook-endpoint", account_id=self.account.pk, endpoint_id=endpoint.pk)
+            endpoint = services.endpoint_create(account=self.account, actor=request.user, url=data["url"],
+                                                event_types=data["event_types"], description=data["description"])
+            if not data["is_active"]:
+                services.endpoint_update(endpoint=endpoint, is_active=False)
+            _remember_secret(request, endpoint)
+            messages.success(request, _("Endpoint registered."))
+            return redirect("webhook-endpoint", account_id=self.account.pk, endpoint_id=endpoint.pk)
         return self.render_to_response(self.get_context_data(form=form), status=400)
+
+    def application_error(self, request, error: ApplicationError):
+        """The service's refusal next to its field, the input kept (400)."""
+        self.form.add_service_error(error)
+        return self.render_to_response(self.get_context_data(form=self.form), status=400)
 
 
 class EndpointDetailView(_Base):
@@ -85,19 +88,19 @@ class EndpointDetailView(_Base):
 
     def post(self, request, account_id: int, endpoint_id: int):
         endpoint = self.endpoint()
-        form = EndpointForm(request.POST)
+        form = self.form = EndpointForm(request.POST)
         if form.is_valid():
             data = form.cleaned_data
-            try:
-                services.endpoint_update(endpoint=endpoint, url=data["url"], event_types=data["event_types"],
-                                         description=data["description"], is_active=data["is_active"])
-            except ApplicationError as error:
-                form.add_service_error(error)
-            else:
-                messages.success(request, _("Endpoint saved."))
-                return redirect("webhook-endpoint", account_id=self.account.pk, endpoint_id=endpoint.pk)
-        endpoint.refresh_from_db()
-        return self.render_to_response(self.get_context_data(form=form, endpoint=endpoint), status=400)
+            services.endpoint_update(endpoint=endpoint, url=data["url"], event_types=data["event_types"],
+                                     description=data["description"], is_active=data["is_active"])
+            messages.success(request, _("Endpoint saved."))
+            return redirect("webhook-endpoint", account_id=self.account.pk, endpoint_id=endpoint.pk)
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+    def application_error(self, request, error: ApplicationError):
+        """The service's refusal next to its field, the input kept (400); the endpoint as stored."""
+        self.form.add_service_error(error)
+        return self.render_to_response(self.get_context_data(form=self.form), status=400)
 
 
 class EndpointRotateView(AccountScopedView):

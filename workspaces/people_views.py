@@ -6,11 +6,13 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import login
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
 from core.exceptions import ApplicationError
+from core.pages import ApplicationErrorPageMixin
 from core.parsing import parse_id
 from workspaces import people, people_selectors
 from workspaces.models import Capability, Membership, Role
@@ -24,6 +26,10 @@ def member_home_context(account, membership) -> dict:
         "workspace_names": people_selectors.workspace_names(account=account),
         "owners": people_selectors.owners(account=account),
     }
+
+
+def _invite_values(request) -> dict[str, str]:
+    return {"email": request.POST.get("email", ""), "role": request.POST.get("role", "")}
 
 
 class PeopleView(AccountScopedMixin, TemplateView):
@@ -44,14 +50,14 @@ class PeopleView(AccountScopedMixin, TemplateView):
         context.setdefault("form_errors", {})
         return context
 
+    def application_error(self, request, error: ApplicationError):
+        """The invitation form again, its input kept and the error next to its field (400)."""
+        messages.error(request, error.message)
+        context = self.get_context_data(form_values=_invite_values(request), form_errors=error.fields)
+        return self.render_to_response(context, status=400)
+
     def post(self, request, account_id: int):
-        values = {"email": request.POST.get("email", ""), "role": request.POST.get("role", "")}
-        try:
-            invitation = people.invitation_create(account=self.account, invited_by=request.user, **values)
-        except ApplicationError as error:
-            messages.error(request, error.message)
-            context = self.get_context_data(form_values=values, form_errors=error.fields)
-            return self.render_to_response(context, status=400)
+        invitation = people.invitation_create(account=self.account, invited_by=request.user, **_invite_values(request))
         messages.success(request, _("Invitation sent to %(email)s.") % {"email": invitation.email})
         return redirect("people", account_id=self.account.pk)
 
@@ -60,13 +66,12 @@ class _PeopleAction(AccountScopedView):
     http_method_names = ["post"]
     write_capability = Capability.MANAGE_PEOPLE
 
+    def error_redirect_url(self) -> str:
+        return reverse("people", kwargs={"account_id": self.account.pk})
+
     def done(self, request, call, success: str):
-        try:
-            call()
-        except ApplicationError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, success)
+        call()
+        messages.success(request, success)
         return redirect("people", account_id=self.account.pk)
 
 
@@ -122,7 +127,7 @@ class TransferAnswerView(_PeopleAction):
                          _("The transfer was cancelled."))
 
 
-class InvitationAcceptView(View):
+class InvitationAcceptView(ApplicationErrorPageMixin, View):
     """Public: shows the invitation; a signed-in person accepts, a new person signs up and accepts."""
 
     template_name = "workspaces/people/invitation_accept.html"
@@ -130,20 +135,20 @@ class InvitationAcceptView(View):
     def get(self, request, token: str):
         return self._page(request, token)
 
+    def application_error(self, request, error: ApplicationError):
+        return self._page(request, self.kwargs["token"], error=error, status=400)
+
     def post(self, request, token: str):
-        try:
-            if request.user.is_authenticated:
-                membership = people.invitation_accept(
-                    token=token, user=request.user, confirm_other_email=request.POST.get("confirm_other_email") == "1"
-                )
-            else:
-                membership = people.invitation_accept_new_user(
-                    token=token, username=request.POST.get("username", ""),
-                    password=request.POST.get("password", ""), password_again=request.POST.get("password_again", ""),
-                )
-                login(request, membership.user, backend="django.contrib.auth.backends.ModelBackend")
-        except ApplicationError as error:
-            return self._page(request, token, error=error, status=400)
+        if request.user.is_authenticated:
+            membership = people.invitation_accept(
+                token=token, user=request.user, confirm_other_email=request.POST.get("confirm_other_email") == "1"
+            )
+        else:
+            membership = people.invitation_accept_new_user(
+                token=token, username=request.POST.get("username", ""),
+                password=request.POST.get("password", ""), password_again=request.POST.get("password_again", ""),
+            )
+            login(request, membership.user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, _("Welcome to %(name)s.") % {"name": membership.account.name})
         return redirect("account-home", account_id=membership.account_id)
 

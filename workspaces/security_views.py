@@ -22,6 +22,7 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from core.exceptions import ApplicationError
+from core.pages import ApplicationErrorPageMixin
 from core.parsing import parse_id
 from workspaces import credentials, two_factor
 from workspaces.context_processors import _memberships
@@ -51,47 +52,47 @@ def _account_shell(request) -> dict:
     }
 
 
-class SecurityView(LoginRequiredMixin, View):
+class SecurityView(LoginRequiredMixin, ApplicationErrorPageMixin, View):
     template_name = "workspaces/people/security.html"
+
+    def application_error(self, request, error: ApplicationError):
+        return self._page(request, error=error, status=400)
 
     def get(self, request):
         return self._page(request)
 
     def post(self, request):
         action = request.POST.get("action", "")
-        try:
-            if action == "start":
-                two_factor.totp_enrol_start(user=request.user)
-            elif action == "confirm":
-                device, codes = two_factor.totp_enrol_confirm(user=request.user, token=request.POST.get("token", ""),
-                                                              keep_session_key=request.session.session_key)
-                otp_login(request, device)
-                request.session[two_factor.SESSION_KEY] = "verify"
-                messages.success(request, _("Two-factor authentication is on. Your API tokens were revoked and "
-                                            "your other sessions ended."))
-                return self._page(request, recovery_codes=codes)
-            elif action == "regenerate":
-                _require_verified(request)
-                codes = two_factor.recovery_codes_regenerate(user=request.user)
-                return self._page(request, recovery_codes=codes)
-            elif action == "disable":
-                _require_verified(request)
-                two_factor.second_factor_disable(user=request.user)
-                request.session[two_factor.SESSION_KEY] = ""
-                messages.success(request, _("Two-factor authentication is off."))
-            elif action == "token_create":
-                new = credentials.api_token_create(user=request.user, name=request.POST.get("name", ""))
-                return self._page(request, new_token=new)
-            elif action == "token_revoke":
-                token_id = parse_id(request.POST.get("token_id"))
-                if token_id is None:
-                    raise ApplicationError(_("No such token: it may already be revoked."), code="not_found")
-                revoked = credentials.api_token_revoke(user=request.user, token_id=token_id)
-                messages.success(request, _("The token “%(name)s” is revoked.") % {"name": revoked.name})
-            else:
-                return self._page(request, status=400)
-        except ApplicationError as error:
-            return self._page(request, error=error, status=400)
+        if action == "start":
+            two_factor.totp_enrol_start(user=request.user)
+        elif action == "confirm":
+            device, codes = two_factor.totp_enrol_confirm(user=request.user, token=request.POST.get("token", ""),
+                                                          keep_session_key=request.session.session_key)
+            otp_login(request, device)
+            request.session[two_factor.SESSION_KEY] = "verify"
+            messages.success(request, _("Two-factor authentication is on. Your API tokens were revoked and "
+                                        "your other sessions ended."))
+            return self._page(request, recovery_codes=codes)
+        elif action == "regenerate":
+            _require_verified(request)
+            codes = two_factor.recovery_codes_regenerate(user=request.user)
+            return self._page(request, recovery_codes=codes)
+        elif action == "disable":
+            _require_verified(request)
+            two_factor.second_factor_disable(user=request.user)
+            request.session[two_factor.SESSION_KEY] = ""
+            messages.success(request, _("Two-factor authentication is off."))
+        elif action == "token_create":
+            new = credentials.api_token_create(user=request.user, name=request.POST.get("name", ""))
+            return self._page(request, new_token=new)
+        elif action == "token_revoke":
+            token_id = parse_id(request.POST.get("token_id"))
+            if token_id is None:
+                raise ApplicationError(_("No such token: it may already be revoked."), code="not_found")
+            revoked = credentials.api_token_revoke(user=request.user, token_id=token_id)
+            messages.success(request, _("The token “%(name)s” is revoked.") % {"name": revoked.name})
+        else:
+            return self._page(request, status=400)
         return redirect(self._self_url(request))
 
     @staticmethod

@@ -117,11 +117,3 @@ def workspace_storage_policies(
         )
     return result
 
-
-def workspace_storage_policy_history(*, account: Account, workspace: Workspace) -> QuerySet[WorkspaceStoragePolicy]:
-    return (
-        WorkspaceStoragePolicy.objects.for_account(account)
-        .filter(workspace=workspace)
-        .select_related("billing_item", "storage_policy")
-        .order_by("billing_item__sort_order", "billing_item_id", "valid_from")
-    )

@@ -21,6 +21,7 @@ from django.views import View
 from rest_framework.generics import ListAPIView
 from rest_framework.views import APIView
 
+from core.pages import ApplicationErrorPageMixin
 from workspaces.models import Account, Capability, Membership
 
 _M = TypeVar("_M", bound=Model)
@@ -100,8 +101,9 @@ class AccountScopedListAPIView(_ScopedAPIMixin, ListAPIView):
         return self.get_account_queryset()
 
 
-class AccountScopedMixin(LoginRequiredMixin, TenantScoped):
-    """For Django class-based pages."""
+class AccountScopedMixin(LoginRequiredMixin, TenantScoped, ApplicationErrorPageMixin):
+    """For Django class-based pages. An ApplicationError raised by the page is answered by
+    `application_error()` (core.pages), after the caller's membership is resolved."""
 
     request: HttpRequest  # set by View.setup
     kwargs: dict[str, Any]

@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
@@ -12,13 +13,24 @@ from workspaces.people_views import member_home_context
 from workspaces.tenancy import AccountScopedMixin, AccountScopedView, get_scoped_or_404
 
 
-def _back(request, account):
+def _back_url(request, account) -> str:
     """Back to `next` when it is a path of this site (the purchase wizard links here with one), else the list."""
     target = request.POST.get("next", "")
     if target.startswith("/") and url_has_allowed_host_and_scheme(
             target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return redirect(target)
-    return redirect("workspace-list", account_id=account.pk)
+        return target
+    return reverse("workspace-list", kwargs={"account_id": account.pk})
+
+
+def _back(request, account):
+    return redirect(_back_url(request, account))
+
+
+class _BackMixin:
+    """An application error sends the user back where the success would (`next` or the list)."""
+
+    def error_redirect_url(self) -> str:
+        return _back_url(self.request, self.account)  # type: ignore[attr-defined]
 
 
 class HomeView(AccountScopedMixin, TemplateView):
@@ -40,7 +52,7 @@ class HomeView(AccountScopedMixin, TemplateView):
         return context
 
 
-class WorkspaceListView(AccountScopedMixin, TemplateView):
+class WorkspaceListView(_BackMixin, AccountScopedMixin, TemplateView):
     template_name = "workspaces/workspace_list.html"
     write_capability = Capability.MANAGE
 
@@ -50,12 +62,8 @@ class WorkspaceListView(AccountScopedMixin, TemplateView):
         return context
 
     def post(self, request, account_id: int):
-        try:
-            workspace = services.workspace_create(account=self.account, name=request.POST.get("name", ""))
-        except ApplicationError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, _("Workspace %(name)s created on the Free plan.") % {"name": workspace.name})
+        workspace = services.workspace_create(account=self.account, name=request.POST.get("name", ""))
+        messages.success(request, _("Workspace %(name)s created on the Free plan.") % {"name": workspace.name})
         return _back(request, self.account)
 
 
@@ -76,17 +84,13 @@ class WorkspaceDetailView(AccountScopedMixin, TemplateView):
         return context
 
 
-class WorkspaceUpgradeView(AccountScopedView):
+class WorkspaceUpgradeView(_BackMixin, AccountScopedView):
     http_method_names = ["post"]
 
     def post(self, request, account_id: int, workspace_id: int):
         workspace = get_scoped_or_404(Workspace.objects.for_account(self.account), pk=workspace_id)
-        try:
-            services.workspace_upgrade_to_commercial(workspace=workspace)
-        except ApplicationError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, _("%(name)s is now on the Commercial plan.") % {"name": workspace.name})
+        services.workspace_upgrade_to_commercial(workspace=workspace)
+        messages.success(request, _("%(name)s is now on the Commercial plan.") % {"name": workspace.name})
         return _back(request, self.account)
 
 
@@ -118,6 +122,14 @@ class WorkspaceStoragePolicyView(AccountScopedMixin, TemplateView):
     def _workspace(self, workspace_id: int) -> Workspace:
         return get_scoped_or_404(Workspace.objects.for_account(self.account), pk=workspace_id)
 
+    def application_error(self, request, error: ApplicationError):
+        """The page again with the error next to the item it concerns (400), for the review (GET) and the
+        confirmation (POST) alike."""
+        data = request.POST if request.method == "POST" else request.GET
+        context = self.get_context_data(workspace=self._workspace(self.kwargs["workspace_id"]),
+                                        errors=_page_errors(error), error_item=data.get("item"))
+        return self.render_to_response(context, status=400)
+
     def get(self, request, account_id: int, workspace_id: int):
         workspace = self._workspace(workspace_id)
         review, errors, error_item = None, {}, None
@@ -125,12 +137,9 @@ class WorkspaceStoragePolicyView(AccountScopedMixin, TemplateView):
             if not self.membership.can(Capability.MANAGE):
                 errors = {"general": [_("Only owners and administrators change storage policies.")]}
             else:
-                try:
-                    review = services.storage_policy_resolve(
-                        item_code=request.GET.get("item"), storage_policy_id=request.GET.get("storage_policy_id")
-                    )
-                except ApplicationError as error:
-                    errors, error_item = _page_errors(error), request.GET.get("item")
+                review = services.storage_policy_resolve(
+                    item_code=request.GET.get("item"), storage_policy_id=request.GET.get("storage_policy_id")
+                )
         return self.render_to_response(
             self.get_context_data(workspace=workspace, review=review, errors=errors, error_item=error_item),
             status=400 if errors else 200,
@@ -138,17 +147,10 @@ class WorkspaceStoragePolicyView(AccountScopedMixin, TemplateView):
 
     def post(self, request, account_id: int, workspace_id: int):
         workspace = self._workspace(workspace_id)
-        item_code = request.POST.get("item")
-        try:
-            item, policy = services.storage_policy_resolve(
-                item_code=item_code, storage_policy_id=request.POST.get("storage_policy_id")
-            )
-            change = services.workspace_storage_policy_set(
-                workspace=workspace, billing_item=item, storage_policy=policy
-            )
-        except ApplicationError as error:
-            context = self.get_context_data(workspace=workspace, errors=_page_errors(error), error_item=item_code)
-            return self.render_to_response(context, status=400)
+        item, policy = services.storage_policy_resolve(
+            item_code=request.POST.get("item"), storage_policy_id=request.POST.get("storage_policy_id")
+        )
+        change = services.workspace_storage_policy_set(workspace=workspace, billing_item=item, storage_policy=policy)
         if change.outcome == "scheduled":
             messages.success(request, _("%(item)s: %(policy)s applies from %(day)s.") % {
                 "item": _(item.name), "policy": _policy_label(policy), "day": formatting.day(change.valid_from),

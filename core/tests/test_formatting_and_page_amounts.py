@@ -44,7 +44,6 @@ def test_the_api_keeps_its_strict_grammar(typed):
 def test_one_look_for_money_numbers_and_days():
     assert formatting.money(Decimal("-336569")) == "-¥336,569.00"
     assert formatting.money(Decimal("42000")) == "¥42,000.00" and formatting.money(None) == ""
-    assert formatting.plain_amount(Decimal("3")) == "3.00"
     assert formatting.price(Decimal("3.0000")) == "¥3.00" and formatting.price(Decimal("0.0350")) == "¥0.035"
     assert formatting.number(Decimal("3.0000")) == "3" and formatting.number(40_000_000) == "40,000,000"
     assert formatting.number(Decimal("1.2500")) == "1.25"

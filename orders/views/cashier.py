@@ -79,6 +79,7 @@ class OrderPayView(IdempotentPageMixin, AccountScopedMixin, TemplateView):
     """The cashier: vouchers and prepaid cards with amounts, the rest in cash; live remaining amount."""
 
     template_name = "orders/pay.html"
+    order: Order
     read_capability = Capability.SPEND
 
     def get_order(self) -> Order:
@@ -140,8 +141,21 @@ class OrderPayView(IdempotentPageMixin, AccountScopedMixin, TemplateView):
             context[PAGE_KEY_FIELD] = posted[PAGE_KEY_FIELD]
         return context
 
+    def application_error(self, request, error: ApplicationError):
+        """A refused payment: the cashier again with the allocation kept and the errors next to their inputs; an
+        order paid or closed meanwhile (another tab) goes to its own page."""
+        order = self.order
+        if error.code == Code.ORDER_ALREADY_PAID:  # paid meanwhile, in another tab: no form to fill any more
+            return self._already_paid(order)
+        if order.status != OrderStatus.PENDING_PAYMENT:
+            messages.error(request, error.message)
+            return redirect("orders-detail", account_id=self.account.pk, order_id=order.pk)
+        context = self.get_context_data(errors=[error.message], posted=request.POST,
+                                        field_errors=error.fields or {})
+        return self.render_to_response(context, status=error.status_code)
+
     def post(self, request, account_id: int, order_id: int):
-        order = self.get_order()
+        order = self.order = self.get_order()
         _cards, _vouchers, balances = self._instruments()
         form = CashierForm(request.POST, total=order.total, balances=balances,
                            cash_balance=payment_selectors.cash_balance(account=self.account))
@@ -154,17 +168,7 @@ class OrderPayView(IdempotentPageMixin, AccountScopedMixin, TemplateView):
             paid = order_pay(order=order, tenders=form.cleaned_data["tenders"], actor=request.user)
             return 200, {"order": paid.pk}
 
-        try:
-            self.run_once(work)
-        except ApplicationError as error:
-            if error.code == Code.ORDER_ALREADY_PAID:  # paid meanwhile, in another tab: no form to fill any more
-                return self._already_paid(order)
-            if order.status != OrderStatus.PENDING_PAYMENT:
-                messages.error(request, error.message)
-                return redirect("orders-detail", account_id=self.account.pk, order_id=order.pk)
-            context = self.get_context_data(errors=[error.message], posted=request.POST,
-                                            field_errors=error.fields or {})
-            return self.render_to_response(context, status=error.status_code)
+        self.run_once(work)
         return redirect("orders-success", account_id=self.account.pk, order_id=order.pk)
 
     def _already_paid(self, order: Order):

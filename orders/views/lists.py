@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
-from core.exceptions import ApplicationError
 from orders import selectors
 from orders.models import Order, OrderKind, OrderStatus, PackageTraffic
 from orders.payment import order_cancel
@@ -56,10 +56,9 @@ class OrderCancelView(AccountScopedView):
 
     def post(self, request, account_id: int, order_id: int):
         order = get_scoped_or_404(Order.objects.for_account(self.account), pk=order_id)
-        try:
-            order_cancel(order=order, actor=request.user)
-        except ApplicationError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, _("Order %(number)s was cancelled.") % {"number": order.number})
+        order_cancel(order=order, actor=request.user)
+        messages.success(request, _("Order %(number)s was cancelled.") % {"number": order.number})
         return redirect("orders-detail", account_id=self.account.pk, order_id=order.pk)
+
+    def error_redirect_url(self) -> str:
+        return reverse("orders-detail", kwargs={"account_id": self.account.pk, "order_id": self.kwargs["order_id"]})

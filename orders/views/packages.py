@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from core.days import account_today
 from core.exceptions import ApplicationError
 from core.models import FinanceSettings
+from core.pages import attempt
 from orders import selectors
 from orders.error_codes import OrdersErrorCode
 from orders.forms import PackageWorkspacesForm, PlanChoiceForm, TrafficForm, error_list
@@ -69,22 +71,22 @@ class PackageWorkspacesView(AccountScopedView):
         current = list(package.package_workspaces.filter(current_rows_q(prefix="")).order_by("position")
                        .values_list("workspace_id", flat=True))
         form = PackageWorkspacesForm(request.POST, account=self.account, current_ids=current)
-        try:
-            if not form.is_valid():
-                messages.error(request, error_list(form)[0])
-            elif form.adding:
-                workspace = form.cleaned_data["workspace"]
-                package_add_workspace(package=package, workspace=workspace, actor=request.user)
-                messages.success(request, _("%(name)s will be covered from the next billing day.")
-                                 % {"name": workspace.name})
-            else:
-                package_reorder_workspaces(
-                    package=package, workspaces=form.cleaned_data["workspaces"], actor=request.user
-                )
-                messages.success(request, _("The new order applies from the next billing day."))
-        except ApplicationError as error:
-            messages.error(request, error.message)
+        if not form.is_valid():
+            messages.error(request, error_list(form)[0])
+        elif form.adding:
+            workspace = form.cleaned_data["workspace"]
+            package_add_workspace(package=package, workspace=workspace, actor=request.user)
+            messages.success(request, _("%(name)s will be covered from the next billing day.")
+                             % {"name": workspace.name})
+        else:
+            package_reorder_workspaces(
+                package=package, workspaces=form.cleaned_data["workspaces"], actor=request.user
+            )
+            messages.success(request, _("The new order applies from the next billing day."))
         return redirect("orders-packages", account_id=self.account.pk)
+
+    def error_redirect_url(self) -> str:
+        return reverse("orders-packages", kwargs={"account_id": self.account.pk})
 
 
 class _PackageChangeMixin(AccountScopedMixin):
@@ -105,30 +107,23 @@ class PackageUpgradeView(_PackageChangeMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         package = self.get_package()
-        options, error = [], None
-        try:
-            window = change_window(package)
-        except ApplicationError as exc:
-            error = exc.message
-        else:
+        options: list[dict] = []
+        window, refusal = attempt(lambda: change_window(package))
+        if window is not None:
             options = [{"plan": o.plan, "version": o.version, "price": o.price}
                        for o in upgrade_options(package, window)]
             context.update(effective=window.effective, remaining=window.remaining_days, total_days=window.total_days,
                            paid_price=paid_plan_price(package))
-        context.update(package=package, options=options, error=error)
+        context.update(package=package, options=options, error=refusal.message if refusal else None)
         return context
 
     def post(self, request, account_id: int, package_id: int):
         package = self.get_package()
         form = PlanChoiceForm(request.POST, plans=Plan.objects.all(), message=_("Choose the package to upgrade to."))
-        try:
-            if not form.is_valid():
-                raise ApplicationError(error_list(form)[0], code=OrdersErrorCode.UNKNOWN_PLAN)
-            order = order_create_upgrade(package=package, target_plan=form.cleaned_data["plan"],
-                                                  actor=request.user)
-        except ApplicationError as error:
-            messages.error(request, error.message)
-            return redirect("orders-package-upgrade", account_id=self.account.pk, package_id=package.pk)
+        if not form.is_valid():
+            raise ApplicationError(error_list(form)[0], code=OrdersErrorCode.UNKNOWN_PLAN)
+        order = order_create_upgrade(package=package, target_plan=form.cleaned_data["plan"],
+                                              actor=request.user)
         return redirect("orders-pay", account_id=self.account.pk, order_id=order.pk)
 
 
@@ -136,16 +131,15 @@ class PackageTrafficView(_PackageChangeMixin, TemplateView):
     """Add traffic packages to a package, priced by its remaining days."""
 
     template_name = "orders/package_traffic.html"
+    form: TrafficForm
 
     def get_context_data(self, chosen=None, raw=None, errors=(), **kwargs):
         context = super().get_context_data(**kwargs)
         package = self.get_package()
-        days, error = None, None
-        try:
-            window = change_window(package)
-        except ApplicationError as exc:
-            error = exc.message
-        else:
+        days = None
+        window, refusal = attempt(lambda: change_window(package))
+        error = refusal.message if refusal else None
+        if window is not None:
             days = window.remaining_days
             context["effective"] = window.effective
         chosen = chosen or []
@@ -163,13 +157,15 @@ class PackageTrafficView(_PackageChangeMixin, TemplateView):
         figures = order_figures(self.account)
         form = TrafficForm(request.POST, traffic_packages=plan_selectors.traffic_package_list(day=figures.day),
                            figures=figures)
+        self.form = form
         errors = error_list(form)
         if not errors and request.POST.get("action") != "recalc":
-            try:
-                order = order_create_traffic(package=package, traffic=form.traffic, actor=request.user)
-            except ApplicationError as error:
-                errors = [error.message]
-            else:
-                return redirect("orders-pay", account_id=self.account.pk, order_id=order.pk)
+            order = order_create_traffic(package=package, traffic=form.traffic, actor=request.user)
+            return redirect("orders-pay", account_id=self.account.pk, order_id=order.pk)
         return self.render_to_response(self.get_context_data(chosen=form.traffic, raw=form.raw, errors=errors),
                                        status=400 if errors else 200)
+
+    def application_error(self, request, error: ApplicationError):
+        """The form again with what was typed and the service's refusal (400)."""
+        context = self.get_context_data(chosen=self.form.traffic, raw=self.form.raw, errors=[error.message])
+        return self.render_to_response(context, status=400)

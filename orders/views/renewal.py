@@ -3,12 +3,16 @@ and checks are the services' (orders/renewal.py)."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.contrib import messages
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from core.exceptions import ApplicationError
+from core.pages import attempt
 from orders import selectors
 from orders.forms import error_list
 from orders.forms_renewal import RenewalForm
@@ -47,18 +51,15 @@ class PackageRenewView(AccountScopedMixin, TemplateView):
     def get_context_data(self, errors=(), form_data=None, **kwargs):
         context = super().get_context_data(**kwargs)
         package = self.get_package()
-        error = None
-        try:
-            check_renewable(package)
-        except ApplicationError as exc:
-            error = exc.message
+        _ok, refusal = attempt(lambda: check_renewable(package))
+        error = refusal.message if refusal else None
         figures = order_figures(self.account)
         plans = []
         for plan in renewable_plans(package):
-            try:
-                price = plan_version_on_sale(plan, figures).price
-            except ApplicationError:
+            version, _off_sale = attempt(partial(plan_version_on_sale, plan, figures))
+            if version is None:
                 continue
+            price = version.price
             plans.append({"plan": plan, "price": price, "starts_on": renewal_dates(package, plan)[0],
                           "ends_on": renewal_dates(package, plan)[1]})
         kept, others = self._candidates(package)
@@ -80,17 +81,18 @@ class PackageRenewView(AccountScopedMixin, TemplateView):
         form = RenewalForm(request.POST, plans=renewable_plans(package), candidates=kept + others)
         errors = error_list(form)
         if not errors:
-            try:
-                order = order_create_renewal(
-                    package=package, plan=form.cleaned_data["plan"], workspaces=form.cleaned_data["workspaces"],
-                    traffic=traffic_at_end(package) if form.cleaned_data.get("keep_traffic") else [],
-                    actor=request.user,
-                )
-            except ApplicationError as error:
-                errors = [error.message]
-            else:
-                return redirect("orders-pay", account_id=self.account.pk, order_id=order.pk)
+            order = order_create_renewal(
+                package=package, plan=form.cleaned_data["plan"], workspaces=form.cleaned_data["workspaces"],
+                traffic=traffic_at_end(package) if form.cleaned_data.get("keep_traffic") else [],
+                actor=request.user,
+            )
+            return redirect("orders-pay", account_id=self.account.pk, order_id=order.pk)
         return self.render_to_response(self.get_context_data(errors=errors, form_data=request.POST), status=400)
+
+    def application_error(self, request, error: ApplicationError):
+        """The renewal form again with what was chosen and the service's refusal (400)."""
+        context = self.get_context_data(errors=[error.message], form_data=request.POST)
+        return self.render_to_response(context, status=400)
 
 
 class PackageAutoRenewView(AccountScopedView):
@@ -101,10 +103,9 @@ class PackageAutoRenewView(AccountScopedView):
     def post(self, request, account_id: int, package_id: int):
         package = get_scoped_or_404(Package.objects.for_account(self.account), pk=package_id)
         enabled = request.POST.get("auto_renew") == "on"
-        try:
-            package_set_auto_renew(package=package, enabled=enabled, actor=request.user)
-        except ApplicationError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, _("Automatic renewal is on.") if enabled else _("Automatic renewal is off."))
+        package_set_auto_renew(package=package, enabled=enabled, actor=request.user)
+        messages.success(request, _("Automatic renewal is on.") if enabled else _("Automatic renewal is off."))
         return redirect("orders-packages", account_id=self.account.pk)
+
+    def error_redirect_url(self) -> str:
+        return reverse("orders-packages", kwargs={"account_id": self.account.pk})

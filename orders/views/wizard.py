@@ -10,11 +10,12 @@ from typing import Any
 
 from django.contrib import messages
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
-from core.exceptions import ApplicationError
 from core.money import quantize
+from core.pages import attempt
 from core.parsing import is_id, parse_id
 from orders.forms import PlanChoiceForm, TrafficForm, WizardWorkspacesForm, error_list
 from orders.models import Package, PackageWorkspace
@@ -189,10 +190,11 @@ class TrafficQuoteView(WizardMixin, TemplateView):
         if is_id(package_id, max_digits=17):
             package = Package.objects.for_account(self.account).filter(pk=int(package_id)).first()
             if package is not None:
-                try:
-                    days = change_window(package).remaining_days
-                except ApplicationError as error:
-                    context["errors"] = [error.message]
+                window, refusal = attempt(lambda: change_window(package))
+                if window is not None:
+                    days = window.remaining_days
+                elif refusal is not None:
+                    context["errors"] = [refusal.message]
         else:
             plan = self.draft_plan()
             days = plan.validity_days if plan else None
@@ -254,6 +256,10 @@ class BuyConfirmView(WizardMixin, TemplateView):
 
     template_name = "orders/buy_confirm.html"
 
+    def error_redirect_url(self) -> str:
+        """A refused purchase goes back to the workspaces step, where most refusals are fixed."""
+        return reverse("orders-buy-workspaces", kwargs={"account_id": self.account.pk})
+
     def get(self, request, *args, **kwargs):
         if self.draft_plan() is None:
             return redirect("orders-buy", account_id=self.account.pk)
@@ -272,13 +278,9 @@ class BuyConfirmView(WizardMixin, TemplateView):
         plan = self.draft_plan()
         if plan is None:
             return redirect("orders-buy", account_id=self.account.pk)
-        try:
-            order = order_create_purchase(
-                account=self.account, plan=plan, workspaces=self.draft_workspaces(), traffic=self.draft_traffic(),
-                actor=request.user,
-            )
-        except ApplicationError as error:
-            messages.error(request, error.message)
-            return redirect("orders-buy-workspaces", account_id=self.account.pk)
+        order = order_create_purchase(
+            account=self.account, plan=plan, workspaces=self.draft_workspaces(), traffic=self.draft_traffic(),
+            actor=request.user,
+        )
         request.session.pop(_draft_key(self.account), None)
         return redirect("orders-pay", account_id=self.account.pk, order_id=order.pk)

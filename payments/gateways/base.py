@@ -83,10 +83,6 @@ def _registry() -> dict[str, str]:
     return registry
 
 
-def providers() -> list[str]:
-    return sorted(_registry())
-
-
 def online_payment_available() -> bool:
     return bool(_registry())
 

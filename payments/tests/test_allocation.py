@@ -122,8 +122,8 @@ def test_usable_rule_reads_the_same_in_sql_orm_and_python(wallet, hours):
                            f"{allocation.usable_sql(allocation.VOUCHERS, 'v')} ORDER BY id", {"a": account_id,
                                                                                             "now": moment})
             sql_vouchers = [row[0] for row in cursor.fetchall()]
-        python_cards = sorted(c.pk for c in cards if allocation.is_usable(allocation.CARDS, c, moment))
-        python_vouchers = sorted(v.pk for v in vouchers if allocation.is_usable(allocation.VOUCHERS, v, moment))
+        python_cards = sorted(c.pk for c in cards if allocation._holds(allocation.CARDS, c, moment))
+        python_vouchers = sorted(v.pk for v in vouchers if allocation._holds(allocation.VOUCHERS, v, moment))
         assert sql_cards == python_cards == sorted(c.pk for c in usable_cards(account=account))
         assert sql_vouchers == python_vouchers == sorted(v.pk for v in usable_vouchers(account=account))
         transaction.set_rollback(True)

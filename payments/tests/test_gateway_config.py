@@ -17,7 +17,7 @@ from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from payments.gateways import default_provider, get_gateway, online_payment_available, providers
+from payments.gateways import default_provider, get_gateway, online_payment_available
 from payments.gateways.base import STORED_PAYLOAD_BYTES, stored_callback_payload
 from payments.gateways.sandbox import signed_payload
 from payments.models import GatewayCallback, LedgerEntry, Recharge, RechargeStatus, Voucher, Wallet
@@ -66,15 +66,15 @@ def test_only_the_demo_enables_the_sandbox():
 
 
 def test_registry_follows_the_setting_at_call_time(settings):
-    assert providers() == ["sandbox"] and default_provider() == "sandbox" and online_payment_available()
+    assert default_provider() == "sandbox" and online_payment_available()
     settings.FEE_CENTER = {**settings.FEE_CENTER, "PAYMENT_SANDBOX_ENABLED": False}
-    assert providers() == [] and default_provider() is None and not online_payment_available()
+    assert default_provider() is None and not online_payment_available()
     assert get_gateway("sandbox") is None
     # Naming the sandbox in PAYMENT_GATEWAYS does not switch it on.
     settings.FEE_CENTER = {**settings.FEE_CENTER,
                            "PAYMENT_GATEWAYS": {"sandbox": "payments.gateways.sandbox.SandboxGateway",
                                                 "bank": "payments.gateways.sandbox.SandboxGateway"}}
-    assert providers() == [] and get_gateway("bank") is None
+    assert not online_payment_available() and get_gateway("bank") is None
 
 
 def _check_deploy(**extra):
