@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from benchmarks import night as night_bench  # noqa: E402  (the data set of the night benchmark)
+from benchmarks import night_data as night_bench  # noqa: E402  (the data set of the night benchmark)
 
 BENCH_DB = os.environ.get("BENCH_PARALLEL_DB", "fee_bench_par")
 DAY = night_bench.DAY
