@@ -40,7 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 BENCH_DB = os.environ.get("BENCH_DB", "fee_bench")  # another name lets two benchmarks share a server
-from benchmarks.night_data import DAY  # noqa: E402  (re-used by night_parallel.py)
+from benchmarks.night_data import DAY  # noqa: E402  (the data set lives in night_data.py)
 
 
 def _bench_url(url: str) -> str:
