@@ -10,13 +10,14 @@ from typing import Any
 
 from django.contrib import messages
 from django.shortcuts import redirect
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from core.exceptions import ApplicationError
 from core.money import quantize
 from core.parsing import is_id, parse_id
-from orders import services
+from orders import selectors, services
 from orders.forms import PlanChoiceForm, TrafficForm, WizardWorkspacesForm, error_list
 from orders.models import Package, PackageWorkspace
 from orders.pricing import change_window, order_figures, quote_purchase, quote_total, quote_traffic_lines
@@ -29,6 +30,16 @@ from workspaces.tenancy import AccountScopedMixin
 
 def _draft_key(account) -> str:
     return f"orders:wizard:{account.pk}"
+
+
+def forget_draft(request, account) -> None:
+    """The draft ends when its order is paid (the success page), not when the order is created: Back from
+    the cashier to the confirm step shows the same choices (and the order they already made)."""
+    request.session.pop(_draft_key(account), None)
+
+
+def _position_rank(raw: str) -> int:
+    return int(raw) if raw.isdigit() and len(raw) <= 5 else 10**6
 
 
 class WizardMixin(AccountScopedMixin):
@@ -234,6 +245,14 @@ class BuyWorkspacesView(WizardMixin, TemplateView):
             rows.append({"ws": ws, "checked": checked, "position": position, "position_errors": position_errors,
                          "selectable": ws.is_commercial and ws.pk not in covered, "covered": ws.pk in covered})
         context.update(rows=rows, errors=errors, step=3, plan=self.draft_plan())
+        if posted is not None:  # the summary lists what is ticked on the page, in the order it would take
+            by_id = {ws.pk: ws for ws in workspaces}
+            ticked = sorted((row for row in rows if row["checked"] and row["selectable"]),
+                            key=lambda row: (_position_rank(str(row["position"])), row["ws"].name))
+            context["summary"]["workspaces"] = [by_id[row["ws"].pk] for row in ticked]
+        context["unpaid_orders"] = selectors.unpaid_orders_naming(
+            account=self.account, workspace_ids=[ws.pk for ws in context["summary"]["workspaces"]],
+            now=timezone.now())
         return context
 
     def post(self, request, account_id: int):
@@ -265,20 +284,30 @@ class BuyConfirmView(WizardMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         plan = self.draft_plan()
         lines = quote_purchase(plan, self.draft_traffic(), self.figures())
-        context.update(plan=plan, lines=lines, total=quote_total(lines), workspaces=self.draft_workspaces(), step=4)
+        workspaces = self.draft_workspaces()
+        context.update(plan=plan, lines=lines, total=quote_total(lines), workspaces=workspaces, step=4,
+                       unpaid_orders=selectors.unpaid_orders_naming(
+                           account=self.account, workspace_ids=[ws.pk for ws in workspaces], now=timezone.now()))
         return context
 
     def post(self, request, account_id: int):
         plan = self.draft_plan()
         if plan is None:
             return redirect("orders-buy", account_id=self.account.pk)
+        workspaces = self.draft_workspaces()
+        if request.POST.get("again") != "1" and selectors.unpaid_orders_naming(
+                account=self.account, workspace_ids=[ws.pk for ws in workspaces], now=timezone.now()):
+            # A second order for workspaces already in an unpaid one only when asked for explicitly.
+            messages.warning(request, _("These workspaces are already in an unpaid order: open it, or confirm "
+                                        "that you want another order."))
+            return redirect("orders-buy-confirm", account_id=self.account.pk)
         try:
             order = services.order_create_purchase(
-                account=self.account, plan=plan, workspaces=self.draft_workspaces(), traffic=self.draft_traffic(),
+                account=self.account, plan=plan, workspaces=workspaces, traffic=self.draft_traffic(),
                 actor=request.user,
             )
         except ApplicationError as error:
             messages.error(request, error.message)
             return redirect("orders-buy-workspaces", account_id=self.account.pk)
-        request.session.pop(_draft_key(self.account), None)
+        self.save_draft(order=order.pk)
         return redirect("orders-pay", account_id=self.account.pk, order_id=order.pk)
