@@ -1,0 +1,108 @@
+"""The purchase flow's defects, fixed: duplicate and stale orders, the wizard's draft after Back, the
+workspaces step (positions, the upgrade link, the summary)."""
+
+import pytest
+from django.urls import reverse
+
+from orders import services
+from orders.models import Order, OrderStatus
+from orders.tests.factories import cash, fund_cash, plan, purchase_order
+from tests.factories import WorkspaceFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _draft(client, account, workspaces):
+    client.post(reverse("orders-buy", args=[account.id]), {"plan": plan().pk})
+    client.post(reverse("orders-buy-traffic", args=[account.id]), {"action": "next"})
+    data = {"workspace": [ws.pk for ws in workspaces]}
+    data.update({f"position_{ws.pk}": str(i) for i, ws in enumerate(workspaces, 1)})
+    return client.post(reverse("orders-buy-workspaces", args=[account.id]), data)
+
+
+def test_paying_one_order_cancels_the_other_unpaid_orders_for_its_workspaces(account, owner, ws_a, ws_b):
+    first = purchase_order(account, owner, workspaces=[ws_a])
+    second = purchase_order(account, owner, workspaces=[ws_b, ws_a])
+    unrelated = purchase_order(account, owner, workspaces=[WorkspaceFactory(account=account)])
+    fund_cash(account, first.total)
+    services.order_pay(order=first, tenders=[cash(first.total)], actor=owner)
+    second.refresh_from_db()
+    unrelated.refresh_from_db()
+    assert (second.status, second.superseded_by_id, unrelated.status) == (
+        OrderStatus.CANCELLED, first.pk, OrderStatus.PENDING_PAYMENT)
+
+
+def test_orders_list_offers_pay_only_on_payable_orders(owner_client, account, owner, ws_a,
+                                                       django_assert_max_num_queries):
+    stale = purchase_order(account, owner, workspaces=[ws_a])
+    paid = purchase_order(account, owner, workspaces=[ws_a])
+    fund_cash(account, paid.total)
+    services.order_pay(order=paid, tenders=[cash(paid.total)], actor=owner)
+    payable = purchase_order(account, owner)
+    url = reverse("orders-list", args=[account.id])
+    owner_client.get(url)
+    with django_assert_max_num_queries(14) as captured:
+        page = owner_client.get(url).content.decode()
+    for _i in range(3):
+        purchase_order(account, owner)
+    with django_assert_max_num_queries(len(captured.captured_queries)):
+        owner_client.get(url)
+    assert reverse("orders-pay", args=[account.id, payable.pk]) in page
+    assert reverse("orders-pay", args=[account.id, stale.pk]) not in page
+    assert f"Order {paid.number} was paid for the same workspaces" in page
+
+
+def test_order_detail_says_why_it_was_cancelled(owner_client, account, owner, ws_a):
+    stale = purchase_order(account, owner, workspaces=[ws_a])
+    paid = purchase_order(account, owner, workspaces=[ws_a])
+    fund_cash(account, paid.total)
+    services.order_pay(order=paid, tenders=[cash(paid.total)], actor=owner)
+    page = owner_client.get(reverse("orders-detail", args=[account.id, stale.pk])).content.decode()
+    assert "Cancelled automatically" in page and paid.number in page
+    assert reverse("orders-pay", args=[account.id, stale.pk]) not in page
+
+
+def test_back_to_confirm_keeps_the_draft_and_warns_about_the_unpaid_order(owner_client, account, ws_a):
+    _draft(owner_client, account, [ws_a])
+    confirm_url = reverse("orders-buy-confirm", args=[account.id])
+    owner_client.post(confirm_url)
+    order = Order.objects.get(account=account)
+    back = owner_client.get(confirm_url)  # the browser's Back from the cashier
+    content = back.content.decode()
+    assert back.status_code == 200 and f"Open order {order.number}" in content and "Workspace A" in content
+
+
+def test_second_order_for_the_same_workspaces_needs_an_explicit_confirmation(owner_client, account, owner, ws_a):
+    first = purchase_order(account, owner, workspaces=[ws_a])
+    _draft(owner_client, account, [ws_a])
+    confirm_url = reverse("orders-buy-confirm", args=[account.id])
+    refused = owner_client.post(confirm_url)
+    assert refused.url == confirm_url and Order.objects.filter(account=account).count() == 1
+    owner_client.post(confirm_url, {"again": "1"})
+    assert Order.objects.filter(account=account).exclude(pk=first.pk).count() == 1
+
+
+def test_workspaces_step_warns_about_an_unpaid_order(owner_client, account, owner, ws_a):
+    first = purchase_order(account, owner, workspaces=[ws_a])
+    _draft(owner_client, account, [ws_a])
+    page = owner_client.get(reverse("orders-buy-workspaces", args=[account.id])).content.decode()
+    assert f"Open order {first.number}" in page
+
+
+def test_workspaces_step_links_a_free_workspace_to_its_page_and_explains_blank_positions(
+        owner_client, account, ws_a, ws_free):
+    _draft(owner_client, account, [ws_a])
+    page = owner_client.get(reverse("orders-buy-workspaces", args=[account.id])).content.decode()
+    assert reverse("workspace-detail", args=[account.id, ws_free.pk]) in page
+    assert "left without a number comes after the numbered ones" in page
+    assert "js/wizard-positions.js" in page
+
+
+def test_summary_lists_the_ticked_workspaces_when_the_step_is_shown_again(owner_client, account, ws_a, ws_b,
+                                                                          ws_free):
+    _draft(owner_client, account, [ws_a])
+    refused = owner_client.post(reverse("orders-buy-workspaces", args=[account.id]),
+                                {"workspace": [ws_a.pk, ws_b.pk, ws_free.pk], f"position_{ws_a.pk}": "2",
+                                 f"position_{ws_b.pk}": "1"})
+    names = [ws.name for ws in refused.context["summary"]["workspaces"]]
+    assert refused.status_code == 400 and names == ["Workspace B", "Workspace A"]
