@@ -1,12 +1,16 @@
 """The purchase flow's defects, fixed: duplicate and stale orders, the wizard's draft after Back, the
 workspaces step (positions, the upgrade link, the summary)."""
 
+from decimal import Decimal
+
 import pytest
 from django.urls import reverse
 
+from core.formatting import format_cny
+
 from orders import services
 from orders.models import Order, OrderStatus
-from orders.tests.factories import cash, fund_cash, plan, purchase_order
+from orders.tests.factories import cash, fund_cash, give_card, plan, purchase_order
 from tests.factories import WorkspaceFactory
 
 pytestmark = pytest.mark.django_db
@@ -106,3 +110,17 @@ def test_summary_lists_the_ticked_workspaces_when_the_step_is_shown_again(owner_
                                  f"position_{ws_b.pk}": "1"})
     names = [ws.name for ws in refused.context["summary"]["workspaces"]]
     assert refused.status_code == 400 and names == ["Workspace B", "Workspace A"]
+
+
+def test_cashier_confirmation_and_success_page_show_the_split(owner_client, account, owner, ws_a):
+    order = purchase_order(account, owner, workspaces=[ws_a])
+    card = give_card(account, "5000.00")
+    fund_cash(account, order.total)
+    url = reverse("orders-pay", args=[account.id, order.pk])
+    page = owner_client.get(url, {f"card_{card.pk}": "5,000"}).content.decode()
+    rest = format_cny(order.total - Decimal("5000.00"))
+    assert f"Split: Prepaid card {card.number} ¥5,000.00; Cash balance {rest}" in page
+    key = owner_client.get(url).context["idempotency_key"]
+    paid = owner_client.post(url, {"idempotency_key": key, f"card_{card.pk}": "5000.00", "cash": ""})
+    success = owner_client.get(paid.url).content.decode()
+    assert "Paid with" in success and card.number in success and rest in success

@@ -24,6 +24,9 @@ class OrderSuccessView(AccountScopedMixin, TemplateView):
         context["order"] = order
         if order.status == OrderStatus.PAID and order.kind == OrderKind.PURCHASE:
             forget_draft(self.request, self.account)  # the wizard's draft is done once its order is paid
+        # The split between tenders, as on the order's page.
+        context["tenders"] = list(order.payment.tenders.select_related("card", "voucher").order_by("pk")) \
+            if order.payment else []
         # A traffic add-on states its own dates (from the next billing day to its package's end), not the plan's.
         context["traffic"] = list(PackageTraffic.objects.filter(order=order).select_related(
             "traffic_package__billing_item").order_by("pk")) if order.kind == OrderKind.TRAFFIC else []

@@ -39,7 +39,7 @@ def forget_draft(request, account) -> None:
 
 
 def _position_rank(raw: str) -> int:
-    return int(raw) if raw.isdigit() and len(raw) <= 5 else 10**6
+    return int(raw) if is_id(raw, max_digits=5) else 10**6
 
 
 class WizardMixin(AccountScopedMixin):
