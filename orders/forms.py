@@ -97,8 +97,14 @@ class TrafficForm(_DynamicForm):
             if not is_id(value) or len(value) > MAX_CAPACITY_DIGITS:
                 self.add_error(name, _("The capacity of %(name)s must be a whole number.") % {"name": tp})
                 continue
-            if int(value):
-                chosen.append((tp, int(value)))
+            if not int(value):
+                continue
+            try:  # each capacity is checked on its own, so every field's error shows at once
+                validate_traffic([(tp, int(value))], self.figures)
+            except ApplicationError as error:
+                self.add_error(name, error.message)
+                continue
+            chosen.append((tp, int(value)))
         data["traffic"] = chosen
         if not self.errors:
             try:
@@ -106,6 +112,11 @@ class TrafficForm(_DynamicForm):
             except ApplicationError as error:
                 raise forms.ValidationError(error.message, code=error.code) from None
         return data
+
+    @property
+    def field_errors(self) -> dict[int, list[str]]:
+        """The errors of each capacity input, by traffic package id (shown next to the input)."""
+        return {tp.pk: [str(m) for m in self.errors.get(f"cap_{tp.pk}", [])] for tp in self.traffic_packages}
 
     @property
     def traffic(self) -> list[TrafficSpec]:

@@ -154,6 +154,28 @@ def renewal_of_package(package: Package) -> Package | None:
     return next(iter(package.renewals.all()), None)
 
 
+def package_chains(entries: list[dict]) -> list[list[dict]]:
+    """Plan management's timelines: each package with its renewals (and theirs), oldest first, as one chain;
+    the chains newest purchase first. `entries` are dicts with the package as "obj" (no query: renewal_of_id
+    is on the rows; a refunded renewal stands alone)."""
+    by_id = {entry["obj"].pk: entry for entry in entries}
+
+    def parent(entry: dict) -> dict | None:
+        package = entry["obj"]
+        if package.status == PackageStatus.REFUNDED:
+            return None
+        return by_id.get(package.renewal_of_id) if package.renewal_of_id else None
+
+    chains: dict[int, list[dict]] = {}
+    for entry in entries:
+        root = entry
+        while (up := parent(root)) is not None:
+            root = up
+        chains.setdefault(root["obj"].pk, []).append(entry)
+    ordered = [sorted(chain, key=lambda e: (e["obj"].starts_on, e["obj"].pk)) for chain in chains.values()]
+    return sorted(ordered, key=lambda chain: (chain[0]["obj"].starts_on, chain[0]["obj"].pk), reverse=True)
+
+
 def failed_auto_renewals(*, account: Account, packages: list[Package]) -> dict[int, AutoRenewAttempt]:
     """The latest automatic renewal attempt of each of the account's `packages` when it failed (one query):
     plan management shows it with the shortfall until the package is renewed."""

@@ -1,6 +1,7 @@
 """The purchase flow's defects, fixed: duplicate and stale orders, the wizard's draft after Back, the
 workspaces step (positions, the upgrade link, the summary)."""
 
+import datetime
 from decimal import Decimal
 
 import pytest
@@ -10,7 +11,16 @@ from core.formatting import format_cny
 
 from orders import services
 from orders.models import Order, OrderStatus
-from orders.tests.factories import cash, fund_cash, give_card, plan, purchase_order
+from orders.forms_renewal import RenewalForm
+from orders.tests.factories import (
+    cash,
+    fund_cash,
+    give_card,
+    paid_package,
+    plan,
+    purchase_order,
+    traffic_package,
+)
 from tests.factories import WorkspaceFactory
 
 pytestmark = pytest.mark.django_db
@@ -124,3 +134,72 @@ def test_cashier_confirmation_and_success_page_show_the_split(owner_client, acco
     paid = owner_client.post(url, {"idempotency_key": key, f"card_{card.pk}": "5000.00", "cash": ""})
     success = owner_client.get(paid.url).content.decode()
     assert "Paid with" in success and card.number in success and rest in success
+
+
+def test_traffic_step_shows_every_capacity_error_at_once_next_to_its_input(owner_client, account):
+    owner_client.post(reverse("orders-buy", args=[account.id]), {"plan": plan().pk})
+    log, apm = traffic_package("log"), traffic_package("apm")
+    response = owner_client.post(reverse("orders-buy-traffic", args=[account.id]),
+                                 {f"cap_{log.pk}": "1500000", f"cap_{apm.pk}": "abc", "action": "next"})
+    content = response.content.decode()
+    assert response.status_code == 400 and "multiple of its basic unit" in content and "whole number" in content
+    assert f'id="cap-{log.pk}-error"' in content and f'id="cap-{apm.pk}-error"' in content
+    assert "No traffic package chosen" not in content
+
+
+def test_renewal_form_gives_every_error_at_once(account, ws_a, ws_b):
+    form = RenewalForm({"plan": "x", f"include_{ws_a.pk}": "on", f"position_{ws_a.pk}": "one",
+                        f"include_{ws_b.pk}": "on", f"position_{ws_b.pk}": "-2"}, plans=[], candidates=[ws_a, ws_b])
+    assert not form.is_valid() and len(form.non_field_errors()) == 3
+
+
+def test_auto_renew_is_confirmed_with_amount_tenders_and_day(owner_client, account, owner, ws_a):
+    package = paid_package(account, owner, workspaces=[ws_a])
+    card = give_card(account, "10000.00")
+    fund_cash(account, "50000.00")
+    url = reverse("orders-package-auto-renew", args=[account.id, package.pk])
+    listing = owner_client.get(reverse("orders-packages", args=[account.id])).content.decode()
+    assert f'href="{url}"' in listing
+    page = owner_client.get(url)
+    content = page.content.decode()
+    total = page.context["total"]
+    assert format_cny(total) in content and card.number in content
+    assert [t["amount"] for t in page.context["tenders"]] == [Decimal("10000.00"), total - Decimal("10000.00")]
+    assert page.context["first_try"] == package.ends_on - datetime.timedelta(days=7)
+    owner_client.post(url, {"auto_renew": "on"})
+    package.refresh_from_db()
+    assert not package.auto_renew
+
+
+def _paid_renewal(package, owner):
+    order = services.order_create_renewal(package=package, actor=owner)
+    fund_cash(package.account, order.total)
+    return services.order_pay(order=order, tenders=[cash(order.total)], actor=owner).package
+
+
+def test_plan_management_shows_a_package_and_its_renewals_as_one_timeline(
+        owner_client, account, owner, ws_a, django_assert_max_num_queries):
+    first = paid_package(account, owner, workspaces=[ws_a])
+    renewal = _paid_renewal(first, owner)
+    url = reverse("orders-packages", args=[account.id])
+    owner_client.get(url)
+    with django_assert_max_num_queries(30) as captured:
+        page = owner_client.get(url)
+    chains = [[entry["obj"].pk for entry in chain] for chain in page.context["chains"]]
+    content = page.content.decode()
+    assert chains == [[first.pk, renewal.pk]]  # oldest first, one chain
+    assert content.index(f'id="package-{first.pk}"') < content.index(f'id="package-{renewal.pk}"')
+    assert "Timeline: the package and its renewals" in content
+    _paid_renewal(renewal, owner)
+    paid_package(account, owner)
+    with django_assert_max_num_queries(len(captured.captured_queries)):
+        owner_client.get(url)
+
+
+def test_plan_cards_use_the_apis_372_day_basis_and_give_capacities_units(owner_client, account):
+    page = owner_client.get(reverse("orders-buy", args=[account.id]))
+    startup = page.context["plans"][0]
+    content = page.content.decode()
+    assert format_cny(startup.saving) in content and format_cny(startup.payg_equivalent) in content
+    assert "Pay-as-you-go value (372 days)" in content and "for 372 days, the equivalent" in content
+    assert "entries a day" in content
