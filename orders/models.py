@@ -74,6 +74,10 @@ class Order(models.Model):
 
     objects = AccountScopedQuerySet.as_manager()
 
+    # Not columns: set by orders.selectors.mark_payable (a page offers Pay only then) and unpaid_orders_naming.
+    can_pay: bool
+    shared: list[str]
+
     class Meta:
         verbose_name = _("order")
         verbose_name_plural = _("orders")

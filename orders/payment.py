@@ -32,6 +32,7 @@ from orders.models import (
     OrderLine,
     OrderLineKind,
     OrderStatus,
+    OrderWorkspace,
     Package,
     PackagePlanPeriod,
     PackageStatus,
@@ -58,6 +59,9 @@ def _check_payable(order: Order, now: datetime.datetime) -> None:
         OrderStatus.EXPIRED: (_("This order expired unpaid; create a new one."), Code.ORDER_EXPIRED),
         OrderStatus.REFUNDED: (_("This order was refunded."), Code.ORDER_REFUNDED),
     }
+    if order.status == OrderStatus.CANCELLED and order.superseded_by_id:
+        raise Conflict(_("This order was cancelled because another order for the same workspaces was paid. "
+                         "Nothing was charged."), code=Code.ORDER_CANCELLED)
     if order.status in messages:
         message, code = messages[order.status]
         raise Conflict(message, code=code)
@@ -270,7 +274,7 @@ def _cancel_superseded(order: Order, now: datetime.datetime) -> int:
     and other renewals of the package it renewed. One UPDATE under the wallet lock the payment holds."""
     if order.kind not in (OrderKind.PURCHASE, OrderKind.RENEWAL):
         return 0
-    workspace_ids = [row.workspace_id for row in order.workspaces.all()]
+    workspace_ids = OrderWorkspace.objects.filter(order_id=order.pk).values("workspace_id")  # in the UPDATE
     stale = Q(kind=OrderKind.PURCHASE, workspaces__workspace_id__in=workspace_ids)
     if order.kind == OrderKind.RENEWAL:
         stale |= Q(kind=OrderKind.RENEWAL, renewal_of_id=order.renewal_of_id)

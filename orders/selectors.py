@@ -63,8 +63,10 @@ def unpaid_orders_naming(*, account: Account, workspace_ids: list[int], now: dat
     )
     orders: dict[int, Order] = {}
     for row in rows:
-        order = orders.setdefault(row.order_id, row.order)
-        order.shared = [*getattr(order, "shared", []), row.workspace.name]
+        if row.order_id not in orders:
+            orders[row.order_id] = row.order
+            row.order.shared = []
+        orders[row.order_id].shared.append(row.workspace.name)
     return list(orders.values())
 
 

@@ -8,10 +8,9 @@ import pytest
 from django.urls import reverse
 
 from core.formatting import format_cny
-
 from orders import services
-from orders.models import Order, OrderStatus
 from orders.forms_renewal import RenewalForm
+from orders.models import Order, OrderStatus
 from orders.tests.factories import (
     cash,
     fund_cash,

@@ -149,7 +149,8 @@ class OrderPayView(IdempotentPageMixin, AccountScopedMixin, TemplateView):
             recharge_url=f"{recharge}?{urlencode({'amount': f'{shortfall:.2f}', 'next': back})}"
             if shortfall > 0 else f"{recharge}?{urlencode({'next': back})}",
             online_available=online_payment_available(),
-            split=split, suggestion=suggestion, suggestion_shortfall=plan.shortfall, fill_url=f"{here}?fill={FILL_PLAN}",
+            split=split, suggestion=suggestion, suggestion_shortfall=plan.shortfall,
+            fill_url=f"{here}?fill={FILL_PLAN}",
         )
         if posted is not None and posted.get(PAGE_KEY_FIELD):  # shown again after an error: may be retried
             context[PAGE_KEY_FIELD] = posted[PAGE_KEY_FIELD]
