@@ -129,7 +129,9 @@ class PackageAutoRenewView(AccountScopedMixin, TemplateView):
         today = account_today(self.account)
         first_try = max(today, package.ends_on - datetime.timedelta(days=FinanceSettings.load().auto_renew_days_before))
         context.update(
-            package=package, lines=lines, total=total, first_try=first_try, shortfall=plan.shortfall,
+            package=package, plan_price=lines[0].amount, total=total, first_try=first_try, shortfall=plan.shortfall,
+            traffic=[{"tp": tp, "capacity": capacity, "amount": line.amount}
+                     for line, (tp, capacity) in zip(lines[1:], traffic, strict=True)],
             starts_on=renewal_dates(package, package.plan)[0],
             tenders=[{"label": labels.get((t.kind, t.instrument_id), _("Cash balance")), "amount": t.amount}
                      for t in plan.tenders],
