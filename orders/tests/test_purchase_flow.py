@@ -189,7 +189,7 @@ def test_plan_management_shows_a_package_and_its_renewals_as_one_timeline(
     assert chains == [[first.pk, renewal.pk]]  # oldest first, one chain
     assert content.index(f'id="package-{first.pk}"') < content.index(f'id="package-{renewal.pk}"')
     assert "Timeline: the package and its renewals" in content
-    _paid_renewal(renewal, owner)
+    _paid_renewal(paid_package(account, owner), owner)
     paid_package(account, owner)
     with django_assert_max_num_queries(len(captured.captured_queries)):
         owner_client.get(url)
