@@ -120,7 +120,8 @@ def package_list(*, account: Account) -> QuerySet[Package]:
                     "valid_from", "id"
                 ),
             ),
-            Prefetch("renewals", queryset=Package.objects.exclude(status=PackageStatus.REFUNDED).order_by("pk")),
+            Prefetch("renewals", queryset=Package.objects.exclude(status=PackageStatus.REFUNDED)
+                     .select_related("plan").order_by("pk")),
         )
         .order_by("-starts_on", "-id")
     )
