@@ -97,14 +97,25 @@ class TrafficForm(_DynamicForm):
             if not is_id(value) or len(value) > MAX_CAPACITY_DIGITS:
                 self.add_error(name, _("The capacity of %(name)s must be a whole number.") % {"name": tp})
                 continue
-            if int(value):
-                chosen.append((tp, int(value)))
+            if not int(value):
+                continue
+            # each capacity is checked on its own, so every field's error shows at once
+            _ok, error = attempt(lambda tp=tp, value=value: validate_traffic([(tp, int(value))], self.figures))
+            if error is not None:
+                self.add_error(name, error.message)
+                continue
+            chosen.append((tp, int(value)))
         data["traffic"] = chosen
         if not self.errors:
             _ok, error = attempt(lambda: validate_traffic(chosen, self.figures))
             if error is not None:
                 raise forms.ValidationError(error.message, code=error.code)
         return data
+
+    @property
+    def field_errors(self) -> dict[int, list[str]]:
+        """The errors of each capacity input, by traffic package id (shown next to the input)."""
+        return {tp.pk: [str(m) for m in self.errors.get(f"cap_{tp.pk}", [])] for tp in self.traffic_packages}
 
     @property
     def traffic(self) -> list[TrafficSpec]:

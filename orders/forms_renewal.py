@@ -26,25 +26,26 @@ class RenewalForm(forms.Form):
         self.plans, self.candidates = plans, candidates
 
     def clean(self) -> dict[str, Any]:
+        """Every problem at once (the plan, each bad position, no workspace kept), not the first one only."""
         data = cast(dict[str, Any], super().clean())  # Form.clean returns cleaned_data
         raw = (self.data.get("plan") or "").strip()
         plan = next((p for p in self.plans if p.pk == int(raw)), None) if is_id(raw, max_digits=17) else None
         if plan is None:
             self.add_error(None, forms.ValidationError(_("Choose the same plan or a bigger one."),
                                                        code=Code.RENEWAL_PLAN_SMALLER))
-            return data
         ranked = []
         for index, ws in enumerate(self.candidates):
             if not self.data.get(f"include_{ws.pk}"):
                 continue
             position = (self.data.get(f"position_{ws.pk}") or "").strip()
             if position and not is_id(position, max_digits=MAX_POSITION_DIGITS):
-                self.add_error(None, forms.ValidationError(_("A position is a whole number from 1."),
-                                                           code=Code.INVALID))
-                return data
+                self.add_error(None, forms.ValidationError(
+                    _("%(name)s: a position is a whole number from 1.") % {"name": ws.name}, code=Code.INVALID))
+                continue
             ranked.append((int(position) if position else UNPOSITIONED, index, ws))
-        if not ranked:
+        if not ranked and not any(self.data.get(f"include_{ws.pk}") for ws in self.candidates):
             self.add_error(None, forms.ValidationError(_("Keep at least one workspace."), code=Code.NO_WORKSPACE))
+        if self.errors:
             return data
         data["plan"] = plan
         data["workspaces"] = [ws for _p, _i, ws in sorted(ranked, key=lambda r: (r[0], r[1]))]

@@ -54,6 +54,11 @@ class Order(models.Model):
     # it pays for keeps the figures of that day (docs/RULES-plans.md "What a sale keeps").
     catalogue_day = models.DateField(_("catalogue day"))
     refund_reason = models.CharField(max_length=500, blank=True)
+    # cancelled because this other order, paid for some of the same workspaces (or the same renewal), made it
+    # unpayable (docs/RULES-orders.md "Stale orders").
+    superseded_by = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("superseded by")
+    )
     # renewal: the package renewed (the new package, created when paid, is `package`).
     renewal_of = models.ForeignKey(
         "orders.Package", on_delete=models.PROTECT, null=True, blank=True, related_name="renewal_orders"
@@ -68,6 +73,10 @@ class Order(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True, help_text="cancelled, expired or refunded at")
 
     objects = AccountScopedQuerySet.as_manager()
+
+    # Not columns: set by orders.selectors.mark_payable (a page offers Pay only then) and unpaid_orders_naming.
+    can_pay: bool
+    shared: list[str]
 
     class Meta:
         verbose_name = _("order")

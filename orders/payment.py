@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any, cast
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -31,6 +32,7 @@ from orders.models import (
     OrderLine,
     OrderLineKind,
     OrderStatus,
+    OrderWorkspace,
     Package,
     PackagePlanPeriod,
     PackageStatus,
@@ -57,6 +59,9 @@ def _check_payable(order: Order, now: datetime.datetime) -> None:
         OrderStatus.EXPIRED: (_("This order expired unpaid; create a new one."), Code.ORDER_EXPIRED),
         OrderStatus.REFUNDED: (_("This order was refunded."), Code.ORDER_REFUNDED),
     }
+    if order.status == OrderStatus.CANCELLED and order.superseded_by_id:
+        raise Conflict(_("This order was cancelled because another order for the same workspaces was paid. "
+                         "Nothing was charged."), code=Code.ORDER_CANCELLED)
     if order.status in messages:
         message, code = messages[order.status]
         raise Conflict(message, code=code)
@@ -256,10 +261,27 @@ def _settle(order: Order, tenders: Sequence[TenderSpec], *, wallet: Wallet, acto
     order.status = OrderStatus.PAID
     order.paid_at = now
     order.save(update_fields=["package", "payment", "status", "paid_at"])
+    _cancel_superseded(order, now)
     if order.kind == OrderKind.RENEWAL:
         package_renewed.send(sender=Package, package=order.renewal_of, renewal=order.package, order=order,
                              automatic=automatic)
     return order
+
+
+def _cancel_superseded(order: Order, now: datetime.datetime) -> int:
+    """The account's other unpaid orders that paying `order` made unpayable are cancelled, naming it
+    (`superseded_by`): purchases naming any of its workspaces (a purchase or renewal just paid covers them),
+    and other renewals of the package it renewed. One UPDATE under the wallet lock the payment holds."""
+    if order.kind not in (OrderKind.PURCHASE, OrderKind.RENEWAL):
+        return 0
+    workspace_ids = OrderWorkspace.objects.filter(order_id=order.pk).values("workspace_id")  # in the UPDATE
+    stale = Q(kind=OrderKind.PURCHASE, workspaces__workspace_id__in=workspace_ids)
+    if order.kind == OrderKind.RENEWAL:
+        stale |= Q(kind=OrderKind.RENEWAL, renewal_of_id=order.renewal_of_id)
+    candidates = Order.objects.filter(stale, account_id=order.account_id, status=OrderStatus.PENDING_PAYMENT)
+    return Order.objects.filter(pk__in=candidates.exclude(pk=order.pk).values("pk")).update(
+        status=OrderStatus.CANCELLED, closed_at=now, superseded_by=order
+    )
 
 
 @transaction.atomic

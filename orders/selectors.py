@@ -16,7 +16,9 @@ from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, prefetc
 from orders.models import (
     AutoRenewAttempt,
     Order,
+    OrderKind,
     OrderLine,
+    OrderStatus,
     OrderWorkspace,
     Package,
     PackagePlanPeriod,
@@ -31,7 +33,7 @@ from workspaces.models import Account, Workspace, WorkspaceStatus
 def order_list(*, account: Account, status: str | None = None, kind: str | None = None) -> QuerySet[Order]:
     queryset = (
         Order.objects.for_account(account)
-        .select_related("plan", "package__plan")
+        .select_related("plan", "package__plan", "superseded_by")
         .prefetch_related(
             Prefetch("lines", queryset=OrderLine.objects.select_related("traffic_package__billing_item", "plan")),
             Prefetch("workspaces", queryset=OrderWorkspace.objects.select_related("workspace").order_by("position")),
@@ -43,6 +45,45 @@ def order_list(*, account: Account, status: str | None = None, kind: str | None 
     if kind:
         queryset = queryset.filter(kind=kind)
     return queryset
+
+
+def unpaid_orders_naming(*, account: Account, workspace_ids: list[int], now: datetime.datetime) -> list[Order]:
+    """The account's purchase orders still awaiting payment (not past their payment deadline) that name any of
+    `workspace_ids`, newest first, each with `shared` (the names of those workspaces it names): the wizard
+    warns before a second order for the same workspaces and offers to open the first (one query)."""
+    if not workspace_ids:
+        return []
+    rows = (
+        OrderWorkspace.objects.filter(
+            order__account=account, order__kind=OrderKind.PURCHASE, order__status=OrderStatus.PENDING_PAYMENT,
+            order__expires_at__gt=now, workspace_id__in=workspace_ids,
+        )
+        .select_related("order", "workspace")
+        .order_by("-order__created_at", "-order_id", "position")
+    )
+    orders: dict[int, Order] = {}
+    for row in rows:
+        if row.order_id not in orders:
+            orders[row.order_id] = row.order
+            row.order.shared = []
+        orders[row.order_id].shared.append(row.workspace.name)
+    return list(orders.values())
+
+
+def mark_payable(orders: list[Order], *, now: datetime.datetime) -> list[Order]:
+    """Set `can_pay` on each order of a list: awaiting payment, before its deadline and, for a purchase, none
+    of its workspaces covered by a package since (one query for the whole list). A page offers Pay only then."""
+    waiting = [o.pk for o in orders if o.status == OrderStatus.PENDING_PAYMENT and o.expires_at > now]
+    blocked: set[int] = set()
+    if waiting:
+        covered = PackageWorkspace.objects.filter(current_rows_q()).values("workspace_id")
+        blocked = set(
+            OrderWorkspace.objects.filter(order_id__in=waiting, order__kind=OrderKind.PURCHASE,
+                                          workspace_id__in=covered).values_list("order_id", flat=True)
+        )
+    for order in orders:
+        order.can_pay = order.pk in waiting and order.pk not in blocked
+    return orders
 
 
 def order_get(*, account: Account, order_id: int) -> Order | None:
@@ -79,7 +120,8 @@ def package_list(*, account: Account) -> QuerySet[Package]:
                     "valid_from", "id"
                 ),
             ),
-            Prefetch("renewals", queryset=Package.objects.exclude(status=PackageStatus.REFUNDED).order_by("pk")),
+            Prefetch("renewals", queryset=Package.objects.exclude(status=PackageStatus.REFUNDED)
+                     .select_related("plan").order_by("pk")),
         )
         .order_by("-starts_on", "-id")
     )
@@ -113,6 +155,28 @@ def workspace_coverage(*, account: Account, workspace: Workspace, today: datetim
 def renewal_of_package(package: Package) -> Package | None:
     """The package's renewal (not refunded), from the prefetch of package_list."""
     return next(iter(package.renewals.all()), None)
+
+
+def package_chains(entries: list[dict]) -> list[list[dict]]:
+    """Plan management's timelines: each package with its renewals (and theirs), oldest first, as one chain;
+    the chains newest purchase first. `entries` are dicts with the package as "obj" (no query: renewal_of_id
+    is on the rows; a refunded renewal stands alone)."""
+    by_id = {entry["obj"].pk: entry for entry in entries}
+
+    def parent(entry: dict) -> dict | None:
+        package = entry["obj"]
+        if package.status == PackageStatus.REFUNDED:
+            return None
+        return by_id.get(package.renewal_of_id) if package.renewal_of_id else None
+
+    chains: dict[int, list[dict]] = {}
+    for entry in entries:
+        root = entry
+        while (up := parent(root)) is not None:
+            root = up
+        chains.setdefault(root["obj"].pk, []).append(entry)
+    ordered = [sorted(chain, key=lambda e: (e["obj"].starts_on, e["obj"].pk)) for chain in chains.values()]
+    return sorted(ordered, key=lambda chain: (chain[0]["obj"].starts_on, chain[0]["obj"].pk), reverse=True)
 
 
 def failed_auto_renewals(*, account: Account, packages: list[Package]) -> dict[int, AutoRenewAttempt]:

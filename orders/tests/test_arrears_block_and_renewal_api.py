@@ -166,7 +166,11 @@ def test_renewal_page_creates_the_order_and_toggles_auto_renew(account, owner, o
     order = Order.objects.get(kind=OrderKind.RENEWAL)
     assert response.status_code == 302 and response["Location"].endswith(f"/orders/{order.pk}/pay/")
     assert list(order.workspaces.order_by("position").values_list("workspace_id", flat=True)) == [ws_b.pk, ws_a.pk]
-    toggled = owner_client.post(f"/a/{account.pk}/packages/{package.pk}/auto-renew/", {"auto_renew": "on"})
+    unconfirmed = owner_client.post(f"/a/{account.pk}/packages/{package.pk}/auto-renew/", {"auto_renew": "on"})
+    package.refresh_from_db()
+    assert unconfirmed["Location"].endswith(f"/packages/{package.pk}/auto-renew/") and not package.auto_renew
+    toggled = owner_client.post(f"/a/{account.pk}/packages/{package.pk}/auto-renew/",
+                                {"auto_renew": "on", "confirmed": "1"})
     assert toggled.status_code == 302
     package.refresh_from_db()
     assert package.auto_renew

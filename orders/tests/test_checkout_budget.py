@@ -24,10 +24,11 @@ pytestmark = pytest.mark.django_db
 CREATE_BUDGET = 14  # token, membership, plan, workspaces, arrears, the plan's versions (its price: no capacities),
 #                     covered, order id, settings,
 #                     order, lines, order workspaces, transaction x2; no read-back of the order
-PAY_CASH_BUDGET = 26  # token, membership, idempotency key (claim + answer: one INSERT ... ON CONFLICT, no
+PAY_CASH_BUDGET = 27  # token, membership, idempotency key (claim + answer: one INSERT ... ON CONFLICT, no
 #                       savepoint), order, wallet lock, order lock, spend, arrears, lines, workspaces, covered,
 #                       package, period, package workspaces (3), payment (the wallet already locked: no second
-#                       lock, no savepoint), wallet update, tender, ledger, order update, transactions (4)
+#                       lock, no savepoint), wallet update, tender, ledger, order update, stale orders cancelled,
+#                       transactions (4)
 PAY_MIXED_EXTRA = 4  # a card and a voucher: their locks and their balance updates
 # Traffic packages cost the same few statements whatever their number: create reads the traffic packages,
 # their versions and tiers (3); pay writes the package's traffic rows (1).

@@ -21,8 +21,9 @@ from workspaces.models import Role
 # Statements of the whole call, transaction and savepoints included: token, membership, idempotency key (claim
 # and answer), plan, workspaces, wallet lock, spend, arrears, plan versions, covered, order id, settings, order,
 # lines, order workspaces, package, period, package workspaces (with its savepoint), payment, wallet update,
-# tender, ledger, order update, and the transaction's own statements. A create and a pay take 14 + 26.
-ONE_CALL_BUDGET = 30
+# tender, ledger, order update, stale orders cancelled, and the transaction's own statements. A create and a pay
+# take 14 + 27.
+ONE_CALL_BUDGET = 31
 TRAFFIC_EXTRA = 4  # the traffic packages, their versions and tiers (3); the package's traffic rows (1)
 MIXED_EXTRA = 4  # a card and a voucher: their locks and their balance updates
 

@@ -117,10 +117,12 @@ def test_a_package_is_renewed_once_and_not_after_its_end(account, owner, ws_a):
     old = paid_package(account, owner, workspaces=[ws_a])
     first, second = _renew(old, owner), _renew(old, owner)  # two unpaid orders may exist
     _pay_cash(first, owner)
+    second.refresh_from_db()  # paying the first cancelled the second, naming it (docs/RULES-orders.md)
+    assert (second.status, second.superseded_by_id) == (OrderStatus.CANCELLED, first.pk)
     fund_cash(account, second.total)
     with pytest.raises(Conflict) as error:
         order_pay(order=second, tenders=[cash(second.total)], actor=owner)
-    assert error.value.code == "already_renewed"
+    assert error.value.code == "order_cancelled"
     with pytest.raises(Conflict):
         _renew(old, owner)
     with pytest.raises(IntegrityError), transaction.atomic():  # the database refuses a second renewal

@@ -196,12 +196,12 @@ def test_pending_orders_do_not_reserve_workspaces_but_the_first_paid_wins(accoun
     second = purchase_order(account, owner, workspaces=[ws_a])
     fund_cash(account, "84000.00")
     order_pay(order=second, tenders=[cash("42000.00")], actor=owner)
+    first.refresh_from_db()  # the first is now stale: cancelled, naming the order that was paid
+    assert (first.status, first.superseded_by_id) == (OrderStatus.CANCELLED, second.pk)
     with pytest.raises(Conflict) as error:
         order_pay(order=first, tenders=[cash("42000.00")], actor=owner)
-    assert error.value.code == "workspace_already_covered"
+    assert error.value.code == "order_cancelled"
     assert Wallet.objects.get(account=account).cash_balance == Decimal("42000.00")
-    first.refresh_from_db()
-    assert first.status == OrderStatus.PENDING_PAYMENT
 
 
 def test_add_workspace_rules(account, owner, ws_a, ws_free):

@@ -24,6 +24,7 @@ from django.views.generic import TemplateView
 from core.exceptions import ApplicationError
 from core.idempotency import PAGE_KEY_FIELD, IdempotentPageMixin
 from core.money import ZERO, parse_page_amount, quantize
+from core.parsing import is_id
 from orders import selectors
 from orders.error_codes import OrdersErrorCode as Code
 from orders.forms import CashierForm, error_list
@@ -49,6 +50,12 @@ def _amount_or_zero(raw: str) -> Decimal:
         return parse_page_amount(raw) if raw else ZERO
     except ValueError:
         return ZERO
+
+
+def _instrument_key(name: str) -> tuple[str, int] | None:
+    """`card_12` -> ("card", 12); None for anything else."""
+    kind, _sep, raw = name.partition("_")
+    return (kind, int(raw)) if kind in ("card", "voucher") and is_id(raw, max_digits=18) else None
 
 
 FILL_PLAN = "plan"  # ?fill=plan: the inputs filled with the suggested split
@@ -123,6 +130,14 @@ class OrderPayView(IdempotentPageMixin, AccountScopedMixin, TemplateView):
         back = f"{here}?{urlencode(allocation)}" if allocation else here
         recharge = reverse("payments-recharge", kwargs={"account_id": self.account.pk})
 
+        split = [{"label": f"{labels[key][0]} {labels[key][1]}", "amount": _amount_or_zero(allocation[name])}
+                 for name, key in ((n, _instrument_key(n)) for n in allocation if n != "cash")
+                 if key in labels and _amount_or_zero(allocation[name]) > 0]
+        others = sum((part["amount"] for part in split), ZERO)
+        cash_part = _amount_or_zero(allocation["cash"]) if allocation.get("cash") else max(order.total - others, ZERO)
+        if cash_part > 0:
+            split.append({"label": _("Cash balance"), "amount": cash_part})
+
         def row(obj, name):
             return {"obj": obj, "name": name, "value": allocation.get(name, ""), "errors": field_errors.get(name, [])}
 
@@ -135,7 +150,8 @@ class OrderPayView(IdempotentPageMixin, AccountScopedMixin, TemplateView):
             recharge_url=f"{recharge}?{urlencode({'amount': f'{shortfall:.2f}', 'next': back})}"
             if shortfall > 0 else f"{recharge}?{urlencode({'next': back})}",
             online_available=online_payment_available(),
-            suggestion=suggestion, suggestion_shortfall=plan.shortfall, fill_url=f"{here}?fill={FILL_PLAN}",
+            split=split, suggestion=suggestion, suggestion_shortfall=plan.shortfall,
+            fill_url=f"{here}?fill={FILL_PLAN}",
         )
         if posted is not None and posted.get(PAGE_KEY_FIELD):  # shown again after an error: may be retried
             context[PAGE_KEY_FIELD] = posted[PAGE_KEY_FIELD]

@@ -5,12 +5,14 @@ from __future__ import annotations
 from django.contrib import messages
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from orders import selectors
 from orders.models import Order, OrderKind, OrderStatus, PackageTraffic
 from orders.payment import order_cancel
+from orders.views.wizard import forget_draft
 from workspaces.tenancy import AccountScopedMixin, AccountScopedView, get_scoped_or_404
 
 
@@ -21,6 +23,11 @@ class OrderSuccessView(AccountScopedMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         order = get_scoped_or_404(selectors.order_list(account=self.account), pk=self.kwargs["order_id"])
         context["order"] = order
+        if order.status == OrderStatus.PAID and order.kind == OrderKind.PURCHASE:
+            forget_draft(self.request, self.account)  # the wizard's draft is done once its order is paid
+        # The split between tenders, as on the order's page.
+        context["tenders"] = list(order.payment.tenders.select_related("card", "voucher").order_by("pk")) \
+            if order.payment else []
         # A traffic add-on states its own dates (from the next billing day to its package's end), not the plan's.
         context["traffic"] = list(PackageTraffic.objects.filter(order=order).select_related(
             "traffic_package__billing_item").order_by("pk")) if order.kind == OrderKind.TRAFFIC else []
@@ -33,8 +40,9 @@ class OrderListView(AccountScopedMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         status = self.request.GET.get("status")
-        context["orders"] = list(selectors.order_list(
-            account=self.account, status=status if status in OrderStatus.values else None)[:200])
+        context["orders"] = selectors.mark_payable(list(selectors.order_list(
+            account=self.account, status=status if status in OrderStatus.values else None)[:200]),
+            now=timezone.now())
         context["statuses"] = OrderStatus.choices
         context["status"] = status
         return context
@@ -46,7 +54,7 @@ class OrderDetailView(AccountScopedMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         order = get_scoped_or_404(selectors.order_list(account=self.account), pk=self.kwargs["order_id"])
-        context["order"] = order
+        context["order"] = selectors.mark_payable([order], now=timezone.now())[0]
         context["tenders"] = list(order.payment.tenders.select_related("card", "voucher")) if order.payment else []
         return context
 

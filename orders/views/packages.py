@@ -54,6 +54,7 @@ class PackageListView(AccountScopedMixin, TemplateView):
              "auto_renew_failure": failed.get(p.pk)}
             for p in packages
         ]
+        context["chains"] = selectors.package_chains(context["packages"])
         context["coverable"] = coverable
         context["buying_blocked"] = selectors.account_has_locked_workspaces(account=self.account)
         context["auto_renew_days"] = FinanceSettings.load().auto_renew_days_before
@@ -72,7 +73,8 @@ class PackageWorkspacesView(AccountScopedView):
                        .values_list("workspace_id", flat=True))
         form = PackageWorkspacesForm(request.POST, account=self.account, current_ids=current)
         if not form.is_valid():
-            messages.error(request, error_list(form)[0])
+            for message in error_list(form):
+                messages.error(request, message)
         elif form.adding:
             workspace = form.cleaned_data["workspace"]
             package_add_workspace(package=package, workspace=workspace, actor=request.user)
@@ -133,7 +135,7 @@ class PackageTrafficView(_PackageChangeMixin, TemplateView):
     template_name = "orders/package_traffic.html"
     form: TrafficForm
 
-    def get_context_data(self, chosen=None, raw=None, errors=(), **kwargs):
+    def get_context_data(self, chosen=None, raw=None, errors=(), field_errors=None, **kwargs):
         context = super().get_context_data(**kwargs)
         package = self.get_package()
         days = None
@@ -147,7 +149,7 @@ class PackageTrafficView(_PackageChangeMixin, TemplateView):
         lines = quote_traffic_lines(chosen, days, figures) if days and not errors else []
         context.update(
             package=package, days=days, error=error, errors=errors, lines=lines, total=quote_total(lines),
-            rows=[{"tp": tp, "value": (raw or {}).get(tp.pk, "")}
+            rows=[{"tp": tp, "value": (raw or {}).get(tp.pk, ""), "errors": (field_errors or {}).get(tp.pk, [])}
                   for tp in plan_selectors.traffic_package_list(day=figures.day)],
         )
         return context
@@ -162,7 +164,8 @@ class PackageTrafficView(_PackageChangeMixin, TemplateView):
         if not errors and request.POST.get("action") != "recalc":
             order = order_create_traffic(package=package, traffic=form.traffic, actor=request.user)
             return redirect("orders-pay", account_id=self.account.pk, order_id=order.pk)
-        return self.render_to_response(self.get_context_data(chosen=form.traffic, raw=form.raw, errors=errors),
+        return self.render_to_response(self.get_context_data(chosen=form.traffic, raw=form.raw, errors=errors,
+                                                             field_errors=form.field_errors),
                                        status=400 if errors else 200)
 
     def application_error(self, request, error: ApplicationError):

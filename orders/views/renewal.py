@@ -3,6 +3,7 @@ and checks are the services' (orders/renewal.py)."""
 
 from __future__ import annotations
 
+import datetime
 from functools import partial
 
 from django.contrib import messages
@@ -11,13 +12,16 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
+from core.days import account_today
 from core.exceptions import ApplicationError
+from core.models import FinanceSettings
+from core.money import ZERO
 from core.pages import attempt
 from orders import selectors
 from orders.forms import error_list
 from orders.forms_renewal import RenewalForm
 from orders.models import Package
-from orders.pricing import order_figures, plan_version_on_sale
+from orders.pricing import order_figures, plan_version_on_sale, quote_purchase, quote_total
 from orders.renewal import (
     check_renewable,
     current_workspaces_in_order,
@@ -27,8 +31,10 @@ from orders.renewal import (
     renewal_dates,
     traffic_at_end,
 )
+from payments import selectors as payment_selectors
+from payments.autopay import plan_wallet_tenders
 from workspaces.models import Capability
-from workspaces.tenancy import AccountScopedMixin, AccountScopedView, get_scoped_or_404
+from workspaces.tenancy import AccountScopedMixin, get_scoped_or_404
 
 
 class PackageRenewView(AccountScopedMixin, TemplateView):
@@ -95,14 +101,51 @@ class PackageRenewView(AccountScopedMixin, TemplateView):
         return self.render_to_response(context, status=400)
 
 
-class PackageAutoRenewView(AccountScopedView):
-    """Turn automatic renewal on or off (`auto_renew` = "on" / "off")."""
+class PackageAutoRenewView(AccountScopedMixin, TemplateView):
+    """Automatic renewal: turning it on is confirmed on this page (GET), which states the amount (today's
+    prices for the same plan, the current workspaces and the traffic in force on the last day), the tenders it
+    would use (payments.autopay.plan_wallet_tenders: the wallet in the settlement order, as the renewal pass
+    pays) and the first day it will try to charge. POST `auto_renew` = "on" (with `confirmed=1`) / "off"."""
 
-    http_method_names = ["post"]
+    template_name = "orders/package_auto_renew.html"
+    read_capability = Capability.SPEND
+
+    def get_package(self) -> Package:
+        return get_scoped_or_404(Package.objects.for_account(self.account).select_related("plan"),
+                                 pk=self.kwargs["package_id"])
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        package = self.get_package()
+        figures = order_figures(self.account)
+        traffic = traffic_at_end(package)
+        lines = quote_purchase(package.plan, traffic, figures)
+        total = quote_total(lines)
+        excluded = sum((line.amount for line, (tp, _c) in zip(lines[1:], traffic, strict=True)
+                        if not tp.billing_item.voucher_payable), ZERO)
+        plan = plan_wallet_tenders(account=self.account, amount=total,
+                                   voucher_payable_amount=total - excluded if excluded else None)
+        labels = ({("card", c.pk): f"{_('Prepaid card')} {c.number}"
+                   for c in payment_selectors.usable_cards(account=self.account)}
+                  | {("voucher", v.pk): f"{v.get_kind_display()} {v}"
+                     for v in payment_selectors.usable_vouchers(account=self.account)})
+        today = account_today(self.account)
+        first_try = max(today, package.ends_on - datetime.timedelta(days=FinanceSettings.load().auto_renew_days_before))
+        context.update(
+            package=package, plan_price=lines[0].amount, total=total, first_try=first_try, shortfall=plan.shortfall,
+            traffic=[{"tp": tp, "capacity": capacity, "amount": line.amount}
+                     for line, (tp, capacity) in zip(lines[1:], traffic, strict=True)],
+            starts_on=renewal_dates(package, package.plan)[0],
+            tenders=[{"label": labels.get((t.kind, t.instrument_id), _("Cash balance")), "amount": t.amount}
+                     for t in plan.tenders],
+        )
+        return context
 
     def post(self, request, account_id: int, package_id: int):
-        package = get_scoped_or_404(Package.objects.for_account(self.account), pk=package_id)
+        package = self.get_package()
         enabled = request.POST.get("auto_renew") == "on"
+        if enabled and request.POST.get("confirmed") != "1":  # never on in one click: the page says what it costs
+            return redirect("orders-package-auto-renew", account_id=self.account.pk, package_id=package.pk)
         package_set_auto_renew(package=package, enabled=enabled, actor=request.user)
         messages.success(request, _("Automatic renewal is on.") if enabled else _("Automatic renewal is off."))
         return redirect("orders-packages", account_id=self.account.pk)

@@ -11,12 +11,15 @@ from typing import Any
 from django.contrib import messages
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 
 from core.money import quantize
 from core.pages import attempt
 from core.parsing import is_id, parse_id
+from orders import selectors
 from orders.forms import PlanChoiceForm, TrafficForm, WizardWorkspacesForm, error_list
 from orders.models import Package, PackageWorkspace
 from orders.pricing import change_window, order_figures, quote_purchase, quote_total, quote_traffic_lines
@@ -30,6 +33,31 @@ from workspaces.tenancy import AccountScopedMixin
 
 def _draft_key(account) -> str:
     return f"orders:wizard:{account.pk}"
+
+
+def forget_draft(request, account) -> None:
+    """The draft ends when its order is paid (the success page), not when the order is created: Back from
+    the cashier to the confirm step shows the same choices (and the order they already made)."""
+    request.session.pop(_draft_key(account), None)
+
+
+# The natural unit of each seeded billing item's daily capacity (a plan card says "2,000,000 entries a day").
+CAPACITY_UNITS = {
+    "datakit": gettext_lazy("hosts"), "log": gettext_lazy("entries"), "apm": gettext_lazy("traces"),
+    "rum": gettext_lazy("PV"), "task": gettext_lazy("calls"), "api": gettext_lazy("calls"),
+    "backup_log": gettext_lazy("entries"), "sms": gettext_lazy("messages"),
+}
+
+
+def capacity_unit(item) -> str:
+    """The unit of a daily capacity: the seeded item's, else its pricing unit's label without the number."""
+    if item.code in CAPACITY_UNITS:
+        return str(CAPACITY_UNITS[item.code])
+    return _(item.unit_label).split(" ", 1)[-1]
+
+
+def _position_rank(raw: str) -> int:
+    return int(raw) if is_id(raw, max_digits=5) else 10**6
 
 
 class WizardMixin(AccountScopedMixin):
@@ -122,9 +150,13 @@ class BuyPlanView(WizardMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         plans = plan_selectors.plan_list(day=self.catalogue_day())
+        for plan in plans:  # one basis for the saving, the API's: the catalogue's 372-day PAYG equivalent
+            plan.saving_percent = (int((plan.saving / plan.payg_equivalent * 100).to_integral_value())
+                                   if plan.payg_equivalent > 0 else 0)
         context["plans"] = plans
+        context["payg_days"] = plan_selectors.PAYG_EQUIVALENT_DAYS
         context["selected"] = self.draft().get("plan")
-        context["rows"] = plan_selectors.capacity_rows(plans)
+        context["rows"] = [{**row, "unit": capacity_unit(row["item"])} for row in plan_selectors.capacity_rows(plans)]
         context["step"] = 1
         return context
 
@@ -132,7 +164,8 @@ class BuyPlanView(WizardMixin, TemplateView):
         form = PlanChoiceForm(request.POST, plans=plan_selectors.plan_list(day=self.catalogue_day()),
                               message=_("Choose one of the plan packages."))
         if not form.is_valid():
-            messages.error(request, error_list(form)[0])
+            for message in error_list(form):
+                messages.error(request, message)
             return redirect("orders-buy", account_id=self.account.pk)
         self.save_draft(plan=form.cleaned_data["plan"].pk)
         return redirect("orders-buy-traffic", account_id=self.account.pk)
@@ -148,7 +181,7 @@ class BuyTrafficView(WizardMixin, TemplateView):
             return redirect("orders-buy", account_id=self.account.pk)
         return super().get(request, *args, **kwargs)
 
-    def get_context_data(self, chosen=None, raw=None, errors=(), **kwargs):
+    def get_context_data(self, chosen=None, raw=None, errors=(), field_errors=None, **kwargs):
         context = super().get_context_data(**kwargs)
         plan = self.draft_plan()
         traffic_packages = list(plan_selectors.traffic_package_list(day=self.catalogue_day()))
@@ -157,7 +190,8 @@ class BuyTrafficView(WizardMixin, TemplateView):
             raw = {tp.pk: str(capacity) for tp, capacity in chosen}
         context.update(
             plan=plan, step=2, errors=errors,
-            rows=[{"tp": tp, "value": (raw or {}).get(tp.pk, "")} for tp in traffic_packages],
+            rows=[{"tp": tp, "value": (raw or {}).get(tp.pk, ""), "errors": (field_errors or {}).get(tp.pk, [])}
+                  for tp in traffic_packages],
             lines=quote_traffic_lines(chosen, plan.validity_days, self.figures()) if not errors else [],
             days=plan.validity_days,
         )
@@ -171,7 +205,8 @@ class BuyTrafficView(WizardMixin, TemplateView):
         form = self.traffic_form(request.POST)
         errors = error_list(form)
         if errors or request.POST.get("action") == "recalc":
-            context = self.get_context_data(chosen=form.traffic, raw=form.raw, errors=errors)
+            context = self.get_context_data(chosen=form.traffic, raw=form.raw, errors=errors,
+                                            field_errors=form.field_errors)
             return self.render_to_response(context, status=400 if errors else 200)
         self.save_draft(traffic=[[tp.pk, capacity] for tp, capacity in form.traffic])
         return redirect("orders-buy-workspaces", account_id=self.account.pk)
@@ -236,6 +271,14 @@ class BuyWorkspacesView(WizardMixin, TemplateView):
             rows.append({"ws": ws, "checked": checked, "position": position, "position_errors": position_errors,
                          "selectable": ws.is_commercial and ws.pk not in covered, "covered": ws.pk in covered})
         context.update(rows=rows, errors=errors, step=3, plan=self.draft_plan())
+        if posted is not None:  # the summary lists what is ticked on the page, in the order it would take
+            by_id = {ws.pk: ws for ws in workspaces}
+            ticked = sorted((row for row in rows if row["checked"] and row["selectable"]),
+                            key=lambda row: (_position_rank(str(row["position"])), row["ws"].name))
+            context["summary"]["workspaces"] = [by_id[row["ws"].pk] for row in ticked]
+        context["unpaid_orders"] = selectors.unpaid_orders_naming(
+            account=self.account, workspace_ids=[ws.pk for ws in context["summary"]["workspaces"]],
+            now=timezone.now())
         return context
 
     def post(self, request, account_id: int):
@@ -271,16 +314,26 @@ class BuyConfirmView(WizardMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         plan = self.draft_plan()
         lines = quote_purchase(plan, self.draft_traffic(), self.figures())
-        context.update(plan=plan, lines=lines, total=quote_total(lines), workspaces=self.draft_workspaces(), step=4)
+        workspaces = self.draft_workspaces()
+        context.update(plan=plan, lines=lines, total=quote_total(lines), workspaces=workspaces, step=4,
+                       unpaid_orders=selectors.unpaid_orders_naming(
+                           account=self.account, workspace_ids=[ws.pk for ws in workspaces], now=timezone.now()))
         return context
 
     def post(self, request, account_id: int):
         plan = self.draft_plan()
         if plan is None:
             return redirect("orders-buy", account_id=self.account.pk)
+        workspaces = self.draft_workspaces()
+        if request.POST.get("again") != "1" and selectors.unpaid_orders_naming(
+                account=self.account, workspace_ids=[ws.pk for ws in workspaces], now=timezone.now()):
+            # A second order for workspaces already in an unpaid one only when asked for explicitly.
+            messages.warning(request, _("These workspaces are already in an unpaid order: open it, or confirm "
+                                        "that you want another order."))
+            return redirect("orders-buy-confirm", account_id=self.account.pk)
         order = order_create_purchase(
-            account=self.account, plan=plan, workspaces=self.draft_workspaces(), traffic=self.draft_traffic(),
+            account=self.account, plan=plan, workspaces=workspaces, traffic=self.draft_traffic(),
             actor=request.user,
         )
-        request.session.pop(_draft_key(self.account), None)
+        self.save_draft(order=order.pk)
         return redirect("orders-pay", account_id=self.account.pk, order_id=order.pk)

@@ -63,6 +63,17 @@
     }
     if (onlineAmount) onlineAmount.value = (shortfall / 100).toFixed(2);
     if (onlineNext) onlineNext.value = back;
+    // The confirmation dialog states the split it is about to charge (each tender and its amount).
+    if (form.dataset.confirmBase) {
+      const parts = [];
+      form.querySelectorAll("input.tender").forEach((input) => {
+        const value = F.parseCents(input.value);
+        if (value) parts.push(input.dataset.label + " " + F.moneyCents(value));
+      });
+      if (cashPart > 0) parts.push(cash.dataset.label + " " + F.moneyCents(cashPart));
+      form.setAttribute("data-confirm", form.dataset.confirmBase
+        + (parts.length ? " " + text("splitText") + " " + parts.join("; ") : ""));
+    }
   }
 
   form.addEventListener("input", update);

@@ -165,7 +165,10 @@ def test_renew_without_a_gap_then_auto_renew_failure_mail(page, shot, tenant):
     assert PackageWorkspace.objects.filter(package=other).count() == 1
     assert FinanceSettings.load().auto_renew_days_before >= 0
     page.goto(f"/a/{account.pk}/packages/")
-    page.locator(f"#package-{other.pk}").locator("button", has_text="Turn automatic renewal on").click()
+    page.locator(f"#package-{other.pk}").locator("a", has_text="Turn automatic renewal on").click()
+    page.wait_for_load_state("domcontentloaded")
+    assert "First charge attempt" in page.inner_text("main")  # confirmed with the amount, tenders and day
+    page.locator("main button", has_text="Turn on").click()
     page.wait_for_load_state("domcontentloaded")
     assert "Automatic renewal is on." in page.inner_text("main")
     assert "Automatic renewal is on:" in page.inner_text(f"#package-{other.pk}")
