@@ -8,9 +8,10 @@ import pytest
 from django.urls import reverse
 
 from core.formatting import format_cny
-from orders import services
 from orders.forms_renewal import RenewalForm
 from orders.models import Order, OrderStatus
+from orders.payment import order_pay
+from orders.renewal import order_create_renewal
 from orders.tests.factories import (
     cash,
     fund_cash,
@@ -38,7 +39,7 @@ def test_paying_one_order_cancels_the_other_unpaid_orders_for_its_workspaces(acc
     second = purchase_order(account, owner, workspaces=[ws_b, ws_a])
     unrelated = purchase_order(account, owner, workspaces=[WorkspaceFactory(account=account)])
     fund_cash(account, first.total)
-    services.order_pay(order=first, tenders=[cash(first.total)], actor=owner)
+    order_pay(order=first, tenders=[cash(first.total)], actor=owner)
     second.refresh_from_db()
     unrelated.refresh_from_db()
     assert (second.status, second.superseded_by_id, unrelated.status) == (
@@ -50,7 +51,7 @@ def test_orders_list_offers_pay_only_on_payable_orders(owner_client, account, ow
     stale = purchase_order(account, owner, workspaces=[ws_a])
     paid = purchase_order(account, owner, workspaces=[ws_a])
     fund_cash(account, paid.total)
-    services.order_pay(order=paid, tenders=[cash(paid.total)], actor=owner)
+    order_pay(order=paid, tenders=[cash(paid.total)], actor=owner)
     payable = purchase_order(account, owner)
     url = reverse("orders-list", args=[account.id])
     owner_client.get(url)
@@ -69,7 +70,7 @@ def test_order_detail_says_why_it_was_cancelled(owner_client, account, owner, ws
     stale = purchase_order(account, owner, workspaces=[ws_a])
     paid = purchase_order(account, owner, workspaces=[ws_a])
     fund_cash(account, paid.total)
-    services.order_pay(order=paid, tenders=[cash(paid.total)], actor=owner)
+    order_pay(order=paid, tenders=[cash(paid.total)], actor=owner)
     page = owner_client.get(reverse("orders-detail", args=[account.id, stale.pk])).content.decode()
     assert "Cancelled automatically" in page and paid.number in page
     assert reverse("orders-pay", args=[account.id, stale.pk]) not in page
@@ -171,9 +172,9 @@ def test_auto_renew_is_confirmed_with_amount_tenders_and_day(owner_client, accou
 
 
 def _paid_renewal(package, owner):
-    order = services.order_create_renewal(package=package, actor=owner)
+    order = order_create_renewal(package=package, actor=owner)
     fund_cash(package.account, order.total)
-    return services.order_pay(order=order, tenders=[cash(order.total)], actor=owner).package
+    return order_pay(order=order, tenders=[cash(order.total)], actor=owner).package
 
 
 def test_plan_management_shows_a_package_and_its_renewals_as_one_timeline(
