@@ -1,7 +1,7 @@
 """The demo's wallet (`manage.py seed_demo`), with no payment gateway involved: every recharge is an offline
 remittance (a bank transfer the owner declares) that finance confirms, through the same services as admin.
 
-- `first_recharge`: on the story's first day, 20,000.00 to pay as you go.
+- `first_recharge`: on the story's first day, 50,000.00 to pay as you go (Workspace A logs heavily).
 - `seed`: the day before the package starts, 600,000.00 (declared the evening before, confirmed by finance in
   the morning), a 30,000.00 prepaid card bought with cash (it earns the 5,000.00 full-reduction voucher), a
   2,000.00 welcome voucher from finance and finance's five 500.00 activation codes.
@@ -34,7 +34,7 @@ def _remittance(context: dict, amount: str, reference: str, declared, confirmed)
 
 def first_recharge(context: dict) -> None:
     day = context["first_day"]
-    _remittance(context, "20000", "DEMO-BANK-0001", (day, 9, 30), (day, 11))
+    _remittance(context, "50000", "DEMO-BANK-0001", (day, 9, 30), (day, 11))
 
 
 def seed(context: dict) -> None:

@@ -3,7 +3,11 @@ night that bills it runs at 01:00 the next morning, through the same services as
 Celery night, so bills and settlements carry the night they belong to.
 
 - `payg`: three days of last month, before any package: Workspaces A and B pay as you go from cash.
-- `week`: the last 7 days, inside the package (some days over its daily capacity: overage).
+- `before_package`: every day from the fourth after the first up to the purchase, still pay as you go.
+- `week`: the last 8 days, inside the package. Workspace A alone logs about 360,000,000 entries, traces about
+  42,000,000 and runs about 80 hosts a day, far over the Startup package's daily 40,000,000, 5,000,000 and 20:
+  overage every day. The package is too small for A; the package advisor shows that Growth Development (A and
+  B fit its capacities) would have been cheaper, and by how much.
 The database stamps bills, settlements and usage with SQL `now()`; the demo sets those columns to the story's
 moment afterwards (demo only).
 """
@@ -16,15 +20,23 @@ from quota import ingest, night
 from quota.models import Bill, BillSettlement, UsageRecord
 
 # per day offset (1 = yesterday): (log A, log B, apm A, apm B, datakit A, datakit B, sms B)
-WEEK = {
-    7: (20_000_000, 12_000_000, 2_000_000, 1_000_000, 8, 6, 40),
-    6: (25_000_000, 18_000_000, 3_000_000, 1_500_000, 8, 6, 55),   # log 43M > 40M: overage on B
-    5: (18_000_000, 10_000_000, 2_500_000, 1_000_000, 9, 6, 10),
-    4: (30_000_000, 25_000_000, 4_000_000, 2_500_000, 12, 10, 120),  # log and APM over capacity
-    3: (22_000_000, 14_000_000, 2_000_000, 1_200_000, 8, 7, 30),
-    2: (19_000_000, 11_000_000, 1_800_000, 900_000, 8, 6, 25),
-    1: (35_000_000, 20_000_000, 3_500_000, 2_000_000, 14, 9, 80),  # overage on B again
+WEEK = {  # A alone is over the package's 40M of log, 5M of APM and 20 hosts every day; A and B fit Growth's
+    8: (355_000_000, 28_000_000, 41_000_000, 5_000_000, 78, 15, 30),
+    7: (362_000_000, 30_000_000, 42_000_000, 4_500_000, 80, 15, 40),
+    6: (348_000_000, 32_000_000, 40_000_000, 5_000_000, 79, 14, 55),
+    5: (360_000_000, 29_000_000, 43_000_000, 4_000_000, 81, 15, 10),
+    4: (365_000_000, 31_000_000, 42_500_000, 5_000_000, 82, 16, 120),
+    3: (358_000_000, 30_000_000, 41_500_000, 4_800_000, 80, 15, 30),
+    2: (352_000_000, 29_500_000, 40_500_000, 4_600_000, 79, 15, 25),
+    1: (361_000_000, 30_500_000, 42_000_000, 5_000_000, 81, 16, 80),
 }
+
+
+def _like_the_week(offset: int) -> tuple[int, ...]:
+    """Before the package, A and B use the product as they do in the package's first week."""
+    return WEEK[1 + offset % len(WEEK)]
+
+
 # pay-as-you-go days: (log A, log B, apm A, apm B, datakit A, datakit B, sms B)
 PAYG = (6_000_000, 9_000_000, 1_000_000, 500_000, 5, 4, 20)
 
@@ -57,6 +69,13 @@ def _day(context: dict, day, quantities) -> None:
 def payg(context: dict) -> None:
     for offset in (1, 2, 3):
         _day(context, context["first_day"] + timedelta(days=offset), PAYG)
+
+
+def before_package(context: dict) -> None:
+    day, purchase_day = context["first_day"] + timedelta(days=4), context["purchase_day"]
+    while day < purchase_day:
+        _day(context, day, _like_the_week((purchase_day - day).days))
+        day += timedelta(days=1)
 
 
 def week(context: dict) -> None:

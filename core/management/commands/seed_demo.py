@@ -24,16 +24,17 @@ from django.utils import translation
 from core.days import month_start, previous_month
 from core.demo import DemoClock, triggers_off
 
-APPS = ["workspaces", "payments", "orders", "quota", "statements", "notifications"]
+APPS = ["workspaces", "payments", "orders", "quota", "statements", "notifications", "advisor"]
 # (app, chapter) in the order the story happens; the days are chosen in `_story_days`.
 STORY = [
     ("workspaces", "seed"),            # first day: the account, its people, Workspaces A, B (Commercial), C (Free)
     ("payments", "first_recharge"),    # first day: a remittance confirmed by finance, to pay as you go
     ("quota", "payg"),                 # the three days after: usage billed as you go, settled from cash
+    ("quota", "before_package"),       # every day up to the purchase: A logs heavily, still pay as you go
     ("payments", "seed"),              # purchase day: remittance, welcome voucher, codes, a prepaid card
     ("orders", "seed"),                # purchase day: the package for A then B, paid at once
     ("notifications", "seed"),         # purchase day: a high-spending alert on Workspace A
-    ("quota", "week"),                 # the last 7 days inside the package, each billed that night
+    ("quota", "week"),                 # the last 8 days inside the package, each billed that night
     ("workspaces", "new_workspace"),   # two days ago: Workspace D, Commercial, no package yet
     ("statements", "seed"),            # last month's bill made final on its day; this month's refreshed
 ]
