@@ -167,3 +167,4 @@ class WorkspaceStoragePolicy(models.Model):
 # A person's API tokens, sign-in sessions and spent recovery codes (workspaces/credential_models.py).
 from workspaces.credential_models import ApiToken, SignInSession, SpentRecoveryCode  # noqa: E402, F401
 from workspaces.people_models import Invitation, InvitationStatus, OwnershipTransfer  # noqa: E402, F401
+from workspaces.preference_models import UserPreference  # noqa: E402, F401
