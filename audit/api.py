@@ -56,7 +56,8 @@ class AuditEventListApi(CSVExportMixin, AccountScopedListAPIView):
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.get_queryset())
-        data = AuditEventSerializer([row.__dict__ for row in selectors.rows(page, account=self.account)], many=True).data
+        rows = selectors.rows(page, account=self.account)
+        data = AuditEventSerializer([row.__dict__ for row in rows], many=True).data
         return self.get_paginated_response(data)
 
     def csv_response(self):

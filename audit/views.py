@@ -32,6 +32,6 @@ class AuditTrailView(AccountScopedMixin, TemplateView):
         query = request.GET.copy()
         query.pop("page", None)
         query.pop("format", None)
-        context = self.get_context_data(form=form, page=page, rows=selectors.rows(page.object_list, account=self.account),
-                                        query=query.urlencode())
+        rows = selectors.rows(page.object_list, account=self.account)
+        context = self.get_context_data(form=form, page=page, rows=rows, query=query.urlencode())
         return self.render_to_response(context)

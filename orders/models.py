@@ -34,38 +34,54 @@ class OrderStatus(models.TextChoices):
 
 
 class Order(models.Model):
-    account = models.ForeignKey("workspaces.Account", on_delete=models.PROTECT, related_name="orders")
+    account = models.ForeignKey(
+        "workspaces.Account", on_delete=models.PROTECT, related_name="orders", verbose_name=_("account"),
+    )
     number = models.CharField(_("order number"), max_length=32, unique=True)
-    kind = models.CharField(max_length=16, choices=OrderKind.choices)
-    status = models.CharField(max_length=20, choices=OrderStatus.choices, default=OrderStatus.PENDING_PAYMENT)
+    kind = models.CharField(max_length=16, choices=OrderKind.choices, verbose_name=_("kind"))
+    status = models.CharField(
+        max_length=20, choices=OrderStatus.choices, default=OrderStatus.PENDING_PAYMENT, verbose_name=_("status"),
+    )
     # purchase: the plan bought; upgrade: the target plan; traffic: null.
-    plan = models.ForeignKey("plans.Plan", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    plan = models.ForeignKey(
+        "plans.Plan", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("plan"),
+    )
     # upgrade and traffic: the package they change; purchase: the package created when paid.
     package = models.ForeignKey(
-        "orders.Package", on_delete=models.PROTECT, null=True, blank=True, related_name="orders"
+        "orders.Package", on_delete=models.PROTECT, null=True, blank=True, related_name="orders",
+        verbose_name=_("package")
     )
     total = money_field(verbose_name=_("total"))
     # upgrade and traffic: the day the change takes effect, as priced (tomorrow or the package start);
     # paying on a later day would change the remaining days, so such an order must be created again.
-    effective_on = models.DateField(null=True, blank=True)
+    effective_on = models.DateField(null=True, blank=True, verbose_name=_("effective on"))
     # upgrade: the package's plan the difference was priced from.
-    previous_plan = models.ForeignKey("plans.Plan", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    previous_plan = models.ForeignKey(
+        "plans.Plan", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("previous plan"),
+    )
     # the day whose catalogue figures priced this order (the account's day when it was created); the package
     # it pays for keeps the figures of that day (docs/RULES-plans.md "What a sale keeps").
     catalogue_day = models.DateField(_("catalogue day"))
-    refund_reason = models.CharField(max_length=500, blank=True)
+    refund_reason = models.CharField(max_length=500, blank=True, verbose_name=_("refund reason"))
     # renewal: the package renewed (the new package, created when paid, is `package`).
     renewal_of = models.ForeignKey(
-        "orders.Package", on_delete=models.PROTECT, null=True, blank=True, related_name="renewal_orders"
+        "orders.Package", on_delete=models.PROTECT, null=True, blank=True, related_name="renewal_orders",
+        verbose_name=_("renewal of")
     )
     payment = models.OneToOneField(
-        "payments.Payment", on_delete=models.PROTECT, null=True, blank=True, related_name="order"
+        "payments.Payment", on_delete=models.PROTECT, null=True, blank=True, related_name="order",
+        verbose_name=_("payment")
     )
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
     expires_at = models.DateTimeField(_("pay before"))
-    paid_at = models.DateTimeField(null=True, blank=True)
-    closed_at = models.DateTimeField(null=True, blank=True, help_text="cancelled, expired or refunded at")
+    paid_at = models.DateTimeField(null=True, blank=True, verbose_name=_("paid at"))
+    closed_at = models.DateTimeField(
+        null=True, blank=True, help_text="cancelled, expired or refunded at", verbose_name=_("closed at"),
+    )
 
     objects = AccountScopedQuerySet.as_manager()
 
@@ -165,23 +181,31 @@ class PackageStatus(models.TextChoices):
 
 
 class Package(models.Model):
-    account = models.ForeignKey("workspaces.Account", on_delete=models.PROTECT, related_name="packages")
-    plan = models.ForeignKey("plans.Plan", on_delete=models.PROTECT, related_name="+", help_text="current plan")
+    account = models.ForeignKey(
+        "workspaces.Account", on_delete=models.PROTECT, related_name="packages", verbose_name=_("account"),
+    )
+    plan = models.ForeignKey(
+        "plans.Plan", on_delete=models.PROTECT, related_name="+", help_text="current plan", verbose_name=_("plan"),
+    )
     # What the package was sold with (docs/RULES-plans.md): the plan version of its current plan (as bought,
     # then as upgraded; each plan period carries its own) and the catalogue day of its purchase, whose
     # conversion factors apply to its deduction for its whole validity.
-    plan_version = models.ForeignKey("plans.PlanVersion", on_delete=models.PROTECT, related_name="+")
+    plan_version = models.ForeignKey(
+        "plans.PlanVersion", on_delete=models.PROTECT, related_name="+", verbose_name=_("plan version"),
+    )
     catalogue_day = models.DateField(_("catalogue day"))
-    status = models.CharField(max_length=16, choices=PackageStatus.choices, default=PackageStatus.PENDING)
-    starts_on = models.DateField()
-    ends_on = models.DateField()
+    status = models.CharField(
+        max_length=16, choices=PackageStatus.choices, default=PackageStatus.PENDING, verbose_name=_("status"),
+    )
+    starts_on = models.DateField(verbose_name=_("starts on"))
+    ends_on = models.DateField(verbose_name=_("ends on"))
     # A renewal: the package it continues (it starts the day after that one ends).
     renewal_of = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="renewals"
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="renewals", verbose_name=_("renewal of")
     )
     # Opt-in: renew from the wallet FinanceSettings.auto_renew_days_before days before the end.
     auto_renew = models.BooleanField(_("renew automatically"), default=False)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     objects = AccountScopedQuerySet.as_manager()
 

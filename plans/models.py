@@ -32,7 +32,7 @@ class BillingItem(models.Model):
     voucher_payable = models.BooleanField(
         _("payable by vouchers"), default=True, help_text=_("SMS is never paid by vouchers.")
     )
-    sort_order = models.PositiveSmallIntegerField(default=0)
+    sort_order = models.PositiveSmallIntegerField(default=0, verbose_name=_("sort order"))
 
     # Not columns: attached by plans.selectors.billing_item_list (the policies with figures in force that day).
     policies: list[StoragePolicy]
@@ -54,7 +54,9 @@ class BillingItem(models.Model):
 class StoragePolicy(models.Model):
     """A retention option of a billing item; its PAYG price and conversion factor are dated (StoragePolicyVersion)."""
 
-    billing_item = models.ForeignKey(BillingItem, on_delete=models.PROTECT, related_name="storage_policies")
+    billing_item = models.ForeignKey(
+        BillingItem, on_delete=models.PROTECT, related_name="storage_policies", verbose_name=_("billing item"),
+    )
     retention_days = models.PositiveSmallIntegerField(_("retention days"), null=True, blank=True)
     is_default = models.BooleanField(_("default policy"), default=False)
 
@@ -111,7 +113,9 @@ class TrafficPackage(models.Model):
     discount tiers are dated (TrafficPackageVersion). The basic unit is part of the identity: capacities
     already sold are multiples of it."""
 
-    billing_item = models.OneToOneField(BillingItem, on_delete=models.PROTECT, related_name="traffic_package")
+    billing_item = models.OneToOneField(
+        BillingItem, on_delete=models.PROTECT, related_name="traffic_package", verbose_name=_("billing item"),
+    )
     basic_unit = models.BigIntegerField(_("basic unit"))
     is_active = models.BooleanField(_("on sale"), default=True)
 
@@ -146,7 +150,9 @@ class Version(models.Model):
 
 
 class StoragePolicyVersion(Version):
-    storage_policy = models.ForeignKey(StoragePolicy, on_delete=models.PROTECT, related_name="versions")
+    storage_policy = models.ForeignKey(
+        StoragePolicy, on_delete=models.PROTECT, related_name="versions", verbose_name=_("storage policy"),
+    )
     price = price_field(verbose_name=_("PAYG price per pricing unit per day"))
     conversion_factor = models.PositiveSmallIntegerField(_("conversion factor"), default=1)
 
@@ -165,7 +171,7 @@ class StoragePolicyVersion(Version):
 
 
 class PlanVersion(Version):
-    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="versions")
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="versions", verbose_name=_("plan"))
     price = money_field(verbose_name=_("price"))
 
     class Meta:
@@ -202,7 +208,9 @@ class PlanVersionCapacity(models.Model):
 
 
 class TrafficPackageVersion(Version):
-    traffic_package = models.ForeignKey(TrafficPackage, on_delete=models.PROTECT, related_name="versions")
+    traffic_package = models.ForeignKey(
+        TrafficPackage, on_delete=models.PROTECT, related_name="versions", verbose_name=_("traffic package"),
+    )
     minimum_capacity = models.BigIntegerField(_("minimum capacity"))
     unit_price = price_field(verbose_name=_("price per basic unit per day"))
 

@@ -19,15 +19,21 @@ class UsageRecord(models.Model):
     # One composite foreign key (workspace_id, account_id) -> the workspace's (id, account_id) stands for both
     # (migration 0008): the workspace exists and the record's account is that workspace's account. One check
     # per inserted row instead of two, and a stronger invariant than two separate keys.
-    account = models.ForeignKey("workspaces.Account", on_delete=models.PROTECT, related_name="+", db_constraint=False)
+    account = models.ForeignKey(
+        "workspaces.Account", on_delete=models.PROTECT, related_name="+", db_constraint=False,
+        verbose_name=_("account"),
+    )
     # (workspace, billing_item, day) is unique: that index serves lookups by workspace too.
     workspace = models.ForeignKey(
-        "workspaces.Workspace", on_delete=models.PROTECT, related_name="usage", db_index=False, db_constraint=False
+        "workspaces.Workspace", on_delete=models.PROTECT, related_name="usage", db_index=False, db_constraint=False,
+        verbose_name=_("workspace")
     )
-    billing_item = models.ForeignKey("plans.BillingItem", on_delete=models.PROTECT, related_name="+", db_index=False)
-    day = models.DateField()
-    quantity = models.BigIntegerField()
-    updated_at = models.DateTimeField(auto_now=True)
+    billing_item = models.ForeignKey(
+        "plans.BillingItem", on_delete=models.PROTECT, related_name="+", db_index=False, verbose_name=_("billing item"),
+    )
+    day = models.DateField(verbose_name=_("day"))
+    quantity = models.BigIntegerField(verbose_name=_("quantity"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         verbose_name = _("usage record")
@@ -48,17 +54,22 @@ class Bill(models.Model):
     """The daily bill of an account: one per account and day. `total` is the sum of the current lines;
     `charged` the sum of its settlements (re-runs settle only `total - charged`)."""
 
-    account = models.ForeignKey("workspaces.Account", on_delete=models.PROTECT, related_name="bills")
-    day = models.DateField()
+    account = models.ForeignKey(
+        "workspaces.Account", on_delete=models.PROTECT, related_name="bills", verbose_name=_("account"),
+    )
+    day = models.DateField(verbose_name=_("day"))
     total = money_field(verbose_name=_("total"))
-    voucher_payable_total = money_field(help_text="the part of the total vouchers may pay (all but SMS)")
+    voucher_payable_total = money_field(
+        help_text="the part of the total vouchers may pay (all but SMS)", verbose_name=_("voucher payable total"),
+    )
     charged = money_field(verbose_name=_("charged"))
     voucher_payable_charged = money_field(
-        help_text="the part of `charged` that vouchers were allowed to pay (re-runs settle the difference)"
+        help_text="the part of `charged` that vouchers were allowed to pay (re-runs settle the difference)",
+        verbose_name=_("voucher payable charged")
     )
-    runs = models.PositiveIntegerField(default=1)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    runs = models.PositiveIntegerField(default=1, verbose_name=_("runs"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     objects = AccountScopedQuerySet.as_manager()
 
@@ -161,9 +172,11 @@ class BillSettlement(models.Model):
 class NightMark(models.Model):
     """The last day whose night ran for an account (the hourly beat starts the nights not yet run)."""
 
-    account = models.OneToOneField("workspaces.Account", on_delete=models.CASCADE, primary_key=True, related_name="+")
-    last_day = models.DateField()
-    updated_at = models.DateTimeField(auto_now=True)
+    account = models.OneToOneField(
+        "workspaces.Account", on_delete=models.CASCADE, primary_key=True, related_name="+", verbose_name=_("account"),
+    )
+    last_day = models.DateField(verbose_name=_("last day"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         verbose_name = _("night mark")
@@ -176,11 +189,11 @@ class NightMark(models.Model):
 class ServiceToken(models.Model):
     """A token the metering pipeline uses to post usage. Only its SHA-256 is stored."""
 
-    name = models.CharField(max_length=100, unique=True)
-    key_hash = models.CharField(max_length=64, unique=True)
-    is_active = models.BooleanField(default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
+    name = models.CharField(max_length=100, unique=True, verbose_name=_("name"))
+    key_hash = models.CharField(max_length=64, unique=True, verbose_name=_("key hash"))
+    is_active = models.BooleanField(default=True, verbose_name=_("is active"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    last_used_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last used at"))
 
     class Meta:
         verbose_name = _("service token")

@@ -30,7 +30,9 @@ class MonthlyBillStatus(models.TextChoices):
 
 
 class MonthlyBill(models.Model):
-    account = models.ForeignKey("workspaces.Account", on_delete=models.PROTECT, related_name="monthly_bills")
+    account = models.ForeignKey(
+        "workspaces.Account", on_delete=models.PROTECT, related_name="monthly_bills", verbose_name=_("account"),
+    )
     month = models.DateField(_("month"), help_text="the first day of the month")
     status = models.CharField(
         _("status"), max_length=8, choices=MonthlyBillStatus.choices, default=MonthlyBillStatus.OPEN
@@ -47,10 +49,10 @@ class MonthlyBill(models.Model):
     paid_cash = money_field(verbose_name=_("cash balance"))
     paid_arrears = money_field(verbose_name=_("left owing"))
     arrears_at_month_end = money_field(verbose_name=_("arrears at month end"))
-    daily_bill_count = models.PositiveSmallIntegerField(default=0)
+    daily_bill_count = models.PositiveSmallIntegerField(default=0, verbose_name=_("daily bill count"))
     refreshed_at = models.DateTimeField(_("updated at"))
     finalized_at = models.DateTimeField(_("final since"), null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     objects = AccountScopedQuerySet.as_manager()
 
@@ -147,7 +149,9 @@ class InvoiceStatus(models.TextChoices):
 
 
 class InvoiceRequest(models.Model):
-    account = models.ForeignKey("workspaces.Account", on_delete=models.PROTECT, related_name="invoice_requests")
+    account = models.ForeignKey(
+        "workspaces.Account", on_delete=models.PROTECT, related_name="invoice_requests", verbose_name=_("account"),
+    )
     status = models.CharField(
         _("status"), max_length=16, choices=InvoiceStatus.choices, default=InvoiceStatus.PENDING
     )
@@ -159,15 +163,18 @@ class InvoiceRequest(models.Model):
     email = models.EmailField(_("email for the invoice"))
     note = models.CharField(_("note"), max_length=500, blank=True)
     amount = money_field(verbose_name=_("amount"))
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("requested by"),
+    )
     created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("decided by")
     )
-    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True, verbose_name=_("decided at"))
     decision_note = models.CharField(_("decision note"), max_length=500, blank=True)
     number = models.CharField(_("invoice number"), max_length=32, unique=True, null=True, blank=True)
-    pdf = models.BinaryField(null=True, blank=True, editable=False)
+    pdf = models.BinaryField(null=True, blank=True, editable=False, verbose_name=_("pdf"))
 
     objects = AccountScopedQuerySet.as_manager()
 

@@ -107,8 +107,6 @@ def test_every_page_is_chinese(journey):  # noqa: F811
     assert not failures, "\n".join(failures)
 
 
-@pytest.mark.xfail(strict=True, reason="not done yet: finance's admin still shows field names, list_filter titles, "
-                   "the plan and item names and third-party app names (axes, otp) in English (docs/UI.md)")
 def test_finance_admin_changelists_are_chinese(journey):  # noqa: F811
     user = UserFactory(username="zh-finance", is_staff=True, is_superuser=True)
     client = Client()

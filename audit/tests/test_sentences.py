@@ -43,7 +43,7 @@ def test_a_storage_policy_change_names_item_workspace_days_and_the_day(account, 
     ]
     assert _sentences(account, "zh-hans", "storage_policy") == [
         f"{owner.username} 将 Workspace A 的日志类数据保存期从 {default.retention_days} 天改为 "
-        f"{longer.retention_days} 天，自 {day} 起"
+        f"{longer.retention_days} 天，自 {day} 起"  # noqa: RUF001
     ]
 
 
@@ -67,7 +67,7 @@ def test_an_invitation_names_the_address_and_never_the_token(account, owner):
     rows = selectors.rows(selectors.audit_event_list(account=account, kind="people"), account=account)
     assert all("token_hash" not in (r.after or {}) and "token" not in (r.after or {}) for r in rows)
     [chinese] = [s for s in _sentences(account, "zh-hans", "people") if "new@example.com" in s]
-    assert chinese.startswith(f"{owner.username} 邀请 new@example.com 成为成员（链接于 ")
+    assert chinese.startswith(f"{owner.username} 邀请 new@example.com 成为成员（链接于 ")  # noqa: RUF001
 
 
 def test_an_alert_rule_threshold_change(account, owner):
@@ -95,7 +95,7 @@ def test_the_workspace_order_of_a_package(account, owner):
     chinese = _sentences(account, "zh-hans", "workspace_order")
     with translation.override("zh-hans"):
         plan = translation.gettext("Startup Acceleration")
-    assert f"{owner.username} 将 Second 放入套餐 {plan} #{package.pk} 的第 1 位，自 " in "\n".join(chinese)
+    assert f"{owner.username} 将 Second 放入套餐 {plan} #{package.pk} 的第 1 位，自 " in "\n".join(chinese)  # noqa: RUF001
 
 
 def test_the_page_shows_sentences_not_json(owner_client, owner, account):
