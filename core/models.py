@@ -46,7 +46,7 @@ class FinanceSettings(models.Model):
         constraints = [models.CheckConstraint(condition=Q(pk=1), name="finance_settings_singleton")]
 
     def __str__(self) -> str:
-        return "Finance settings"
+        return str(self._meta.verbose_name)
 
     @classmethod
     def load(cls) -> FinanceSettings:

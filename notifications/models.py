@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.formatting import format_cny
@@ -56,7 +57,7 @@ class AlertRule(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.workspace} {self.billing_item or 'total'} > {self.threshold}"
+        return f"{self.workspace} {self.billing_item or gettext('total')} > {self.threshold}"
 
 
 class AlertEvent(models.Model):

@@ -19,6 +19,7 @@ from decimal import Decimal
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.money import money_field, price_field
@@ -44,7 +45,7 @@ class BillingItem(models.Model):
         constraints = [models.CheckConstraint(condition=Q(pricing_unit__gt=0), name="item_pricing_unit_pos")]
 
     def __str__(self) -> str:
-        return self.name
+        return gettext(self.name)  # the seeded names are translated on display (plans/catalogue_i18n.py)
 
     @property
     def default_policy(self) -> StoragePolicy:
@@ -105,7 +106,7 @@ class Plan(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.name
+        return gettext(self.name)  # the seeded names are translated on display (plans/catalogue_i18n.py)
 
 
 class TrafficPackage(models.Model):
@@ -167,7 +168,7 @@ class StoragePolicyVersion(Version):
         ]
 
     def __str__(self) -> str:
-        return f"{self.storage_policy} from {self.effective_from}"
+        return gettext("%(thing)s from %(day)s") % {"thing": self.storage_policy, "day": self.effective_from}
 
 
 class PlanVersion(Version):
@@ -184,7 +185,7 @@ class PlanVersion(Version):
         ]
 
     def __str__(self) -> str:
-        return f"{self.plan} from {self.effective_from}"
+        return gettext("%(thing)s from %(day)s") % {"thing": self.plan, "day": self.effective_from}
 
 
 class PlanVersionCapacity(models.Model):
@@ -225,7 +226,7 @@ class TrafficPackageVersion(Version):
         ]
 
     def __str__(self) -> str:
-        return f"{self.traffic_package} from {self.effective_from}"
+        return gettext("%(thing)s from %(day)s") % {"thing": self.traffic_package, "day": self.effective_from}
 
 
 class TrafficVersionTier(models.Model):

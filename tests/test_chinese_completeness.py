@@ -108,18 +108,36 @@ def test_every_page_is_chinese(journey):  # noqa: F811
 
 
 def test_finance_admin_changelists_are_chinese(journey):  # noqa: F811
+    """Every finance changelist, and the change page of its first row, in zh-Hans: column headers, filter titles
+    ("以 状态"), app and model names, plan and item names; only codes and the fixtures' names stay Latin."""
     user = UserFactory(username="zh-finance", is_staff=True, is_superuser=True)
     client = Client()
     client.force_login(user)
+    # Django draws a boolean column as an icon whose alt text is "True"/"False" in every language.
+    fixture_names = {"zh-finance", "yyyy-mm-dd", "true", "false", journey["owner"].username.lower(),
+                     *journey["account"].name.lower().split(),
+                     *(name.lower() for name in Workspace.objects.values_list("name", flat=True))}
     failures = []
-    for model in admin.site._registry:
+    changes = 0
+    for model, model_admin in admin.site._registry.items():
         if model._meta.app_label not in ("payments", "orders", "quota", "statements", "plans", "workspaces",
                                          "notifications", "core"):
             continue
         url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
         response = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans")
         assert response.status_code == 200, url
-        words = english_words(response.content.decode(), {"zh", "finance"})
+        words = english_words(response.content.decode(), fixture_names)
         if words:
             failures.append(f"{url}: {sorted(words)}")
+        first = model_admin.get_queryset(response.wsgi_request).order_by("pk").first()
+        if first is None:
+            continue
+        change_url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_change", args=[first.pk])
+        response = client.get(change_url, HTTP_ACCEPT_LANGUAGE="zh-hans")
+        assert response.status_code == 200, change_url
+        changes += 1
+        words = english_words(response.content.decode(), fixture_names)
+        if words:
+            failures.append(f"{change_url}: {sorted(words)}")
+    assert changes >= 10, changes
     assert not failures, "\n".join(failures)
