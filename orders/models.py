@@ -116,9 +116,11 @@ class Order(models.Model):
 class OrderWorkspace(models.Model):
     """For a purchase: the workspaces chosen, in the order the daily quota is consumed."""
 
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="workspaces")
-    workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.PROTECT, related_name="+")
-    position = models.PositiveSmallIntegerField()
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="workspaces", verbose_name=_("order"))
+    workspace = models.ForeignKey(
+        "workspaces.Workspace", on_delete=models.PROTECT, related_name="+", verbose_name=_("workspace"),
+    )
+    position = models.PositiveSmallIntegerField(verbose_name=_("position"))
 
     class Meta:
         verbose_name = _("order workspace")
@@ -142,26 +144,35 @@ class OrderLineKind(models.TextChoices):
 class OrderLine(models.Model):
     """A priced line; prices come from the catalogue on the server, never from the client."""
 
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
-    kind = models.CharField(max_length=16, choices=OrderLineKind.choices)
-    description = models.CharField(max_length=300)
-    plan = models.ForeignKey("plans.Plan", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines", verbose_name=_("order"))
+    kind = models.CharField(max_length=16, choices=OrderLineKind.choices, verbose_name=_("kind"))
+    description = models.CharField(max_length=300, verbose_name=_("description"))
+    plan = models.ForeignKey(
+        "plans.Plan", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("plan"),
+    )
     traffic_package = models.ForeignKey(
-        "plans.TrafficPackage", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "plans.TrafficPackage", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("traffic package")
     )
     # plan and upgrade lines: the plan version priced (the package keeps its capacities); traffic lines: the
     # traffic package version priced.
     plan_version = models.ForeignKey(
-        "plans.PlanVersion", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "plans.PlanVersion", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("plan version")
     )
     traffic_version = models.ForeignKey(
-        "plans.TrafficPackageVersion", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "plans.TrafficPackageVersion", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("traffic version")
     )
-    capacity = models.BigIntegerField(null=True, blank=True, help_text="traffic: daily capacity bought")
-    days = models.PositiveIntegerField(null=True, blank=True)
-    unit_price = price_field(null=True, blank=True)
-    discount_percent = models.DecimalField(max_digits=5, decimal_places=2, default=0)
-    amount = money_field()
+    capacity = models.BigIntegerField(
+        null=True, blank=True, help_text="traffic: daily capacity bought", verbose_name=_("capacity"),
+    )
+    days = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("days"))
+    unit_price = price_field(null=True, blank=True, verbose_name=_("unit price"))
+    discount_percent = models.DecimalField(
+        max_digits=5, decimal_places=2, default=0, verbose_name=_("discount percent"),
+    )
+    amount = money_field(verbose_name=_("amount"))
 
     class Meta:
         verbose_name = _("order line")
@@ -228,12 +239,16 @@ class Package(models.Model):
 class PackagePlanPeriod(models.Model):
     """Which plan version's capacities apply from `valid_from` on (a purchase, then each upgrade)."""
 
-    package = models.ForeignKey(Package, on_delete=models.CASCADE, related_name="plan_periods")
-    plan = models.ForeignKey("plans.Plan", on_delete=models.PROTECT, related_name="+")
+    package = models.ForeignKey(
+        Package, on_delete=models.CASCADE, related_name="plan_periods", verbose_name=_("package"),
+    )
+    plan = models.ForeignKey("plans.Plan", on_delete=models.PROTECT, related_name="+", verbose_name=_("plan"))
     # the plan version sold (a purchase) or bought (an upgrade): the capacities of the period
-    plan_version = models.ForeignKey("plans.PlanVersion", on_delete=models.PROTECT, related_name="+")
-    valid_from = models.DateField()
-    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="+")
+    plan_version = models.ForeignKey(
+        "plans.PlanVersion", on_delete=models.PROTECT, related_name="+", verbose_name=_("plan version"),
+    )
+    valid_from = models.DateField(verbose_name=_("valid from"))
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="+", verbose_name=_("order"))
 
     class Meta:
         verbose_name = _("package plan period")
@@ -254,11 +269,15 @@ class PackageWorkspace(models.Model):
     unbounded). A renewed package's current rows are closed on its end day, so the renewal's rows can start
     the day after; "current rows" of a package are those open or ending on or after its end day."""
 
-    package = models.ForeignKey(Package, on_delete=models.CASCADE, related_name="package_workspaces")
-    workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.PROTECT, related_name="package_slots")
-    position = models.PositiveSmallIntegerField()
-    valid_from = models.DateField()
-    valid_until = models.DateField(null=True, blank=True)
+    package = models.ForeignKey(
+        Package, on_delete=models.CASCADE, related_name="package_workspaces", verbose_name=_("package"),
+    )
+    workspace = models.ForeignKey(
+        "workspaces.Workspace", on_delete=models.PROTECT, related_name="package_slots", verbose_name=_("workspace"),
+    )
+    position = models.PositiveSmallIntegerField(verbose_name=_("position"))
+    valid_from = models.DateField(verbose_name=_("valid from"))
+    valid_until = models.DateField(null=True, blank=True, verbose_name=_("valid until"))
 
     class Meta:
         verbose_name = _("package workspace")
@@ -295,12 +314,14 @@ class PackageWorkspace(models.Model):
 class PackageTraffic(models.Model):
     """A traffic package's extra daily capacity for one item, valid until its package ends."""
 
-    package = models.ForeignKey(Package, on_delete=models.CASCADE, related_name="traffic")
-    traffic_package = models.ForeignKey("plans.TrafficPackage", on_delete=models.PROTECT, related_name="+")
-    capacity = models.BigIntegerField()
-    valid_from = models.DateField()
-    valid_until = models.DateField()
-    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="+")
+    package = models.ForeignKey(Package, on_delete=models.CASCADE, related_name="traffic", verbose_name=_("package"))
+    traffic_package = models.ForeignKey(
+        "plans.TrafficPackage", on_delete=models.PROTECT, related_name="+", verbose_name=_("traffic package"),
+    )
+    capacity = models.BigIntegerField(verbose_name=_("capacity"))
+    valid_from = models.DateField(verbose_name=_("valid from"))
+    valid_until = models.DateField(verbose_name=_("valid until"))
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="+", verbose_name=_("order"))
 
     class Meta:
         ordering = ["package_id", "valid_from"]

@@ -254,11 +254,15 @@ class TenderKind(models.TextChoices):
 
 
 class PaymentTender(models.Model):
-    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="tenders")
-    kind = models.CharField(max_length=32, choices=TenderKind.choices)
-    card = models.ForeignKey(PrepaidCard, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    voucher = models.ForeignKey(Voucher, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    amount = money_field()
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="tenders", verbose_name=_("payment"))
+    kind = models.CharField(max_length=32, choices=TenderKind.choices, verbose_name=_("kind"))
+    card = models.ForeignKey(
+        PrepaidCard, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("card"),
+    )
+    voucher = models.ForeignKey(
+        Voucher, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("voucher"),
+    )
+    amount = money_field(verbose_name=_("amount"))
 
     class Meta:
         verbose_name = _("payment tender")

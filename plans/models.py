@@ -144,7 +144,7 @@ class Version(models.Model):
     version of the same identity. Frozen once its day has come (database trigger)."""
 
     effective_from = models.DateField(_("effective from"))
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         abstract = True
@@ -191,8 +191,12 @@ class PlanVersion(Version):
 class PlanVersionCapacity(models.Model):
     """A daily allowance of one billing item in a plan version, for the whole validity of a package."""
 
-    plan_version = models.ForeignKey(PlanVersion, on_delete=models.CASCADE, related_name="capacities")
-    billing_item = models.ForeignKey(BillingItem, on_delete=models.PROTECT, related_name="plan_capacities")
+    plan_version = models.ForeignKey(
+        PlanVersion, on_delete=models.CASCADE, related_name="capacities", verbose_name=_("plan version"),
+    )
+    billing_item = models.ForeignKey(
+        BillingItem, on_delete=models.PROTECT, related_name="plan_capacities", verbose_name=_("billing item"),
+    )
     daily_capacity = models.BigIntegerField(_("daily capacity"))
 
     class Meta:
@@ -232,7 +236,9 @@ class TrafficPackageVersion(Version):
 class TrafficVersionTier(models.Model):
     """From `min_capacity` (daily capacity bought) on, `percent_off` is taken off the traffic package price."""
 
-    version = models.ForeignKey(TrafficPackageVersion, on_delete=models.CASCADE, related_name="tiers")
+    version = models.ForeignKey(
+        TrafficPackageVersion, on_delete=models.CASCADE, related_name="tiers", verbose_name=_("version"),
+    )
     min_capacity = models.BigIntegerField(_("from capacity"))
     percent_off = models.DecimalField(_("percent off"), max_digits=5, decimal_places=2)
 

@@ -92,7 +92,8 @@ class Bill(models.Model):
 
 class BillLine(models.Model):
     """One workspace and billing item on a bill. Convention (docs/RULES-quota.md):
-    amount = round_half_up(overage / pricing_unit * unit_price, 2) on every line. For a workspace a package
+    amount = round_half_up(overage / pricing_unit * unit_price, 2,
+    verbose_name=_("amount")) on every line. For a workspace a package
     covers, `overage` is converted usage no capacity covered and `unit_price` the default policy's price; for an
     uncovered commercial workspace `package` is null, nothing is covered, `overage` is the raw usage and
     `unit_price` its own policy's price."""
@@ -103,28 +104,33 @@ class BillLine(models.Model):
     # the allocation itself. Django still cascades/PROTECTs on delete (bills are never deleted: settlements
     # PROTECT them); quota.reconcile reports any orphan (docs/RULES-quota.md).
     bill = models.ForeignKey(
-        Bill, on_delete=models.CASCADE, related_name="lines", db_index=False, db_constraint=False
+        Bill, on_delete=models.CASCADE, related_name="lines", db_index=False, db_constraint=False,
+        verbose_name=_("bill")
     )
     workspace = models.ForeignKey(
-        "workspaces.Workspace", on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
+        "workspaces.Workspace", on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False,
+        verbose_name=_("workspace")
     )
     billing_item = models.ForeignKey(
-        "plans.BillingItem", on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
+        "plans.BillingItem", on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False,
+        verbose_name=_("billing item")
     )
     storage_policy = models.ForeignKey(
-        "plans.StoragePolicy", on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
+        "plans.StoragePolicy", on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False,
+        verbose_name=_("storage policy")
     )
     package = models.ForeignKey(
         "orders.Package", on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False,
         db_constraint=False,
+verbose_name=_("package"),
     )
-    usage = models.BigIntegerField()
-    factor = models.PositiveSmallIntegerField()
-    converted = models.BigIntegerField()
-    covered_by_package = models.BigIntegerField(default=0)
-    covered_by_traffic = models.BigIntegerField(default=0)
-    overage = models.BigIntegerField(default=0)
-    unit_price = price_field()
+    usage = models.BigIntegerField(verbose_name=_("usage"))
+    factor = models.PositiveSmallIntegerField(verbose_name=_("factor"))
+    converted = models.BigIntegerField(verbose_name=_("converted"))
+    covered_by_package = models.BigIntegerField(default=0, verbose_name=_("covered by package"))
+    covered_by_traffic = models.BigIntegerField(default=0, verbose_name=_("covered by traffic"))
+    overage = models.BigIntegerField(default=0, verbose_name=_("overage"))
+    unit_price = price_field(verbose_name=_("unit price"))
     amount = money_field()
 
     class Meta:
@@ -148,13 +154,14 @@ class BillSettlement(models.Model):
     """One settlement of a bill: the first night, then each re-run that changed the total (the difference,
     positive as a charge, negative as a credit back)."""
 
-    bill = models.ForeignKey(Bill, on_delete=models.PROTECT, related_name="settlements")
-    sequence = models.PositiveIntegerField()
-    amount = money_field()
+    bill = models.ForeignKey(Bill, on_delete=models.PROTECT, related_name="settlements", verbose_name=_("bill"))
+    sequence = models.PositiveIntegerField(verbose_name=_("sequence"))
+    amount = money_field(verbose_name=_("amount"))
     payment = models.OneToOneField(
-        "payments.Payment", on_delete=models.PROTECT, null=True, blank=True, related_name="bill_settlement"
+        "payments.Payment", on_delete=models.PROTECT, null=True, blank=True, related_name="bill_settlement",
+        verbose_name=_("payment")
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("bill settlement")

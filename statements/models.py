@@ -94,13 +94,21 @@ class MonthlyBill(models.Model):
 class MonthlyBillLine(models.Model):
     """The month's usage of one workspace and billing item: sums over the month's daily bill lines."""
 
-    monthly_bill = models.ForeignKey(MonthlyBill, on_delete=models.CASCADE, related_name="lines")
-    workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.PROTECT, related_name="+")
-    billing_item = models.ForeignKey("plans.BillingItem", on_delete=models.PROTECT, related_name="+")
-    usage = models.BigIntegerField(default=0)
-    covered = models.BigIntegerField(default=0, help_text="covered by package and traffic packages")
-    overage = models.BigIntegerField(default=0)
-    amount = money_field()
+    monthly_bill = models.ForeignKey(
+        MonthlyBill, on_delete=models.CASCADE, related_name="lines", verbose_name=_("monthly bill"),
+    )
+    workspace = models.ForeignKey(
+        "workspaces.Workspace", on_delete=models.PROTECT, related_name="+", verbose_name=_("workspace"),
+    )
+    billing_item = models.ForeignKey(
+        "plans.BillingItem", on_delete=models.PROTECT, related_name="+", verbose_name=_("billing item"),
+    )
+    usage = models.BigIntegerField(default=0, verbose_name=_("usage"))
+    covered = models.BigIntegerField(
+        default=0, help_text="covered by package and traffic packages", verbose_name=_("covered"),
+    )
+    overage = models.BigIntegerField(default=0, verbose_name=_("overage"))
+    amount = money_field(verbose_name=_("amount"))
 
     class Meta:
         verbose_name = _("monthly bill line")
@@ -120,13 +128,17 @@ class MonthlyBillLine(models.Model):
 class MonthlyBillSettlement(models.Model):
     """A daily-bill settlement this monthly bill accounts for. Each settlement belongs to one monthly bill."""
 
-    monthly_bill = models.ForeignKey(MonthlyBill, on_delete=models.CASCADE, related_name="settlements")
-    settlement = models.OneToOneField(
-        "quota.BillSettlement", on_delete=models.PROTECT, related_name="monthly_bill_link"
+    monthly_bill = models.ForeignKey(
+        MonthlyBill, on_delete=models.CASCADE, related_name="settlements", verbose_name=_("monthly bill"),
     )
-    day = models.DateField(help_text="the day of the daily bill settled")
-    amount = money_field()
-    is_adjustment = models.BooleanField(default=False, help_text="settles a day of an earlier, final month")
+    settlement = models.OneToOneField(
+        "quota.BillSettlement", on_delete=models.PROTECT, related_name="monthly_bill_link", verbose_name=_("settlement")
+    )
+    day = models.DateField(help_text="the day of the daily bill settled", verbose_name=_("day"))
+    amount = money_field(verbose_name=_("amount"))
+    is_adjustment = models.BooleanField(
+        default=False, help_text="settles a day of an earlier, final month", verbose_name=_("is adjustment"),
+    )
 
     class Meta:
         verbose_name = _("monthly bill settlement")
@@ -205,15 +217,18 @@ class InvoiceSourceType(models.TextChoices):
 class InvoiceRequestLine(models.Model):
     """The part of one paid document (a recharge or a prepaid-card purchase) an invoice request covers."""
 
-    request = models.ForeignKey(InvoiceRequest, on_delete=models.CASCADE, related_name="lines")
-    source_type = models.CharField(max_length=16, choices=InvoiceSourceType.choices)
+    request = models.ForeignKey(
+        InvoiceRequest, on_delete=models.CASCADE, related_name="lines", verbose_name=_("request"),
+    )
+    source_type = models.CharField(max_length=16, choices=InvoiceSourceType.choices, verbose_name=_("source type"))
     recharge = models.ForeignKey(
-        "payments.Recharge", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "payments.Recharge", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("recharge")
     )
     payment = models.ForeignKey(
-        "payments.Payment", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "payments.Payment", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("payment")
     )
-    amount = money_field()
+    amount = money_field(verbose_name=_("amount"))
 
     class Meta:
         verbose_name = _("invoice request line")

@@ -145,9 +145,13 @@ class WorkspaceStoragePolicy(models.Model):
     such row, the item's default policy. A change applies from the account's next billing day, so a row whose
     day has begun is never edited: bills already computed re-run the same."""
 
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="storage_policies")
-    billing_item = models.ForeignKey("plans.BillingItem", on_delete=models.PROTECT)
-    storage_policy = models.ForeignKey("plans.StoragePolicy", on_delete=models.PROTECT)
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.CASCADE, related_name="storage_policies", verbose_name=_("workspace"),
+    )
+    billing_item = models.ForeignKey("plans.BillingItem", on_delete=models.PROTECT, verbose_name=_("billing item"))
+    storage_policy = models.ForeignKey(
+        "plans.StoragePolicy", on_delete=models.PROTECT, verbose_name=_("storage policy"),
+    )
     valid_from = models.DateField(_("valid from"))
     chosen_at = models.DateTimeField(_("chosen at"), auto_now=True)
 

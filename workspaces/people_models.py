@@ -92,12 +92,18 @@ class Invitation(models.Model):
 class OwnershipTransfer(models.Model):
     """The owner proposes, the administrator accepts; then the two swap roles."""
 
-    account = models.ForeignKey("workspaces.Account", on_delete=models.CASCADE, related_name="ownership_transfers")
-    from_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    to_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    accepted_at = models.DateTimeField(null=True, blank=True)
-    cancelled_at = models.DateTimeField(null=True, blank=True)
+    account = models.ForeignKey(
+        "workspaces.Account", on_delete=models.CASCADE, related_name="ownership_transfers", verbose_name=_("account"),
+    )
+    from_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("from user"),
+    )
+    to_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("to user"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    accepted_at = models.DateTimeField(null=True, blank=True, verbose_name=_("accepted at"))
+    cancelled_at = models.DateTimeField(null=True, blank=True, verbose_name=_("cancelled at"))
 
     objects = AccountScopedQuerySet.as_manager()
 
