@@ -56,9 +56,10 @@ class AuditEventListApi(CSVExportMixin, AccountScopedListAPIView):
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.get_queryset())
-        data = AuditEventSerializer([row.__dict__ for row in selectors.rows(page)], many=True).data
+        rows = selectors.rows(page, account=self.account)
+        data = AuditEventSerializer([row.__dict__ for row in rows], many=True).data
         return self.get_paginated_response(data)
 
     def csv_response(self):
         return audit_csv_response(filename=f"audit-{self.account.pk}.csv", account=self.account,
-                                  rows=selectors.rows(self._events()[:CSV_MAX_ROWS]))
+                                  rows=selectors.rows(self._events()[:CSV_MAX_ROWS], account=self.account))

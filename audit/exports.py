@@ -13,11 +13,11 @@ from core.csv import csv_response
 
 
 def audit_csv_response(*, filename: str, rows: Iterable[Row], account: Any):
-    """Times in the account's zone, as the filters' days and the page are."""
-    header = [_("Time"), _("Kind"), _("Object"), _("Object id"), _("Action"), _("Person"), _("URL"), _("Before"),
-              _("After")]
+    """Times in the account's zone, as the filters' days and the page are; every column in the reader's language
+    (kind and action labels, the change as a sentence; no model names, no raw JSON, no secrets)."""
+    header = [_("Time"), _("Person"), _("Kind"), _("Action"), _("Change"), _("URL")]
     return csv_response(filename=filename, header=header, rows=(
-        [formatting.moment(r.at, account, seconds=True), r.kind_label, r.model, r.object_id, r.action, r.person,
-         r.url, r.before_json, r.after_json]
+        [formatting.moment(r.at, account, seconds=True), r.person or _("System"), r.kind_label, r.action_label,
+         r.sentence, r.url]
         for r in rows
     ))

@@ -19,6 +19,7 @@ import pghistory
 import pgtrigger
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from pghistory.models import Event, Events
 
 from notifications.models import AlertRule
@@ -143,5 +144,5 @@ class AuditEvent(Events):
 
     class Meta:
         proxy = True
-        verbose_name = "audit event"
-        verbose_name_plural = "audit trail"
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit trail")

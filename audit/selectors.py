@@ -15,10 +15,11 @@ from django.utils.translation import gettext_lazy as _
 
 from audit.kinds import ACCOUNT_KINDS, KIND_OF_MODEL, Kind, event_models
 from audit.models import AuditEvent
+from audit.sentences import SECRET_KEYS, Names, sentence
 from core.days import day_bounds
 from workspaces.models import Account, Membership
 
-HIDDEN_KEYS = {"scope_account_id"}
+HIDDEN_KEYS = {"scope_account_id"} | SECRET_KEYS  # a secret is never shown, not even as before/after
 ACTION_LABELS = {
     "insert": _("Added"), "update": _("Changed"), "delete": _("Deleted"), "refund": _("Refund"),
     "adjustment": _("Adjustment"), "recipient_added": _("Recipient added"), "recipient_removed": _("Recipient removed"),
@@ -72,6 +73,7 @@ class Row:
     url: str
     before: dict[str, Any] | None
     after: dict[str, Any] | None
+    sentence: str = ""
 
     @property
     def before_json(self) -> str:
@@ -104,22 +106,28 @@ def before_after(event: AuditEvent) -> tuple[dict | None, dict | None]:
     return None, data
 
 
-def rows(events: Iterable[AuditEvent]) -> list[Row]:
-    """Events as rows, the people read in one query."""
+def rows(events: Iterable[AuditEvent], *, account: Account | None = None) -> list[Row]:
+    """Events as rows, each with its sentence in the current language (audit/sentences.py): the people read
+    in one query, each kind of object the events name in one more."""
     events = list(events)
     user_ids = {e.user_id for e in events if e.user_id}
-    users: dict[int | None, Any] = (
+    users: dict[int, Any] = (
         {u.pk: u for u in get_user_model().objects.filter(pk__in=user_ids)} if user_ids else {}
     )
+    names = Names([e.pgh_data or {} for e in events], users, account=account)
     found = []
     for event in events:
         before, after = before_after(event)
         kind = KIND_OF_MODEL.get(event.pgh_model, "")
-        user = users.get(event.user_id)
+        user = users.get(event.user_id) if event.user_id else None
+        person = user.get_username() if user else ""
+        text = sentence(names, event_model=event.pgh_model, tracked_model=event.pgh_obj_model or "",
+                        label=event.pgh_label, person=person or str(_("System")), data=event.pgh_data or {},
+                        before=before, after=after)
         found.append(Row(
             at=event.pgh_created_at, kind=kind, kind_label=str(Kind(kind).label) if kind else "",
             model=event.pgh_obj_model, object_id=event.pgh_obj_id, action=event.pgh_label,
             action_label=str(ACTION_LABELS.get(event.pgh_label, event.pgh_label)), user_id=event.user_id,
-            person=user.get_username() if user else "", url=event.url or "", before=before, after=after,
+            person=person, url=event.url or "", before=before, after=after, sentence=text,
         ))
     return found

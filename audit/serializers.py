@@ -15,5 +15,6 @@ class AuditEventSerializer(serializers.Serializer):
     user_id = serializers.IntegerField(allow_null=True, help_text="null: a system job (night, beat, command)")
     person = serializers.CharField(allow_blank=True)
     url = serializers.CharField(allow_blank=True)
+    sentence = serializers.CharField(help_text="the change as one sentence in the request's language, ids named")
     before = serializers.JSONField(allow_null=True)
     after = serializers.JSONField(allow_null=True)

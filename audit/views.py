@@ -27,11 +27,11 @@ class AuditTrailView(AccountScopedMixin, TemplateView):
         events = selectors.audit_event_list(account=self.account, **filters.as_kwargs())
         if request.GET.get("format") == "csv":
             return audit_csv_response(filename=f"audit-{self.account.pk}.csv", account=self.account,
-                                      rows=selectors.rows(events[:CSV_MAX_ROWS]))
+                                      rows=selectors.rows(events[:CSV_MAX_ROWS], account=self.account))
         page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
         query = request.GET.copy()
         query.pop("page", None)
         query.pop("format", None)
-        context = self.get_context_data(form=form, page=page, rows=selectors.rows(page.object_list),
-                                        query=query.urlencode())
+        rows = selectors.rows(page.object_list, account=self.account)
+        context = self.get_context_data(form=form, page=page, rows=rows, query=query.urlencode())
         return self.render_to_response(context)

@@ -5,6 +5,7 @@ from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from core import views as core_views
+from workspaces import preferences
 from workspaces.entry import entry
 from workspaces.token_api import ApiTokenDetailApi, ApiTokenListApi, ObtainTokenApi
 
@@ -39,6 +40,7 @@ urlpatterns = [
     path("login/", core_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("billing_center.auth_urls")),  # password reset/change, second factor, invitation links
+    path("i18n/setlang/", preferences.set_language, name="set_language"),  # remembers a signed-in person's choice
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),

@@ -89,6 +89,14 @@ def moment(value: dt.datetime | None, account: Any = None, *, seconds: bool = Fa
     return f"{value:%Y-%m-%d %H:%M:%S}" if seconds else f"{value:%Y-%m-%d %H:%M}"
 
 
+def moment_zone(value: dt.datetime | None, account: Any = None) -> str:
+    """2026-12-07 01:00 (Asia/Shanghai): the moment in the account's time zone, naming the zone (mail, where
+    the reader may sit anywhere)."""
+    if not isinstance(value, dt.datetime):
+        return day(value)
+    return f"{moment(value, account)} ({_zone(account)})"
+
+
 def _zone(account: Any) -> dt.tzinfo:
     return days.account_zone(account) if getattr(account, "time_zone", None) else days.zone(None)
 

@@ -46,7 +46,7 @@ class FinanceSettings(models.Model):
         constraints = [models.CheckConstraint(condition=Q(pk=1), name="finance_settings_singleton")]
 
     def __str__(self) -> str:
-        return "Finance settings"
+        return str(self._meta.verbose_name)
 
     @classmethod
     def load(cls) -> FinanceSettings:
@@ -57,12 +57,16 @@ class FinanceSettings(models.Model):
 class IdempotencyKey(models.Model):
     """The first successful answer to a money-moving request with an Idempotency-Key (see core/idempotency.py)."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    key = models.CharField(max_length=255)
-    fingerprint = models.CharField(max_length=64, help_text="sha256 of method, path and canonical body")
-    status_code = models.PositiveSmallIntegerField()
-    response_body = models.JSONField()
-    created_at = models.DateTimeField(auto_now_add=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user"),
+    )
+    key = models.CharField(max_length=255, verbose_name=_("key"))
+    fingerprint = models.CharField(
+        max_length=64, help_text="sha256 of method, path and canonical body", verbose_name=_("fingerprint"),
+    )
+    status_code = models.PositiveSmallIntegerField(verbose_name=_("status code"))
+    response_body = models.JSONField(verbose_name=_("response body"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("idempotency key")

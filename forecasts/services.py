@@ -14,7 +14,6 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 
@@ -26,7 +25,7 @@ from forecasts import signals
 from forecasts.error_codes import ForecastsErrorCode as Code
 from forecasts.models import BUDGET_STEPS, WarningEpisode, WarningKind, WarningRule
 from forecasts.selectors import month_forecast
-from notifications.mail import billing_emails, send_email
+from notifications.mail import billing_emails, recipients_by_language, send_email
 from orders.models import Package
 from plans.models import BillingItem
 from quota.selectors import PACKAGE_QUOTA
@@ -272,10 +271,8 @@ EVENT_OF_KIND = {
 
 
 def _recipients_by_language(account: Account) -> dict[str, list[str]]:
-    """Active owners and administrators, grouped by language. People have no language preference yet: every one
-    gets the site's language (settings.LANGUAGE_CODE); docs/PRODUCT.md says so."""
-    emails = billing_emails(account)
-    return {settings.LANGUAGE_CODE: emails} if emails else {}
+    """Active owners and administrators, grouped by their remembered language (notifications.mail)."""
+    return {language: list(emails) for language, emails in recipients_by_language(billing_emails(account)).items()}
 
 
 def _open(rule: WarningRule, firing: Firing, today: date) -> WarningEpisode | None:

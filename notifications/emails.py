@@ -17,7 +17,7 @@ from notifications.mail import (
     billing_emails,
     owner_emails,
     owner_emails_by_account,
-    render_mail,
+    render_mails,
     send_batch,
     send_email,
 )
@@ -72,8 +72,8 @@ def _arrears_mails(workspaces_by_account: Mapping[int, Sequence[int]], name: str
             "workspaces": ", ".join(names.get(w, str(w)) for w in workspaces_by_account[account_id]),
             "days": days,
         }
-        mails.append(render_mail(to=recipients[account_id], subject_template=f"email/{name}_subject.txt",
-                                 body_template=f"email/{name}_body.txt", context=context))
+        mails.extend(render_mails(to=recipients[account_id], subject_template=f"email/{name}_subject.txt",
+                                  body_template=f"email/{name}_body.txt", context=context))
     return send_batch(mails)
 
 

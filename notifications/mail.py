@@ -6,6 +6,13 @@
 - The recipient helpers (`owner_emails`, `billing_emails`, `owner_emails_by_account`) always leave out
   deactivated users and empty addresses: a deactivated person is never mailed.
 
+Language (docs/RULES-people.md "Language"): every message is rendered once per language of its recipients, each
+person in their remembered interface language (`workspaces.UserPreference`, read for all the addresses in one
+query), inside `translation.override`. An address with no remembered language gets `fallback_language` (the
+invitation: the inviting person's language) or else the site's default (settings.LANGUAGE_CODE, Chinese).
+A caller may force one `language` for everyone. When the context holds an `account`, `time_zone` is its zone
+name, and the `moment_zone` filter shows times as "2026-12-07 01:00 (Asia/Shanghai)" (core.formatting).
+
 Sending waits for the current transaction to commit, so nothing goes out while locks are held or when the
 work rolls back; outside a transaction it happens at once.
 """
@@ -18,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -25,6 +33,7 @@ from django.utils import translation
 
 from core.branding import billing_domain, brand_name, rebrand
 from workspaces.models import Account, Membership, Role
+from workspaces.preferences import known_language, languages_by_email
 
 logger = logging.getLogger(__name__)
 
@@ -57,10 +66,49 @@ def render_mail(
     if not recipients:
         return None
     with translation.override(language or settings.LANGUAGE_CODE):
-        context = {"brand_name": brand_name(), "billing_domain": billing_domain(), **context}
+        account = context.get("account")
+        zone = getattr(account, "time_zone", None) or settings.TIME_ZONE
+        context = {"brand_name": brand_name(), "billing_domain": billing_domain(), "time_zone": zone, **context}
         subject = rebrand(" ".join(render_to_string(subject_template, context).split()))
         body = rebrand(render_to_string(body_template, context))
     return Mail(to=recipients, subject=subject, body=body)
+
+
+def recipients_by_language(
+    to: Iterable[str | None], *, fallback_language: str | None = None
+) -> dict[str, tuple[str, ...]]:
+    """{language: addresses}: each address in its person's remembered language, the others in
+    `fallback_language` (when it is a known language) or the site's default. One query."""
+    recipients = clean_recipients(to)
+    stored = languages_by_email(recipients)
+    default = known_language(fallback_language) or settings.LANGUAGE_CODE
+    grouped: dict[str, list[str]] = {}
+    for address in recipients:
+        grouped.setdefault(stored.get(address.lower(), default), []).append(address)
+    return {language: tuple(addresses) for language, addresses in sorted(grouped.items())}
+
+
+def render_mails(
+    *,
+    to: Iterable[str | None],
+    subject_template: str,
+    body_template: str,
+    context: dict[str, Any],
+    language: str | None = None,
+    fallback_language: str | None = None,
+) -> list[Mail]:
+    """One message per language of the recipients (or one in `language` when given)."""
+    if language:
+        mail = render_mail(to=to, subject_template=subject_template, body_template=body_template,
+                           context=context, language=language)
+        return [mail] if mail is not None else []
+    mails = []
+    for code, addresses in recipients_by_language(to, fallback_language=fallback_language).items():
+        mail = render_mail(to=addresses, subject_template=subject_template, body_template=body_template,
+                           context=context, language=code)
+        if mail is not None:
+            mails.append(mail)
+    return mails
 
 
 def send_batch(mails: Iterable[Mail | None]) -> int:
@@ -89,24 +137,26 @@ def send_email(
     body_template: str,
     context: dict[str, Any],
     language: str | None = None,
+    fallback_language: str | None = None,
 ) -> None:
-    """Render one message to the distinct, non-empty addresses in `to` and send it once the current
-    transaction commits. Rendering happens now (so a template error fails the caller's transaction, not the
-    sending)."""
+    """Render the message to the distinct, non-empty addresses in `to` (once per recipients' language, see
+    the module's docstring) and send it once the current transaction commits. Rendering happens now (so a
+    template error fails the caller's transaction, not the sending)."""
     send_batch(
-        [render_mail(to=to, subject_template=subject_template, body_template=body_template, context=context,
-                     language=language)]
+        render_mails(to=to, subject_template=subject_template, body_template=body_template, context=context,
+                     language=language, fallback_language=fallback_language)
     )
 
 
 def preferred_language(user: Any) -> str | None:
-    """The person's stored interface language when one is kept (an attribute `preferred_language` or
-    `language` holding one of settings.LANGUAGES), else None: the site's default."""
-    for attribute in ("preferred_language", "language"):
-        value = getattr(user, attribute, None)
-        if isinstance(value, str) and value in dict(settings.LANGUAGES):
-            return value
-    return None
+    """The person's remembered interface language (workspaces.UserPreference), else None: the site's
+    default."""
+    if user is None or not getattr(user, "pk", None):
+        return None
+    try:
+        return known_language(user.preference.language)
+    except ObjectDoesNotExist:
+        return None
 
 
 # --------------------------------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.formatting import format_cny
@@ -18,17 +19,26 @@ class AlertRule(models.Model):
     When a day's bill for the workspace (or that item) exceeds the threshold, the recipients and the owners
     get an email."""
 
-    account = models.ForeignKey("workspaces.Account", on_delete=models.PROTECT, related_name="alert_rules")
-    workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.PROTECT, related_name="alert_rules")
+    account = models.ForeignKey(
+        "workspaces.Account", on_delete=models.PROTECT, related_name="alert_rules", verbose_name=_("account"),
+    )
+    workspace = models.ForeignKey(
+        "workspaces.Workspace", on_delete=models.PROTECT, related_name="alert_rules", verbose_name=_("workspace"),
+    )
     billing_item = models.ForeignKey(
-        "plans.BillingItem", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "plans.BillingItem", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("billing item")
     )
     threshold = money_field(verbose_name=_("daily threshold"))
-    recipients = models.ManyToManyField("workspaces.Membership", blank=True, related_name="+")
+    recipients = models.ManyToManyField(
+        "workspaces.Membership", blank=True, related_name="+", verbose_name=_("recipients"),
+    )
     is_active = models.BooleanField(_("active"), default=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     objects = AccountScopedQuerySet.as_manager()
 
@@ -47,23 +57,28 @@ class AlertRule(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.workspace} {self.billing_item or 'total'} > {self.threshold}"
+        return f"{self.workspace} {self.billing_item or gettext('total')} > {self.threshold}"
 
 
 class AlertEvent(models.Model):
     """An alert that fired: at most one per rule, workspace and day (the unique constraint is the guard)."""
 
-    rule = models.ForeignKey(AlertRule, on_delete=models.CASCADE, related_name="events")
-    account = models.ForeignKey("workspaces.Account", on_delete=models.PROTECT, related_name="+")
-    workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.PROTECT, related_name="+")
-    billing_item = models.ForeignKey(
-        "plans.BillingItem", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    rule = models.ForeignKey(AlertRule, on_delete=models.CASCADE, related_name="events", verbose_name=_("rule"))
+    account = models.ForeignKey(
+        "workspaces.Account", on_delete=models.PROTECT, related_name="+", verbose_name=_("account"),
     )
-    day = models.DateField()
-    amount = money_field(help_text="the day's spending that crossed the threshold")
-    threshold = money_field()
-    recipients = models.TextField(help_text="emails the alert went to, one per line")
-    sent_at = models.DateTimeField(auto_now_add=True)
+    workspace = models.ForeignKey(
+        "workspaces.Workspace", on_delete=models.PROTECT, related_name="+", verbose_name=_("workspace"),
+    )
+    billing_item = models.ForeignKey(
+        "plans.BillingItem", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("billing item")
+    )
+    day = models.DateField(verbose_name=_("day"))
+    amount = money_field(help_text="the day's spending that crossed the threshold", verbose_name=_("amount"))
+    threshold = money_field(verbose_name=_("threshold"))
+    recipients = models.TextField(help_text="emails the alert went to, one per line", verbose_name=_("recipients"))
+    sent_at = models.DateTimeField(auto_now_add=True, verbose_name=_("sent at"))
 
     class Meta:
         verbose_name = _("alert event")
@@ -80,16 +95,20 @@ class AlertEvent(models.Model):
 class ExpiryReminder(models.Model):
     """The reminder that a prepaid card or voucher expires within 7 days: sent once per instrument."""
 
-    account = models.ForeignKey("workspaces.Account", on_delete=models.PROTECT, related_name="+")
+    account = models.ForeignKey(
+        "workspaces.Account", on_delete=models.PROTECT, related_name="+", verbose_name=_("account"),
+    )
     card = models.OneToOneField(
-        "payments.PrepaidCard", on_delete=models.PROTECT, null=True, blank=True, related_name="expiry_reminder"
+        "payments.PrepaidCard", on_delete=models.PROTECT, null=True, blank=True, related_name="expiry_reminder",
+        verbose_name=_("card")
     )
     voucher = models.OneToOneField(
-        "payments.Voucher", on_delete=models.PROTECT, null=True, blank=True, related_name="expiry_reminder"
+        "payments.Voucher", on_delete=models.PROTECT, null=True, blank=True, related_name="expiry_reminder",
+        verbose_name=_("voucher")
     )
-    expires_at = models.DateTimeField()
-    balance = money_field()
-    sent_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(verbose_name=_("expires at"))
+    balance = money_field(verbose_name=_("balance"))
+    sent_at = models.DateTimeField(auto_now_add=True, verbose_name=_("sent at"))
 
     class Meta:
         verbose_name = _("expiry reminder")

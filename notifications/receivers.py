@@ -65,6 +65,8 @@ def on_invitation_created(sender, invitation, accept_url, **kwargs) -> None:
         subject_template="email/invitation_subject.txt",
         body_template="email/invitation_body.txt",
         context={"invitation": invitation, "account": invitation.account, "accept_url": accept_url},
+        # the invitee has no login yet (unless the address already has one): the inviting person's language
+        fallback_language=preferred_language(invitation.invited_by),
     )
 
 

@@ -34,26 +34,36 @@ class OrderStatus(models.TextChoices):
 
 
 class Order(models.Model):
-    account = models.ForeignKey("workspaces.Account", on_delete=models.PROTECT, related_name="orders")
+    account = models.ForeignKey(
+        "workspaces.Account", on_delete=models.PROTECT, related_name="orders", verbose_name=_("account"),
+    )
     number = models.CharField(_("order number"), max_length=32, unique=True)
-    kind = models.CharField(max_length=16, choices=OrderKind.choices)
-    status = models.CharField(max_length=20, choices=OrderStatus.choices, default=OrderStatus.PENDING_PAYMENT)
+    kind = models.CharField(max_length=16, choices=OrderKind.choices, verbose_name=_("kind"))
+    status = models.CharField(
+        max_length=20, choices=OrderStatus.choices, default=OrderStatus.PENDING_PAYMENT, verbose_name=_("status"),
+    )
     # purchase: the plan bought; upgrade: the target plan; traffic: null.
-    plan = models.ForeignKey("plans.Plan", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    plan = models.ForeignKey(
+        "plans.Plan", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("plan"),
+    )
     # upgrade and traffic: the package they change; purchase: the package created when paid.
     package = models.ForeignKey(
-        "orders.Package", on_delete=models.PROTECT, null=True, blank=True, related_name="orders"
+        "orders.Package", on_delete=models.PROTECT, null=True, blank=True, related_name="orders",
+        verbose_name=_("package")
     )
     total = money_field(verbose_name=_("total"))
     # upgrade and traffic: the day the change takes effect, as priced (tomorrow or the package start);
     # paying on a later day would change the remaining days, so such an order must be created again.
-    effective_on = models.DateField(null=True, blank=True)
+    effective_on = models.DateField(null=True, blank=True, verbose_name=_("effective on"))
     # upgrade: the package's plan the difference was priced from.
-    previous_plan = models.ForeignKey("plans.Plan", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    previous_plan = models.ForeignKey(
+        "plans.Plan", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("previous plan"),
+    )
     # the day whose catalogue figures priced this order (the account's day when it was created); the package
     # it pays for keeps the figures of that day (docs/RULES-plans.md "What a sale keeps").
     catalogue_day = models.DateField(_("catalogue day"))
-    refund_reason = models.CharField(max_length=500, blank=True)
+    refund_reason = models.CharField(max_length=500, blank=True, verbose_name=_("refund reason"))
     # cancelled because this other order, paid for some of the same workspaces (or the same renewal), made it
     # unpayable (docs/RULES-orders.md "Stale orders").
     superseded_by = models.ForeignKey(
@@ -61,16 +71,22 @@ class Order(models.Model):
     )
     # renewal: the package renewed (the new package, created when paid, is `package`).
     renewal_of = models.ForeignKey(
-        "orders.Package", on_delete=models.PROTECT, null=True, blank=True, related_name="renewal_orders"
+        "orders.Package", on_delete=models.PROTECT, null=True, blank=True, related_name="renewal_orders",
+        verbose_name=_("renewal of")
     )
     payment = models.OneToOneField(
-        "payments.Payment", on_delete=models.PROTECT, null=True, blank=True, related_name="order"
+        "payments.Payment", on_delete=models.PROTECT, null=True, blank=True, related_name="order",
+        verbose_name=_("payment")
     )
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
     expires_at = models.DateTimeField(_("pay before"))
-    paid_at = models.DateTimeField(null=True, blank=True)
-    closed_at = models.DateTimeField(null=True, blank=True, help_text="cancelled, expired or refunded at")
+    paid_at = models.DateTimeField(null=True, blank=True, verbose_name=_("paid at"))
+    closed_at = models.DateTimeField(
+        null=True, blank=True, help_text="cancelled, expired or refunded at", verbose_name=_("closed at"),
+    )
 
     objects = AccountScopedQuerySet.as_manager()
 
@@ -109,9 +125,11 @@ class Order(models.Model):
 class OrderWorkspace(models.Model):
     """For a purchase: the workspaces chosen, in the order the daily quota is consumed."""
 
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="workspaces")
-    workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.PROTECT, related_name="+")
-    position = models.PositiveSmallIntegerField()
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="workspaces", verbose_name=_("order"))
+    workspace = models.ForeignKey(
+        "workspaces.Workspace", on_delete=models.PROTECT, related_name="+", verbose_name=_("workspace"),
+    )
+    position = models.PositiveSmallIntegerField(verbose_name=_("position"))
 
     class Meta:
         verbose_name = _("order workspace")
@@ -135,26 +153,35 @@ class OrderLineKind(models.TextChoices):
 class OrderLine(models.Model):
     """A priced line; prices come from the catalogue on the server, never from the client."""
 
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
-    kind = models.CharField(max_length=16, choices=OrderLineKind.choices)
-    description = models.CharField(max_length=300)
-    plan = models.ForeignKey("plans.Plan", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines", verbose_name=_("order"))
+    kind = models.CharField(max_length=16, choices=OrderLineKind.choices, verbose_name=_("kind"))
+    description = models.CharField(max_length=300, verbose_name=_("description"))
+    plan = models.ForeignKey(
+        "plans.Plan", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("plan"),
+    )
     traffic_package = models.ForeignKey(
-        "plans.TrafficPackage", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "plans.TrafficPackage", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("traffic package")
     )
     # plan and upgrade lines: the plan version priced (the package keeps its capacities); traffic lines: the
     # traffic package version priced.
     plan_version = models.ForeignKey(
-        "plans.PlanVersion", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "plans.PlanVersion", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("plan version")
     )
     traffic_version = models.ForeignKey(
-        "plans.TrafficPackageVersion", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "plans.TrafficPackageVersion", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("traffic version")
     )
-    capacity = models.BigIntegerField(null=True, blank=True, help_text="traffic: daily capacity bought")
-    days = models.PositiveIntegerField(null=True, blank=True)
-    unit_price = price_field(null=True, blank=True)
-    discount_percent = models.DecimalField(max_digits=5, decimal_places=2, default=0)
-    amount = money_field()
+    capacity = models.BigIntegerField(
+        null=True, blank=True, help_text="traffic: daily capacity bought", verbose_name=_("capacity"),
+    )
+    days = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("days"))
+    unit_price = price_field(null=True, blank=True, verbose_name=_("unit price"))
+    discount_percent = models.DecimalField(
+        max_digits=5, decimal_places=2, default=0, verbose_name=_("discount percent"),
+    )
+    amount = money_field(verbose_name=_("amount"))
 
     class Meta:
         verbose_name = _("order line")
@@ -174,23 +201,31 @@ class PackageStatus(models.TextChoices):
 
 
 class Package(models.Model):
-    account = models.ForeignKey("workspaces.Account", on_delete=models.PROTECT, related_name="packages")
-    plan = models.ForeignKey("plans.Plan", on_delete=models.PROTECT, related_name="+", help_text="current plan")
+    account = models.ForeignKey(
+        "workspaces.Account", on_delete=models.PROTECT, related_name="packages", verbose_name=_("account"),
+    )
+    plan = models.ForeignKey(
+        "plans.Plan", on_delete=models.PROTECT, related_name="+", help_text="current plan", verbose_name=_("plan"),
+    )
     # What the package was sold with (docs/RULES-plans.md): the plan version of its current plan (as bought,
     # then as upgraded; each plan period carries its own) and the catalogue day of its purchase, whose
     # conversion factors apply to its deduction for its whole validity.
-    plan_version = models.ForeignKey("plans.PlanVersion", on_delete=models.PROTECT, related_name="+")
+    plan_version = models.ForeignKey(
+        "plans.PlanVersion", on_delete=models.PROTECT, related_name="+", verbose_name=_("plan version"),
+    )
     catalogue_day = models.DateField(_("catalogue day"))
-    status = models.CharField(max_length=16, choices=PackageStatus.choices, default=PackageStatus.PENDING)
-    starts_on = models.DateField()
-    ends_on = models.DateField()
+    status = models.CharField(
+        max_length=16, choices=PackageStatus.choices, default=PackageStatus.PENDING, verbose_name=_("status"),
+    )
+    starts_on = models.DateField(verbose_name=_("starts on"))
+    ends_on = models.DateField(verbose_name=_("ends on"))
     # A renewal: the package it continues (it starts the day after that one ends).
     renewal_of = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="renewals"
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="renewals", verbose_name=_("renewal of")
     )
     # Opt-in: renew from the wallet FinanceSettings.auto_renew_days_before days before the end.
     auto_renew = models.BooleanField(_("renew automatically"), default=False)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     objects = AccountScopedQuerySet.as_manager()
 
@@ -213,12 +248,16 @@ class Package(models.Model):
 class PackagePlanPeriod(models.Model):
     """Which plan version's capacities apply from `valid_from` on (a purchase, then each upgrade)."""
 
-    package = models.ForeignKey(Package, on_delete=models.CASCADE, related_name="plan_periods")
-    plan = models.ForeignKey("plans.Plan", on_delete=models.PROTECT, related_name="+")
+    package = models.ForeignKey(
+        Package, on_delete=models.CASCADE, related_name="plan_periods", verbose_name=_("package"),
+    )
+    plan = models.ForeignKey("plans.Plan", on_delete=models.PROTECT, related_name="+", verbose_name=_("plan"))
     # the plan version sold (a purchase) or bought (an upgrade): the capacities of the period
-    plan_version = models.ForeignKey("plans.PlanVersion", on_delete=models.PROTECT, related_name="+")
-    valid_from = models.DateField()
-    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="+")
+    plan_version = models.ForeignKey(
+        "plans.PlanVersion", on_delete=models.PROTECT, related_name="+", verbose_name=_("plan version"),
+    )
+    valid_from = models.DateField(verbose_name=_("valid from"))
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="+", verbose_name=_("order"))
 
     class Meta:
         verbose_name = _("package plan period")
@@ -239,11 +278,15 @@ class PackageWorkspace(models.Model):
     unbounded). A renewed package's current rows are closed on its end day, so the renewal's rows can start
     the day after; "current rows" of a package are those open or ending on or after its end day."""
 
-    package = models.ForeignKey(Package, on_delete=models.CASCADE, related_name="package_workspaces")
-    workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.PROTECT, related_name="package_slots")
-    position = models.PositiveSmallIntegerField()
-    valid_from = models.DateField()
-    valid_until = models.DateField(null=True, blank=True)
+    package = models.ForeignKey(
+        Package, on_delete=models.CASCADE, related_name="package_workspaces", verbose_name=_("package"),
+    )
+    workspace = models.ForeignKey(
+        "workspaces.Workspace", on_delete=models.PROTECT, related_name="package_slots", verbose_name=_("workspace"),
+    )
+    position = models.PositiveSmallIntegerField(verbose_name=_("position"))
+    valid_from = models.DateField(verbose_name=_("valid from"))
+    valid_until = models.DateField(null=True, blank=True, verbose_name=_("valid until"))
 
     class Meta:
         verbose_name = _("package workspace")
@@ -280,12 +323,14 @@ class PackageWorkspace(models.Model):
 class PackageTraffic(models.Model):
     """A traffic package's extra daily capacity for one item, valid until its package ends."""
 
-    package = models.ForeignKey(Package, on_delete=models.CASCADE, related_name="traffic")
-    traffic_package = models.ForeignKey("plans.TrafficPackage", on_delete=models.PROTECT, related_name="+")
-    capacity = models.BigIntegerField()
-    valid_from = models.DateField()
-    valid_until = models.DateField()
-    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="+")
+    package = models.ForeignKey(Package, on_delete=models.CASCADE, related_name="traffic", verbose_name=_("package"))
+    traffic_package = models.ForeignKey(
+        "plans.TrafficPackage", on_delete=models.PROTECT, related_name="+", verbose_name=_("traffic package"),
+    )
+    capacity = models.BigIntegerField(verbose_name=_("capacity"))
+    valid_from = models.DateField(verbose_name=_("valid from"))
+    valid_until = models.DateField(verbose_name=_("valid until"))
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="+", verbose_name=_("order"))
 
     class Meta:
         ordering = ["package_id", "valid_from"]

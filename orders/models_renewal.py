@@ -13,10 +13,12 @@ from core.money import money_field
 class PackageReminder(models.Model):
     """An expiry reminder sent for a package `days_before` (30, 7 or 1) days before its end: once each."""
 
-    package = models.ForeignKey("orders.Package", on_delete=models.CASCADE, related_name="reminders")
-    days_before = models.PositiveSmallIntegerField()
-    sent_on = models.DateField(help_text="the account's day it was sent")
-    created_at = models.DateTimeField(auto_now_add=True)
+    package = models.ForeignKey(
+        "orders.Package", on_delete=models.CASCADE, related_name="reminders", verbose_name=_("package"),
+    )
+    days_before = models.PositiveSmallIntegerField(verbose_name=_("days before"))
+    sent_on = models.DateField(help_text="the account's day it was sent", verbose_name=_("sent on"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("package reminder")
@@ -35,14 +37,18 @@ class AutoRenewAttempt(models.Model):
     """One automatic renewal attempt of a package on one of the account's days (at most one per day). A
     success names the paid renewal order; a failure the shortfall that the wallet lacked."""
 
-    package = models.ForeignKey("orders.Package", on_delete=models.CASCADE, related_name="auto_renew_attempts")
-    day = models.DateField()
-    succeeded = models.BooleanField(default=False)
-    order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    amount = money_field(null=True, blank=True, help_text="the renewal's price")
-    shortfall = money_field(null=True, blank=True)
-    message = models.CharField(max_length=500, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    package = models.ForeignKey(
+        "orders.Package", on_delete=models.CASCADE, related_name="auto_renew_attempts", verbose_name=_("package"),
+    )
+    day = models.DateField(verbose_name=_("day"))
+    succeeded = models.BooleanField(default=False, verbose_name=_("succeeded"))
+    order = models.ForeignKey(
+        "orders.Order", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("order"),
+    )
+    amount = money_field(null=True, blank=True, help_text="the renewal's price", verbose_name=_("amount"))
+    shortfall = money_field(null=True, blank=True, verbose_name=_("shortfall"))
+    message = models.CharField(max_length=500, blank=True, verbose_name=_("message"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("auto-renewal attempt")

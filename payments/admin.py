@@ -249,9 +249,22 @@ class PaymentTenderInline(ReadOnlyAdminMixin, FinanceTabularInline):
     readonly_fields = cast(list[str], fields)  # field names only
 
 
+# What a payment or ledger entry came from, as finance reads it (the column keeps the code).
+SOURCE_TYPE_LABELS = {
+    "bill": _("daily bill"), "recharge": _("recharge"), "card_purchase": _("prepaid card purchase"),
+    "order": _("order"), "expiry": _("expiry"), "adjustment": _("adjustment"), "voucher_issue": _("voucher issue"),
+    "voucher_code": _("voucher code"), "payment": _("payment"),
+}
+
+
+@admin.display(description=_("source type"), ordering="source_type")
+def source_type_label(obj) -> str:
+    return str(SOURCE_TYPE_LABELS.get(obj.source_type, obj.source_type))
+
+
 @admin.register(Payment)
 class PaymentAdmin(ReadOnlyAdminMixin, FinanceModelAdmin):
-    list_display = ["id", "account", "purpose", "source_type", "source_id", "amount", "refunded_payment",
+    list_display = ["id", "account", "purpose", source_type_label, "source_id", "amount", "refunded_payment",
                     "created_at"]
     list_filter = ["purpose"]
     search_fields = ["account__name", "source_id"]
@@ -262,7 +275,7 @@ class PaymentAdmin(ReadOnlyAdminMixin, FinanceModelAdmin):
 @admin.register(LedgerEntry)
 class LedgerEntryAdmin(ReadOnlyAdminMixin, FinanceModelAdmin):
     list_display = ["id", "created_at", "account", "amount", "balance_after", "balance_kind", "reason", "card",
-                    "voucher", "source_type", "source_id", "memo"]
+                    "voucher", source_type_label, "source_id", "memo"]
     list_filter = ["balance_kind", "reason"]
     search_fields = ["account__name", "memo", "source_id"]
     list_select_related = ["account", "card", "voucher"]

@@ -164,9 +164,20 @@ class StoragePolicyInline(FinanceTabularInline):
         return obj is None and super().has_add_permission(request, obj)
 
 
+@admin.display(description=gettext_lazy("name"), ordering="name")
+def translated_name(obj) -> str:
+    """The seeded catalogue names in the reader's language (plans/catalogue_i18n.py); others as entered."""
+    return _(obj.name) if obj.name else ""
+
+
+@admin.display(description=gettext_lazy("unit label"), ordering="unit_label")
+def translated_unit_label(obj) -> str:
+    return _(obj.unit_label) if obj.unit_label else ""
+
+
 @admin.register(BillingItem)
 class BillingItemAdmin(FinanceModelAdmin):
-    list_display = ["code", "name", "pricing_unit", "unit_label", "voucher_payable", "sort_order"]
+    list_display = ["code", translated_name, "pricing_unit", translated_unit_label, "voucher_payable", "sort_order"]
     inlines = [StoragePolicyInline]
 
     def get_readonly_fields(self, request, obj=None):
@@ -204,7 +215,7 @@ class PlanHistory(HistoryInline):
 
 @admin.register(Plan)
 class PlanAdmin(FinanceModelAdmin):
-    list_display = ["code", "name", "rank", "validity_days", "is_active"]
+    list_display = ["code", translated_name, "rank", "validity_days", "is_active"]
     inlines = [PlanHistory]
 
 

@@ -19,6 +19,7 @@ from decimal import Decimal
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.money import money_field, price_field
@@ -32,7 +33,7 @@ class BillingItem(models.Model):
     voucher_payable = models.BooleanField(
         _("payable by vouchers"), default=True, help_text=_("SMS is never paid by vouchers.")
     )
-    sort_order = models.PositiveSmallIntegerField(default=0)
+    sort_order = models.PositiveSmallIntegerField(default=0, verbose_name=_("sort order"))
 
     # Not columns: attached by plans.selectors.billing_item_list (the policies with figures in force that day).
     policies: list[StoragePolicy]
@@ -44,7 +45,7 @@ class BillingItem(models.Model):
         constraints = [models.CheckConstraint(condition=Q(pricing_unit__gt=0), name="item_pricing_unit_pos")]
 
     def __str__(self) -> str:
-        return self.name
+        return gettext(self.name)  # the seeded names are translated on display (plans/catalogue_i18n.py)
 
     @property
     def default_policy(self) -> StoragePolicy:
@@ -54,7 +55,9 @@ class BillingItem(models.Model):
 class StoragePolicy(models.Model):
     """A retention option of a billing item; its PAYG price and conversion factor are dated (StoragePolicyVersion)."""
 
-    billing_item = models.ForeignKey(BillingItem, on_delete=models.PROTECT, related_name="storage_policies")
+    billing_item = models.ForeignKey(
+        BillingItem, on_delete=models.PROTECT, related_name="storage_policies", verbose_name=_("billing item"),
+    )
     retention_days = models.PositiveSmallIntegerField(_("retention days"), null=True, blank=True)
     is_default = models.BooleanField(_("default policy"), default=False)
 
@@ -103,7 +106,7 @@ class Plan(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.name
+        return gettext(self.name)  # the seeded names are translated on display (plans/catalogue_i18n.py)
 
 
 class TrafficPackage(models.Model):
@@ -111,7 +114,9 @@ class TrafficPackage(models.Model):
     discount tiers are dated (TrafficPackageVersion). The basic unit is part of the identity: capacities
     already sold are multiples of it."""
 
-    billing_item = models.OneToOneField(BillingItem, on_delete=models.PROTECT, related_name="traffic_package")
+    billing_item = models.OneToOneField(
+        BillingItem, on_delete=models.PROTECT, related_name="traffic_package", verbose_name=_("billing item"),
+    )
     basic_unit = models.BigIntegerField(_("basic unit"))
     is_active = models.BooleanField(_("on sale"), default=True)
 
@@ -139,14 +144,16 @@ class Version(models.Model):
     version of the same identity. Frozen once its day has come (database trigger)."""
 
     effective_from = models.DateField(_("effective from"))
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         abstract = True
 
 
 class StoragePolicyVersion(Version):
-    storage_policy = models.ForeignKey(StoragePolicy, on_delete=models.PROTECT, related_name="versions")
+    storage_policy = models.ForeignKey(
+        StoragePolicy, on_delete=models.PROTECT, related_name="versions", verbose_name=_("storage policy"),
+    )
     price = price_field(verbose_name=_("PAYG price per pricing unit per day"))
     conversion_factor = models.PositiveSmallIntegerField(_("conversion factor"), default=1)
 
@@ -161,11 +168,11 @@ class StoragePolicyVersion(Version):
         ]
 
     def __str__(self) -> str:
-        return f"{self.storage_policy} from {self.effective_from}"
+        return gettext("%(thing)s from %(day)s") % {"thing": self.storage_policy, "day": self.effective_from}
 
 
 class PlanVersion(Version):
-    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="versions")
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="versions", verbose_name=_("plan"))
     price = money_field(verbose_name=_("price"))
 
     class Meta:
@@ -178,14 +185,18 @@ class PlanVersion(Version):
         ]
 
     def __str__(self) -> str:
-        return f"{self.plan} from {self.effective_from}"
+        return gettext("%(thing)s from %(day)s") % {"thing": self.plan, "day": self.effective_from}
 
 
 class PlanVersionCapacity(models.Model):
     """A daily allowance of one billing item in a plan version, for the whole validity of a package."""
 
-    plan_version = models.ForeignKey(PlanVersion, on_delete=models.CASCADE, related_name="capacities")
-    billing_item = models.ForeignKey(BillingItem, on_delete=models.PROTECT, related_name="plan_capacities")
+    plan_version = models.ForeignKey(
+        PlanVersion, on_delete=models.CASCADE, related_name="capacities", verbose_name=_("plan version"),
+    )
+    billing_item = models.ForeignKey(
+        BillingItem, on_delete=models.PROTECT, related_name="plan_capacities", verbose_name=_("billing item"),
+    )
     daily_capacity = models.BigIntegerField(_("daily capacity"))
 
     class Meta:
@@ -202,7 +213,9 @@ class PlanVersionCapacity(models.Model):
 
 
 class TrafficPackageVersion(Version):
-    traffic_package = models.ForeignKey(TrafficPackage, on_delete=models.PROTECT, related_name="versions")
+    traffic_package = models.ForeignKey(
+        TrafficPackage, on_delete=models.PROTECT, related_name="versions", verbose_name=_("traffic package"),
+    )
     minimum_capacity = models.BigIntegerField(_("minimum capacity"))
     unit_price = price_field(verbose_name=_("price per basic unit per day"))
 
@@ -217,13 +230,15 @@ class TrafficPackageVersion(Version):
         ]
 
     def __str__(self) -> str:
-        return f"{self.traffic_package} from {self.effective_from}"
+        return gettext("%(thing)s from %(day)s") % {"thing": self.traffic_package, "day": self.effective_from}
 
 
 class TrafficVersionTier(models.Model):
     """From `min_capacity` (daily capacity bought) on, `percent_off` is taken off the traffic package price."""
 
-    version = models.ForeignKey(TrafficPackageVersion, on_delete=models.CASCADE, related_name="tiers")
+    version = models.ForeignKey(
+        TrafficPackageVersion, on_delete=models.CASCADE, related_name="tiers", verbose_name=_("version"),
+    )
     min_capacity = models.BigIntegerField(_("from capacity"))
     percent_off = models.DecimalField(_("percent off"), max_digits=5, decimal_places=2)
 

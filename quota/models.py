@@ -19,15 +19,21 @@ class UsageRecord(models.Model):
     # One composite foreign key (workspace_id, account_id) -> the workspace's (id, account_id) stands for both
     # (migration 0008): the workspace exists and the record's account is that workspace's account. One check
     # per inserted row instead of two, and a stronger invariant than two separate keys.
-    account = models.ForeignKey("workspaces.Account", on_delete=models.PROTECT, related_name="+", db_constraint=False)
+    account = models.ForeignKey(
+        "workspaces.Account", on_delete=models.PROTECT, related_name="+", db_constraint=False,
+        verbose_name=_("account"),
+    )
     # (workspace, billing_item, day) is unique: that index serves lookups by workspace too.
     workspace = models.ForeignKey(
-        "workspaces.Workspace", on_delete=models.PROTECT, related_name="usage", db_index=False, db_constraint=False
+        "workspaces.Workspace", on_delete=models.PROTECT, related_name="usage", db_index=False, db_constraint=False,
+        verbose_name=_("workspace")
     )
-    billing_item = models.ForeignKey("plans.BillingItem", on_delete=models.PROTECT, related_name="+", db_index=False)
-    day = models.DateField()
-    quantity = models.BigIntegerField()
-    updated_at = models.DateTimeField(auto_now=True)
+    billing_item = models.ForeignKey(
+        "plans.BillingItem", on_delete=models.PROTECT, related_name="+", db_index=False, verbose_name=_("billing item"),
+    )
+    day = models.DateField(verbose_name=_("day"))
+    quantity = models.BigIntegerField(verbose_name=_("quantity"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         verbose_name = _("usage record")
@@ -48,17 +54,22 @@ class Bill(models.Model):
     """The daily bill of an account: one per account and day. `total` is the sum of the current lines;
     `charged` the sum of its settlements (re-runs settle only `total - charged`)."""
 
-    account = models.ForeignKey("workspaces.Account", on_delete=models.PROTECT, related_name="bills")
-    day = models.DateField()
+    account = models.ForeignKey(
+        "workspaces.Account", on_delete=models.PROTECT, related_name="bills", verbose_name=_("account"),
+    )
+    day = models.DateField(verbose_name=_("day"))
     total = money_field(verbose_name=_("total"))
-    voucher_payable_total = money_field(help_text="the part of the total vouchers may pay (all but SMS)")
+    voucher_payable_total = money_field(
+        help_text="the part of the total vouchers may pay (all but SMS)", verbose_name=_("voucher payable total"),
+    )
     charged = money_field(verbose_name=_("charged"))
     voucher_payable_charged = money_field(
-        help_text="the part of `charged` that vouchers were allowed to pay (re-runs settle the difference)"
+        help_text="the part of `charged` that vouchers were allowed to pay (re-runs settle the difference)",
+        verbose_name=_("voucher payable charged")
     )
-    runs = models.PositiveIntegerField(default=1)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    runs = models.PositiveIntegerField(default=1, verbose_name=_("runs"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     objects = AccountScopedQuerySet.as_manager()
 
@@ -81,7 +92,8 @@ class Bill(models.Model):
 
 class BillLine(models.Model):
     """One workspace and billing item on a bill. Convention (docs/RULES-quota.md):
-    amount = round_half_up(overage / pricing_unit * unit_price, 2) on every line. For a workspace a package
+    amount = round_half_up(overage / pricing_unit * unit_price, 2,
+    verbose_name=_("amount")) on every line. For a workspace a package
     covers, `overage` is converted usage no capacity covered and `unit_price` the default policy's price; for an
     uncovered commercial workspace `package` is null, nothing is covered, `overage` is the raw usage and
     `unit_price` its own policy's price."""
@@ -92,28 +104,33 @@ class BillLine(models.Model):
     # the allocation itself. Django still cascades/PROTECTs on delete (bills are never deleted: settlements
     # PROTECT them); quota.reconcile reports any orphan (docs/RULES-quota.md).
     bill = models.ForeignKey(
-        Bill, on_delete=models.CASCADE, related_name="lines", db_index=False, db_constraint=False
+        Bill, on_delete=models.CASCADE, related_name="lines", db_index=False, db_constraint=False,
+        verbose_name=_("bill")
     )
     workspace = models.ForeignKey(
-        "workspaces.Workspace", on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
+        "workspaces.Workspace", on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False,
+        verbose_name=_("workspace")
     )
     billing_item = models.ForeignKey(
-        "plans.BillingItem", on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
+        "plans.BillingItem", on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False,
+        verbose_name=_("billing item")
     )
     storage_policy = models.ForeignKey(
-        "plans.StoragePolicy", on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
+        "plans.StoragePolicy", on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False,
+        verbose_name=_("storage policy")
     )
     package = models.ForeignKey(
         "orders.Package", on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False,
         db_constraint=False,
+verbose_name=_("package"),
     )
-    usage = models.BigIntegerField()
-    factor = models.PositiveSmallIntegerField()
-    converted = models.BigIntegerField()
-    covered_by_package = models.BigIntegerField(default=0)
-    covered_by_traffic = models.BigIntegerField(default=0)
-    overage = models.BigIntegerField(default=0)
-    unit_price = price_field()
+    usage = models.BigIntegerField(verbose_name=_("usage"))
+    factor = models.PositiveSmallIntegerField(verbose_name=_("factor"))
+    converted = models.BigIntegerField(verbose_name=_("converted"))
+    covered_by_package = models.BigIntegerField(default=0, verbose_name=_("covered by package"))
+    covered_by_traffic = models.BigIntegerField(default=0, verbose_name=_("covered by traffic"))
+    overage = models.BigIntegerField(default=0, verbose_name=_("overage"))
+    unit_price = price_field(verbose_name=_("unit price"))
     amount = money_field()
 
     class Meta:
@@ -137,13 +154,14 @@ class BillSettlement(models.Model):
     """One settlement of a bill: the first night, then each re-run that changed the total (the difference,
     positive as a charge, negative as a credit back)."""
 
-    bill = models.ForeignKey(Bill, on_delete=models.PROTECT, related_name="settlements")
-    sequence = models.PositiveIntegerField()
-    amount = money_field()
+    bill = models.ForeignKey(Bill, on_delete=models.PROTECT, related_name="settlements", verbose_name=_("bill"))
+    sequence = models.PositiveIntegerField(verbose_name=_("sequence"))
+    amount = money_field(verbose_name=_("amount"))
     payment = models.OneToOneField(
-        "payments.Payment", on_delete=models.PROTECT, null=True, blank=True, related_name="bill_settlement"
+        "payments.Payment", on_delete=models.PROTECT, null=True, blank=True, related_name="bill_settlement",
+        verbose_name=_("payment")
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("bill settlement")
@@ -161,9 +179,11 @@ class BillSettlement(models.Model):
 class NightMark(models.Model):
     """The last day whose night ran for an account (the hourly beat starts the nights not yet run)."""
 
-    account = models.OneToOneField("workspaces.Account", on_delete=models.CASCADE, primary_key=True, related_name="+")
-    last_day = models.DateField()
-    updated_at = models.DateTimeField(auto_now=True)
+    account = models.OneToOneField(
+        "workspaces.Account", on_delete=models.CASCADE, primary_key=True, related_name="+", verbose_name=_("account"),
+    )
+    last_day = models.DateField(verbose_name=_("last day"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         verbose_name = _("night mark")
@@ -176,11 +196,11 @@ class NightMark(models.Model):
 class ServiceToken(models.Model):
     """A token the metering pipeline uses to post usage. Only its SHA-256 is stored."""
 
-    name = models.CharField(max_length=100, unique=True)
-    key_hash = models.CharField(max_length=64, unique=True)
-    is_active = models.BooleanField(default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
+    name = models.CharField(max_length=100, unique=True, verbose_name=_("name"))
+    key_hash = models.CharField(max_length=64, unique=True, verbose_name=_("key hash"))
+    is_active = models.BooleanField(default=True, verbose_name=_("is active"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    last_used_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last used at"))
 
     class Meta:
         verbose_name = _("service token")

@@ -30,7 +30,9 @@ class MonthlyBillStatus(models.TextChoices):
 
 
 class MonthlyBill(models.Model):
-    account = models.ForeignKey("workspaces.Account", on_delete=models.PROTECT, related_name="monthly_bills")
+    account = models.ForeignKey(
+        "workspaces.Account", on_delete=models.PROTECT, related_name="monthly_bills", verbose_name=_("account"),
+    )
     month = models.DateField(_("month"), help_text="the first day of the month")
     status = models.CharField(
         _("status"), max_length=8, choices=MonthlyBillStatus.choices, default=MonthlyBillStatus.OPEN
@@ -47,10 +49,10 @@ class MonthlyBill(models.Model):
     paid_cash = money_field(verbose_name=_("cash balance"))
     paid_arrears = money_field(verbose_name=_("left owing"))
     arrears_at_month_end = money_field(verbose_name=_("arrears at month end"))
-    daily_bill_count = models.PositiveSmallIntegerField(default=0)
+    daily_bill_count = models.PositiveSmallIntegerField(default=0, verbose_name=_("daily bill count"))
     refreshed_at = models.DateTimeField(_("updated at"))
     finalized_at = models.DateTimeField(_("final since"), null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     objects = AccountScopedQuerySet.as_manager()
 
@@ -92,13 +94,21 @@ class MonthlyBill(models.Model):
 class MonthlyBillLine(models.Model):
     """The month's usage of one workspace and billing item: sums over the month's daily bill lines."""
 
-    monthly_bill = models.ForeignKey(MonthlyBill, on_delete=models.CASCADE, related_name="lines")
-    workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.PROTECT, related_name="+")
-    billing_item = models.ForeignKey("plans.BillingItem", on_delete=models.PROTECT, related_name="+")
-    usage = models.BigIntegerField(default=0)
-    covered = models.BigIntegerField(default=0, help_text="covered by package and traffic packages")
-    overage = models.BigIntegerField(default=0)
-    amount = money_field()
+    monthly_bill = models.ForeignKey(
+        MonthlyBill, on_delete=models.CASCADE, related_name="lines", verbose_name=_("monthly bill"),
+    )
+    workspace = models.ForeignKey(
+        "workspaces.Workspace", on_delete=models.PROTECT, related_name="+", verbose_name=_("workspace"),
+    )
+    billing_item = models.ForeignKey(
+        "plans.BillingItem", on_delete=models.PROTECT, related_name="+", verbose_name=_("billing item"),
+    )
+    usage = models.BigIntegerField(default=0, verbose_name=_("usage"))
+    covered = models.BigIntegerField(
+        default=0, help_text="covered by package and traffic packages", verbose_name=_("covered"),
+    )
+    overage = models.BigIntegerField(default=0, verbose_name=_("overage"))
+    amount = money_field(verbose_name=_("amount"))
 
     class Meta:
         verbose_name = _("monthly bill line")
@@ -118,13 +128,17 @@ class MonthlyBillLine(models.Model):
 class MonthlyBillSettlement(models.Model):
     """A daily-bill settlement this monthly bill accounts for. Each settlement belongs to one monthly bill."""
 
-    monthly_bill = models.ForeignKey(MonthlyBill, on_delete=models.CASCADE, related_name="settlements")
-    settlement = models.OneToOneField(
-        "quota.BillSettlement", on_delete=models.PROTECT, related_name="monthly_bill_link"
+    monthly_bill = models.ForeignKey(
+        MonthlyBill, on_delete=models.CASCADE, related_name="settlements", verbose_name=_("monthly bill"),
     )
-    day = models.DateField(help_text="the day of the daily bill settled")
-    amount = money_field()
-    is_adjustment = models.BooleanField(default=False, help_text="settles a day of an earlier, final month")
+    settlement = models.OneToOneField(
+        "quota.BillSettlement", on_delete=models.PROTECT, related_name="monthly_bill_link", verbose_name=_("settlement")
+    )
+    day = models.DateField(help_text="the day of the daily bill settled", verbose_name=_("day"))
+    amount = money_field(verbose_name=_("amount"))
+    is_adjustment = models.BooleanField(
+        default=False, help_text="settles a day of an earlier, final month", verbose_name=_("is adjustment"),
+    )
 
     class Meta:
         verbose_name = _("monthly bill settlement")
@@ -147,7 +161,9 @@ class InvoiceStatus(models.TextChoices):
 
 
 class InvoiceRequest(models.Model):
-    account = models.ForeignKey("workspaces.Account", on_delete=models.PROTECT, related_name="invoice_requests")
+    account = models.ForeignKey(
+        "workspaces.Account", on_delete=models.PROTECT, related_name="invoice_requests", verbose_name=_("account"),
+    )
     status = models.CharField(
         _("status"), max_length=16, choices=InvoiceStatus.choices, default=InvoiceStatus.PENDING
     )
@@ -159,15 +175,18 @@ class InvoiceRequest(models.Model):
     email = models.EmailField(_("email for the invoice"))
     note = models.CharField(_("note"), max_length=500, blank=True)
     amount = money_field(verbose_name=_("amount"))
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("requested by"),
+    )
     created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("decided by")
     )
-    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True, verbose_name=_("decided at"))
     decision_note = models.CharField(_("decision note"), max_length=500, blank=True)
     number = models.CharField(_("invoice number"), max_length=32, unique=True, null=True, blank=True)
-    pdf = models.BinaryField(null=True, blank=True, editable=False)
+    pdf = models.BinaryField(null=True, blank=True, editable=False, verbose_name=_("pdf"))
 
     objects = AccountScopedQuerySet.as_manager()
 
@@ -198,15 +217,18 @@ class InvoiceSourceType(models.TextChoices):
 class InvoiceRequestLine(models.Model):
     """The part of one paid document (a recharge or a prepaid-card purchase) an invoice request covers."""
 
-    request = models.ForeignKey(InvoiceRequest, on_delete=models.CASCADE, related_name="lines")
-    source_type = models.CharField(max_length=16, choices=InvoiceSourceType.choices)
+    request = models.ForeignKey(
+        InvoiceRequest, on_delete=models.CASCADE, related_name="lines", verbose_name=_("request"),
+    )
+    source_type = models.CharField(max_length=16, choices=InvoiceSourceType.choices, verbose_name=_("source type"))
     recharge = models.ForeignKey(
-        "payments.Recharge", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "payments.Recharge", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("recharge")
     )
     payment = models.ForeignKey(
-        "payments.Payment", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "payments.Payment", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("payment")
     )
-    amount = money_field()
+    amount = money_field(verbose_name=_("amount"))
 
     class Meta:
         verbose_name = _("invoice request line")

@@ -15,6 +15,7 @@ from django.contrib import admin
 from django.test import Client
 from django.urls import reverse
 
+from plans.models import BillingItem, Plan
 from tests.factories import UserFactory
 from tests.security.test_headers import journey, journey_urls  # noqa: F401  (the fixture and its URLs)
 from workspaces.models import Workspace
@@ -39,6 +40,27 @@ KNOWN_GAPS = {
     r"/packages/\d+/traffic/$": {"apm", "backup", "log", "rum", "task", "calls", "data", "logs", "page", "views"},
     r"/wallet/": {"default"},
     r"/packages/\d+/auto-renew/$": {"default"},  # the fixture's prepaid card number, as on the cashier
+}
+# Left to do in finance's admin (docs/UI.md "Admin in Chinese"): some change pages still show English help texts
+# (the bill's "re-runs settle ..." note, finance settings' retention help), object names built in English
+# ("Wallet of ...", the order's and package's line descriptions) and raw codes of readonly columns. Listed per
+# change page so that every other English word still fails the crawl; the changelists have no gaps.
+ADMIN_KNOWN_GAPS = {
+    r"/admin/core/financesettings/\d+/change/$": {"retention", "usage"},
+    r"/admin/payments/wallet/\d+/change/$": {"Wallet", "of"},
+    r"/admin/payments/payment/\d+/change/$": {"bill", "card", "order", "purchase"},
+    r"/admin/payments/ledgerentry/\d+/change/$": {"adjustment", "balance", "bill", "change", "of", "order", "payment",
+                                                  "recharge", "signed", "the"},
+    r"/admin/orders/order/\d+/change/$": {"Acceleration", "at", "cancelled", "days", "expired", "or", "refunded",
+                                          "workspace"},
+    r"/admin/orders/package/\d+/change/$": {"current", "plan", "version", "workspace"},
+    r"/admin/quota/(bill|usagerecord)/\d+/change/$": {"Amount", "all", "allowed", "but", "charged", "difference", "may",
+                                                      "of", "part", "pay", "re-runs", "settle", "that", "the", "to",
+                                                      "total", "vouchers", "were", "workspace"},
+    r"/admin/statements/monthlybill/\d+/change/$": {"day", "first", "month", "of", "the", "workspace"},
+    r"/admin/statements/revenueday/\d+/change/$": {"all", "allowed", "but", "charged", "difference", "may", "of",
+                                                   "part", "pay", "re-runs", "settle", "that", "the", "to", "total",
+                                                   "vouchers", "were"},
 }
 WORD = re.compile(r"[A-Za-z][A-Za-z'\u2019-]*[A-Za-z]")
 SKIP_TAGS = {"script", "style", "code", "pre", "kbd", "samp"}
@@ -108,21 +130,43 @@ def test_every_page_is_chinese(journey):  # noqa: F811
     assert not failures, "\n".join(failures)
 
 
-@pytest.mark.xfail(strict=True, reason="not done yet: finance's admin still shows field names, list_filter titles, "
-                   "the plan and item names and third-party app names (axes, otp) in English (docs/UI.md)")
 def test_finance_admin_changelists_are_chinese(journey):  # noqa: F811
+    """Every finance changelist, and the change page of its first row, in zh-Hans: column headers, filter titles
+    ("以 状态"), app and model names, plan and item names; only codes and the fixtures' names stay Latin."""
     user = UserFactory(username="zh-finance", is_staff=True, is_superuser=True)
     client = Client()
     client.force_login(user)
+    # Django draws a boolean column as an icon whose alt text is "True"/"False" in every language; the fixtures'
+    # card numbers end in the database alias ("-default") and their ledger memo is "test funding"; plan codes.
+    fixture_names = {"zh-finance", "yyyy-mm-dd", "true", "false", "default", "funding",
+                     *(code.lower() for code in Plan.objects.values_list("code", flat=True)),
+                     *(part for code in BillingItem.objects.values_list("code", flat=True)
+                       for part in code.lower().split("_")),
+                     journey["owner"].username.lower(),
+                     *journey["account"].name.lower().split(),
+                     *(name.lower() for name in Workspace.objects.values_list("name", flat=True))}
     failures = []
-    for model in admin.site._registry:
+    changes = 0
+    for model, model_admin in admin.site._registry.items():
         if model._meta.app_label not in ("payments", "orders", "quota", "statements", "plans", "workspaces",
                                          "notifications", "core"):
             continue
         url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
         response = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans")
         assert response.status_code == 200, url
-        words = english_words(response.content.decode(), {"zh", "finance"})
+        words = english_words(response.content.decode(), fixture_names)
         if words:
             failures.append(f"{url}: {sorted(words)}")
+        first = model_admin.get_queryset(response.wsgi_request).order_by("pk").first()
+        if first is None:
+            continue
+        change_url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_change", args=[first.pk])
+        response = client.get(change_url, HTTP_ACCEPT_LANGUAGE="zh-hans")
+        assert response.status_code == 200, change_url
+        changes += 1
+        words = english_words(response.content.decode(), fixture_names)
+        words -= next((gap for pattern, gap in ADMIN_KNOWN_GAPS.items() if re.search(pattern, change_url)), set())
+        if words:
+            failures.append(f"{change_url}: {sorted(words)}")
+    assert changes >= 10, changes
     assert not failures, "\n".join(failures)

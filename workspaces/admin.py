@@ -2,6 +2,7 @@ from typing import cast
 
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from core.admin import FinanceModelAdmin, FinanceTabularInline, ReadOnlyAdminMixin
 from workspaces.models import Account, Membership, Workspace, WorkspaceStoragePolicy
@@ -76,3 +77,10 @@ class InvitationAdmin(ReadOnlyAdminMixin, FinanceModelAdmin):
     @admin.display(description=_("status"))
     def status_label(self, obj: Invitation) -> str:
         return obj.get_status_display()
+
+# Third-party apps in finance's admin name themselves in English only; templates/admin/app_list.html translates
+# these names on display (the Chinese is in locale/).
+THIRD_PARTY_ADMIN_NAMES = [
+    gettext_noop("Axes"), gettext_noop("Otp_Static"), gettext_noop("Otp_Totp"), gettext_noop("Static devices"),
+    gettext_noop("TOTP devices"), gettext_noop("Periodic_Tasks"), gettext_noop("Django_Celery_Beat"),
+]

@@ -19,10 +19,12 @@ from django.utils.translation import gettext_lazy as _
 
 
 class ApiToken(models.Model):
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("user"),
+    )
     name = models.CharField(_("name"), max_length=100)
-    prefix = models.CharField(max_length=16, unique=True)
-    key_hash = models.CharField(max_length=64)
+    prefix = models.CharField(max_length=16, unique=True, verbose_name=_("prefix"))
+    key_hash = models.CharField(max_length=64, verbose_name=_("key hash"))
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
@@ -40,18 +42,22 @@ class ApiToken(models.Model):
 
 
 class SignInSession(models.Model):
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    session_key = models.CharField(max_length=64, unique=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user"),
+    )
+    session_key = models.CharField(max_length=64, unique=True, verbose_name=_("session key"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     def __str__(self) -> str:
         return f"session of {self.user_id}"
 
 
 class SpentRecoveryCode(models.Model):
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    code_hash = models.CharField(max_length=64)
-    spent_at = models.DateTimeField(auto_now_add=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user"),
+    )
+    code_hash = models.CharField(max_length=64, verbose_name=_("code hash"))
+    spent_at = models.DateTimeField(auto_now_add=True, verbose_name=_("spent at"))
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "code_hash"], name="spent_recovery_code_once")]

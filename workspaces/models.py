@@ -48,10 +48,14 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
 
 
 class Membership(models.Model):
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="memberships")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("account"),
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user"),
+    )
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.MEMBER)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("membership")
@@ -85,7 +89,7 @@ class WorkspaceQuerySet(AccountScopedQuerySet):
 
 
 class Workspace(models.Model):
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="workspaces")
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="workspaces", verbose_name=_("account"))
     name = models.CharField(_("name"), max_length=200)
     plan = models.CharField(_("plan"), max_length=16, choices=WorkspacePlan.choices, default=WorkspacePlan.FREE)
     commercial_since = models.DateTimeField(_("commercial since"), null=True, blank=True)
@@ -93,10 +97,10 @@ class Workspace(models.Model):
         _("status"), max_length=16, choices=WorkspaceStatus.choices, default=WorkspaceStatus.ACTIVE
     )
     # Arrears: when the 14-day countdown started, when the near-end reminder went out, when it was locked.
-    countdown_started_at = models.DateTimeField(null=True, blank=True)
-    countdown_reminded_at = models.DateTimeField(null=True, blank=True)
-    locked_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    countdown_started_at = models.DateTimeField(null=True, blank=True, verbose_name=_("countdown started at"))
+    countdown_reminded_at = models.DateTimeField(null=True, blank=True, verbose_name=_("countdown reminded at"))
+    locked_at = models.DateTimeField(null=True, blank=True, verbose_name=_("locked at"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     objects = WorkspaceQuerySet.as_manager()
 
@@ -136,9 +140,13 @@ class WorkspaceStoragePolicy(models.Model):
     such row, the item's default policy. A change applies from the account's next billing day, so a row whose
     day has begun is never edited: bills already computed re-run the same."""
 
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="storage_policies")
-    billing_item = models.ForeignKey("plans.BillingItem", on_delete=models.PROTECT)
-    storage_policy = models.ForeignKey("plans.StoragePolicy", on_delete=models.PROTECT)
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.CASCADE, related_name="storage_policies", verbose_name=_("workspace"),
+    )
+    billing_item = models.ForeignKey("plans.BillingItem", on_delete=models.PROTECT, verbose_name=_("billing item"))
+    storage_policy = models.ForeignKey(
+        "plans.StoragePolicy", on_delete=models.PROTECT, verbose_name=_("storage policy"),
+    )
     valid_from = models.DateField(_("valid from"))
     chosen_at = models.DateTimeField(_("chosen at"), auto_now=True)
 
@@ -162,3 +170,4 @@ class WorkspaceStoragePolicy(models.Model):
 # A person's API tokens, sign-in sessions and spent recovery codes (workspaces/credential_models.py).
 from workspaces.credential_models import ApiToken, SignInSession, SpentRecoveryCode  # noqa: E402, F401
 from workspaces.people_models import Invitation, InvitationStatus, OwnershipTransfer  # noqa: E402, F401
+from workspaces.preference_models import UserPreference  # noqa: E402, F401

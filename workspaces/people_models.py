@@ -24,20 +24,23 @@ class InvitationStatus(models.TextChoices):
 
 
 class Invitation(models.Model):
-    account = models.ForeignKey("workspaces.Account", on_delete=models.CASCADE, related_name="invitations")
+    account = models.ForeignKey(
+        "workspaces.Account", on_delete=models.CASCADE, related_name="invitations", verbose_name=_("account"),
+    )
     email = models.EmailField(_("email"))
     role = models.CharField(_("role"), max_length=16)
-    token_hash = models.CharField(max_length=64, unique=True)
+    token_hash = models.CharField(max_length=64, unique=True, verbose_name=_("token hash"))
     invited_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("invited by")
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
     expires_at = models.DateTimeField(_("expires at"))
-    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_at = models.DateTimeField(null=True, blank=True, verbose_name=_("accepted at"))
     accepted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("accepted by")
     )
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True, verbose_name=_("revoked at"))
     # The email of the signed-in person who accepted, as it was then: it differs from `email` only when that
     # person confirmed that they accept an invitation sent to another address (finance reads it in admin).
     accepted_as_email = models.EmailField(_("accepted as"), blank=True, default="")
@@ -88,12 +91,18 @@ class Invitation(models.Model):
 class OwnershipTransfer(models.Model):
     """The owner proposes, the administrator accepts; then the two swap roles."""
 
-    account = models.ForeignKey("workspaces.Account", on_delete=models.CASCADE, related_name="ownership_transfers")
-    from_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    to_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    accepted_at = models.DateTimeField(null=True, blank=True)
-    cancelled_at = models.DateTimeField(null=True, blank=True)
+    account = models.ForeignKey(
+        "workspaces.Account", on_delete=models.CASCADE, related_name="ownership_transfers", verbose_name=_("account"),
+    )
+    from_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("from user"),
+    )
+    to_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("to user"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    accepted_at = models.DateTimeField(null=True, blank=True, verbose_name=_("accepted at"))
+    cancelled_at = models.DateTimeField(null=True, blank=True, verbose_name=_("cancelled at"))
 
     objects = AccountScopedQuerySet.as_manager()
 

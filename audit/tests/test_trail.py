@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from audit import selectors
+from audit.kinds import Kind
 from audit.models import AlertRuleEvent, MembershipEvent, PackageWorkspaceEvent
 from notifications.models import AlertRule
 from orders.models import Order, Package, PackageWorkspace
@@ -128,9 +129,9 @@ def test_the_owner_sees_only_the_accounts_trail_with_filters_and_csv(owner_clien
     assert response["Content-Type"].startswith("text/csv")
     text = response.content.decode("utf-8-sig")
     lines = list(csv.reader(io.StringIO(text)))
-    alert_lines = [line for line in lines[1:] if line[2] == "notifications.AlertRule"]
-    assert len(alert_lines) == 1 and alert_lines[0][5] == owner.get_username()
-    assert all('"threshold": 77' not in line[8] for line in lines[1:])  # not the other account's rule
+    alert_lines = [line for line in lines[1:] if line[2] == str(Kind.ALERT.label)]
+    assert len(alert_lines) == 1 and alert_lines[0][1] == owner.get_username()
+    assert "77.00" not in text  # not the other account's rule
 
 
 def test_only_the_owner_opens_the_trail(client, account, administrator, member):
@@ -175,7 +176,8 @@ def test_api_lists_filters_and_exports(owner_api, owner, account):
     bad = owner_api.get(url, {"date_from": "2026-13-01"})
     assert bad.status_code == 400 and bad.json()["error"]["fields"]["date_from"]
     csv_response = owner_api.get(url, {"format": "csv"})
-    assert csv_response.status_code == 200 and "notifications.AlertRule" in csv_response.content.decode("utf-8-sig")
+    text = csv_response.content.decode("utf-8-sig")
+    assert csv_response.status_code == 200 and workspace.name in text and "notifications.AlertRule" not in text
 
 
 

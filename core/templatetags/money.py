@@ -53,3 +53,9 @@ def month(value: Any) -> str:
 def moment(value: Any, account: Any = None) -> str:
     """{{ created_at|moment:account }} -> 2026-11-20 21:33 in the account's time zone."""
     return formatting.moment(value, account)
+
+
+@register.filter
+def moment_zone(value: Any, account: Any = None) -> str:
+    """{{ expires_at|moment_zone:account }} -> 2026-12-07 01:00 (Asia/Shanghai): mail names the zone."""
+    return formatting.moment_zone(value, account)
