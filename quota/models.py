@@ -107,6 +107,9 @@ class BillLine(models.Model):
         "orders.Package", on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False,
         db_constraint=False,
     )
+    # The bill's day, denormalised: the table is partitioned by month on it (migration 0009), so every read of
+    # lines filters on it as well as on the bill. Database triggers keep it equal to the bill's day.
+    day = models.DateField(editable=False, help_text="Its bill's day (the partition key).")
     usage = models.BigIntegerField()
     factor = models.PositiveSmallIntegerField()
     converted = models.BigIntegerField()
@@ -121,7 +124,7 @@ class BillLine(models.Model):
         verbose_name_plural = _("daily bill lines")
         ordering = ["bill_id", "workspace_id", "billing_item__sort_order"]
         constraints = [
-            models.UniqueConstraint(fields=["bill", "workspace", "billing_item"], name="bill_line_unique"),
+            models.UniqueConstraint(fields=["bill", "workspace", "billing_item", "day"], name="bill_line_unique"),
             models.CheckConstraint(condition=Q(amount__gte=0), name="bill_line_amount_non_negative"),
             models.CheckConstraint(
                 condition=Q(covered_by_package__gte=0) & Q(covered_by_traffic__gte=0) & Q(overage__gte=0),
