@@ -281,7 +281,7 @@ class LedgerEntryAdmin(ReadOnlyAdminMixin, FinanceModelAdmin):
     list_display = ["id", "created_at", "account", "amount", "balance_after", "balance_kind", "reason", "card",
                     "voucher", "source_type", "source_id", "memo"]
     list_filter = ["balance_kind", "reason"]
-    search_fields = ["account__name", "memo", "source_id"]
+    search_fields = ["=account__id", "=source_id"]  # indexed columns only (a big table)
     list_select_related = ["account", "card", "voucher"]
     date_hierarchy = "created_at"
 

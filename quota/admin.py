@@ -30,6 +30,18 @@ class BillLineInline(ReadOnlyInline):
         return super().get_queryset(request).select_related(
             "workspace", "billing_item", "storage_policy__billing_item", "package__plan")
 
+    def get_formset(self, request, obj=None, **kwargs):
+        """The bill's lines read from its day's partition only (the lines table is partitioned by day)."""
+        base = super().get_formset(request, obj, **kwargs)
+
+        class SameDayFormSet(base):  # type: ignore[valid-type,misc]
+            def __init__(self, *args, instance=None, queryset=None, **kw):
+                if instance is not None and instance.pk and queryset is not None:
+                    queryset = queryset.filter(day=instance.day)
+                super().__init__(*args, instance=instance, queryset=queryset, **kw)
+
+        return base if obj is None else SameDayFormSet
+
 
 class BillSettlementInline(ReadOnlyInline):
     model = BillSettlement
@@ -40,8 +52,7 @@ class BillSettlementInline(ReadOnlyInline):
 @admin.register(Bill)
 class BillAdmin(NoDeleteAdminMixin, FinanceModelAdmin):
     list_display = ["day", "account", "total", "voucher_payable_total", "charged", "runs", "updated_at"]
-    list_filter = ["day"]
-    search_fields = ["account__name", "=account__id"]
+    search_fields = ["=account__id"]  # indexed columns only (a big table); the day through the date hierarchy
     date_hierarchy = "day"
     list_select_related = ["account"]
     inlines = [BillLineInline, BillSettlementInline]
@@ -78,8 +89,10 @@ class BillAdmin(NoDeleteAdminMixin, FinanceModelAdmin):
 @admin.register(UsageRecord)
 class UsageRecordAdmin(ReadOnlyAdminMixin, FinanceModelAdmin):
     list_display = ["day", "workspace", "billing_item", "quantity", "updated_at"]
-    list_filter = ["day", "billing_item"]
-    search_fields = ["=workspace__id", "workspace__name", "account__name"]
+    list_filter = ["billing_item"]
+    # indexed columns only (a big table): exact ids, and the month partitions through the date hierarchy
+    search_fields = ["=workspace__id", "=account__id"]
+    date_hierarchy = "day"
     list_select_related = ["workspace", "billing_item"]
 
 
