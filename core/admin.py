@@ -12,7 +12,6 @@ app's admin uses, and the one place that says what "read-only in admin" means.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, cast
@@ -21,10 +20,8 @@ from django.contrib import admin
 from django.contrib.admin.options import InlineModelAdmin
 from django.contrib.admin.utils import flatten_fieldsets
 from django.core.exceptions import FieldDoesNotExist
-from django.core.paginator import Paginator
 from django.db import models
 from django.http import HttpRequest
-from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -32,6 +29,7 @@ from core import formatting
 from core.formatting import format_cny
 from core.models import FinanceSettings, IdempotencyKey
 from core.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS, PRICE_DECIMAL_PLACES, quantize
+from core.pagination import EstimatedCountPaginator
 
 if TYPE_CHECKING:
     from django.contrib.admin.options import BaseModelAdmin
@@ -182,25 +180,6 @@ class FinanceAdminMixin(_AdminBase):
 
             get_readonly_fields.__dict__["_finance_formatted"] = True
             cls.get_readonly_fields = get_readonly_fields  # type: ignore[method-assign]  # wraps the subclass's own
-
-
-class EstimatedCountPaginator(Paginator):
-    """Counts exactly up to EXACT_UP_TO rows (a bounded count: it stops there), beyond that takes PostgreSQL's
-    estimate of the filtered query's rows: a changelist over a table of billions never counts it
-    (docs/RULES-quota.md "History at scale")."""
-
-    EXACT_UP_TO = 10_000
-
-    @cached_property
-    def count(self) -> int:
-        queryset = self.object_list
-        if not isinstance(queryset, models.QuerySet):
-            return super().count
-        bounded = queryset.order_by()[: self.EXACT_UP_TO + 1].count()
-        if bounded <= self.EXACT_UP_TO:
-            return bounded
-        plan = json.loads(queryset.order_by().explain(format="json"))
-        return max(bounded, int(plan[0]["Plan"]["Plan Rows"]))
 
 
 class FinanceModelAdmin(FinanceAdminMixin, admin.ModelAdmin):

@@ -12,7 +12,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from core.admin import EstimatedCountPaginator, FinanceModelAdmin
+from core.admin import FinanceModelAdmin
+from core.pagination import EstimatedCountPaginator
 from payments.models import LedgerEntry
 from quota import services
 from quota.models import Bill, BillLine, UsageRecord
