@@ -109,7 +109,7 @@ class BillLine(models.Model):
     )
     # The bill's day, denormalised: the table is partitioned by month on it (migration 0009), so every read of
     # lines filters on it as well as on the bill. Database triggers keep it equal to the bill's day.
-    day = models.DateField(editable=False, help_text="Its bill's day (the partition key).")
+    day = models.DateField(_("day"), editable=False, help_text=_("Its bill's day (the partition key)."))
     usage = models.BigIntegerField()
     factor = models.PositiveSmallIntegerField()
     converted = models.BigIntegerField()

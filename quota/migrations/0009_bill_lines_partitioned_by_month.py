@@ -154,7 +154,8 @@ class Migration(migrations.Migration):
             state_operations=[
                 migrations.AddField(
                     model_name="billline", name="day",
-                    field=models.DateField(editable=False, help_text="Its bill's day (the partition key)."),
+                    field=models.DateField(editable=False, help_text="Its bill's day (the partition key).",
+                                           verbose_name="day"),
                     preserve_default=False,
                 ),
                 migrations.RemoveConstraint(model_name="billline", name="bill_line_unique"),
