@@ -100,4 +100,4 @@ class DailyBillListApi(CSVExportMixin, AccountScopedListAPIView):
         filters = BillFilterSerializer(data=self.request.query_params)
         filters.is_valid(raise_exception=True)
         lines = selectors.bill_lines_export(account=self.account, **filters.validated_data)
-        return daily_bills_csv(account=self.account, lines=lines.iterator(chunk_size=2000))
+        return daily_bills_csv(account=self.account, lines=lines)
