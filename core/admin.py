@@ -30,6 +30,7 @@ from core.formatting import format_cny
 from core.models import FinanceSettings, IdempotencyKey
 from core.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS, PRICE_DECIMAL_PLACES, quantize
 from core.pagination import EstimatedCountPaginator
+from core.parsing import parse_id
 
 if TYPE_CHECKING:
     from django.contrib.admin.options import BaseModelAdmin
@@ -180,6 +181,25 @@ class FinanceAdminMixin(_AdminBase):
 
             get_readonly_fields.__dict__["_finance_formatted"] = True
             cls.get_readonly_fields = get_readonly_fields  # type: ignore[method-assign]  # wraps the subclass's own
+
+
+class IdSearchMixin:
+    """Search of a big table by exact ids on indexed columns: a number (core.parsing.parse_id) matches any of
+    `search_fields` (plain foreign-key or id column names, e.g. "account_id"); anything else matches nothing.
+    Django's own `=field` search compares UPPER(column::text) and so reads the whole table."""
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: models.QuerySet, search_term: str
+    ) -> tuple[models.QuerySet, bool]:
+        if not search_term.strip():
+            return queryset, False
+        value = parse_id(search_term.strip())
+        if value is None:
+            return queryset.none(), False
+        match = models.Q()
+        for name in getattr(self, "search_fields", ()):
+            match |= models.Q(**{name: value})
+        return queryset.filter(match), False
 
 
 class FinanceModelAdmin(FinanceAdminMixin, admin.ModelAdmin):

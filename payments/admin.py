@@ -15,7 +15,13 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from core.admin import FinanceModelAdmin, FinanceTabularInline, NoDeleteAdminMixin, ReadOnlyAdminMixin
+from core.admin import (
+    FinanceModelAdmin,
+    FinanceTabularInline,
+    IdSearchMixin,
+    NoDeleteAdminMixin,
+    ReadOnlyAdminMixin,
+)
 from core.csv import csv_response
 from core.exceptions import ApplicationError
 from core.finance import FINANCE_GROUP
@@ -277,11 +283,11 @@ class PaymentAdmin(ReadOnlyAdminMixin, FinanceModelAdmin):
 
 
 @admin.register(LedgerEntry)
-class LedgerEntryAdmin(ReadOnlyAdminMixin, FinanceModelAdmin):
+class LedgerEntryAdmin(IdSearchMixin, ReadOnlyAdminMixin, FinanceModelAdmin):
     list_display = ["id", "created_at", "account", "amount", "balance_after", "balance_kind", "reason", "card",
                     "voucher", "source_type", "source_id", "memo"]
     list_filter = ["balance_kind", "reason"]
-    search_fields = ["=account__id", "=source_id"]  # indexed columns only (a big table)
+    search_fields = ["account_id", "id"]  # exact ids on indexed columns (a big table)
     list_select_related = ["account", "card", "voucher"]
     date_hierarchy = "created_at"
 

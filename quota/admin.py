@@ -8,7 +8,13 @@ from typing import cast
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
-from core.admin import FinanceModelAdmin, FinanceTabularInline, NoDeleteAdminMixin, ReadOnlyAdminMixin
+from core.admin import (
+    FinanceModelAdmin,
+    FinanceTabularInline,
+    IdSearchMixin,
+    NoDeleteAdminMixin,
+    ReadOnlyAdminMixin,
+)
 from core.exceptions import ApplicationError
 from quota import ingest, night
 from quota.models import Bill, BillLine, BillSettlement, NightMark, ServiceToken, UsageRecord
@@ -50,9 +56,9 @@ class BillSettlementInline(ReadOnlyInline):
 
 
 @admin.register(Bill)
-class BillAdmin(NoDeleteAdminMixin, FinanceModelAdmin):
+class BillAdmin(IdSearchMixin, NoDeleteAdminMixin, FinanceModelAdmin):
     list_display = ["day", "account", "total", "voucher_payable_total", "charged", "runs", "updated_at"]
-    search_fields = ["=account__id"]  # indexed columns only (a big table); the day through the date hierarchy
+    search_fields = ["account_id", "id"]  # exact ids on indexed columns (a big table); days: the date hierarchy
     date_hierarchy = "day"
     list_select_related = ["account"]
     inlines = [BillLineInline, BillSettlementInline]
@@ -87,11 +93,11 @@ class BillAdmin(NoDeleteAdminMixin, FinanceModelAdmin):
 
 
 @admin.register(UsageRecord)
-class UsageRecordAdmin(ReadOnlyAdminMixin, FinanceModelAdmin):
+class UsageRecordAdmin(IdSearchMixin, ReadOnlyAdminMixin, FinanceModelAdmin):
     list_display = ["day", "workspace", "billing_item", "quantity", "updated_at"]
     list_filter = ["billing_item"]
     # indexed columns only (a big table): exact ids, and the month partitions through the date hierarchy
-    search_fields = ["=workspace__id", "=account__id"]
+    search_fields = ["workspace_id", "account_id"]
     date_hierarchy = "day"
     list_select_related = ["workspace", "billing_item"]
 

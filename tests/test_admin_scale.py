@@ -91,3 +91,16 @@ def test_the_paginator_counts_exactly_up_to_its_bound_then_estimates(monkeypatch
         estimated = EstimatedCountPaginator(lines, 50).count
     assert estimated >= 4  # more than the bound: the planner's estimate, never a full count
     assert any(q["sql"].startswith("EXPLAIN") for q in ctx.captured_queries)
+
+
+def test_big_tables_search_by_exact_id_through_their_indexes(admin_client):
+    _a_tenant_with_history()
+    bill = Bill.objects.order_by("pk").first()
+    model_admin = admin.site._registry[UsageRecord]
+    found, _dup = model_admin.get_search_results(None, UsageRecord.objects.all(), str(bill.account_id))
+    assert found.count() == UsageRecord.objects.filter(account_id=bill.account_id).count() > 0
+    assert "::text" not in str(found.query) and "UPPER" not in str(found.query)
+    nothing, _dup = model_admin.get_search_results(None, UsageRecord.objects.all(), "bench")
+    assert nothing.count() == 0
+    response = admin_client.get(reverse("admin:quota_bill_changelist"), {"q": str(bill.account_id)})
+    assert response.status_code == 200 and len(response.context["cl"].result_list) == len(DAYS)
