@@ -194,7 +194,7 @@ def fee_center_urls(account, bill) -> list[str]:
     return urls
 
 
-def admin_urls() -> list[str]:
+def admin_urls(search: str) -> list[str]:
     from django.contrib import admin
     from django.urls import reverse
 
@@ -204,7 +204,7 @@ def admin_urls() -> list[str]:
         changelist = reverse(f"admin:{meta.app_label}_{meta.model_name}_changelist")
         urls.append(changelist)
         if model_admin.search_fields:
-            urls.append(f"{changelist}?q=bench")
+            urls.append(f"{changelist}?q={search}")
         if model_admin.date_hierarchy:
             urls.append(f"{changelist}?{model_admin.date_hierarchy}__year=2026&{model_admin.date_hierarchy}__month=9")
         obj = model._default_manager.order_by("-pk").only("pk").first()
@@ -297,7 +297,7 @@ def main() -> None:
         session[SESSION_KEY] = ""
         session[DEVICE_ID_SESSION_KEY] = confirmed_totp_device(staff).persistent_id
         session.save()
-        admin_rows = [_timed(admin_client, u, max(3, args.repeat // 2)) for u in admin_urls()]
+        admin_rows = [_timed(admin_client, u, max(3, args.repeat // 2)) for u in admin_urls(str(account.pk))]
         _print(admin_rows, "Admin changelists and change pages")
 
     # CSV exports: a month and a year, streamed
