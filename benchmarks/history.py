@@ -276,6 +276,8 @@ def main() -> None:
 
     # the largest account: the most bill lines (all have a year; the first is as large as any)
     account = Account.objects.filter(name__startswith="Bench ").order_by("pk").first()
+    if account is None:
+        sys.exit("No benchmark account: build first (without --reuse).")
     owner, _ = get_user_model().objects.get_or_create(username="history-owner")
     Membership.objects.get_or_create(account=account, user=owner, defaults={"role": Role.OWNER})
     bill = Bill.objects.filter(account=account).order_by("-day").first()
@@ -308,7 +310,8 @@ def main() -> None:
         rss = _rss_mb()
         t0 = time.perf_counter()
         response = client.get(f"{api}&date_from={start}&date_to={end}")
-        size = sum(len(c) for c in response.streaming_content) if response.streaming else len(response.content)
+        chunks = getattr(response, "streaming_content", None)
+        size = sum(len(bytes(c)) for c in chunks) if chunks is not None else len(response.content)
         seconds = time.perf_counter() - t0
         exports.append((label, response.status_code, seconds, size, _rss_mb() - rss, _rss_mb()))
     print("\n| export | status | seconds | bytes | peak RSS growth MiB | peak RSS MiB |\n|---|---|---|---|---|---|")
