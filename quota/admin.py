@@ -95,10 +95,10 @@ class BillAdmin(IdSearchMixin, NoDeleteAdminMixin, FinanceModelAdmin):
 @admin.register(UsageRecord)
 class UsageRecordAdmin(IdSearchMixin, ReadOnlyAdminMixin, FinanceModelAdmin):
     list_display = ["day", "workspace", "billing_item", "quantity", "updated_at"]
-    list_filter = ["billing_item"]
-    # indexed columns only (a big table): exact ids, and the month partitions through the date hierarchy
-    search_fields = ["workspace_id", "account_id"]
-    date_hierarchy = "day"
+    # No date hierarchy: its links need a DISTINCT over the whole table (1.2 s at 2.9 million rows, history
+    # benchmark); the day filter's links are fixed ranges that prune to the month partitions.
+    list_filter = ["day", "billing_item"]
+    search_fields = ["workspace_id", "account_id"]  # exact ids on indexed columns (a big table)
     list_select_related = ["workspace", "billing_item"]
 
 
