@@ -3,12 +3,12 @@ filters and ?format=csv."""
 
 from __future__ import annotations
 
-from django.core.paginator import Paginator
 from django.views.generic import TemplateView
 
 from audit import selectors
 from audit.exports import audit_csv_response
 from audit.filters import read_filters
+from core.pagination import EstimatedCountPaginator
 from workspaces.models import Capability
 from workspaces.tenancy import AccountScopedMixin
 
@@ -28,7 +28,7 @@ class AuditTrailView(AccountScopedMixin, TemplateView):
         if request.GET.get("format") == "csv":
             return audit_csv_response(filename=f"audit-{self.account.pk}.csv", account=self.account,
                                       rows=selectors.rows(events[:CSV_MAX_ROWS], account=self.account))
-        page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+        page = EstimatedCountPaginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
         query = request.GET.copy()
         query.pop("page", None)
         query.pop("format", None)

@@ -119,10 +119,10 @@ WITH totals AS (
     SELECT account_id, %(day)s, total, vpt, total, vpt, 1, now(), now() FROM totals
     RETURNING id, account_id, total, voucher_payable_total
 ), line AS (
-    INSERT INTO quota_billline (bill_id, workspace_id, billing_item_id, storage_policy_id, package_id, usage,
+    INSERT INTO quota_billline (bill_id, day, workspace_id, billing_item_id, storage_policy_id, package_id, usage,
                                 factor, converted, covered_by_package, covered_by_traffic, overage, unit_price,
                                 amount)
-    SELECT bill.id, l.workspace_id, l.billing_item_id, l.policy_id, l.package_id, l.quantity, l.factor,
+    SELECT bill.id, %(day)s, l.workspace_id, l.billing_item_id, l.policy_id, l.package_id, l.quantity, l.factor,
            l.converted, l.cbp, l.cbt, l.overage, l.price, l.amount
     FROM _floor_line l JOIN bill ON bill.account_id = l.account_id
 )

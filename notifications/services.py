@@ -138,7 +138,8 @@ def alert_rule_delete(*, rule: AlertRule) -> None:
 
 
 def _spent_subquery(day: date, by_item: bool):
-    lines = BillLine.objects.filter(bill__day=day, bill__account=OuterRef("account"), workspace=OuterRef("workspace"))
+    lines = BillLine.objects.filter(day=day, bill__day=day, bill__account=OuterRef("account"),
+                                    workspace=OuterRef("workspace"))
     if by_item:
         lines = lines.filter(billing_item=OuterRef("billing_item"))
     return Coalesce(

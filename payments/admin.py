@@ -16,7 +16,13 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from core.admin import FinanceModelAdmin, FinanceTabularInline, NoDeleteAdminMixin, ReadOnlyAdminMixin
+from core.admin import (
+    FinanceModelAdmin,
+    FinanceTabularInline,
+    IdSearchMixin,
+    NoDeleteAdminMixin,
+    ReadOnlyAdminMixin,
+)
 from core.csv import csv_response
 from core.finance import FINANCE_GROUP
 from payments.maintenance import wallet_adjust
@@ -273,11 +279,11 @@ class PaymentAdmin(ReadOnlyAdminMixin, FinanceModelAdmin):
 
 
 @admin.register(LedgerEntry)
-class LedgerEntryAdmin(ReadOnlyAdminMixin, FinanceModelAdmin):
+class LedgerEntryAdmin(IdSearchMixin, ReadOnlyAdminMixin, FinanceModelAdmin):
     list_display = ["id", "created_at", "account", "amount", "balance_after", "balance_kind", "reason", "card",
                     "voucher", source_type_label, "source_id", "memo"]
     list_filter = ["balance_kind", "reason"]
-    search_fields = ["account__name", "memo", "source_id"]
+    search_fields = ["account_id", "id"]  # exact ids on indexed columns (a big table)
     list_select_related = ["account", "card", "voucher"]
     date_hierarchy = "created_at"
 

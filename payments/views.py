@@ -7,7 +7,6 @@ from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -20,6 +19,7 @@ from core.exceptions import ApplicationError
 from core.idempotency import IdempotentPageMixin
 from core.models import FinanceSettings
 from core.money import parse_page_amount
+from core.pagination import EstimatedCountPaginator
 from core.parsing import parse_id
 from payments import selectors
 from payments.cards import prepaid_card_buy
@@ -39,7 +39,7 @@ PAGE_SIZE = 50
 
 
 def _page(request, queryset):
-    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    return EstimatedCountPaginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
 def _post_once(view: IdempotentPageMixin, work: Callable[[], dict[str, Any]]) -> dict[str, Any]:

@@ -9,7 +9,13 @@ from typing import cast
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
-from core.admin import FinanceModelAdmin, FinanceTabularInline, NoDeleteAdminMixin, ReadOnlyAdminMixin
+from core.admin import (
+    FinanceModelAdmin,
+    FinanceTabularInline,
+    IdSearchMixin,
+    NoDeleteAdminMixin,
+    ReadOnlyAdminMixin,
+)
 from quota import ingest, night
 from quota.models import Bill, BillLine, BillSettlement, NightMark, ServiceToken, UsageRecord
 
@@ -30,6 +36,18 @@ class BillLineInline(ReadOnlyInline):
         return super().get_queryset(request).select_related(
             "workspace", "billing_item", "storage_policy__billing_item", "package__plan")
 
+    def get_formset(self, request, obj=None, **kwargs):
+        """The bill's lines read from its day's partition only (the lines table is partitioned by day)."""
+        base = super().get_formset(request, obj, **kwargs)
+
+        class SameDayFormSet(base):  # type: ignore[valid-type,misc]
+            def __init__(self, *args, instance=None, queryset=None, **kw):
+                if instance is not None and instance.pk and queryset is not None:
+                    queryset = queryset.filter(day=instance.day)
+                super().__init__(*args, instance=instance, queryset=queryset, **kw)
+
+        return base if obj is None else SameDayFormSet
+
 
 class BillSettlementInline(ReadOnlyInline):
     model = BillSettlement
@@ -38,10 +56,9 @@ class BillSettlementInline(ReadOnlyInline):
 
 
 @admin.register(Bill)
-class BillAdmin(NoDeleteAdminMixin, FinanceModelAdmin):
+class BillAdmin(IdSearchMixin, NoDeleteAdminMixin, FinanceModelAdmin):
     list_display = ["day", "account", "total", "voucher_payable_total", "charged", "runs", "updated_at"]
-    list_filter = ["day"]
-    search_fields = ["account__name", "=account__id"]
+    search_fields = ["account_id", "id"]  # exact ids on indexed columns (a big table); days: the date hierarchy
     date_hierarchy = "day"
     list_select_related = ["account"]
     inlines = [BillLineInline, BillSettlementInline]
@@ -76,10 +93,12 @@ class BillAdmin(NoDeleteAdminMixin, FinanceModelAdmin):
 
 
 @admin.register(UsageRecord)
-class UsageRecordAdmin(ReadOnlyAdminMixin, FinanceModelAdmin):
+class UsageRecordAdmin(IdSearchMixin, ReadOnlyAdminMixin, FinanceModelAdmin):
     list_display = ["day", "workspace", "billing_item", "quantity", "updated_at"]
+    # No date hierarchy: its links need a DISTINCT over the whole table (1.2 s at 2.9 million rows, history
+    # benchmark); the day filter's links are fixed ranges that prune to the month partitions.
     list_filter = ["day", "billing_item"]
-    search_fields = ["=workspace__id", "workspace__name", "account__name"]
+    search_fields = ["workspace_id", "account_id"]  # exact ids on indexed columns (a big table)
     list_select_related = ["workspace", "billing_item"]
 
 

@@ -97,4 +97,7 @@ class DailyBillListApi(CSVExportMixin, AccountScopedListAPIView):
         return super().get(request, *args, **kwargs)
 
     def csv_response(self):
-        return daily_bills_csv(account=self.account, bills=self.get_queryset())
+        filters = BillFilterSerializer(data=self.request.query_params)
+        filters.is_valid(raise_exception=True)
+        lines = selectors.bill_lines_export(account=self.account, **filters.validated_data)
+        return daily_bills_csv(account=self.account, lines=lines)

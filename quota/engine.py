@@ -205,7 +205,7 @@ SELECT EXISTS (SELECT 1 FROM quota_bill b
 # is upserted below: a re-run leaves unchanged lines untouched.
 DELETE_STALE_LINES = """
 DELETE FROM quota_billline l USING quota_bill b
-WHERE l.bill_id = b.id AND b.day = %(day)s AND b.account_id = ANY(%(accounts)s::bigint[])
+WHERE l.bill_id = b.id AND l.day = %(day)s AND b.day = %(day)s AND b.account_id = ANY(%(accounts)s::bigint[])
   AND NOT EXISTS (
       SELECT 1 FROM quota_usagerecord u JOIN workspaces_workspace w ON w.id = u.workspace_id AND w.plan = 'commercial'
       WHERE u.workspace_id = l.workspace_id AND u.billing_item_id = l.billing_item_id AND u.day = %(day)s
@@ -213,16 +213,16 @@ WHERE l.bill_id = b.id AND b.day = %(day)s AND b.account_id = ANY(%(accounts)s::
 """
 
 INSERT_LINES = f"""
-INSERT INTO quota_billline (bill_id, workspace_id, billing_item_id, storage_policy_id, package_id, usage, factor,
-                            converted, covered_by_package, covered_by_traffic, overage, unit_price, amount)
-SELECT b.id, a.workspace_id, a.billing_item_id, a.policy_id, a.package_id, a.quantity, a.factor, a.converted,
+INSERT INTO quota_billline (bill_id, day, workspace_id, billing_item_id, storage_policy_id, package_id, usage,
+                            factor, converted, covered_by_package, covered_by_traffic, overage, unit_price, amount)
+SELECT b.id, b.day, a.workspace_id, a.billing_item_id, a.policy_id, a.package_id, a.quantity, a.factor, a.converted,
        a.cbp, a.cbt, a.overage, a.unit_price, a.amount
 FROM ({ALLOCATION_SELECT}) a
 JOIN quota_bill b ON b.account_id = a.account_id AND b.day = %(day)s
 """
 
 # A re-run: the same lines, upserted; unchanged lines are not rewritten.
-UPSERT_LINES = INSERT_LINES + """ON CONFLICT (bill_id, workspace_id, billing_item_id) DO UPDATE
+UPSERT_LINES = INSERT_LINES + """ON CONFLICT (bill_id, workspace_id, billing_item_id, day) DO UPDATE
 SET storage_policy_id = EXCLUDED.storage_policy_id, package_id = EXCLUDED.package_id, usage = EXCLUDED.usage,
     factor = EXCLUDED.factor, converted = EXCLUDED.converted, covered_by_package = EXCLUDED.covered_by_package,
     covered_by_traffic = EXCLUDED.covered_by_traffic, overage = EXCLUDED.overage,
@@ -245,7 +245,7 @@ FROM (
            coalesce(sum(l.amount), 0) AS total,
            coalesce(sum(l.amount) FILTER (WHERE bi.voucher_payable), 0) AS voucher_payable_total
     FROM quota_bill b2
-    LEFT JOIN quota_billline l ON l.bill_id = b2.id
+    LEFT JOIN quota_billline l ON l.bill_id = b2.id AND l.day = %(day)s
     LEFT JOIN plans_billingitem bi ON bi.id = l.billing_item_id
     WHERE b2.day = %(day)s AND b2.account_id = ANY(%(accounts)s::bigint[])
     GROUP BY b2.id

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from django.utils.translation import gettext as _
 
 from core import formatting
-from core.csv import amount, csv_response, header
+from core.csv import amount, csv_streaming_response, header
 
 DAILY_COLUMNS = (
     "day", "bill", "workspace_id", "workspace", "item", "retention_days", "package", "usage", "factor",
@@ -16,15 +16,13 @@ DAILY_COLUMNS = (
 )
 
 
-def daily_bills_csv(*, account, bills: Iterable):
-    """Every line of the bills (lines, their workspace, item and storage policy prefetched by the caller)."""
+def daily_bills_csv(*, account, lines: Iterable[tuple]):
+    """Every line given (quota.selectors.bill_lines_export: tuples in its EXPORT_COLUMNS order), streamed: a
+    year of lines is never held in memory."""
     rows = (
-        [
-            formatting.day(bill.day), bill.pk, line.workspace_id, line.workspace.name, _(line.billing_item.name),
-            line.storage_policy.retention_days, line.package_id, line.usage, line.factor, line.converted,
-            line.covered_by_package, line.covered_by_traffic, line.overage, line.unit_price, amount(line.amount),
-        ]
-        for bill in bills
-        for line in bill.lines.all()
+        [formatting.day(day), bill_id, workspace_id, workspace, _(item), retention, package_id, usage, factor,
+         converted, covered_package, covered_traffic, overage, unit_price, amount(line_amount)]
+        for (day, bill_id, workspace_id, workspace, item, retention, package_id, usage, factor, converted,
+             covered_package, covered_traffic, overage, unit_price, line_amount) in lines
     )
-    return csv_response(filename=f"daily-bills-{account.pk}.csv", header=header(*DAILY_COLUMNS), rows=rows)
+    return csv_streaming_response(filename=f"daily-bills-{account.pk}.csv", header=header(*DAILY_COLUMNS), rows=rows)

@@ -124,6 +124,9 @@ class BillLine(models.Model):
         db_constraint=False,
 verbose_name=_("package"),
     )
+    # The bill's day, denormalised: the table is partitioned by month on it (migration 0010), so every read of
+    # lines filters on it as well as on the bill. Database triggers keep it equal to the bill's day.
+    day = models.DateField(_("day"), editable=False, help_text=_("Its bill's day (the partition key)."))
     usage = models.BigIntegerField(verbose_name=_("usage"))
     factor = models.PositiveSmallIntegerField(verbose_name=_("factor"))
     converted = models.BigIntegerField(verbose_name=_("converted"))
@@ -138,7 +141,7 @@ verbose_name=_("package"),
         verbose_name_plural = _("daily bill lines")
         ordering = ["bill_id", "workspace_id", "billing_item__sort_order"]
         constraints = [
-            models.UniqueConstraint(fields=["bill", "workspace", "billing_item"], name="bill_line_unique"),
+            models.UniqueConstraint(fields=["bill", "workspace", "billing_item", "day"], name="bill_line_unique"),
             models.CheckConstraint(condition=Q(amount__gte=0), name="bill_line_amount_non_negative"),
             models.CheckConstraint(
                 condition=Q(covered_by_package__gte=0) & Q(covered_by_traffic__gte=0) & Q(overage__gte=0),

@@ -1,4 +1,5 @@
-"""Monthly partitions of the usage table (docs/RULES-quota.md "Partitions and queues").
+"""Monthly partitions of the usage table and of the bill lines table (docs/RULES-quota.md "Partitions and
+queues").
 
 `quota_usagerecord` is partitioned by RANGE on `day` (PostgreSQL declarative partitioning, migration
 0005_usage_partitioned_by_month): one partition per calendar month, `quota_usagerecord_pYYYY_MM` holding
@@ -13,6 +14,9 @@ covers. Django sees one ordinary managed table; the primary key in the database 
   deletes the default partition's rows of those months). Bills, bill lines and monthly bills are never
   touched: lines keep their own quantities. The earliest day still kept is recorded (a comment on the table)
   and a night for an older day is refused, because a re-run without usage would empty its bill.
+- `quota_billline` is partitioned the same way on its `day` (migration 0010_bill_lines_partitioned_by_month):
+  `quota_billline_pYYYY_MM` and `quota_billline_default`, created ahead by `bill_line_partitions_ensure` (the
+  daily beat task `quota.ensure_bill_line_partitions`). Bill lines are never dropped: every month stays.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from core.models import FinanceSettings
 
 PARENT = "quota_usagerecord"
 DEFAULT_PARTITION = f"{PARENT}_default"
+LINES = "quota_billline"
 MONTHS_AHEAD = 2
 _BOUND = re.compile(r"FROM \('(\d{4}-\d{2}-\d{2})'\) TO \('(\d{4}-\d{2}-\d{2})'\)")
 _RETAINED = re.compile(r"usage kept from (\d{4}-\d{2}-\d{2})")
@@ -48,17 +53,18 @@ class RetentionResult:
     dry_run: bool = False
 
 
-def partition_name(month: date) -> str:
-    return f"{PARENT}_p{month:%Y_%m}"
+def partition_name(month: date, parent: str = PARENT) -> str:
+    return f"{parent}_p{month:%Y_%m}"
 
 
-def partitions_list() -> list[Partition]:
-    """The month partitions of the usage table, oldest first (the default partition is not listed)."""
+def partitions_list(parent: str = PARENT) -> list[Partition]:
+    """The month partitions of the usage table (or of `parent`), oldest first (the default partition is not
+    listed)."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT c.relname, pg_get_expr(c.relpartbound, c.oid) FROM pg_inherits i"
             " JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = %s::regclass",
-            [PARENT],
+            [parent],
         )
         rows = cursor.fetchall()
     found = []
@@ -69,23 +75,23 @@ def partitions_list() -> list[Partition]:
     return sorted(found, key=lambda p: p.start)
 
 
-def _month_partition_create(cursor, month: date) -> None:
+def _month_partition_create(cursor, month: date, parent: str = PARENT) -> None:
     """One month's partition. If the default partition holds rows of that month, they move into it first
     (PostgreSQL refuses to add a partition whose rows sit in the default one)."""
-    name, start, end = partition_name(month), month, days.next_month(month)
-    cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {DEFAULT_PARTITION} WHERE day >= %s AND day < %s)", [start, end])
+    name, start, end = partition_name(month, parent), month, days.next_month(month)
+    cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {parent}_default WHERE day >= %s AND day < %s)", [start, end])
     if not cursor.fetchone()[0]:
-        cursor.execute(f"CREATE TABLE {name} PARTITION OF {PARENT} FOR VALUES FROM (%s) TO (%s)", [start, end])
+        cursor.execute(f"CREATE TABLE {name} PARTITION OF {parent} FOR VALUES FROM (%s) TO (%s)", [start, end])
         return
-    cursor.execute(f"CREATE TABLE {name} (LIKE {PARENT} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)")
+    cursor.execute(f"CREATE TABLE {name} (LIKE {parent} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)")
     cursor.execute(
-        f"WITH moved AS (DELETE FROM {DEFAULT_PARTITION} WHERE day >= %s AND day < %s RETURNING *)"
+        f"WITH moved AS (DELETE FROM {parent}_default WHERE day >= %s AND day < %s RETURNING *)"
         f" INSERT INTO {name} SELECT * FROM moved",
         [start, end],
     )
     # The bound as a check constraint lets ATTACH skip scanning the new partition.
     cursor.execute(f"ALTER TABLE {name} ADD CONSTRAINT {name}_bound CHECK (day >= %s AND day < %s)", [start, end])
-    cursor.execute(f"ALTER TABLE {PARENT} ATTACH PARTITION {name} FOR VALUES FROM (%s) TO (%s)", [start, end])
+    cursor.execute(f"ALTER TABLE {parent} ATTACH PARTITION {name} FOR VALUES FROM (%s) TO (%s)", [start, end])
     cursor.execute(f"ALTER TABLE {name} DROP CONSTRAINT {name}_bound")
 
 
@@ -93,6 +99,16 @@ def usage_partitions_ensure(*, months: list[date] | None = None, today: date | N
                             ahead: int = MONTHS_AHEAD) -> list[str]:
     """Create the missing month partitions: by default the vendor's current month and `ahead` months after
     it (a tenant's day can be a day ahead of the vendor's). Returns the names created. Idempotent."""
+    return _partitions_ensure(PARENT, months=months, today=today, ahead=ahead)
+
+
+def bill_line_partitions_ensure(*, months: list[date] | None = None, today: date | None = None,
+                                ahead: int = MONTHS_AHEAD) -> list[str]:
+    """The same for the bill lines table (a night bills a day at most one day after the vendor's)."""
+    return _partitions_ensure(LINES, months=months, today=today, ahead=ahead)
+
+
+def _partitions_ensure(parent: str, *, months: list[date] | None, today: date | None, ahead: int) -> list[str]:
     if months is None:
         month = days.month_start(today or days.vendor_today())
         months = [month]
@@ -103,11 +119,11 @@ def usage_partitions_ensure(*, months: list[date] | None = None, today: date | N
         # Waits for running nights and ingestion at most this long; the next beat tries again. Deferred
         # foreign-key checks of this transaction's own rows run now (a partition with pending ones cannot move).
         cursor.execute("SET LOCAL lock_timeout = '10s'; SET CONSTRAINTS ALL IMMEDIATE")
-        existing = {p.start for p in partitions_list()}
+        existing = {p.start for p in partitions_list(parent)}
         created = []
         for month in sorted({days.month_start(m) for m in months} - existing):
-            _month_partition_create(cursor, month)
-            created.append(partition_name(month))
+            _month_partition_create(cursor, month, parent)
+            created.append(partition_name(month, parent))
     return created
 
 

@@ -8,14 +8,14 @@ CHECKS = [
     (
         "total != sum of its lines",
         """SELECT b.id, b.account_id, b.day, b.total, coalesce(sum(l.amount), 0)
-           FROM quota_bill b LEFT JOIN quota_billline l ON l.bill_id = b.id
+           FROM quota_bill b LEFT JOIN quota_billline l ON l.bill_id = b.id AND l.day = b.day
            GROUP BY b.id HAVING b.total <> coalesce(sum(l.amount), 0)""",
     ),
     (
         "voucher_payable_total != sum of its voucher-payable lines",
         """SELECT b.id, b.account_id, b.day, b.voucher_payable_total,
                   coalesce(sum(l.amount) FILTER (WHERE bi.voucher_payable), 0)
-           FROM quota_bill b LEFT JOIN quota_billline l ON l.bill_id = b.id
+           FROM quota_bill b LEFT JOIN quota_billline l ON l.bill_id = b.id AND l.day = b.day
            LEFT JOIN plans_billingitem bi ON bi.id = l.billing_item_id
            GROUP BY b.id
            HAVING b.voucher_payable_total <> coalesce(sum(l.amount) FILTER (WHERE bi.voucher_payable), 0)""",
@@ -37,7 +37,7 @@ CHECKS = [
         "line amount != round(overage / pricing unit x unit price, 2)",
         """SELECT l.bill_id, b.account_id, b.day, l.amount,
                   round(l.overage::numeric * l.unit_price / bi.pricing_unit, 2)
-           FROM quota_billline l JOIN quota_bill b ON b.id = l.bill_id
+           FROM quota_billline l JOIN quota_bill b ON b.id = l.bill_id AND b.day = l.day
            JOIN plans_billingitem bi ON bi.id = l.billing_item_id
            WHERE l.amount <> round(l.overage::numeric * l.unit_price / bi.pricing_unit, 2)
               OR l.covered_by_package + l.covered_by_traffic > l.converted""",

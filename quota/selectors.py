@@ -4,12 +4,14 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
 
 from django.db import connection
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 
+from core.days import month_end
 from core.models import FinanceSettings
 from payments.models import Wallet
 from plans.models import BillingItem
@@ -18,30 +20,72 @@ from quota.models import Bill, BillLine, BillSettlement
 from workspaces.models import Account, Workspace, WorkspaceStatus
 
 
-def bills_daily(*, account: Account, date_from: date | None = None, date_to: date | None = None) -> QuerySet:
-    """The account's daily bills, newest first, lines (with workspace and item) prefetched."""
-    queryset = Bill.objects.for_account(account)
-    if date_from:
-        queryset = queryset.filter(day__gte=date_from)
-    if date_to:
-        queryset = queryset.filter(day__lte=date_to)
-    lines = BillLine.objects.select_related("workspace", "billing_item", "storage_policy").order_by(
+def _lines() -> QuerySet:
+    return BillLine.objects.select_related("workspace", "billing_item", "storage_policy").order_by(
         "workspace_id", "billing_item__sort_order"
     )
+
+
+def bills_daily(*, account: Account, date_from: date | None = None, date_to: date | None = None) -> QuerySet:
+    """The account's daily bills, newest first, lines (with workspace and item) prefetched. The lines are read
+    with the same day range as the bills: the range is the partition key of bill lines (docs/RULES-quota.md)."""
+    queryset = Bill.objects.for_account(account)
+    lines = _lines()
+    if date_from:
+        queryset = queryset.filter(day__gte=date_from)
+        lines = lines.filter(day__gte=date_from)
+    if date_to:
+        queryset = queryset.filter(day__lte=date_to)
+        lines = lines.filter(day__lte=date_to)
     return queryset.prefetch_related(Prefetch("lines", queryset=lines)).order_by("-day", "-id")
 
 
+EXPORT_COLUMNS = (
+    "day", "bill_id", "workspace_id", "workspace__name", "billing_item__name", "storage_policy__retention_days",
+    "package_id", "usage", "factor", "converted", "covered_by_package", "covered_by_traffic", "overage",
+    "unit_price", "amount",
+)
+
+
+def bill_lines_export_months(*, account: Account, date_from: date | None = None,
+                             date_to: date | None = None) -> Iterator[QuerySet]:
+    """The export's queries, one per month of the range, newest first: each reads one month partition, by the
+    ids of the account's bills of that month (an index probe, never a scan of the month's every line)."""
+    bills = Bill.objects.for_account(account)
+    if date_from:
+        bills = bills.filter(day__gte=date_from)
+    if date_to:
+        bills = bills.filter(day__lte=date_to)
+    by_month: dict[date, list[int]] = defaultdict(list)
+    for bill_id, day in bills.order_by("-day", "-id").values_list("id", "day"):
+        by_month[day.replace(day=1)].append(bill_id)
+    for month, ids in by_month.items():  # newest month first (insertion order)
+        yield (
+            BillLine.objects.filter(bill_id__in=ids, day__gte=month, day__lte=month_end(month))
+            .order_by("-day", "-bill_id", "workspace_id", "billing_item__sort_order")
+            .values_list(*EXPORT_COLUMNS)
+        )
+
+
+def bill_lines_export(*, account: Account, date_from: date | None = None,
+                      date_to: date | None = None) -> Iterator[tuple]:
+    """Every line of the account's daily bills in the range as EXPORT_COLUMNS tuples, newest day first (as the
+    bills list), for a streamed export: read month by month, a year is never held in memory."""
+    for queryset in bill_lines_export_months(account=account, date_from=date_from, date_to=date_to):
+        yield from queryset.iterator(chunk_size=2000)
+
+
 def bill_detail(*, account: Account, bill_id: int) -> Bill | None:
-    lines = BillLine.objects.select_related("workspace", "billing_item", "storage_policy", "package__plan").order_by(
-        "workspace_id", "billing_item__sort_order"
-    )
+    """One bill of the account with its lines (read from its day's partition only) and settlements."""
     settlements = BillSettlement.objects.select_related("payment").order_by("sequence")
-    return (
-        Bill.objects.for_account(account)
-        .filter(pk=bill_id)
-        .prefetch_related(Prefetch("lines", queryset=lines), Prefetch("settlements", queryset=settlements))
-        .first()
-    )
+    bill = Bill.objects.for_account(account).filter(pk=bill_id).prefetch_related(
+        Prefetch("settlements", queryset=settlements)).first()
+    if bill is not None:
+        lines = BillLine.objects.select_related(
+            "workspace", "billing_item", "storage_policy", "package__plan"
+        ).filter(day=bill.day).order_by("workspace_id", "billing_item__sort_order")
+        prefetch_related_objects([bill], Prefetch("lines", queryset=lines))
+    return bill
 
 
 QUOTA_BY_DAY = """
@@ -67,8 +111,8 @@ billed AS (
     SELECT b.day, l.billing_item_id, sum(l.usage) AS usage, sum(l.converted) AS converted,
            sum(l.covered_by_package) AS covered_package, sum(l.covered_by_traffic) AS covered_traffic,
            sum(l.overage) FILTER (WHERE l.package_id IS NOT NULL) AS overage, sum(l.amount) AS amount
-    FROM quota_bill b JOIN quota_billline l ON l.bill_id = b.id
-    WHERE b.account_id = %(account)s AND b.day BETWEEN %(start)s AND %(end)s
+    FROM quota_bill b JOIN quota_billline l ON l.bill_id = b.id AND l.day = b.day
+    WHERE b.account_id = %(account)s AND b.day BETWEEN %(start)s AND %(end)s AND l.day BETWEEN %(start)s AND %(end)s
     GROUP BY b.day, l.billing_item_id
 ),
 reported AS (
@@ -158,7 +202,7 @@ used AS (
     SELECT l.billing_item_id, sum(l.converted) AS converted,
            sum(l.covered_by_package + l.covered_by_traffic) AS covered, sum(l.overage) AS overage
     FROM quota_billline l JOIN quota_bill b ON b.id = l.bill_id
-    WHERE b.account_id = %(a)s AND b.day = %(d)s AND l.package_id = %(p)s
+    WHERE b.account_id = %(a)s AND b.day = %(d)s AND l.day = %(d)s AND l.package_id = %(p)s
     GROUP BY l.billing_item_id
 )
 SELECT bi.id, bi.name, coalesce(c.cap, 0), coalesce(u.converted, 0), coalesce(u.covered, 0),
@@ -175,9 +219,10 @@ def package_quota(*, package) -> list[dict[str, Any]]:
     with connection.cursor() as cursor:
         cursor.execute(
             # through the account's bills of the package's validity (indexed), not a scan of all bill lines
-            """SELECT max(b.day) FROM quota_bill b JOIN quota_billline l ON l.bill_id = b.id
-               WHERE b.account_id = %s AND b.day BETWEEN %s AND %s AND l.package_id = %s""",
-            [package.account_id, package.starts_on, package.ends_on, package.pk],
+            """SELECT max(b.day) FROM quota_bill b JOIN quota_billline l ON l.bill_id = b.id AND l.day = b.day
+               WHERE b.account_id = %s AND b.day BETWEEN %s AND %s AND l.day BETWEEN %s AND %s
+                 AND l.package_id = %s""",
+            [package.account_id, package.starts_on, package.ends_on, package.starts_on, package.ends_on, package.pk],
         )
         (day,) = cursor.fetchone()
         if day is None:

@@ -55,3 +55,10 @@ def arrears_sweep() -> dict:
 def ensure_usage_partitions() -> list[str]:
     """Daily: the usage table's partitions of the current month and the months ahead."""
     return partitions.usage_partitions_ensure()
+
+
+@shared_task(name="quota.ensure_bill_line_partitions", acks_late=True, autoretry_for=(Exception,),
+             retry_backoff=300, max_retries=5)
+def ensure_bill_line_partitions() -> list[str]:
+    """Daily: the bill lines table's partitions of the current month and the months ahead."""
+    return partitions.bill_line_partitions_ensure()

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from core.days import account_today
+from core.pagination import EstimatedCountPaginator
 from core.parsing import parse_day
 from orders.models import Package
 from plans.models import BillingItem
@@ -40,7 +40,7 @@ class BillListView(AccountScopedMixin, TemplateView):
             errors.append(_("The start date is after the end date."))
             date_from = date_to = None
         bills = selectors.bills_daily(account=self.account, date_from=date_from, date_to=date_to)
-        page = Paginator(bills.prefetch_related(None), self.paginate_by).get_page(params.get("page"))
+        page = EstimatedCountPaginator(bills.prefetch_related(None), self.paginate_by).get_page(params.get("page"))
         query = "&".join(
             f"{k}={v.isoformat()}" for k, v in (("date_from", date_from), ("date_to", date_to)) if v
         )

@@ -144,7 +144,8 @@ def monthly_bill_refresh(*, account: Account, month: date, now: datetime | None 
         )
     first, last = month, month_end(month)
     lines = list(
-        BillLine.objects.filter(bill__account=account, bill__day__gte=first, bill__day__lte=last)
+        BillLine.objects.filter(bill__account=account, bill__day__gte=first, bill__day__lte=last, day__gte=first,
+                                day__lte=last)
         .values("workspace_id", "billing_item_id")
         .annotate(
             usage=Sum("usage"),
