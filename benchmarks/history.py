@@ -29,6 +29,8 @@ from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
+import psycopg2
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -96,8 +98,6 @@ def _url(url: str) -> str:
 
 
 def _recreate_database(url: str) -> None:
-    import psycopg2
-
     parsed = urlparse(url)
     admin = psycopg2.connect(dbname="postgres", user=parsed.username, password=parsed.password,
                              host=parsed.hostname, port=parsed.port or 5432)

@@ -7,10 +7,10 @@ import pytest
 import time_machine
 from django.urls import reverse
 from django.utils import translation
-from orders.services import package_reorder_workspaces
 
 from audit import selectors
 from notifications.models import AlertRule
+from orders.packages import package_reorder_workspaces
 from orders.tests.factories import paid_package
 from plans.models import BillingItem, StoragePolicy
 from tests.factories import MembershipFactory, WorkspaceFactory
