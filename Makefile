@@ -43,10 +43,11 @@ test: install services
 	REDIS_URL=redis://127.0.0.1:6379/1 $(BIN)/pytest -q
 
 # The fast tier while working: everything but the browser, production-smoke, fault, real-broker and slow tests
-# (conftest.py marks them by path). No lint, no browsers; CI runs `make test`, the whole suite.
+# (conftest.py marks them by path), on two pytest-xdist workers (each with its own test database). No lint, no
+# browsers; CI runs `make test`, the whole suite, in one process.
 FAST_TIER := not browser and not production and not faults and not real_broker and not slow
 check: install services
-	$(BIN)/pytest -q -m "$(FAST_TIER)"
+	$(BIN)/pytest -q -n 2 -m "$(FAST_TIER)"
 
 # ruff (with the banned APIs of each rule's owner), the layers contract, and mypy (strict on core and money).
 lint: install

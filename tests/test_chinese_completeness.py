@@ -16,6 +16,7 @@ from django.test import Client
 from django.urls import reverse
 
 from plans.models import BillingItem, Plan
+from tests.auth import login_staff
 from tests.factories import UserFactory
 from tests.security.test_headers import journey, journey_urls  # noqa: F401  (the fixture and its URLs)
 from workspaces.models import Workspace
@@ -134,8 +135,7 @@ def test_finance_admin_changelists_are_chinese(journey):  # noqa: F811
     """Every finance changelist, and the change page of its first row, in zh-Hans: column headers, filter titles
     ("以 状态"), app and model names, plan and item names; only codes and the fixtures' names stay Latin."""
     user = UserFactory(username="zh-finance", is_staff=True, is_superuser=True)
-    client = Client()
-    client.force_login(user)
+    client = login_staff(Client(), user)
     # Django draws a boolean column as an icon whose alt text is "True"/"False" in every language; the fixtures'
     # card numbers end in the database alias ("-default") and their ledger memo is "test funding"; plan codes.
     fixture_names = {"zh-finance", "yyyy-mm-dd", "true", "false", "default", "funding",
