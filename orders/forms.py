@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from decimal import Decimal
+from functools import partial
 from typing import Any, cast
 
 from django import forms
@@ -100,7 +101,7 @@ class TrafficForm(_DynamicForm):
             if not int(value):
                 continue
             # each capacity is checked on its own, so every field's error shows at once
-            _ok, error = attempt(lambda tp=tp, value=value: validate_traffic([(tp, int(value))], self.figures))
+            _ok, error = attempt(partial(validate_traffic, [(tp, int(value))], self.figures))
             if error is not None:
                 self.add_error(name, error.message)
                 continue
