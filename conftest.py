@@ -14,11 +14,13 @@ import os
 import uuid
 
 import pytest
+from django.contrib.auth.models import Group
 from django.core.cache import caches
 from django.test import Client
 from rest_framework.test import APIClient
 
 from billing_center.celery import app as celery_app
+from core.finance import FINANCE_GROUP, sync_finance_group
 from tests.auth import login_staff
 from tests.factories import AccountFactory, MembershipFactory, UserFactory
 from tests.seed import restore_seeded_data
@@ -151,3 +153,12 @@ def admin_client(db, admin_user):
 @pytest.fixture
 def user_factory():
     return UserFactory
+
+
+@pytest.fixture
+def finance_client(db):
+    """A member of the vendor's finance group, signed in to admin with a verified second factor."""
+    user = UserFactory(is_staff=True)
+    sync_finance_group()
+    user.groups.add(Group.objects.get(name=FINANCE_GROUP))
+    return login_staff(Client(), user)

@@ -9,7 +9,6 @@ import pytest
 from django.contrib import admin
 from django.contrib.auth.models import Group, Permission
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -20,18 +19,10 @@ from payments.tests.factories import fund_cash
 from statements.invoices import InvoiceLineSpec, invoice_request_create
 from statements.models import MonthlyBill
 from statements.tests import factories as f
-from tests.auth import login_staff
-from tests.factories import AccountFactory, UserFactory
+from tests.factories import AccountFactory
 
 pytestmark = pytest.mark.django_db
 
-
-@pytest.fixture
-def finance_client():
-    user = UserFactory(is_staff=True)
-    sync_finance_group()
-    user.groups.add(Group.objects.get(name=FINANCE_GROUP))
-    return login_staff(Client(), user)
 
 
 def _index_apps(html: str) -> set[str]:

@@ -2,13 +2,11 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
 from django.utils import timezone
 
-from core.finance import FINANCE_GROUP, sync_finance_group
 from payments.models import LedgerEntry, LedgerReason, Recharge, RechargeStatus, Voucher, VoucherCodeBatch, Wallet
 from payments.recharges import recharge_submit_offline
 from payments.reconcile import check_balances
@@ -19,13 +17,6 @@ from tests.factories import UserFactory
 pytestmark = pytest.mark.django_db
 D = Decimal
 
-
-@pytest.fixture
-def finance_client():
-    user = UserFactory(is_staff=True)
-    sync_finance_group()
-    user.groups.add(Group.objects.get(name=FINANCE_GROUP))
-    return login_staff(Client(), user)
 
 
 def test_confirm_and_reject_remittances(finance_client, account, owner, ledger_clean):

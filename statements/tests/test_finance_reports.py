@@ -10,13 +10,10 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.models import Group
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
 
 from core.csv import header
-from core.finance import FINANCE_GROUP, sync_finance_group
 from payments.cards import prepaid_card_buy
 from payments.maintenance import wallet_adjust
 from payments.models import VoucherKind
@@ -24,18 +21,9 @@ from payments.settlement import SettlementDemand, settle_demands
 from payments.vouchers import voucher_issue
 from statements import exports, selectors
 from statements.models import MonthlyBill
-from tests.auth import login_staff
 from tests.factories import AccountFactory, UserFactory, WorkspaceFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def finance_client():
-    user = UserFactory(is_staff=True)
-    sync_finance_group()
-    user.groups.add(Group.objects.get(name=FINANCE_GROUP))
-    return login_staff(Client(), user)
 
 
 def _csv(response) -> list[list[str]]:
