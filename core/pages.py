@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from core.exceptions import ApplicationError
@@ -49,8 +49,11 @@ class ApplicationErrorPageMixin:
             return self.application_error(request, error)
 
     def application_error(self, request: HttpRequest, error: ApplicationError) -> HttpResponse:
-        """The default: the error's message, and back to the page."""
+        """The default: the error's message, and back to the page. A page that refuses its own GET gets the
+        message on the bad-request page (400) instead: redirecting to itself would never end."""
         messages.error(request, error.message)
+        if request.method in ("GET", "HEAD"):
+            return render(request, "400.html", status=400)
         return redirect(self.error_redirect_url())
 
     def error_redirect_url(self) -> str:

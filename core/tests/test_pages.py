@@ -21,6 +21,11 @@ class _Page(ApplicationErrorPageMixin, View):
         raise Conflict("Already paid.")
 
 
+class _RefusedPage(ApplicationErrorPageMixin, View):
+    def get(self, request):
+        raise Conflict("Not available.")
+
+
 class _Action(ApplicationErrorPageMixin, View):
     http_method_names = ["post"]
 
@@ -48,6 +53,13 @@ def test_default_hook_shows_the_message_and_redirects_back_to_the_page():
     response = _Page.as_view()(request)
     assert response.status_code == 302 and response["Location"] == "/a/1/page/"
     assert [str(m) for m in get_messages(request)] == ["Already paid."]
+
+
+def test_a_page_that_refuses_its_own_get_answers_400_instead_of_redirecting_to_itself():
+    request = _request("get")
+    response = _RefusedPage.as_view()(request)
+    assert response.status_code == 400 and "Location" not in response
+    assert [str(m) for m in get_messages(request)] == ["Not available."]
 
 
 def test_a_post_only_action_goes_back_to_the_same_origin_referer_and_never_elsewhere():
