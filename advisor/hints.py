@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.cache import cache
+from redis.exceptions import RedisError
 
 from advisor.replay import advise, default_workspaces
 from core.days import account_today
@@ -39,8 +40,11 @@ def _compute(account: Account) -> Hint | None:
 def package_hint(account: Account) -> Hint | None:
     """The best package of the last 30 days when it beats the current setup (None otherwise), cached."""
     key = f"advisor:hint:{account.pk}:{account_today(account).isoformat()}"
-    cached = cache.get(key)
-    if cached is None:
-        cached = _compute(account) or "none"
-        cache.set(key, cached, HINT_SECONDS)
+    try:
+        cached = cache.get(key)
+        if cached is None:
+            cached = _compute(account) or "none"
+            cache.set(key, cached, HINT_SECONDS)
+    except (RedisError, OSError):  # the cache is down: the home page serves without the line (no replay per visit)
+        return None
     return cached if isinstance(cached, Hint) else None

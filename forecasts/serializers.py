@@ -1,10 +1,24 @@
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.api import AmountField
 from core.parsing import IdField, StrictIntegerField
 from forecasts.models import WarningKind, WarningRule
+
+
+class MonthField(serializers.Field):
+    """A month as `YYYY-MM` (read only), stated as such in the schema (not a date)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(read_only=True, **kwargs)
+
+    def to_representation(self, value) -> str:
+        return f"{value:%Y-%m}"
+
+
+extend_schema_field({"type": "string", "pattern": r"^[0-9]{4}-[0-9]{2}$", "example": "2026-12"})(MonthField)
 
 
 class RunwaySerializer(serializers.Serializer):
@@ -14,7 +28,7 @@ class RunwaySerializer(serializers.Serializer):
 
 
 class ForecastSerializer(serializers.Serializer):
-    month = serializers.DateField(format="%Y-%m")
+    month = MonthField(help_text="the month forecast, YYYY-MM")
     today = serializers.DateField()
     month_to_date = AmountField()
     has_history = serializers.BooleanField(help_text="false: no charge yet, nothing to forecast (figures null)")

@@ -49,6 +49,9 @@ def test_invite_accept_role_change(page, shot, new_context, seeded_data, setting
     row = page.locator("tr[data-member='mei']")
     row.locator("select[name=role]").select_option("administrator")
     row.locator("button", has_text="Change role").click()
+    page.wait_for_selector("#confirm-modal.show #confirm-modal-ok")  # a role change asks first
+    with page.expect_navigation():
+        page.click("#confirm-modal-ok")
     page.wait_for_selector("tr[data-member='mei']")
     assert "Administrator" in page.inner_text("tr[data-member='mei'] .role")
     shot(page, "role-changed")

@@ -100,7 +100,7 @@ def test_renew_without_a_gap_then_auto_renew_failure_mail(page, shot, tenant):
     page.goto(f"/a/{account.pk}/packages/")
     shot(page, "plan-management-ending")
     card = page.locator(f"#package-{old.pk}")
-    card.locator("a", has_text="Renew").click()
+    card.get_by_role("link", name="Renew", exact=True).click()
     page.wait_for_load_state("domcontentloaded")
     shot(page, "renew-page")
     # the current plan is chosen and the workspaces are kept in their order
@@ -205,5 +205,5 @@ def test_renew_without_a_gap_then_auto_renew_failure_mail(page, shot, tenant):
     notice = page.locator(f"#auto-renew-failed-{other.pk}")
     assert f"{shortfall:,.2f}" in notice.inner_text()
     assert notice.locator(f"a[href='/a/{account.pk}/wallet/recharge/']").count() == 1
-    assert other_card.locator("a", has_text="Renew").count() == 1
+    assert other_card.get_by_role("link", name="Renew", exact=True).count() == 1
     assert Decimal(Wallet.objects.get(account=account).cash_balance) == cash_before

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import connection
 
 from billing_center.celery import app
+from tests.seed import restore_seeded_data
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -80,3 +81,12 @@ def wait_for(predicate, *, timeout: float, interval: float = 0.05, what: str = "
             return value
         time.sleep(interval)
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+@pytest.fixture(autouse=True)
+def _catalogue_after_earlier_flushes(request):
+    """The fault tests run last, after other modules' transactional tests have flushed the database: every
+    test here, ordinary or transactional, gets the seeded catalogue back first (idempotent)."""
+    if request.node.get_closest_marker("django_db") is not None or "db" in request.fixturenames:
+        request.getfixturevalue("db")
+        restore_seeded_data()
