@@ -214,7 +214,8 @@ def _quota_firings(rule: WarningRule, day: date, reader: _QuotaReader) -> list[F
 
             if all(reached(figures) for figures in per_day):
                 firings.append(Firing(subject=f"p{package.pk}-i{item_id}", detail={
-                    "package_id": package.pk, "plan": package.plan.code, "billing_item_id": item_id,
+                    "package_id": package.pk, "plan": package.plan.code, "plan_name": package.plan.name,
+                    "billing_item_id": item_id,
                     "billing_item": reader.items[item_id].code, "item_name": reader.items[item_id].name,
                     "day": day.isoformat(), "percent": percent, "consecutive_days": rule.consecutive_days,
                     "capacity": capacity, "covered": covered,

@@ -129,7 +129,8 @@ def test_quota_webhook_payload(account, owner, packaged):
     assert message["type"] == "alert.quota_threshold"
     assert message["data"] == {
         "account_id": account.pk, "rule_id": episode.rule_id, "episode_id": episode.pk, "subject": episode.subject,
-        "opened_on": "2026-09-15", "package_id": pkg.pk, "plan": pkg.plan.code, "billing_item_id": q.item("log").pk,
+        "opened_on": "2026-09-15", "package_id": pkg.pk, "plan": pkg.plan.code, "plan_name": pkg.plan.name,
+        "billing_item_id": q.item("log").pk,
         "billing_item": "log", "item_name": q.item("log").name, "day": "2026-09-14", "percent": 80,
         "consecutive_days": 1, "capacity": 1000, "covered": 900, "used_percent": 90,
     }
