@@ -150,6 +150,7 @@ def test_member_lands_on_the_member_page_and_gets_403_on_billing(client, account
     assert client.get(reverse("workspace-list", args=[account.id])).status_code == 403
 
 
+@pytest.mark.production  # production settings in a subprocess: the production tier
 def test_check_deploy_is_clean_under_production_settings(settings, monkeypatch):
 
     env = {
@@ -203,6 +204,7 @@ def test_workspace_names_are_validated(owner_api, account, name):
     assert response.json()["error"]["fields"]
 
 
+@pytest.mark.production  # production settings in a subprocess: the production tier
 def test_check_deploy_refuses_the_default_gateway_secret():
 
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "billing_center.settings_production",

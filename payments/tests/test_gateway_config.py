@@ -47,6 +47,7 @@ def cash(account):
 
 
 # ------------------------------------------------------------------------------------------- configuration
+@pytest.mark.production  # production settings in a subprocess: the production tier
 def test_sandbox_is_off_by_default_in_settings():
     """The setting itself defaults to off (the suite's conftest turns it on only for the tests)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PAYMENT_SANDBOX", "PAYMENT_GATEWAYS"))}
@@ -85,6 +86,7 @@ def _check_deploy(**extra):
                           env=env, cwd=ROOT, check=False)
 
 
+@pytest.mark.production  # production settings in a subprocess: the production tier
 def test_check_deploy_fails_with_an_error_when_the_sandbox_is_enabled():
     result = _check_deploy(PAYMENT_SANDBOX_ENABLED="true")
     output = result.stdout + result.stderr
@@ -93,6 +95,7 @@ def test_check_deploy_fails_with_an_error_when_the_sandbox_is_enabled():
     assert "ERRORS:" in output
 
 
+@pytest.mark.production  # production settings in a subprocess: the production tier
 def test_check_deploy_passes_the_sandbox_check_when_off():
     result = _check_deploy()
     assert "fee_center.E001" not in result.stdout + result.stderr

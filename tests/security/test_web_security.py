@@ -138,6 +138,7 @@ def _production(*names: str) -> dict:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
+@pytest.mark.production  # production settings in a subprocess: the production tier
 def test_production_cookie_and_transport_flags():
     values = _production(
         "DEBUG", "SESSION_COOKIE_SECURE", "SESSION_COOKIE_HTTPONLY", "CSRF_COOKIE_SECURE", "SECURE_SSL_REDIRECT",
@@ -153,6 +154,7 @@ def test_production_cookie_and_transport_flags():
     assert values["CSRF_COOKIE_SAMESITE"] in ("Lax", "Strict")
 
 
+@pytest.mark.production  # production settings in a subprocess: the production tier
 def test_check_deploy_is_clean():
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "billing_center.settings_production",
            "SECRET_KEY": "prod-" + "k" * 60, "PAYMENT_GATEWAY_SECRET": "gw-" + "s" * 40}
