@@ -35,6 +35,7 @@ SLOW_TIERS = {
     "tests/faults/": "faults",
     "tests/fuzz/": "slow",
     "tests/test_bad_input_everywhere.py": "slow",  # garbage into every page's every field: the pages' fuzzing
+    "tests/isolation/": "slow",  # the cross-tenant crawl: every route, every method, a world of real ids
 }
 # A test using one of these fixtures talks to a real Celery worker through Redis.
 REAL_BROKER_FIXTURES = {"celery_worker_process"}
