@@ -5,6 +5,7 @@ ledger entry, wallet, card, voucher, night mark and workspace status."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -72,6 +73,11 @@ def test_two_worker_processes_bill_exactly_like_a_serial_night(catalogue, purged
         workers.wait_ready(app, names)
         pending = [run_night_chunk.apply_async((DAY.isoformat(), chunk)) for chunk in chunks]
         answers = [result.get(timeout=300) for result in pending]
+        # A result reaches the backend a moment before the worker's own log line "succeeded in": wait for the
+        # logs to say so before stopping the workers, or a stop in between loses the line, not the work.
+        deadline = time.monotonic() + 30
+        while sum(workers.chunks_done()) < len(chunks) and time.monotonic() < deadline:
+            time.sleep(0.2)
     finally:
         workers.stop()
     per_worker = workers.chunks_done()  # after stop: the logs are complete
