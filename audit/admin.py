@@ -1,24 +1,42 @@
-"""Finance reads every account's trail (and the catalogue's) in admin; nothing can be added, changed or
-deleted (the event tables refuse it anyway)."""
+"""Finance reads every account's trail (and the catalogue's) in admin, from the trail's index (one table, newest
+first, keyed on time); nothing can be added, changed or deleted (the tables refuse it anyway)."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from audit import selectors
-from audit.models import AuditEvent
-from core.admin import FinanceModelAdmin, ReadOnlyAdminMixin
+from audit.models import TrailEntry
+from core.admin import FinanceModelAdmin, IdSearchMixin, ReadOnlyAdminMixin
 
 
-@admin.register(AuditEvent)
-class AuditEventAdmin(ReadOnlyAdminMixin, FinanceModelAdmin):
-    list_display = ["pgh_created_at", "pgh_obj_model", "pgh_obj_id", "pgh_label", "account", "user_id", "url",
-                    "pgh_diff"]
-    list_filter = ["pgh_label"]
-    ordering = ["-pgh_created_at"]
+@admin.register(TrailEntry)
+class TrailEntryAdmin(IdSearchMixin, ReadOnlyAdminMixin, FinanceModelAdmin):
+    list_display = ["created_at", "obj_model", "obj_id", "label", "scope_account_id", "person", "url", "change"]
+    list_filter = ["label"]
+    ordering = ["-created_at", "-id"]
     show_full_result_count = False
+    search_fields = ["scope_account_id"]  # an account id: the index leading with it
+    search_help_text = _("An account id.")
+    fields = ["created_at", "obj_model", "obj_id", "label", "scope_account_id", "person", "url", "change"]
 
     def get_queryset(self, request):
         return selectors.all_events()
 
-    @admin.display(description="account")
-    def account(self, event):
-        return (event.pgh_data or {}).get("scope_account_id")
+    def get_changelist_instance(self, request):
+        """Every row's sentence written for the page at once (the names it needs read once per kind of object)."""
+        changelist = super().get_changelist_instance(request)
+        for entry, row in zip(changelist.result_list, selectors.rows(changelist.result_list), strict=True):
+            entry.sentence = row.sentence
+        return changelist
+
+    @admin.display(description=_("person"))
+    def person(self, entry):
+        return entry.user_id or ""
+
+    @admin.display(description=_("URL"))
+    def url(self, entry):
+        return entry.url or ""
+
+    @admin.display(description=_("change"))
+    def change(self, entry):
+        return getattr(entry, "sentence", None) or selectors.rows([entry])[0].sentence

@@ -10,7 +10,7 @@ from audit import selectors
 from audit.exports import audit_csv_response
 from audit.filters import read_filters
 from audit.kinds import ACCOUNT_KINDS
-from audit.models import AuditEvent
+from audit.models import TrailEntry
 from audit.serializers import AuditEventSerializer
 from audit.views import CSV_MAX_ROWS
 from core.api import CSV_FORMAT_PARAMETER, CSVExportMixin
@@ -51,7 +51,7 @@ class AuditEventListApi(CSVExportMixin, AccountScopedListAPIView):
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no request, no account
-            return AuditEvent.objects.none()
+            return TrailEntry.objects.none()
         return self._events()
 
     def list(self, request, *args, **kwargs):

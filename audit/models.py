@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import pghistory
 import pgtrigger
-from django.conf import settings
 from django.db import models
+from django.db.models import F
 from django.utils.translation import gettext_lazy as _
-from pghistory.models import Event, Events
+from pghistory.models import Event
 
 from notifications.models import AlertRule
 from orders.models import Order, Package, PackageWorkspace
@@ -52,10 +52,20 @@ def _changes() -> tuple:
     return pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent()
 
 
+def _index(event_label: str, tracked_label: str) -> pgtrigger.Trigger:
+    """After each event row: its entry in the trail's index (TrailEntry), by audit_index_event() (audit migration
+    0003), which also computes the change against the object's previous event."""
+    return pgtrigger.Trigger(
+        name="audit_index", when=pgtrigger.After, operation=pgtrigger.Insert,
+        func=f"PERFORM audit_index_event('{event_label}', '{tracked_label}', to_jsonb(NEW)); RETURN NULL;",
+    )
+
+
 def _event_model(tracked, name: str, fields: list[str], scope: str, *trackers, **kwargs):
+    triggers = [_scope(scope), _index(f"audit.{name}", tracked._meta.label)]
     return pghistory.create_event_model(
         tracked, *(trackers or _changes()), fields=fields, app_label="audit", model_name=name, abstract=False,
-        base_model=AuditEventBase, append_only=True, meta={"triggers": [_scope(scope)]}, **kwargs,
+        base_model=AuditEventBase, append_only=True, meta={"triggers": triggers}, **kwargs,
     )
 
 
@@ -130,19 +140,42 @@ TrafficVersionTierEvent = _event_model(
 )
 
 
-class AuditEvent(Events):
-    """Every event of the models above in one queryset (pghistory's aggregate over the event tables):
-    pgh_data (the snapshot), pgh_diff ({field: [before, after]} against the object's previous event),
-    pgh_obj_model, pgh_obj_id, pgh_label, pgh_created_at, user and url (from the context). Read through
-    audit/selectors.py, which scopes it to an account."""
+class TrailEntry(models.Model):
+    """The trail's index: one row per event of every event table above, written by a trigger on each event table
+    (so it sees every event, whatever wrote the tracked row) and never changed afterwards (a trigger refuses
+    UPDATE and DELETE). It holds what a page shows (the event's data, its change against the object's previous
+    event of the same event table, computed once when the event is written) so that the trail's pages and
+    finance's list read one indexed table, newest first, instead of a union of every event table.
 
-    user = pghistory.ProxyField(
-        "pgh_context__user",
-        models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, null=True, related_name="+"),
+    Who and where come from the pghistory context (read through `context` when shown: a request can name its
+    user after its first change, e.g. a sign-up accepting an invitation)."""
+
+    id = models.BigAutoField(primary_key=True)
+    created_at = models.DateTimeField(_("time"))
+    event_model = models.CharField(max_length=64)
+    event_id = models.BigIntegerField()
+    obj_model = models.CharField(_("object"), max_length=64)
+    obj_id = models.TextField(_("object id"), null=True)
+    label = models.CharField(_("action"), max_length=32)
+    scope_account_id = models.BigIntegerField(_("account"), null=True)
+    context = models.ForeignKey(
+        "pghistory.Context", null=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+",
     )
-    url = pghistory.ProxyField("pgh_context__url", models.TextField(null=True))
+    data = models.JSONField()
+    diff = models.JSONField(null=True)
 
     class Meta:
-        proxy = True
         verbose_name = _("audit event")
         verbose_name_plural = _("audit trail")
+        indexes = [
+            models.Index(F("scope_account_id"), F("created_at").desc(), F("id").desc(), name="audit_entry_account"),
+            models.Index(F("created_at").desc(), F("id").desc(), name="audit_entry_time"),
+            models.Index(fields=["event_model", "obj_id", "event_id"], name="audit_entry_object"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["event_model", "event_id"], name="audit_entry_one_per_event"),
+        ]
+        triggers = [pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete)]
+
+    def __str__(self) -> str:
+        return f"{self.obj_model} {self.obj_id or ''} {self.label}".strip()

@@ -47,8 +47,8 @@ FINANCE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "invoicerequestline": VIEW, "arrearsaccount": VIEW, "expiringcard": VIEW, "expiringvoucher": VIEW,
         "revenueday": VIEW,
     },
-    # The account trail finance reads (one view over the audit tables, which stay internal).
-    "audit": {"auditevent": VIEW},
+    # The trail finance reads (its index, one row per event; the event tables stay internal).
+    "audit": {"trailentry": VIEW},
 }
 
 
