@@ -173,7 +173,9 @@ class TrailEntry(models.Model):
             models.Index(fields=["event_model", "obj_id", "event_id"], name="audit_entry_object"),
         ]
         constraints = [
-            models.UniqueConstraint(fields=["event_model", "event_id"], name="audit_entry_one_per_event"),
+            # event_id first: an index leading with event_model would offer the function's lookup of an object's
+            # previous event a plan scanning every event of the model (chosen while the table is small).
+            models.UniqueConstraint(fields=["event_id", "event_model"], name="audit_entry_one_per_event"),
         ]
         triggers = [pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete)]
 

@@ -46,11 +46,9 @@ def audit_event_list(
 ) -> QuerySet[TrailEntry]:
     """The account's events, newest first, from the trail's index (one indexed range of one table, never a union
     of the event tables). Days are the account's calendar days, both ends inclusive."""
-    events = _entries().filter(scope_account_id=account.pk)
+    events = _entries().filter(scope_account_id=account.pk)  # catalogue events have no account
     if kind in ACCOUNT_KINDS:
         events = events.filter(event_model__in=[model._meta.label for model in event_models([kind])])
-    else:
-        events = events.exclude(event_model__in=[model._meta.label for model in event_models([Kind.CATALOGUE])])
     if date_from:
         events = events.filter(created_at__gte=day_bounds(account, date_from)[0])
     if date_to:

@@ -53,7 +53,10 @@ BEGIN
             object_id, event ->> 'pgh_label', (event ->> 'scope_account_id')::bigint,
             (event ->> 'pgh_context_id')::uuid, current, change);
 END
-$$ LANGUAGE plpgsql;
+$$ LANGUAGE plpgsql
+-- Its plans are cached for the session, so a plan made while the table was small would stay as it grows: a
+-- sequential scan (or any scan but audit_entry_object's probe) would read the whole table for every event.
+SET enable_seqscan = off;
 """
 
 
@@ -120,7 +123,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='trailentry',
-            constraint=models.UniqueConstraint(fields=('event_model', 'event_id'), name='audit_entry_one_per_event'),
+            constraint=models.UniqueConstraint(fields=('event_id', 'event_model'), name='audit_entry_one_per_event'),
         ),
         migrations.RunSQL(INDEX_FUNCTION, "DROP FUNCTION IF EXISTS audit_index_event(text, text, jsonb)"),
         migrations.RunPython(index_existing_events, migrations.RunPython.noop),
