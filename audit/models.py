@@ -171,6 +171,8 @@ class TrailEntry(models.Model):
             models.Index(F("scope_account_id"), F("created_at").desc(), F("id").desc(), name="audit_entry_account"),
             models.Index(F("created_at").desc(), F("id").desc(), name="audit_entry_time"),
             models.Index(fields=["event_model", "obj_id", "event_id"], name="audit_entry_object"),
+            # finance's filter by action: a rare action (a refund) is a range, not a walk of the whole trail
+            models.Index(F("label"), F("created_at").desc(), F("id").desc(), name="audit_entry_action"),
         ]
         constraints = [
             # event_id first: an index leading with event_model would offer the function's lookup of an object's
