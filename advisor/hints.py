@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.cache import cache
+from django.utils.translation import gettext
 from redis.exceptions import RedisError
 
 from advisor.replay import advise, default_workspaces
@@ -20,8 +21,17 @@ HINT_SECONDS = 6 * 3600
 
 @dataclass(frozen=True)
 class Hint:
-    label: str
+    """Kept in the cache for everyone who opens the home page that day, whatever their language: the plan's
+    stored (untranslated) name, translated when the line is shown."""
+
+    plan_name: str
+    with_traffic: bool
     saving: Decimal  # per year, against the current setup
+
+    @property
+    def label(self) -> str:
+        name = gettext(self.plan_name)
+        return gettext("%(plan)s with traffic add-ons") % {"plan": name} if self.with_traffic else name
 
 
 def _compute(account: Account) -> Hint | None:
@@ -34,12 +44,13 @@ def _compute(account: Account) -> Hint | None:
     best = advice.candidates[0]
     if best.kind != "plan" or best.saving_vs_current <= 0:
         return None
-    return Hint(label=best.label, saving=best.saving_vs_current)
+    assert best.plan is not None
+    return Hint(plan_name=best.plan.name, with_traffic=bool(best.traffic), saving=best.saving_vs_current)
 
 
 def package_hint(account: Account) -> Hint | None:
     """The best package of the last 30 days when it beats the current setup (None otherwise), cached."""
-    key = f"advisor:hint:{account.pk}:{account_today(account).isoformat()}"
+    key = f"advisor:hint:v2:{account.pk}:{account_today(account).isoformat()}"
     try:
         cached = cache.get(key)
         if cached is None:

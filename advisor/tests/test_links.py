@@ -57,3 +57,22 @@ def test_home_is_silent_without_enough_usage(owner_client, account):
         response = owner_client.get(reverse("account-home", kwargs={"account_id": account.pk}))
     assert response.status_code == 200
     assert "advisor-hint" not in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_home_line_names_the_package_in_each_readers_language(owner_client, account):
+    """The line is kept in the cache for the day; the package's name is translated when it is shown, so the first
+    reader's language does not stick."""
+    with time_machine.travel(NOW, tick=False):
+        ws = WorkspaceFactory(account=account)
+        for i in range(30):
+            day = date(2026, 3, 30) - timedelta(days=i)
+            f.usage(ws, "log", day, 50_000_000)
+            f.usage(ws, "datakit", day, 25)
+        url = reverse("account-home", kwargs={"account_id": account.pk})
+        english = owner_client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        chinese = owner_client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    line = [part.split("</p>")[0] for part in (english, chinese)
+            for part in [part.split('advisor-hint" role="status">')[1]]]
+    assert "Startup Acceleration would have saved you" in line[0]
+    assert "Startup" not in line[1] and "初创加速包" in line[1]
