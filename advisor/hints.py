@@ -1,9 +1,14 @@
 """The home page's line "a package would have saved money in the last 30 days": the advisor's replay of the
 last HINT_DAYS days for every Commercial workspace, kept in the cache for the account's day (one replay a day
-per account, not one per visit)."""
+per account, not one per visit).
+
+The page never replays: `cached_hint` only reads the cache. On a miss the page queues `advisor.compute_hint`
+(once per account and day: a marker in the cache) and shows the line from the next visit on; a worker runs
+`hint_refresh`. A year of history made the replay take about a second, which the first visit of the day paid."""
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -17,6 +22,7 @@ from workspaces.models import Account
 
 HINT_DAYS = 30
 HINT_SECONDS = 6 * 3600
+HINT_QUEUED_SECONDS = 600  # a lost task is queued again after this
 
 
 @dataclass(frozen=True)
@@ -48,14 +54,34 @@ def _compute(account: Account) -> Hint | None:
     return Hint(plan_name=best.plan.name, with_traffic=bool(best.traffic), saving=best.saving_vs_current)
 
 
-def package_hint(account: Account) -> Hint | None:
-    """The best package of the last 30 days when it beats the current setup (None otherwise), cached."""
-    key = f"advisor:hint:v2:{account.pk}:{account_today(account).isoformat()}"
+def _key(account: Account) -> str:
+    return f"advisor:hint:v2:{account.pk}:{account_today(account).isoformat()}"
+
+
+def cached_hint(account: Account) -> Hint | bool | None:
+    """The day's hint from the cache: a Hint, None when the replay found no better package, False when it has not
+    run yet today (or the cache is down)."""
     try:
-        cached = cache.get(key)
-        if cached is None:
-            cached = _compute(account) or "none"
-            cache.set(key, cached, HINT_SECONDS)
-    except (RedisError, OSError):  # the cache is down: the home page serves without the line (no replay per visit)
+        cached = cache.get(_key(account))
+    except (RedisError, OSError):  # the cache is down: the home page serves without the line
         return None
+    if cached is None:
+        return False
     return cached if isinstance(cached, Hint) else None
+
+
+def hint_wanted(account: Account) -> bool:
+    """True once per account and day (and again after HINT_QUEUED_SECONDS): whether the caller should queue the
+    replay. False while one is queued or the cache is down."""
+    try:
+        return bool(cache.add(f"{_key(account)}:queued", 1, HINT_QUEUED_SECONDS))
+    except (RedisError, OSError):
+        return False
+
+
+def hint_refresh(account: Account) -> Hint | None:
+    """Replay the last 30 days and keep the result for the day (the worker's side)."""
+    hint = _compute(account)
+    with contextlib.suppress(RedisError, OSError):  # the cache is down: the next visit queues it again
+        cache.set(_key(account), hint or "none", HINT_SECONDS)
+    return hint

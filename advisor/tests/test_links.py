@@ -6,6 +6,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from advisor.hints import hint_refresh
 from plans.models import Plan, TrafficPackage
 from quota.tests import factories as f
 from tests.factories import WorkspaceFactory
@@ -76,3 +77,24 @@ def test_the_home_line_names_the_package_in_each_readers_language(owner_client, 
             for part in [part.split('advisor-hint" role="status">')[1]]]
     assert "Startup Acceleration would have saved you" in line[0]
     assert "Startup" not in line[1] and "初创加速包" in line[1]
+
+
+@pytest.mark.django_db
+def test_the_home_page_never_replays_it_queues_the_days_replay_once(owner_client, account, monkeypatch):
+    """A year of history makes the replay take a second: the page only reads the cache and, on a miss, queues the
+    worker's replay once a day; the line shows from the visit after the worker ran."""
+    queued: list[int] = []
+    monkeypatch.setattr("advisor.tasks.compute_hint.delay", queued.append)
+    monkeypatch.setattr("advisor.hints._compute", lambda account: pytest.fail("the page replayed"))
+    with time_machine.travel(NOW, tick=False):
+        ws = WorkspaceFactory(account=account)
+        for i in range(30):
+            day = date(2026, 3, 30) - timedelta(days=i)
+            f.usage(ws, "log", day, 50_000_000)
+            f.usage(ws, "datakit", day, 25)
+        url = reverse("account-home", kwargs={"account_id": account.pk})
+        first, second = (owner_client.get(url).content.decode() for _ in range(2))
+        assert queued == [account.pk] and "advisor-hint" not in first + second
+        monkeypatch.undo()
+        hint_refresh(account)  # what the worker does
+        assert "advisor-hint" in owner_client.get(url).content.decode()
