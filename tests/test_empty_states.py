@@ -54,6 +54,11 @@ def test_a_bill_without_lines_and_an_endpoint_without_deliveries(owner_client, o
     assert MARK in owner_client.get(f"/a/{account.pk}/webhooks/{endpoint.pk}/").content.decode()
 
 
+def test_no_api_tokens(owner_client):
+    html = owner_client.get("/account/security/").content.decode()
+    assert 'id="no-tokens"' in html and MARK in html
+
+
 def test_the_new_empty_sentences_are_translated():
     with translation.override("zh-hans"):
         for sentence in [
