@@ -21,6 +21,8 @@ PAGES = {
     "bills/daily/": 1,
     "bills/monthly/": 1,
     "invoices/": 1,
+    "wallet/": 2,  # usable cards and usable vouchers (previews of the paged lists)
+    "workspaces/": 1,
     "wallet/details/": 1,
     "wallet/recharge/": 1,
     "wallet/cards/": 1,

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+import pghistory
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -160,6 +161,21 @@ def _vouchers(account, owner, state, n):
         give_voucher(account, "10.00")
 
 
+def _audit_events(account, owner, state, n):
+    """n changes recorded in the trail: alert rule threshold changes, the newest a rule's creation (so that the
+    first page shows both kinds of event with 3 rows and with 60)."""
+    with pghistory.context(user=owner.pk):  # every row names its person (one query for the page's people)
+        rule = state.get("audited") or AlertRule.objects.create(
+            account=account, workspace=WorkspaceFactory(account=account), threshold=Decimal("1.00"), created_by=owner)
+        updates = n - 1 if "audited" in state else n - 2
+        state["audited"] = rule
+        for _ in range(updates):
+            rule.threshold += 1
+            rule.save(update_fields=["threshold"])
+        AlertRule.objects.create(account=account, workspace=WorkspaceFactory(account=account),
+                                 threshold=Decimal("1.00"), created_by=owner)
+
+
 LISTINGS = [
     Listing("orders", lambda a, s: f"/a/{a.pk}/orders/", _orders),
     Listing("webhook deliveries", lambda a, s: f"/a/{a.pk}/webhooks/", _deliveries),
@@ -176,6 +192,7 @@ LISTINGS = [
     Listing("recharges", lambda a, s: f"/a/{a.pk}/wallet/recharge/", _recharges),
     Listing("prepaid cards", lambda a, s: f"/a/{a.pk}/wallet/cards/", _cards),
     Listing("vouchers", lambda a, s: f"/a/{a.pk}/wallet/vouchers/", _vouchers),
+    Listing("audit trail", lambda a, s: f"/a/{a.pk}/audit/", _audit_events),
 ]
 
 
