@@ -26,6 +26,13 @@ def _endpoint(account, owner, url: str, events=("package.expired",)) -> WebhookE
     return services.endpoint_create(account=account, actor=owner, url=url, event_types=list(events))
 
 
+@pytest.fixture
+def owner_client(owner_client):
+    """The pages in English (the site's default language is Chinese; see the last test for it)."""
+    owner_client.cookies["django_language"] = "en"
+    return owner_client
+
+
 def _api_url(account, endpoint) -> str:
     return f"/api/v1/accounts/{account.pk}/webhooks/{endpoint.pk}/test/"
 
@@ -143,3 +150,13 @@ def test_the_page_button_sends_and_flashes(owner_client, owner, account, receive
     body = response.content.decode()
     assert "A test event is on its way" in body and "webhook.test" in body
     assert json.loads(receiver.requests[0]["body"])["type"] == "webhook.test"
+
+
+def test_the_flash_messages_in_chinese(client, owner, account):
+    client.force_login(owner)
+    client.cookies["django_language"] = "zh-hans"
+    endpoint = _endpoint(account, owner, "https://x.example.com/")
+    url = reverse("webhook-test", args=[account.pk, endpoint.pk])
+    assert "测试事件正在发往此端点" in client.post(url, follow=True).content.decode()
+    services.endpoint_update(endpoint=endpoint, is_active=False)
+    assert "此端点已停用" in client.post(url, follow=True).content.decode()
