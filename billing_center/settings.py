@@ -230,6 +230,7 @@ REST_FRAMEWORK = {
         "anon": env("THROTTLE_ANON", default="120/min"),
         "user": env("THROTTLE_USER", default="6000/min"),
         "usage": env("THROTTLE_USAGE", default="6000/min"),
+        "webhook_test": env("THROTTLE_WEBHOOK_TEST", default="5/min"),  # test events per endpoint
     },
     "COERCE_DECIMAL_TO_STRING": True,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
@@ -256,6 +257,7 @@ SPECTACULAR_SETTINGS = {
         "RechargeStatusEnum": "payments.models.RechargeStatus.choices",
         "WorkspaceStatusEnum": "workspaces.models.WorkspaceStatus.choices",
         "WebhookEventTypeEnum": "webhooks.events.EventType.choices",
+        "WebhookDeliveryEventTypeEnum": "webhooks.events.DELIVERY_EVENT_CHOICES",
         "WarningKindEnum": "forecasts.models.WarningKind.choices",
     },
 }

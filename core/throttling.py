@@ -67,3 +67,29 @@ class UserThrottle(FailOpenMixin, UserRateThrottle):
 
 class ScopedThrottle(FailOpenMixin, ScopedRateThrottle):
     pass
+
+
+class PerObjectThrottle(FailOpenMixin, ScopedRateThrottle):
+    """A limit per object, whoever asks (e.g. test events per webhook endpoint): the view names its scope
+    (`throttle_scope`, rate in REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]) and the URL keyword of the object
+    (`throttle_object_kwarg`). One bucket per scope, account and object, shared by the API view and the page
+    (see `object_throttle_allows`)."""
+
+    def get_cache_key(self, request: Request, view: APIView) -> str | None:
+        kwargs = getattr(view, "kwargs", None) or {}
+        key = kwargs.get(getattr(view, "throttle_object_kwarg", ""))
+        if key is None:
+            return None
+        # the account of the URL too: a stranger's requests to another account's object never fill its bucket
+        return self.cache_format % {"scope": self.scope, "ident": f"{kwargs.get('account_id')}:{key}"}
+
+
+def object_throttle_allows(request: Any, view: Any) -> tuple[bool, int | None]:
+    """PerObjectThrottle checked by the view itself, after tenancy and the role check (so requests that are
+    refused anyway never count), the same way for a page and for the API: (allowed, seconds to wait). Counts
+    this request when allowed."""
+    throttle = PerObjectThrottle()
+    if throttle.allow_request(request, view):
+        return True, None
+    wait = throttle.wait()
+    return False, int(wait) + 1 if wait is not None else None

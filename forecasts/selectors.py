@@ -121,6 +121,6 @@ def open_episodes(*, account: Account) -> QuerySet[WarningEpisode]:
             .select_related("rule").order_by("-opened_on", "-pk"))
 
 
-def recent_episodes(*, account: Account, limit: int = 50) -> list[WarningEpisode]:
-    return list(WarningEpisode.objects.for_account(account).select_related("rule").order_by("-opened_on", "-pk")
-                [:limit])
+def recent_episodes(*, account: Account) -> QuerySet[WarningEpisode]:
+    """The warnings sent, newest first (the page shows them a page at a time)."""
+    return WarningEpisode.objects.for_account(account).select_related("rule").order_by("-opened_on", "-pk")

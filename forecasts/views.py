@@ -9,6 +9,7 @@ from django.views.generic import TemplateView
 
 from core.exceptions import ApplicationError
 from core.money import parse_page_amount
+from core.pagination import EstimatedCountPaginator
 from forecasts import selectors, services
 from forecasts.models import WarningKind, WarningRule
 from orders.selectors import package_list
@@ -18,6 +19,8 @@ from workspaces.tenancy import AccountScopedMixin, AccountScopedView, get_scoped
 
 FIELDS = ("kind", "percent", "package", "billing_item", "consecutive_days", "runway_days", "balance_below", "name",
           "budget")
+
+PAGE_SIZE = 50  # the history of what was sent, a page at a time
 
 
 def _amount(raw: str) -> object:
@@ -86,7 +89,9 @@ class WarningListView(_RuleFormMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         context.update(self.form_context())
         context.update(rules=selectors.warning_rule_list(account=self.account),
-                       episodes=selectors.recent_episodes(account=self.account))
+                       page=(page := EstimatedCountPaginator(selectors.recent_episodes(account=self.account),
+                                                             PAGE_SIZE).get_page(self.request.GET.get("page"))),
+                       episodes=page.object_list)
         context.setdefault("posted", {"kind": WarningKind.QUOTA, "is_active": True, "consecutive_days": "1"})
         return context
 

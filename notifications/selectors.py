@@ -17,10 +17,10 @@ def alert_rule_list(*, account: Account) -> QuerySet:
     )
 
 
-def alert_event_list(*, account: Account, limit: int = 50) -> QuerySet:
-    return (
-        AlertEvent.objects.filter(account=account).select_related("workspace", "billing_item").order_by("-day", "-pk")
-    )[:limit]
+def alert_event_list(*, account: Account) -> QuerySet:
+    """The alerts sent, newest first (the page shows them a page at a time)."""
+    return (AlertEvent.objects.filter(account=account).select_related("workspace", "billing_item")
+            .order_by("-day", "-pk"))
 
 
 def member_choices(*, account: Account) -> QuerySet:

@@ -9,12 +9,15 @@ from django.views.generic import TemplateView
 
 from core.exceptions import ApplicationError
 from core.money import parse_page_amount
+from core.pagination import EstimatedCountPaginator
 from core.parsing import parse_id
 from notifications import selectors, services
 from notifications.models import AlertRule
 from plans.models import BillingItem
 from workspaces.models import Capability, Workspace
 from workspaces.tenancy import AccountScopedMixin, AccountScopedView, get_scoped_or_404
+
+PAGE_SIZE = 50  # the history of what was sent, a page at a time
 
 
 def _error_message(error: ApplicationError) -> str:
@@ -43,7 +46,9 @@ class AlertListView(AccountScopedMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         context.update(
             rules=selectors.alert_rule_list(account=self.account),
-            events=selectors.alert_event_list(account=self.account),
+            page=(page := EstimatedCountPaginator(selectors.alert_event_list(account=self.account), PAGE_SIZE)
+                  .get_page(self.request.GET.get("page"))),
+            events=page.object_list,
             workspaces=Workspace.objects.for_account(self.account).order_by("name"),
             items=BillingItem.objects.order_by("sort_order"),
             members=selectors.member_choices(account=self.account),

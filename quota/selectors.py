@@ -75,17 +75,25 @@ def bill_lines_export(*, account: Account, date_from: date | None = None,
         yield from queryset.iterator(chunk_size=2000)
 
 
-def bill_detail(*, account: Account, bill_id: int) -> Bill | None:
-    """One bill of the account with its lines (read from its day's partition only) and settlements."""
+def bill_detail(*, account: Account, bill_id: int, with_lines: bool = True) -> Bill | None:
+    """One bill of the account with its lines (read from its day's partition only; not when `with_lines` is
+    False: the page reads them a page at a time with `bill_lines`) and settlements."""
     settlements = BillSettlement.objects.select_related("payment").order_by("sequence")
     bill = Bill.objects.for_account(account).filter(pk=bill_id).prefetch_related(
         Prefetch("settlements", queryset=settlements)).first()
-    if bill is not None:
+    if bill is not None and with_lines:
         lines = BillLine.objects.select_related(
             "workspace", "billing_item", "storage_policy", "package__plan"
         ).filter(day=bill.day).order_by("workspace_id", "billing_item__sort_order")
         prefetch_related_objects([bill], Prefetch("lines", queryset=lines))
     return bill
+
+
+def bill_lines(*, bill: Bill) -> QuerySet[BillLine]:
+    """The lines of one bill (its day's partition only), in the page's order: for a paginated bill page."""
+    return BillLine.objects.select_related(
+        "workspace", "billing_item", "storage_policy", "package__plan"
+    ).filter(bill_id=bill.pk, day=bill.day).order_by("workspace_id", "billing_item__sort_order", "pk")
 
 
 QUOTA_BY_DAY = """

@@ -18,6 +18,7 @@ from quota import selectors
 from workspaces.tenancy import AccountScopedMixin, get_scoped_or_404
 
 MAX_RANGE_DAYS = 92
+LINES_PER_PAGE = 50
 
 
 _parse_day = parse_day
@@ -54,11 +55,13 @@ class BillDetailView(AccountScopedMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        bill = selectors.bill_detail(account=self.account, bill_id=self.kwargs["bill_id"])
+        bill = selectors.bill_detail(account=self.account, bill_id=self.kwargs["bill_id"], with_lines=False)
         if bill is None:
             raise Http404
         context["bill"] = bill
-        context["lines"] = bill.lines.all()
+        context["page"] = EstimatedCountPaginator(selectors.bill_lines(bill=bill), LINES_PER_PAGE).get_page(
+            self.request.GET.get("page"))
+        context["lines"] = context["page"].object_list
         context["settlements"] = bill.settlements.all()
         return context
 

@@ -13,10 +13,13 @@ from core import formatting
 from core.exceptions import ApplicationError
 from core.idempotency import IdempotentPageMixin
 from core.money import parse_page_amount
+from core.pagination import EstimatedCountPaginator
 from statements import exports, invoices, selectors
 from statements.api import invoice_pdf_response
 from statements.models import InvoiceRequest, InvoiceType, MonthlyBill
 from workspaces.tenancy import AccountScopedMixin, AccountScopedView, get_scoped_or_404
+
+PAGE_SIZE = 24  # two years of monthly bills; invoice requests likewise
 
 
 class MonthlyBillListView(AccountScopedMixin, TemplateView):
@@ -24,7 +27,9 @@ class MonthlyBillListView(AccountScopedMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["bills"] = selectors.monthly_bill_list(account=self.account)
+        context["page"] = EstimatedCountPaginator(selectors.monthly_bill_list(account=self.account), PAGE_SIZE) \
+            .get_page(self.request.GET.get("page"))
+        context["bills"] = context["page"].object_list
         return context
 
 
@@ -73,7 +78,10 @@ class InvoiceListView(IdempotentPageMixin, AccountScopedMixin, TemplateView):
             rows.append({"doc": doc, "name": name, "id": f"amount-{doc.source_type}-{doc.source_id}",
                          "value": form.get(name, ""), "errors": errors.get(name, [])})
         context.update(
-            invoices=selectors.invoice_request_list(account=self.account),
+            page=(page := EstimatedCountPaginator(
+                selectors.invoice_request_list(account=self.account).order_by("-created_at", "-pk"), PAGE_SIZE,
+            ).get_page(self.request.GET.get("page"))),
+            invoices=page.object_list,
             summary=selectors.invoiceable_summary(account=self.account),
             documents=documents, rows=rows,
             invoice_types=InvoiceType.choices,

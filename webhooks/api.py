@@ -1,13 +1,15 @@
 """REST API of webhooks under /api/v1/accounts/{account_id}/webhooks/. Reading: owners and administrators
-(view_billing); every write (create, change, delete, rotate, resend): the owner (spend)."""
+(view_billing); every write (create, change, delete, rotate, resend): the owner (spend); sending a test
+event: owners and administrators (manage)."""
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
-from rest_framework import status
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 
 from core.parsing import parse_id
+from core.throttling import object_throttle_allows
 from webhooks import selectors, services
 from webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from webhooks.serializers import (
@@ -17,6 +19,7 @@ from webhooks.serializers import (
     EndpointUpdateSerializer,
     EndpointWithSecretSerializer,
 )
+from workspaces.models import Capability
 from workspaces.tenancy import AccountScopedAPIView, AccountScopedListAPIView, get_scoped_or_404
 
 CREATE_EXAMPLE = OpenApiExample(
@@ -80,6 +83,36 @@ class EndpointRotateApi(AccountScopedAPIView):
         endpoint = get_scoped_or_404(WebhookEndpoint.objects.for_account(self.account), pk=endpoint_id)
         endpoint = services.endpoint_rotate_secret(endpoint=endpoint)
         return Response(EndpointWithSecretSerializer(endpoint).data)
+
+
+class SendTestAnswerSerializer(serializers.Serializer):
+    delivery_id = serializers.IntegerField()
+    event_type = serializers.CharField()
+    status = serializers.CharField()
+
+
+class EndpointSendTestApi(AccountScopedAPIView):
+    """Queue a `webhook.test` message to this endpoint (202 with the delivery's id). 409
+    `webhook_endpoint_inactive` for a disabled endpoint; 429 past THROTTLE_WEBHOOK_TEST (5 a minute per endpoint
+    by default, shared with the page's button)."""
+
+    write_capability = Capability.MANAGE
+    throttle_scope = "webhook_test"
+    throttle_object_kwarg = "endpoint_id"
+
+    @extend_schema(request=None, responses={
+        202: SendTestAnswerSerializer,
+        409: OpenApiResponse(description="the endpoint is disabled (`webhook_endpoint_inactive`)"),
+        429: OpenApiResponse(description="more than 5 test events a minute for this endpoint (`throttled`)"),
+    })
+    def post(self, request, account_id: int, endpoint_id: int):
+        endpoint = get_scoped_or_404(WebhookEndpoint.objects.for_account(self.account), pk=endpoint_id)
+        allowed, wait = object_throttle_allows(request, self)
+        if not allowed:
+            raise exceptions.Throttled(wait)
+        delivery = services.endpoint_send_test(endpoint=endpoint)
+        return Response({"delivery_id": delivery.pk, "event_type": delivery.event_type, "status": delivery.status},
+                        status=status.HTTP_202_ACCEPTED)
 
 
 class DeliveryListApi(AccountScopedListAPIView):

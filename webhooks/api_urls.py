@@ -14,4 +14,6 @@ urlpatterns = [
          name="api-webhook-endpoint"),
     path("accounts/<id:account_id>/webhooks/<id:endpoint_id>/rotate-secret/", api.EndpointRotateApi.as_view(),
          name="api-webhook-endpoint-rotate"),
+    path("accounts/<id:account_id>/webhooks/<id:endpoint_id>/test/", api.EndpointSendTestApi.as_view(),
+         name="api-webhook-endpoint-test"),
 ]

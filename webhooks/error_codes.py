@@ -12,3 +12,4 @@ class WebhooksErrorCode(StrEnum):
     NO_EVENTS = "webhook_no_events"
     TOO_MANY_ENDPOINTS = "webhook_too_many_endpoints"
     DESCRIPTION_TOO_LONG = "webhook_description_too_long"
+    ENDPOINT_INACTIVE = "webhook_endpoint_inactive"

@@ -5,6 +5,8 @@ A message body is the Standard Webhooks envelope: {"type": ..., "timestamp": ISO
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -22,3 +24,11 @@ class EventType(models.TextChoices):
     QUOTA_THRESHOLD = "alert.quota_threshold", _("Quota threshold reached")
     LOW_BALANCE = "alert.low_balance", _("Low balance or short runway")
     BUDGET_THRESHOLD = "alert.budget_threshold", _("Workspace budget threshold reached")
+
+
+# The test event: sent on demand to one endpoint ("Send a test event"), never subscribable (not in EventType, so
+# neither the forms nor the API accept it in `event_types`), delivered whatever the endpoint subscribes to.
+TEST_EVENT = "webhook.test"
+
+# What a delivery may carry: every subscribable event and the test event.
+DELIVERY_EVENT_CHOICES: list[tuple[str, Any]] = [*EventType.choices, (TEST_EVENT, _("Test event"))]

@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.querysets import AccountScopedQuerySet
-from webhooks.events import EventType
+from webhooks.events import DELIVERY_EVENT_CHOICES, EventType
 
 
 class WebhookEndpoint(models.Model):
@@ -65,7 +65,7 @@ class WebhookDelivery(models.Model):
 
     account = models.ForeignKey("workspaces.Account", on_delete=models.CASCADE, related_name="+")
     endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries")
-    event_type = models.CharField(max_length=64, choices=EventType.choices)
+    event_type = models.CharField(max_length=64, choices=DELIVERY_EVENT_CHOICES)
     message_id = models.CharField(max_length=64)
     body = models.TextField()
     status = models.CharField(max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)

@@ -12,11 +12,12 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from core.exceptions import ApplicationError
+from core.exceptions import ApplicationError, Conflict
 from webhooks import signing
 from webhooks.error_codes import WebhooksErrorCode as Code
-from webhooks.events import EventType
+from webhooks.events import TEST_EVENT, EventType
 from webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from webhooks.tasks import queue_attempt
 from webhooks.validation import validate_endpoint_url
@@ -171,6 +172,23 @@ def webhook_publish_many(
     )
     _queue([d.pk for d in deliveries])
     return deliveries
+
+
+def endpoint_send_test(*, endpoint: WebhookEndpoint) -> WebhookDelivery:
+    """Queue one `webhook.test` message to this endpoint (whatever events it subscribes to), after commit. It is
+    an ordinary delivery: signed, address checked at sending time, under the deadline and the endpoint's lease,
+    retried and logged like every other. A disabled endpoint is refused (409): nothing would be sent."""
+    if not endpoint.is_active:
+        raise Conflict(_("This endpoint is disabled: enable it before sending a test event."),
+                       code=Code.ENDPOINT_INACTIVE)
+    data = {"account_id": endpoint.account_id, "endpoint_id": endpoint.pk,
+            "message": "A test event sent from the Fee Center."}
+    delivery = WebhookDelivery.objects.create(
+        account_id=endpoint.account_id, endpoint=endpoint, event_type=TEST_EVENT,
+        message_id=signing.new_message_id(), body=message_body(event_type=TEST_EVENT, data=data),
+    )
+    _queue([delivery.pk])
+    return delivery
 
 
 def delivery_resend(*, delivery: WebhookDelivery) -> WebhookDelivery:

@@ -1,14 +1,18 @@
 """Fee Center pages of webhooks: /a/<account_id>/webhooks/. Owners and administrators see the endpoints and the
-delivery log; only the owner registers, changes, deletes, rotates and resends (write capability spend)."""
+delivery log; only the owner registers, changes, deletes, rotates and resends (write capability spend); owners and
+administrators send a test event (manage)."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from core.exceptions import ApplicationError
+from core.pagination import EstimatedCountPaginator
+from core.throttling import object_throttle_allows
 from webhooks import selectors, services
 from webhooks.forms import EndpointForm
 from webhooks.models import WebhookDelivery, WebhookEndpoint
@@ -17,6 +21,10 @@ from workspaces.tenancy import AccountScopedMixin, AccountScopedView, get_scoped
 
 SECRET_SESSION_KEY = "webhooks.new_secret"
 PAGE_SIZE = 50
+
+
+def _page(request, deliveries):
+    return EstimatedCountPaginator(deliveries, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
 def _remember_secret(request, endpoint: WebhookEndpoint) -> None:
@@ -47,7 +55,8 @@ class EndpointListView(_Base):
         context = super().get_context_data(**kwargs)
         context.setdefault("form", EndpointForm(initial={"is_active": True}))
         context["endpoints"] = selectors.endpoint_list(account=self.account)
-        context["deliveries"] = selectors.delivery_list(account=self.account)[:PAGE_SIZE]
+        context["page"] = _page(self.request, selectors.delivery_list(account=self.account))
+        context["deliveries"] = context["page"].object_list
         return context
 
     def post(self, request, account_id: int):
@@ -83,7 +92,8 @@ class EndpointDetailView(_Base):
             "url": endpoint.url, "description": endpoint.description, "event_types": endpoint.event_types,
             "is_active": endpoint.is_active}))
         context["new_secret"] = _pop_secret(self.request, endpoint)
-        context["deliveries"] = selectors.delivery_list(account=self.account, endpoint=endpoint)[:PAGE_SIZE]
+        context["page"] = _page(self.request, selectors.delivery_list(account=self.account, endpoint=endpoint))
+        context["deliveries"] = context["page"].object_list
         return context
 
     def post(self, request, account_id: int, endpoint_id: int):
@@ -112,6 +122,29 @@ class EndpointRotateView(AccountScopedView):
         _remember_secret(request, endpoint)
         messages.success(request, _("New signing secret created."))
         return redirect("webhook-endpoint", account_id=self.account.pk, endpoint_id=endpoint.pk)
+
+
+class EndpointSendTestView(AccountScopedView):
+    """The "Send a test event" button: the same service and the same per-endpoint limit as the API."""
+
+    http_method_names = ["post"]
+    write_capability = Capability.MANAGE
+    throttle_scope = "webhook_test"
+    throttle_object_kwarg = "endpoint_id"
+
+    def post(self, request, account_id: int, endpoint_id: int):
+        endpoint = get_scoped_or_404(WebhookEndpoint.objects.for_account(self.account), pk=endpoint_id)
+        allowed, wait = object_throttle_allows(request, self)
+        if not allowed:
+            messages.error(request, _("Too many test events for this endpoint: try again in %(seconds)s seconds.")
+                           % {"seconds": wait or 60})
+        else:
+            services.endpoint_send_test(endpoint=endpoint)  # a disabled endpoint: the error's message (409)
+            messages.success(request, _("A test event is on its way to this endpoint. Its delivery appears below."))
+        return redirect("webhook-endpoint", account_id=self.account.pk, endpoint_id=endpoint.pk)
+
+    def error_redirect_url(self) -> str:
+        return reverse("webhook-endpoint", kwargs=self.kwargs)
 
 
 class EndpointDeleteView(AccountScopedView):

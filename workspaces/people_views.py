@@ -13,11 +13,14 @@ from django.views.generic import TemplateView
 
 from core.exceptions import ApplicationError
 from core.pages import ApplicationErrorPageMixin
+from core.pagination import EstimatedCountPaginator
 from core.parsing import parse_id
 from workspaces import people, people_selectors
 from workspaces.models import Capability, Membership, Role
 from workspaces.people_models import Invitation, OwnershipTransfer
 from workspaces.tenancy import AccountScopedMixin, AccountScopedView, get_scoped_or_404
+
+PAGE_SIZE = 50  # members and pending invitations, each list paged on its own
 
 
 def member_home_context(account, membership) -> dict:
@@ -41,8 +44,14 @@ class PeopleView(AccountScopedMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["members"] = people_selectors.member_list(account=self.account)
-        context["invitations"] = people_selectors.invitation_list(account=self.account, pending_only=True)
+        get = self.request.GET.get
+        members = EstimatedCountPaginator(people_selectors.member_list(account=self.account), PAGE_SIZE)
+        invitations = EstimatedCountPaginator(
+            people_selectors.invitation_list(account=self.account, pending_only=True), PAGE_SIZE)
+        context["members_page"] = members.get_page(get("page"))
+        context["members"] = context["members_page"].object_list
+        context["invitations_page"] = invitations.get_page(get("invitations_page"))
+        context["invitations"] = context["invitations_page"].object_list
         context["transfer"] = people_selectors.pending_transfer(account=self.account)
         context["can_manage_people"] = self.membership.can(Capability.MANAGE_PEOPLE)
         context["invitable_roles"] = [(r.value, r.label) for r in people.INVITABLE_ROLES]

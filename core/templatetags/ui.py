@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms, template
+from django.http import QueryDict
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
@@ -65,6 +66,16 @@ def status_pill(value: Any, label: Any = "", kind: str = "") -> dict[str, Any]:
 def empty_state(message: Any, action_url: str = "", action_label: Any = "", icon: str = "inbox") -> dict[str, Any]:
     """{% empty_state _("No orders yet.") url label "receipt" %}: an icon, a sentence and what to do next."""
     return {"message": message, "action_url": action_url, "action_label": action_label, "icon": icon}
+
+
+@register.simple_tag(takes_context=True)
+def page_query(context: Any, number: int, name: str = "page") -> str:
+    """{% page_query page.next_page_number %} -> this page's query string (its filters kept) with `page`
+    replaced: the links of the shared pager (core/_pager.html)."""
+    request = context.get("request")
+    params = request.GET.copy() if request is not None else QueryDict(mutable=True)
+    params[name] = str(number)
+    return params.urlencode()
 
 
 @register.simple_tag

@@ -9,11 +9,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
+from core.pagination import EstimatedCountPaginator
 from orders import selectors
 from orders.models import Order, OrderKind, OrderStatus, PackageTraffic
 from orders.payment import order_cancel
 from orders.views.wizard import forget_draft
 from workspaces.tenancy import AccountScopedMixin, AccountScopedView, get_scoped_or_404
+
+PAGE_SIZE = 50
 
 
 class OrderSuccessView(AccountScopedMixin, TemplateView):
@@ -40,9 +43,10 @@ class OrderListView(AccountScopedMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         status = self.request.GET.get("status")
-        context["orders"] = selectors.mark_payable(list(selectors.order_list(
-            account=self.account, status=status if status in OrderStatus.values else None)[:200]),
-            now=timezone.now())
+        orders = selectors.order_list(account=self.account, status=status if status in OrderStatus.values else None)
+        page = EstimatedCountPaginator(orders, PAGE_SIZE).get_page(self.request.GET.get("page"))
+        context["page"] = page
+        context["orders"] = selectors.mark_payable(list(page.object_list), now=timezone.now())
         context["statuses"] = OrderStatus.choices
         context["status"] = status
         return context
