@@ -10,6 +10,7 @@ from typing import Any
 from django import forms, template
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 
 from core.money import quantize
 
@@ -143,3 +144,10 @@ def percent_of(part: Any, whole: Any) -> int:
         return int((Decimal(part) * 100 / whole).to_integral_value()) if whole > 0 else 0
     except (TypeError, ValueError, ArithmeticError):
         return 0
+
+
+@register.simple_tag
+def colon() -> str:
+    """The separator between a label and its value ("Available: ¥1.00"): ": " in English, the full-width "："
+    in Chinese, with no space after it (docs/UI.md "Chinese completeness")."""
+    return pgettext("label separator", ": ")
