@@ -148,6 +148,6 @@ def percent_of(part: Any, whole: Any) -> int:
 
 @register.simple_tag
 def colon() -> str:
-    """The separator between a label and its value ("Available: ¥1.00"): ": " in English, the full-width "："
+    """The separator between a label and its value ("Available: ¥1.00"): ": " in English, the full-width colon (U+FF1A)
     in Chinese, with no space after it (docs/UI.md "Chinese completeness")."""
     return pgettext("label separator", ": ")
