@@ -70,7 +70,7 @@ def plan_version_on_sale(plan: Plan, figures: Figures | None = None) -> PlanVers
     version = _figures(figures).plan_for_price(plan.pk)
     if version is None:
         raise Unprocessable(
-            _("%(plan)s is not on sale yet.") % {"plan": plan.name}, code=OrdersErrorCode.PLAN_NOT_ON_SALE,
+            _("%(plan)s is not on sale yet.") % {"plan": str(plan)}, code=OrdersErrorCode.PLAN_NOT_ON_SALE,
             fields={"plan": [_("Not on sale yet.")]},
         )
     return version
