@@ -102,12 +102,12 @@ def admin_display(value: Any, kind: str | None) -> Any:
     return value
 
 
-def _formatted_column(field: Any) -> Callable[[Any], Any]:
+def _formatted_column(field: Any, display: Callable[[Any], Any] | None = None) -> Callable[[Any], Any]:
     kind = field_kind(field)
 
     def column(obj: Any) -> Any:
-        shown = admin_display(getattr(obj, field.name), kind)
-        return admin.site.empty_value_display if shown is None else shown
+        shown = display(obj) if display is not None else admin_display(getattr(obj, field.name), kind)
+        return admin.site.empty_value_display if shown is None or shown == "" else shown
 
     column.__name__ = field.name
     column.__dict__["short_description"] = field.verbose_name  # what admin reads off a column function
@@ -118,7 +118,12 @@ def _formatted_column(field: Any) -> Callable[[Any], Any]:
 class FinanceAdminMixin(_AdminBase):
     """Shows model fields through `admin_display` wherever admin would print them raw: list columns, read-only
     fields of a change form, inline rows. Works with `list_display`, `readonly_fields`, `fields`/`fieldsets` as
-    usual (names of model fields); editable fields are left to their widgets."""
+    usual (names of model fields); editable fields are left to their widgets.
+
+    `field_displays` maps a field whose column keeps a code (no choices) to a function of the row that shows it
+    as finance reads it (e.g. a source type's label): the field keeps its name, title and ordering everywhere."""
+
+    field_displays: dict[str, Callable[[Any], Any]] = {}
 
     def run_service(self, request: HttpRequest, call: Callable[[], _T], *, subject: Any = None,
                     success: str | Promise | None = None) -> tuple[bool, _T | None]:
@@ -144,7 +149,9 @@ class FinanceAdminMixin(_AdminBase):
                     field = self.model._meta.get_field(name)
                 except FieldDoesNotExist:  # a method, a property, "__str__"
                     field = None
-                cache[name] = _formatted_column(field) if field is not None and field_kind(field) else None
+                display = self.field_displays.get(name)
+                cache[name] = (_formatted_column(field, display) if field is not None and (display or field_kind(field))
+                               else None)
             column = cache.get(name) if isinstance(name, str) else None
             out.append(column or name)
         return out

@@ -9,8 +9,6 @@ Pages use it through the template filters of `core/templatetags/money.py` (`cny`
 - Unit prices: `¥0.035`: four places at most, trailing zeros dropped down to the cents (`¥0.05`, `¥0.0125`).
 - Quantities: `40,000,000`; decimals without their trailing zeros (`3.0000` -> `3`, `1.2500` -> `1.25`).
 - Days `2026-11-20`, months `2026-11`, moments `2026-11-20 21:33` in the account's time zone (core.days).
-- A label before its value ends with the reader's colon: `Amount: ` in English, a full-width colon with no
-  space in Chinese (`labelled`).
 """
 
 from __future__ import annotations
@@ -18,8 +16,6 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal, InvalidOperation
 from typing import Any
-
-from django.utils.translation import pgettext
 
 from core import days
 from core.money import MONEY_DECIMAL_PLACES, PRICE_DECIMAL_PLACES, quantize
@@ -107,8 +103,3 @@ def _zone(account: Any) -> dt.tzinfo:
 
 # The name most callers know: money as shown to people (¥42,000.00, -¥12.50).
 format_cny = money
-
-
-def labelled(label: Any) -> str:
-    """A label before its value: "Amount" -> "Amount: " in English, "金额" and a full-width colon in Chinese."""
-    return f"{label}{pgettext('label separator', ': ')}"

@@ -62,7 +62,7 @@ class IdempotencyKey(models.Model):
     )
     key = models.CharField(max_length=255, verbose_name=_("key"))
     fingerprint = models.CharField(
-        max_length=64, help_text="sha256 of method, path and canonical body", verbose_name=_("fingerprint"),
+        max_length=64, help_text=_("sha256 of method, path and canonical body"), verbose_name=_("fingerprint"),
     )
     status_code = models.PositiveSmallIntegerField(verbose_name=_("status code"))
     response_body = models.JSONField(verbose_name=_("response body"))

@@ -86,8 +86,8 @@ class WarningEpisode(models.Model):
     subject = models.CharField(max_length=64)
     opened_on = models.DateField()
     closed_on = models.DateField(null=True, blank=True)
-    detail = models.JSONField(default=dict, help_text="the figures that fired it (what the mail and webhook said)")
-    recipients = models.TextField(blank=True, help_text="emails the warning went to, one per line")
+    detail = models.JSONField(default=dict, help_text=_("the figures that fired it (what the mail and webhook said)"))
+    recipients = models.TextField(blank=True, help_text=_("emails the warning went to, one per line"))
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = AccountScopedQuerySet.as_manager()

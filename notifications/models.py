@@ -75,9 +75,9 @@ class AlertEvent(models.Model):
         verbose_name=_("billing item")
     )
     day = models.DateField(verbose_name=_("day"))
-    amount = money_field(help_text="the day's spending that crossed the threshold", verbose_name=_("amount"))
+    amount = money_field(help_text=_("the day's spending that crossed the threshold"), verbose_name=_("amount"))
     threshold = money_field(verbose_name=_("threshold"))
-    recipients = models.TextField(help_text="emails the alert went to, one per line", verbose_name=_("recipients"))
+    recipients = models.TextField(help_text=_("emails the alert went to, one per line"), verbose_name=_("recipients"))
     sent_at = models.DateTimeField(auto_now_add=True, verbose_name=_("sent at"))
 
     class Meta:

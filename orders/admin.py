@@ -29,7 +29,13 @@ class RefundConfirmForm(forms.Form):
 
 
 class OrderLineInline(ReadOnlyInline):
+    """The line as the reader reads it (OrderLine.label), not the words stored in the language of its day."""
+
     model = OrderLine
+    exclude = ["description"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["label" if name == "description" else name for name in super().get_readonly_fields(request, obj)]
 
 
 class OrderWorkspaceInline(ReadOnlyInline):

@@ -12,8 +12,11 @@ from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import DateRangeField, RangeOperators
 from django.db import models
 from django.db.models import F, Func, Q, Value
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from core.days import inclusive_days
+from core.formatting import number
 from core.money import money_field, price_field
 from core.querysets import AccountScopedQuerySet
 
@@ -85,7 +88,7 @@ class Order(models.Model):
     expires_at = models.DateTimeField(_("pay before"))
     paid_at = models.DateTimeField(null=True, blank=True, verbose_name=_("paid at"))
     closed_at = models.DateTimeField(
-        null=True, blank=True, help_text="cancelled, expired or refunded at", verbose_name=_("closed at"),
+        null=True, blank=True, help_text=_("cancelled, expired or refunded at"), verbose_name=_("closed at"),
     )
 
     objects = AccountScopedQuerySet.as_manager()
@@ -141,7 +144,8 @@ class OrderWorkspace(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"#{self.position} · workspace {self.workspace_id}"
+        return gettext("#%(position)s · workspace %(workspace)s") % {
+            "position": self.position, "workspace": self.workspace_id}
 
 
 class OrderLineKind(models.TextChoices):
@@ -174,7 +178,7 @@ class OrderLine(models.Model):
         verbose_name=_("traffic version")
     )
     capacity = models.BigIntegerField(
-        null=True, blank=True, help_text="traffic: daily capacity bought", verbose_name=_("capacity"),
+        null=True, blank=True, help_text=_("traffic: daily capacity bought"), verbose_name=_("capacity"),
     )
     days = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("days"))
     unit_price = price_field(null=True, blank=True, verbose_name=_("unit price"))
@@ -190,7 +194,29 @@ class OrderLine(models.Model):
         constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="order_line_amount_positive")]
 
     def __str__(self) -> str:
+        return self.label()
+
+    def label(self) -> str:
+        """The line as the reader reads it, in the active language, built from its fields and its order's (plan,
+        traffic item, capacity, days, start day). `description` keeps the words of the day the order was made,
+        in that day's language, for the API's existing clients only (docs/RULES-orders.md "Line labels")."""
+        order = self.order
+        if self.kind == OrderLineKind.TRAFFIC and self.traffic_package_id:
+            return gettext("Traffic package %(name)s: %(capacity)s per day for %(days)s days") % {
+                "name": self.traffic_package, "capacity": number(self.capacity or 0), "days": self.days}
+        package = order.package if self.kind == OrderLineKind.UPGRADE else None
+        if package is not None and order.previous_plan_id and order.effective_on:
+            return gettext("Upgrade %(old)s to %(new)s from %(day)s: %(remaining)s of %(total)s days") % {
+                "old": order.previous_plan, "new": self.plan, "day": order.effective_on.isoformat(),
+                "remaining": self.days, "total": inclusive_days(package.starts_on, package.ends_on)}
+        if self.kind == OrderLineKind.PLAN and self.plan_id:
+            if order.kind == OrderKind.RENEWAL and order.effective_on:
+                return gettext("Renewal: %(plan)s, %(days)s days from %(day)s") % {
+                    "plan": self.plan, "days": self.days, "day": order.effective_on.isoformat()}
+            return gettext("%(plan)s, %(days)s days") % {"plan": self.plan, "days": self.days}
         return self.description
+
+    label.short_description = _("description")  # type: ignore[attr-defined]  # admin's column title
 
 
 class PackageStatus(models.TextChoices):
@@ -205,7 +231,7 @@ class Package(models.Model):
         "workspaces.Account", on_delete=models.PROTECT, related_name="packages", verbose_name=_("account"),
     )
     plan = models.ForeignKey(
-        "plans.Plan", on_delete=models.PROTECT, related_name="+", help_text="current plan", verbose_name=_("plan"),
+        "plans.Plan", on_delete=models.PROTECT, related_name="+", help_text=_("current plan"), verbose_name=_("plan"),
     )
     # What the package was sold with (docs/RULES-plans.md): the plan version of its current plan (as bought,
     # then as upgraded; each plan period carries its own) and the catalogue day of its purchase, whose
@@ -268,7 +294,8 @@ class PackagePlanPeriod(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.valid_from:%Y-%m-%d} · plan version {self.plan_version_id}"
+        return gettext("%(day)s · plan version %(version)s") % {
+            "day": f"{self.valid_from:%Y-%m-%d}", "version": self.plan_version_id}
 
 
 class PackageWorkspace(models.Model):
@@ -317,7 +344,8 @@ class PackageWorkspace(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"#{self.position} · workspace {self.workspace_id} · {self.valid_from:%Y-%m-%d}"
+        return gettext("#%(position)s · workspace %(workspace)s · %(day)s") % {
+            "position": self.position, "workspace": self.workspace_id, "day": f"{self.valid_from:%Y-%m-%d}"}
 
 
 class PackageTraffic(models.Model):
@@ -342,7 +370,9 @@ class PackageTraffic(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.capacity:,} · {self.valid_from:%Y-%m-%d} to {self.valid_until:%Y-%m-%d}"
+        return gettext("%(capacity)s · %(start)s to %(end)s") % {
+            "capacity": number(self.capacity), "start": f"{self.valid_from:%Y-%m-%d}",
+            "end": f"{self.valid_until:%Y-%m-%d}"}
 
 
 from orders.models_renewal import AutoRenewAttempt, PackageReminder  # noqa: E402, F401  (renewals' records)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.money import money_field
@@ -17,7 +18,7 @@ class PackageReminder(models.Model):
         "orders.Package", on_delete=models.CASCADE, related_name="reminders", verbose_name=_("package"),
     )
     days_before = models.PositiveSmallIntegerField(verbose_name=_("days before"))
-    sent_on = models.DateField(help_text="the account's day it was sent", verbose_name=_("sent on"))
+    sent_on = models.DateField(help_text=_("the account's day it was sent"), verbose_name=_("sent on"))
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
@@ -30,7 +31,8 @@ class PackageReminder(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"package {self.package_id}: {self.days_before} days"
+        return gettext("package %(package)s: %(days)s days before") % {
+            "package": self.package_id, "days": self.days_before}
 
 
 class AutoRenewAttempt(models.Model):
@@ -45,7 +47,7 @@ class AutoRenewAttempt(models.Model):
     order = models.ForeignKey(
         "orders.Order", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("order"),
     )
-    amount = money_field(null=True, blank=True, help_text="the renewal's price", verbose_name=_("amount"))
+    amount = money_field(null=True, blank=True, help_text=_("the renewal's price"), verbose_name=_("amount"))
     shortfall = money_field(null=True, blank=True, verbose_name=_("shortfall"))
     message = models.CharField(max_length=500, blank=True, verbose_name=_("message"))
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
@@ -62,4 +64,6 @@ class AutoRenewAttempt(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"package {self.package_id} on {self.day}: {'ok' if self.succeeded else 'failed'}"
+        outcome = gettext("succeeded") if self.succeeded else gettext("failed")
+        return gettext("package %(package)s on %(day)s: %(outcome)s") % {
+            "package": self.package_id, "day": f"{self.day:%Y-%m-%d}", "outcome": outcome}

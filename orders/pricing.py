@@ -70,7 +70,7 @@ def plan_version_on_sale(plan: Plan, figures: Figures | None = None) -> PlanVers
     version = _figures(figures).plan_for_price(plan.pk)
     if version is None:
         raise Unprocessable(
-            _("%(plan)s is not on sale yet.") % {"plan": plan.name}, code=OrdersErrorCode.PLAN_NOT_ON_SALE,
+            _("%(plan)s is not on sale yet.") % {"plan": str(plan)}, code=OrdersErrorCode.PLAN_NOT_ON_SALE,
             fields={"plan": [_("Not on sale yet.")]},
         )
     return version
@@ -223,6 +223,10 @@ class QuoteLine:
     capacity: int | None = None
     discount_percent: Decimal = Decimal(0)
 
+    def label(self) -> str:
+        """As OrderLine.label: a quote is built in the reader's language, so its description already is."""
+        return self.description
+
 
 def quote_total(lines: list[QuoteLine]) -> Decimal:
     return quantize(sum((line.amount for line in lines), Decimal(0)))
@@ -242,5 +246,5 @@ def quote_purchase(plan: Plan, traffic: list[tuple[TrafficPackage, int]],
                    figures: Figures | None = None) -> list[QuoteLine]:
     """The lines a purchase order would have (the same figures order_create_purchase writes)."""
     price = plan_version_on_sale(plan, figures).price
-    return [QuoteLine(description=plan.name, amount=quantize(price), days=plan.validity_days),
+    return [QuoteLine(description=str(plan), amount=quantize(price), days=plan.validity_days),
             *quote_traffic_lines(traffic, plan.validity_days, figures)]

@@ -131,7 +131,7 @@ def create_purchase(
     lines = [
         OrderLine(
             order=order, kind=OrderLineKind.PLAN,
-            description=_("%(plan)s, %(days)s days") % {"plan": plan.name, "days": plan.validity_days},
+            description=_("%(plan)s, %(days)s days") % {"plan": str(plan), "days": plan.validity_days},
             plan=plan, plan_version=version, days=plan.validity_days, unit_price=version.price,
             amount=quantize(version.price),
         ),
@@ -156,7 +156,7 @@ def order_create_upgrade(*, package: Package, target_plan: Plan, actor: Any) -> 
     if target_plan.rank <= current.rank:
         raise ApplicationError(
             _("%(target)s is not bigger than the current %(current)s; a package can only be upgraded.")
-            % {"target": target_plan.name, "current": current.name},
+            % {"target": str(target_plan), "current": str(current)},
             code=Code.NOT_AN_UPGRADE, fields={"plan": [_("Choose a bigger package.")]},
         )
     figures = order_figures(package.account)
@@ -169,7 +169,7 @@ def order_create_upgrade(*, package: Package, target_plan: Plan, actor: Any) -> 
     line = OrderLine(
         order=order, kind=OrderLineKind.UPGRADE,
         description=_("Upgrade %(old)s to %(new)s from %(day)s: %(remaining)s of %(total)s days")
-        % {"old": current.name, "new": target_plan.name, "day": window.effective.isoformat(),
+        % {"old": str(current), "new": str(target_plan), "day": window.effective.isoformat(),
            "remaining": window.remaining_days, "total": window.total_days},
         plan=target_plan, plan_version=option.version, days=window.remaining_days,
         unit_price=option.version.price - current_price, amount=option.price,

@@ -113,7 +113,7 @@ def check_renewal_plan(package: Package, plan: Plan) -> None:
     if plan.rank < package.plan.rank:
         raise ApplicationError(
             _("A package is renewed to the same plan or a bigger one; %(plan)s is smaller than %(current)s.")
-            % {"plan": plan.name, "current": package.plan.name},
+            % {"plan": str(plan), "current": str(package.plan)},
             code=Code.RENEWAL_PLAN_SMALLER, fields={"plan": [_("Choose the same plan or a bigger one.")]},
         )
 
@@ -154,7 +154,7 @@ def order_create_renewal(
         OrderLine(
             order=order, kind=OrderLineKind.PLAN,
             description=_("Renewal: %(plan)s, %(days)s days from %(day)s")
-            % {"plan": plan.name, "days": plan.validity_days, "day": starts_on.isoformat()},
+            % {"plan": str(plan), "days": plan.validity_days, "day": starts_on.isoformat()},
             plan=plan, plan_version=version, days=plan.validity_days, unit_price=version.price,
             amount=quantize(version.price),
         ),

@@ -33,7 +33,7 @@ from workspaces.models import Account, Workspace, WorkspaceStatus
 def order_list(*, account: Account, status: str | None = None, kind: str | None = None) -> QuerySet[Order]:
     queryset = (
         Order.objects.for_account(account)
-        .select_related("plan", "package__plan", "superseded_by")
+        .select_related("plan", "package__plan", "previous_plan", "superseded_by")
         .prefetch_related(
             Prefetch("lines", queryset=OrderLine.objects.select_related("traffic_package__billing_item", "plan")),
             Prefetch("workspaces", queryset=OrderWorkspace.objects.select_related("workspace").order_by("position")),

@@ -22,9 +22,12 @@ class OrderLineSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = OrderLine
-        fields = ["kind", "description", "plan", "traffic_package", "capacity", "days", "unit_price",
+        fields = ["kind", "label", "description", "plan", "traffic_package", "capacity", "days", "unit_price",
                   "discount_percent", "amount"]
         read_only_fields = fields
+        extra_kwargs = {"label": {"help_text": "the line in the request's language, built from its fields; "
+                                               "`description` keeps the words of the day the order was made, in "
+                                               "that day's language (docs/RULES-orders.md)"}}
 
 
 class OrderWorkspaceSerializer(serializers.ModelSerializer):

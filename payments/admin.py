@@ -263,15 +263,15 @@ SOURCE_TYPE_LABELS = {
 }
 
 
-@admin.display(description=_("source type"), ordering="source_type")
 def source_type_label(obj) -> str:
     return str(SOURCE_TYPE_LABELS.get(obj.source_type, obj.source_type))
 
 
 @admin.register(Payment)
 class PaymentAdmin(ReadOnlyAdminMixin, FinanceModelAdmin):
-    list_display = ["id", "account", "purpose", source_type_label, "source_id", "amount", "refunded_payment",
+    list_display = ["id", "account", "purpose", "source_type", "source_id", "amount", "refunded_payment",
                     "created_at"]
+    field_displays = {"source_type": source_type_label}
     list_filter = ["purpose"]
     search_fields = ["account__name", "source_id"]
     list_select_related = ["account", "refunded_payment"]
@@ -281,7 +281,8 @@ class PaymentAdmin(ReadOnlyAdminMixin, FinanceModelAdmin):
 @admin.register(LedgerEntry)
 class LedgerEntryAdmin(IdSearchMixin, ReadOnlyAdminMixin, FinanceModelAdmin):
     list_display = ["id", "created_at", "account", "amount", "balance_after", "balance_kind", "reason", "card",
-                    "voucher", source_type_label, "source_id", "memo"]
+                    "voucher", "source_type", "source_id", "memo"]
+    field_displays = {"source_type": source_type_label}
     list_filter = ["balance_kind", "reason"]
     search_fields = ["account_id", "id"]  # exact ids on indexed columns (a big table)
     list_select_related = ["account", "card", "voucher"]

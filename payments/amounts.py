@@ -16,6 +16,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from core.exceptions import ApplicationError
 from core.money import CENT, MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS, parse_amount, quantize
 from payments.error_codes import PaymentsErrorCode as Code
@@ -25,7 +27,8 @@ INTERNAL_AMOUNT_CEILING = Decimal(10) ** (MONEY_MAX_DIGITS - MONEY_DECIMAL_PLACE
 
 
 def checked_amount(value: Any, *, what: str, allow_zero: bool = False) -> Decimal:
-    """The amount at cents, or ApplicationError("invalid_amount") naming `what`. See the module docstring."""
+    """The amount at cents, or ApplicationError("invalid_amount") naming `what` (already in the reader's
+    language). See the module docstring."""
     if isinstance(value, int) and not isinstance(value, bool):
         value = Decimal(value)
     if isinstance(value, Decimal):
@@ -33,7 +36,8 @@ def checked_amount(value: Any, *, what: str, allow_zero: bool = False) -> Decima
     try:
         return parse_amount(value)
     except ValueError as error:
-        raise ApplicationError(f"{what}: {error}", code=Code.INVALID_AMOUNT) from None
+        raise ApplicationError(_("%(what)s: %(error)s") % {"what": what, "error": _(str(error))},
+                               code=Code.INVALID_AMOUNT) from None
 
 
 def checked_signed_amount(value: Any, *, what: str) -> tuple[int, Decimal]:
@@ -47,17 +51,21 @@ def checked_signed_amount(value: Any, *, what: str) -> tuple[int, Decimal]:
         value = Decimal(value)
     if isinstance(value, Decimal) and value.is_finite() and value != 0:
         return (-1 if value < 0 else 1), _checked_internal(abs(value), what=what, allow_zero=False)
-    raise ApplicationError(f"{what}: enter a non-zero amount such as 100.00 or -100.00.", code=Code.INVALID_AMOUNT)
+    raise ApplicationError(_("%(what)s: enter a non-zero amount such as 100.00 or -100.00.") % {"what": what},
+                           code=Code.INVALID_AMOUNT)
 
 
 def _checked_internal(amount: Decimal, *, what: str, allow_zero: bool) -> Decimal:
     if not amount.is_finite():
-        raise ApplicationError(f"{what}: {amount!r} is not a valid amount.", code=Code.INVALID_AMOUNT)
+        raise ApplicationError(_("%(what)s: %(amount)s is not a valid amount.") % {"what": what, "amount": amount},
+                               code=Code.INVALID_AMOUNT)
     # Compared before any quantize, so no exponent can overflow the decimal context.
     if not -INTERNAL_AMOUNT_CEILING <= amount <= INTERNAL_AMOUNT_CEILING:
-        raise ApplicationError(f"{what}: the amount is too large.", code=Code.INVALID_AMOUNT)
+        raise ApplicationError(_("%(what)s: the amount is too large.") % {"what": what}, code=Code.INVALID_AMOUNT)
     if amount != amount.quantize(CENT):
-        raise ApplicationError(f"{what}: amounts have at most two decimal places.", code=Code.INVALID_AMOUNT)
+        raise ApplicationError(_("%(what)s: amounts have at most two decimal places.") % {"what": what},
+                               code=Code.INVALID_AMOUNT)
     if amount < 0 or (amount == 0 and not allow_zero):
-        raise ApplicationError(f"{what}: the amount must be greater than zero.", code=Code.INVALID_AMOUNT)
+        raise ApplicationError(_("%(what)s: the amount must be greater than zero.") % {"what": what},
+                               code=Code.INVALID_AMOUNT)
     return quantize(amount)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.exceptions import ApplicationError
 from core.models import FinanceSettings
@@ -61,14 +62,15 @@ def prepaid_card_buy(*, account: Account, face_value: Any, quantity: int = 1, ac
     """Buy `quantity` prepaid cards of `face_value` each with cash only. Face value: a multiple of 100, at
     least 100. Validity: FinanceSettings.card_validity_days. The purchase (its total) earns the full-reduction
     voucher of the highest CardGiftTier reached, valid FinanceSettings.gift_voucher_validity_days."""
-    face = checked_amount(face_value, what="Face value")
+    face = checked_amount(face_value, what=_("Face value"))
     if face < 100 or face % 100 != 0:
-        raise ApplicationError("A prepaid card's face value is a multiple of 100 and at least 100.",
+        raise ApplicationError(_("A prepaid card's face value is a multiple of 100 and at least 100."),
                                code=Code.INVALID_FACE_VALUE,
-                               fields={"face_value": ["A multiple of 100, at least 100."]})
+                               fields={"face_value": [_("A multiple of 100, at least 100.")]})
     if isinstance(quantity, bool) or not isinstance(quantity, int) or not 1 <= quantity <= MAX_CARDS_PER_PURCHASE:
-        raise ApplicationError(f"Buy between 1 and {MAX_CARDS_PER_PURCHASE} cards at once.", code=Code.INVALID_QUANTITY,
-                               fields={"quantity": [f"1 to {MAX_CARDS_PER_PURCHASE}."]})
+        raise ApplicationError(_("Buy between 1 and %(max)s cards at once.") % {"max": MAX_CARDS_PER_PURCHASE},
+                               code=Code.INVALID_QUANTITY,
+                               fields={"quantity": [_("1 to %(max)s.") % {"max": MAX_CARDS_PER_PURCHASE}]})
     total = face * quantity
     actor = actor_or_none(actor)
     finance = FinanceSettings.load()

@@ -7,8 +7,10 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.exceptions import ApplicationError, Unprocessable
+from core.formatting import format_cny
 from core.money import ZERO
 from payments import ledger
 from payments.amounts import checked_signed_amount
@@ -68,13 +70,13 @@ def wallet_adjust(*, account: Account, amount: Any, reason: str, actor: User) ->
     debit that may not take the cash balance below 0."""
     memo = (reason or "").strip()
     if not memo:
-        raise ApplicationError("A manual adjustment needs a reason.", code=Code.REASON_REQUIRED,
-                               fields={"reason": ["Required."]})
+        raise ApplicationError(_("A manual adjustment needs a reason."), code=Code.REASON_REQUIRED,
+                               fields={"reason": [_("Required.")]})
     try:
-        sign, value = checked_signed_amount(amount, what="Amount")
+        sign, value = checked_signed_amount(amount, what=_("Amount"))
     except ApplicationError as error:
         raise ApplicationError(error.message, code=Code.INVALID_AMOUNT,
-                               fields={"amount": ["A non-zero amount."]}) from None
+                               fields={"amount": [_("A non-zero amount.")]}) from None
     acting = actor_or_none(actor)
     if sign > 0:
         cash_credit(account=account, amount=value, reason=LedgerReason.ADJUSTMENT, source_type="adjustment",
@@ -83,8 +85,10 @@ def wallet_adjust(*, account: Account, amount: Any, reason: str, actor: User) ->
     with transaction.atomic():
         wallet = lock_wallet(account.pk)
         if wallet.cash_balance < value:
-            raise Unprocessable(f"The cash balance is {wallet.cash_balance}; a debit of {value} would make it "
-                                "negative.", code=Code.INSUFFICIENT_BALANCE, fields={"amount": ["Too large."]})
+            raise Unprocessable(
+                _("The cash balance is %(balance)s; a debit of %(amount)s would make it negative.")
+                % {"balance": format_cny(wallet.cash_balance), "amount": format_cny(value)},
+                code=Code.INSUFFICIENT_BALANCE, fields={"amount": [_("Too large.")]})
         wallet.cash_balance -= value
         wallet.save(update_fields=["cash_balance", "updated_at"])
         ledger.entry(account_id=account.pk, kind=BalanceKind.CASH, amount=-value, balance_after=wallet.cash_balance,

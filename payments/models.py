@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Mod
 from django.db.models.lookups import Exact
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.formatting import format_cny
@@ -39,7 +40,7 @@ class Wallet(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Wallet of {self.account}"
+        return gettext("Wallet of %(account)s") % {"account": self.account}
 
 
 class CardStatus(models.TextChoices):
@@ -218,7 +219,7 @@ class Payment(models.Model):
     )
     purpose = models.CharField(max_length=16, choices=PaymentPurpose.choices, verbose_name=_("purpose"))
     source_type = models.CharField(
-        max_length=32, help_text="order, bill, card_purchase, ...", verbose_name=_("source type"),
+        max_length=32, help_text=_("order, bill, card_purchase, ..."), verbose_name=_("source type"),
     )
     source_id = models.BigIntegerField(verbose_name=_("source id"))
     amount = money_field(verbose_name=_("amount"))
@@ -319,11 +320,11 @@ class LedgerEntry(models.Model):
     voucher = models.ForeignKey(
         Voucher, on_delete=models.PROTECT, null=True, blank=True, related_name="ledger", verbose_name=_("voucher"),
     )
-    amount = money_field(help_text="signed change of the balance", verbose_name=_("amount"))
+    amount = money_field(help_text=_("signed change of the balance"), verbose_name=_("amount"))
     balance_after = money_field(verbose_name=_("balance after"))
     reason = models.CharField(max_length=32, choices=LedgerReason.choices, verbose_name=_("reason"))
     source_type = models.CharField(
-        max_length=32, help_text="recharge, order, bill, payment, adjustment, ...", verbose_name=_("source type"),
+        max_length=32, help_text=_("recharge, order, bill, payment, adjustment, ..."), verbose_name=_("source type"),
     )
     source_id = models.BigIntegerField(null=True, blank=True, verbose_name=_("source id"))
     payment = models.ForeignKey(
@@ -381,7 +382,7 @@ class Recharge(models.Model):
     )
     amount = money_field(verbose_name=_("amount"))
     provider = models.CharField(
-        max_length=32, blank=True, help_text="payment gateway, for online recharges", verbose_name=_("provider"),
+        max_length=32, blank=True, help_text=_("payment gateway, for online recharges"), verbose_name=_("provider"),
     )
     gateway_reference = models.CharField(
         max_length=64, unique=True, null=True, blank=True, verbose_name=_("gateway reference"),

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.exceptions import ApplicationError, Conflict
 from payments.amounts import checked_amount
@@ -37,16 +38,16 @@ def recharge_start_online(
     *, account: Account, amount: Any, actor: User, provider: str | None = None
 ) -> tuple[Recharge, str]:
     """A pending online recharge and the gateway URL where the payer pays it."""
-    value = checked_amount(amount, what="Amount")
+    value = checked_amount(amount, what=_("Amount"))
     if not online_payment_available():
-        raise Conflict("Online payment is not configured on this Fee Center. Use an offline remittance (bank "
-                       "transfer) instead.", code=Code.ONLINE_PAYMENT_UNAVAILABLE,
-                       fields={"method": ["Online payment is not configured."]})
+        raise Conflict(_("Online payment is not configured on this Fee Center. Use an offline remittance (bank "
+                         "transfer) instead."), code=Code.ONLINE_PAYMENT_UNAVAILABLE,
+                       fields={"method": [_("Online payment is not configured.")]})
     provider = provider or default_provider()
     gateway = get_gateway(provider)
     if gateway is None:
-        raise ApplicationError(f"Unknown payment provider {provider!r}.", code=Code.UNKNOWN_PROVIDER,
-                               fields={"provider": ["Unknown provider."]})
+        raise ApplicationError(_("Unknown payment provider %(provider)s.") % {"provider": repr(provider)},
+                               code=Code.UNKNOWN_PROVIDER, fields={"provider": [_("Unknown provider.")]})
     recharge = Recharge.objects.create(
         # a provider with a gateway is a name
         account=account, method=RechargeMethod.ONLINE, amount=value, provider=cast(str, provider),
@@ -57,11 +58,11 @@ def recharge_start_online(
 
 def recharge_submit_offline(*, account: Account, amount: Any, transfer_reference: str, actor: User) -> Recharge:
     """The owner declares a bank transfer; finance confirms or rejects it in admin."""
-    value = checked_amount(amount, what="Amount")
+    value = checked_amount(amount, what=_("Amount"))
     reference = (transfer_reference or "").strip()
     if not reference or len(reference) > 100:
-        raise ApplicationError("Enter the bank transfer reference (at most 100 characters).",
-                               code=Code.INVALID_TRANSFER_REFERENCE, fields={"transfer_reference": ["Required."]})
+        raise ApplicationError(_("Enter the bank transfer reference (at most 100 characters)."),
+                               code=Code.INVALID_TRANSFER_REFERENCE, fields={"transfer_reference": [_("Required.")]})
     return Recharge.objects.create(account=account, method=RechargeMethod.OFFLINE, amount=value,
                                    transfer_reference=reference, requested_by=actor)
 
@@ -83,10 +84,10 @@ def recharge_confirm(*, recharge: Recharge, actor: User, note: str = "") -> Rech
     with transaction.atomic():
         locked = lock_recharge(recharge.pk, account_id=recharge.account_id)
         if locked.method != RechargeMethod.OFFLINE:
-            raise Conflict("Only offline remittances are confirmed by finance.", code=Code.NOT_OFFLINE)
+            raise Conflict(_("Only offline remittances are confirmed by finance."), code=Code.NOT_OFFLINE)
         if locked.status != RechargeStatus.PENDING:
-            raise Conflict(f"This remittance is already {locked.get_status_display().lower()}.",
-                           code=Code.ALREADY_DECIDED)
+            raise Conflict(_("This remittance is already %(status)s.")
+                           % {"status": locked.get_status_display().lower()}, code=Code.ALREADY_DECIDED)
         locked.decision_note = (note or "").strip()[:500]
         _recharge_succeed(locked, acting)
     return locked
@@ -96,15 +97,15 @@ def recharge_reject(*, recharge: Recharge, actor: User, note: str) -> Recharge:
     """Finance rejects an offline remittance (a reason is required); nothing is credited."""
     note = (note or "").strip()
     if not note:
-        raise ApplicationError("Say why the remittance is rejected.", code=Code.REASON_REQUIRED,
-                               fields={"note": ["Required."]})
+        raise ApplicationError(_("Say why the remittance is rejected."), code=Code.REASON_REQUIRED,
+                               fields={"note": [_("Required.")]})
     with transaction.atomic():
         locked = lock_recharge(recharge.pk, account_id=recharge.account_id)
         if locked.method != RechargeMethod.OFFLINE:
-            raise Conflict("Only offline remittances are rejected by finance.", code=Code.NOT_OFFLINE)
+            raise Conflict(_("Only offline remittances are rejected by finance."), code=Code.NOT_OFFLINE)
         if locked.status != RechargeStatus.PENDING:
-            raise Conflict(f"This remittance is already {locked.get_status_display().lower()}.",
-                           code=Code.ALREADY_DECIDED)
+            raise Conflict(_("This remittance is already %(status)s.")
+                           % {"status": locked.get_status_display().lower()}, code=Code.ALREADY_DECIDED)
         locked.status = RechargeStatus.REJECTED
         locked.decided_by = actor_or_none(actor)
         locked.decision_note = note[:500]

@@ -1,4 +1,5 @@
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -43,7 +44,7 @@ class RechargeCreateSerializer(serializers.Serializer):
 
     def validate(self, attrs):
         if attrs["method"] == RechargeMethod.OFFLINE and not (attrs.get("transfer_reference") or "").strip():
-            raise serializers.ValidationError({"transfer_reference": ["Required for an offline remittance."]})
+            raise serializers.ValidationError({"transfer_reference": [_("Required for an offline remittance.")]})
         return attrs
 
 
@@ -70,7 +71,7 @@ class PrepaidCardBuySerializer(serializers.Serializer):
 
     def validate_face_value(self, value):
         if value < 100 or value % 100 != 0:
-            raise serializers.ValidationError("A multiple of 100, at least 100.")
+            raise serializers.ValidationError(_("A multiple of 100, at least 100."))
         return value
 
 
@@ -120,5 +121,5 @@ class DateRangeSerializer(serializers.Serializer):
 
     def validate(self, attrs):
         if attrs.get("date_from") and attrs.get("date_to") and attrs["date_from"] > attrs["date_to"]:
-            raise serializers.ValidationError({"date_to": ["Must not be before date_from."]})
+            raise serializers.ValidationError({"date_to": [_("Must not be before date_from.")]})
         return attrs

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.exceptions import ApplicationError
 from payments import settlement_sql as sql
@@ -37,18 +38,23 @@ def _validate_demands(demands: Sequence[SettlementDemand]) -> list[SettlementDem
     clean: list[SettlementDemand] = []
     seen: set[tuple[str, int]] = set()
     for index, demand in enumerate(demands):
-        label = f"Demand {index + 1}"
+        label = _("Demand %(number)s") % {"number": index + 1}
         if not isinstance(demand, SettlementDemand):
-            raise ApplicationError(f"{label} is not a SettlementDemand.", code=Code.INVALID_DEMAND)
-        amount = checked_amount(demand.amount, what=f"{label} amount")
-        vpa = checked_amount(demand.voucher_payable_amount, what=f"{label} voucher-payable amount", allow_zero=True)
+            raise ApplicationError(_("%(demand)s is not a settlement demand.") % {"demand": label},
+                                   code=Code.INVALID_DEMAND)
+        amount = checked_amount(demand.amount, what=_("%(demand)s amount") % {"demand": label})
+        vpa = checked_amount(demand.voucher_payable_amount, allow_zero=True,
+                             what=_("%(demand)s voucher-payable amount") % {"demand": label})
         if vpa > amount:
-            raise ApplicationError(f"{label}: the voucher-payable amount exceeds the amount.", code=Code.INVALID_DEMAND)
+            raise ApplicationError(_("%(demand)s: the voucher-payable amount exceeds the amount.") % {"demand": label},
+                                   code=Code.INVALID_DEMAND)
         if not demand.source_type or len(demand.source_type) > 32:
-            raise ApplicationError(f"{label}: source_type must be 1 to 32 characters.", code=Code.INVALID_DEMAND)
+            raise ApplicationError(_("%(demand)s: the source type must be 1 to 32 characters.") % {"demand": label},
+                                   code=Code.INVALID_DEMAND)
         key = (demand.source_type, int(demand.source_id))
         if key in seen:
-            raise ApplicationError(f"{label}: {key} appears twice.", code=Code.DUPLICATE_DEMAND)
+            raise ApplicationError(_("%(demand)s: %(source)s appears twice.") % {"demand": label, "source": key},
+                                   code=Code.DUPLICATE_DEMAND)
         seen.add(key)
         clean.append(SettlementDemand(account_id=int(demand.account_id), amount=amount, voucher_payable_amount=vpa,
                                       source_type=demand.source_type, source_id=int(demand.source_id)))
@@ -75,7 +81,7 @@ def settle_demands(
     known = set(Account.objects.filter(pk__in={d.account_id for d in clean}).values_list("pk", flat=True))
     unknown = sorted({d.account_id for d in clean} - known)
     if unknown:
-        raise ApplicationError(f"Unknown accounts {unknown[:10]}.", code=Code.UNKNOWN_ACCOUNT)
+        raise ApplicationError(_("Unknown accounts %(ids)s.") % {"ids": unknown[:10]}, code=Code.UNKNOWN_ACCOUNT)
     rounds: list[list[SettlementDemand]] = []
     depth: dict[int, int] = defaultdict(int)
     for demand in clean:

@@ -17,8 +17,11 @@ from typing import TYPE_CHECKING, Any, cast
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.exceptions import ApplicationError, Conflict, Unprocessable
+from core.formatting import format_cny
 from core.money import ZERO
 from payments import ledger
 from payments.amounts import checked_amount
@@ -67,46 +70,61 @@ _PURPOSE_REASON: dict[str, LedgerReason] = {
 }
 
 
+# A tender's kind as a message names it (the API's codes stay cash, card, voucher).
+TENDER_KIND_NAMES = {"cash": gettext_lazy("cash balance"), "card": gettext_lazy("prepaid card"),
+                     "voucher": gettext_lazy("voucher")}
+
+
+def _kind_name(kind: str) -> str:
+    return str(TENDER_KIND_NAMES.get(kind, kind))
+
+
 def _validate_tenders(
     tenders: Sequence[TenderSpec], amount: Decimal, voucher_payable_amount: Decimal | None
 ) -> list[TenderSpec]:
     clean: list[TenderSpec] = []
     seen: set[tuple[str, int | None]] = set()
     for index, tender in enumerate(tenders):
-        label = f"Tender {index + 1}"
+        label = _("Tender %(number)s") % {"number": index + 1}
         if not isinstance(tender, TenderSpec):
-            raise ApplicationError(f"{label} is not a tender.", code=Code.INVALID_TENDER)
+            raise ApplicationError(_("%(tender)s is not a tender.") % {"tender": label}, code=Code.INVALID_TENDER)
         if tender.kind not in TENDER_KINDS:
             raise ApplicationError(
-                f"{label}: unknown kind {tender.kind!r} (use cash, card or voucher).", code=Code.INVALID_TENDER
+                _("%(tender)s: unknown kind %(kind)s (use cash, card or voucher).")
+                % {"tender": label, "kind": repr(tender.kind)}, code=Code.INVALID_TENDER
             )
         tender_amount = checked_amount(tender.amount, what=label)
         instrument_id = tender.instrument_id
         if tender.kind == "cash":
             if instrument_id is not None:
-                raise ApplicationError(f"{label}: a cash tender names no instrument.", code=Code.INVALID_TENDER)
+                raise ApplicationError(_("%(tender)s: a cash tender names no instrument.") % {"tender": label},
+                                       code=Code.INVALID_TENDER)
         elif isinstance(instrument_id, bool) or not isinstance(instrument_id, int) or not 0 < instrument_id < 2**63:
-            raise ApplicationError(f"{label}: name the {tender.kind} to use.", code=Code.INVALID_TENDER)
+            raise ApplicationError(_("%(tender)s: name the %(kind)s to use.")
+                                   % {"tender": label, "kind": _kind_name(tender.kind)}, code=Code.INVALID_TENDER)
         key = (tender.kind, instrument_id)
         if key in seen:
-            what = "cash balance" if tender.kind == "cash" else f"{tender.kind} {instrument_id}"
-            raise ApplicationError(f"The {what} is used more than once; name each at most once.",
-                                   code=Code.DUPLICATE_TENDER)
+            what = _kind_name("cash") if tender.kind == "cash" else f"{_kind_name(tender.kind)} {instrument_id}"
+            raise ApplicationError(_("The %(instrument)s is used more than once; name each at most once.")
+                                   % {"instrument": what}, code=Code.DUPLICATE_TENDER)
         seen.add(key)
         clean.append(TenderSpec(kind=tender.kind, amount=tender_amount, instrument_id=instrument_id))
     total = sum((t.amount for t in clean), ZERO)
     if total != amount:
         if total < amount:
-            message = f"The tenders add up to {total}, {amount - total} short of the amount {amount}."
+            message = _("The tenders add up to %(paid)s, %(short)s short of the amount %(amount)s.") % {
+                "paid": format_cny(total), "short": format_cny(amount - total), "amount": format_cny(amount)}
         else:
-            message = f"The tenders add up to {total}, {total - amount} more than the amount {amount}."
+            message = _("The tenders add up to %(paid)s, %(over)s more than the amount %(amount)s.") % {
+                "paid": format_cny(total), "over": format_cny(total - amount), "amount": format_cny(amount)}
         raise Unprocessable(message, code=Code.TENDER_TOTAL_MISMATCH,
                             fields={"tenders": [message], "total": str(total), "amount": str(amount)})
     if voucher_payable_amount is not None:
         by_voucher = sum((t.amount for t in clean if t.kind == "voucher"), ZERO)
         if by_voucher > voucher_payable_amount:
             raise Unprocessable(
-                f"Vouchers may pay at most {voucher_payable_amount} of this amount; {by_voucher} was chosen.",
+                _("Vouchers may pay at most %(limit)s of this amount; %(chosen)s was chosen.")
+                % {"limit": format_cny(voucher_payable_amount), "chosen": format_cny(by_voucher)},
                 code=Code.VOUCHER_LIMIT_EXCEEDED,
             )
     return clean
@@ -114,8 +132,10 @@ def _validate_tenders(
 
 def _unknown(tender: TenderSpec) -> ApplicationError:
     return ApplicationError(
-        f"No {tender.kind} {tender.instrument_id} in this account.", code=Code.UNKNOWN_TENDER, status=404,
-        fields={"tenders": [f"Unknown {tender.kind} {tender.instrument_id}."]},
+        _("No %(kind)s %(id)s in this account.") % {"kind": _kind_name(tender.kind), "id": tender.instrument_id},
+        code=Code.UNKNOWN_TENDER, status=404,
+        fields={"tenders": [_("Unknown %(kind)s %(id)s.") % {"kind": _kind_name(tender.kind),
+                                                              "id": tender.instrument_id}]},
     )
 
 
@@ -141,10 +161,12 @@ def payment_pay(
     locks it first); the payment then runs in that transaction, without a savepoint or a second lock. The
     caller's transaction rolls back whole on an error, so nothing is written then either."""
     if purpose not in _PURPOSE_REASON:
-        raise ApplicationError(f"Unknown payment purpose {purpose!r}.", code=Code.INVALID_PURPOSE)
-    amount = checked_amount(amount, what="Amount", allow_zero=True)
+        raise ApplicationError(_("Unknown payment purpose %(purpose)s.") % {"purpose": repr(purpose)},
+                               code=Code.INVALID_PURPOSE)
+    amount = checked_amount(amount, what=_("Amount"), allow_zero=True)
     if voucher_payable_amount is not None:
-        voucher_payable_amount = checked_amount(voucher_payable_amount, what="Voucher-payable amount", allow_zero=True)
+        voucher_payable_amount = checked_amount(voucher_payable_amount, what=_("Voucher-payable amount"),
+                                                allow_zero=True)
     clean = _validate_tenders(tenders, amount, voucher_payable_amount)
     reason = _PURPOSE_REASON[purpose]
     actor = actor_or_none(actor)
@@ -164,7 +186,8 @@ def payment_pay(
             if tender.kind == "cash":
                 if wallet.cash_balance < tender.amount:
                     raise Unprocessable(
-                        f"The cash balance is {wallet.cash_balance}; it does not cover {tender.amount}.",
+                        _("The cash balance is %(balance)s; it does not cover %(amount)s.")
+                        % {"balance": format_cny(wallet.cash_balance), "amount": format_cny(tender.amount)},
                         code=Code.INSUFFICIENT_BALANCE,
                     )
             elif tender.kind == "card":
@@ -172,10 +195,13 @@ def payment_pay(
                 if card is None:
                     raise _unknown(tender)
                 if not card_usable(card, now):
-                    raise Unprocessable(f"Prepaid card {card.number} has expired.", code=Code.TENDER_EXPIRED)
+                    raise Unprocessable(_("Prepaid card %(number)s has expired.") % {"number": card.number},
+                                        code=Code.TENDER_EXPIRED)
                 if card.balance < tender.amount:
                     raise Unprocessable(
-                        f"Prepaid card {card.number} has {card.balance} left; it does not cover {tender.amount}.",
+                        _("Prepaid card %(number)s has %(balance)s left; it does not cover %(amount)s.")
+                        % {"number": card.number, "balance": format_cny(card.balance),
+                           "amount": format_cny(tender.amount)},
                         code=Code.INSUFFICIENT_BALANCE,
                     )
             else:
@@ -183,13 +209,17 @@ def payment_pay(
                 if voucher is None or voucher.status == VoucherStatus.UNACTIVATED:
                     raise _unknown(tender)
                 if not voucher_usable_window(voucher, now):
-                    raise Unprocessable(f"Voucher {voucher} has expired.", code=Code.TENDER_EXPIRED)
+                    raise Unprocessable(_("Voucher %(voucher)s has expired.") % {"voucher": voucher},
+                                        code=Code.TENDER_EXPIRED)
                 if voucher.valid_from > now:
-                    raise Unprocessable(f"Voucher {voucher} is not valid before {voucher.valid_from:%Y-%m-%d}.",
+                    raise Unprocessable(_("Voucher %(voucher)s is not valid before %(day)s.")
+                                        % {"voucher": voucher, "day": f"{voucher.valid_from:%Y-%m-%d}"},
                                         code=Code.TENDER_NOT_YET_VALID)
                 if voucher.balance < tender.amount:
                     raise Unprocessable(
-                        f"Voucher {voucher} has {voucher.balance} left; it does not cover {tender.amount}.",
+                        _("Voucher %(voucher)s has %(balance)s left; it does not cover %(amount)s.")
+                        % {"voucher": voucher, "balance": format_cny(voucher.balance),
+                           "amount": format_cny(tender.amount)},
                         code=Code.INSUFFICIENT_BALANCE,
                     )
         payment = Payment.objects.create(
@@ -282,7 +312,7 @@ def payment_refund(*, payment: Payment, actor: User | None, reason: str) -> Paym
     once (an EXPIRY entry), as the card's balance did. Cash credited back repays arrears first. A payment is
     refunded at most once (409 "already_refunded"); only order payments are refundable."""
     if payment.purpose != PaymentPurpose.ORDER or payment.refunded_payment_id is not None:
-        raise Conflict("Only an order payment can be refunded.", code=Code.NOT_REFUNDABLE)
+        raise Conflict(_("Only an order payment can be refunded."), code=Code.NOT_REFUNDABLE)
     actor = actor_or_none(actor)
     memo = (reason or "").strip()[:500]
     now = timezone.now()
@@ -293,7 +323,7 @@ def payment_refund(*, payment: Payment, actor: User | None, reason: str) -> Paym
         vouchers = lock_vouchers([t.voucher_id for t in tenders if t.voucher_id])
         lock_payment(payment.pk)
         if Payment.objects.filter(refunded_payment=payment).exists():
-            raise Conflict("This payment has already been refunded.", code=Code.ALREADY_REFUNDED)
+            raise Conflict(_("This payment has already been refunded."), code=Code.ALREADY_REFUNDED)
         refund = Payment.objects.create(
             account_id=payment.account_id, purpose=PaymentPurpose.REFUND, source_type=payment.source_type,
             source_id=payment.source_id, amount=payment.amount, refunded_payment=payment, created_by=actor,
@@ -361,8 +391,9 @@ def cash_credit(
     rest goes to cash with `reason`. When the arrears reach 0, payments.signals.arrears_cleared is sent inside
     the transaction."""
     if reason not in LedgerReason.values:
-        raise ApplicationError(f"Unknown ledger reason {reason!r}.", code=Code.INVALID_REASON)
-    amount = checked_amount(amount, what="Amount")
+        raise ApplicationError(_("Unknown ledger reason %(reason)s.") % {"reason": repr(reason)},
+                               code=Code.INVALID_REASON)
+    amount = checked_amount(amount, what=_("Amount"))
     with transaction.atomic():
         wallet = lock_wallet(account.pk)
         entries = credit_cash_locked(wallet=wallet, amount=amount, reason=reason, source_type=source_type,

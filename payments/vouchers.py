@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.exceptions import ApplicationError, Conflict, Unprocessable
 from core.money import ZERO
@@ -30,11 +31,11 @@ MAX_BATCH = 10_000
 def _window(valid_from: datetime | None, valid_until: datetime | None) -> tuple[datetime, datetime]:
     start = valid_from or timezone.now()
     if valid_until is None or valid_until <= start:
-        raise ApplicationError("The validity window must end after it starts.", code=Code.INVALID_WINDOW,
-                               fields={"valid_until": ["Must be after valid from."]})
+        raise ApplicationError(_("The validity window must end after it starts."), code=Code.INVALID_WINDOW,
+                               fields={"valid_until": [_("Must be after valid from.")]})
     if valid_until <= timezone.now():
-        raise ApplicationError("The validity window has already ended.", code=Code.INVALID_WINDOW,
-                               fields={"valid_until": ["Must be in the future."]})
+        raise ApplicationError(_("The validity window has already ended."), code=Code.INVALID_WINDOW,
+                               fields={"valid_until": [_("Must be in the future.")]})
     return start, valid_until
 
 
@@ -43,7 +44,7 @@ def voucher_issue(
     valid_from: datetime | None = None, memo: str = "",
 ) -> Voucher:
     """Finance issues an ordinary voucher to an account (ledger VOUCHER_ISSUED)."""
-    value = checked_amount(face_value, what="Face value")
+    value = checked_amount(face_value, what=_("Face value"))
     start, end = _window(valid_from, valid_until)
     actor = actor_or_none(actor)
     with transaction.atomic():
@@ -71,13 +72,14 @@ def voucher_batch_generate(
     valid_from: datetime | None = None,
 ) -> VoucherCodeBatch:
     """Finance generates `quantity` unused activation codes (Vouchers without account or balance)."""
-    value = checked_amount(face_value, what="Face value")
+    value = checked_amount(face_value, what=_("Face value"))
     name = (name or "").strip()
     if not name:
-        raise ApplicationError("The batch needs a name.", code=Code.INVALID, fields={"name": ["Required."]})
+        raise ApplicationError(_("The batch needs a name."), code=Code.INVALID, fields={"name": [_("Required.")]})
     if isinstance(quantity, bool) or not isinstance(quantity, int) or not 1 <= quantity <= MAX_BATCH:
-        raise ApplicationError(f"Generate between 1 and {MAX_BATCH} codes.", code=Code.INVALID_QUANTITY,
-                               fields={"quantity": [f"1 to {MAX_BATCH}."]})
+        raise ApplicationError(_("Generate between 1 and %(max)s codes.") % {"max": MAX_BATCH},
+                               code=Code.INVALID_QUANTITY,
+                               fields={"quantity": [_("1 to %(max)s.") % {"max": MAX_BATCH}]})
     start, end = _window(valid_from, valid_until)
     with transaction.atomic():
         batch = VoucherCodeBatch.objects.create(name=name[:200], face_value=value, quantity=quantity,
@@ -105,21 +107,22 @@ def voucher_activate(*, account: Account, code: Any, actor: User | None) -> Vouc
     "code_expired"."""
     normalized = normalize_code(code)
     if not normalized or len(normalized) > 32:
-        raise ApplicationError("Enter an activation code.", code=Code.INVALID_CODE, fields={"code": ["Required."]})
+        raise ApplicationError(_("Enter an activation code."), code=Code.INVALID_CODE,
+                               fields={"code": [_("Required.")]})
     actor = actor_or_none(actor)
     now = timezone.now()
     with transaction.atomic():
         lock_wallet(account.pk)
         voucher = lock_voucher_by_code(normalized)
         if voucher is None:
-            raise ApplicationError("This activation code does not exist. Check it and try again.",
-                                   code=Code.UNKNOWN_CODE, status=404, fields={"code": ["Unknown code."]})
+            raise ApplicationError(_("This activation code does not exist. Check it and try again."),
+                                   code=Code.UNKNOWN_CODE, status=404, fields={"code": [_("Unknown code.")]})
         if voucher.status != VoucherStatus.UNACTIVATED:
-            raise Conflict("This activation code has already been used.", code=Code.CODE_USED,
-                           fields={"code": ["Already used."]})
+            raise Conflict(_("This activation code has already been used."), code=Code.CODE_USED,
+                           fields={"code": [_("Already used.")]})
         if voucher.valid_until <= now:
-            raise Unprocessable("This activation code has expired.", code=Code.CODE_EXPIRED,
-                                fields={"code": ["Expired."]})
+            raise Unprocessable(_("This activation code has expired."), code=Code.CODE_EXPIRED,
+                                fields={"code": [_("Expired.")]})
         voucher.account = account
         voucher.balance = voucher.face_value
         voucher.status = VoucherStatus.ACTIVE

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.formatting import format_cny
@@ -47,7 +48,8 @@ class UsageRecord(models.Model):
         indexes = [models.Index(fields=["day", "account"])]
 
     def __str__(self) -> str:
-        return f"{self.day:%Y-%m-%d} · workspace {self.workspace_id} · {self.quantity:,}"
+        return gettext("%(day)s · workspace %(workspace)s · %(quantity)s") % {
+            "day": f"{self.day:%Y-%m-%d}", "workspace": self.workspace_id, "quantity": f"{self.quantity:,}"}
 
 
 class Bill(models.Model):
@@ -60,11 +62,11 @@ class Bill(models.Model):
     day = models.DateField(verbose_name=_("day"))
     total = money_field(verbose_name=_("total"))
     voucher_payable_total = money_field(
-        help_text="the part of the total vouchers may pay (all but SMS)", verbose_name=_("voucher payable total"),
+        help_text=_("the part of the total vouchers may pay (all but SMS)"), verbose_name=_("voucher payable total"),
     )
     charged = money_field(verbose_name=_("charged"))
     voucher_payable_charged = money_field(
-        help_text="the part of `charged` that vouchers were allowed to pay (re-runs settle the difference)",
+        help_text=_("the part of `charged` that vouchers were allowed to pay (re-runs settle the difference)"),
         verbose_name=_("voucher payable charged")
     )
     runs = models.PositiveIntegerField(default=1, verbose_name=_("runs"))
@@ -134,7 +136,7 @@ verbose_name=_("package"),
     covered_by_traffic = models.BigIntegerField(default=0, verbose_name=_("covered by traffic"))
     overage = models.BigIntegerField(default=0, verbose_name=_("overage"))
     unit_price = price_field(verbose_name=_("unit price"))
-    amount = money_field()
+    amount = money_field(verbose_name=_("amount"))
 
     class Meta:
         verbose_name = _("daily bill line")
@@ -150,7 +152,8 @@ verbose_name=_("package"),
         ]
 
     def __str__(self) -> str:
-        return f"workspace {self.workspace_id} · {format_cny(self.amount)}"
+        return gettext("workspace %(workspace)s · %(amount)s") % {
+            "workspace": self.workspace_id, "amount": format_cny(self.amount)}
 
     def save(self, *args, **kwargs) -> None:
         """A line written through the ORM (admin, tests) takes its bill's day, the partition key, when none was

@@ -15,6 +15,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.formatting import format_cny
@@ -33,7 +34,7 @@ class MonthlyBill(models.Model):
     account = models.ForeignKey(
         "workspaces.Account", on_delete=models.PROTECT, related_name="monthly_bills", verbose_name=_("account"),
     )
-    month = models.DateField(_("month"), help_text="the first day of the month")
+    month = models.DateField(_("month"), help_text=_("the first day of the month"))
     status = models.CharField(
         _("status"), max_length=8, choices=MonthlyBillStatus.choices, default=MonthlyBillStatus.OPEN
     )
@@ -105,7 +106,7 @@ class MonthlyBillLine(models.Model):
     )
     usage = models.BigIntegerField(default=0, verbose_name=_("usage"))
     covered = models.BigIntegerField(
-        default=0, help_text="covered by package and traffic packages", verbose_name=_("covered"),
+        default=0, help_text=_("covered by package and traffic packages"), verbose_name=_("covered"),
     )
     overage = models.BigIntegerField(default=0, verbose_name=_("overage"))
     amount = money_field(verbose_name=_("amount"))
@@ -122,7 +123,8 @@ class MonthlyBillLine(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"workspace {self.workspace_id} · {format_cny(self.amount)}"
+        return gettext("workspace %(workspace)s · %(amount)s") % {
+            "workspace": self.workspace_id, "amount": format_cny(self.amount)}
 
 
 class MonthlyBillSettlement(models.Model):
@@ -134,10 +136,10 @@ class MonthlyBillSettlement(models.Model):
     settlement = models.OneToOneField(
         "quota.BillSettlement", on_delete=models.PROTECT, related_name="monthly_bill_link", verbose_name=_("settlement")
     )
-    day = models.DateField(help_text="the day of the daily bill settled", verbose_name=_("day"))
+    day = models.DateField(help_text=_("the day of the daily bill settled"), verbose_name=_("day"))
     amount = money_field(verbose_name=_("amount"))
     is_adjustment = models.BooleanField(
-        default=False, help_text="settles a day of an earlier, final month", verbose_name=_("is adjustment"),
+        default=False, help_text=_("settles a day of an earlier, final month"), verbose_name=_("is adjustment"),
     )
 
     class Meta:
@@ -170,7 +172,7 @@ class InvoiceRequest(models.Model):
     invoice_type = models.CharField(
         _("invoice type"), max_length=16, choices=InvoiceType.choices, default=InvoiceType.GENERAL
     )
-    title = models.CharField(_("invoice title"), max_length=200, help_text="the buyer's registered name")
+    title = models.CharField(_("invoice title"), max_length=200, help_text=_("the buyer's registered name"))
     tax_id = models.CharField(_("taxpayer ID"), max_length=20)
     email = models.EmailField(_("email for the invoice"))
     note = models.CharField(_("note"), max_length=500, blank=True)

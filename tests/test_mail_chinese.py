@@ -112,7 +112,7 @@ def test_each_mail_in_chinese_has_no_english_word(mail):
     for text in rendered(mail, "zh-hans"):
         escaped = text.replace("&", "&amp;").replace("<", "&lt;")
         assert english_words(f"<pre-wrap>{escaped}</pre-wrap>") == set(), text
-        # Chinese punctuation: a label's colon is full-width (core.formatting.labelled), never ": "
+        # Chinese punctuation: a label's colon is full-width ({% colon %}), never ": "
         assert not re.search(r"[\u4e00-\u9fff\uff09]:", text), text
 
 

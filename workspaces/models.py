@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.querysets import AccountScopedQuerySet
@@ -66,7 +67,7 @@ class Membership(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.user} @ {self.account} ({self.role})"
+        return f"{self.user} @ {self.account} ({self.get_role_display()})"
 
     def can(self, capability: str) -> bool:
         return capability in ROLE_CAPABILITIES[self.role]
@@ -163,7 +164,8 @@ class WorkspaceStoragePolicy(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.workspace}: {self.storage_policy} from {self.valid_from}"
+        return gettext("%(workspace)s: %(policy)s from %(day)s") % {
+            "workspace": self.workspace, "policy": self.storage_policy, "day": f"{self.valid_from:%Y-%m-%d}"}
 
 
 # People (invitations, ownership transfers) live in their own module; imported here so Django registers them.

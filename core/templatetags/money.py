@@ -2,8 +2,7 @@
 
 {{ amount|cny }} ¥42,000.00 · {{ unit_price|price }} ¥0.035 · {{ quantity|qty }} 40,000,000 ·
 {{ factor|number }} 3 (not 3.0000) · {{ day|day }} 2026-11-20 · {{ month|month }} 2026-11 ·
-{{ created_at|moment:account }} 2026-11-20 21:33 in the account's time zone ·
-{{ _("Amount")|labelled }} "Amount: " / "金额" + full-width colon."""
+{{ created_at|moment:account }} 2026-11-20 21:33 in the account's time zone."""
 
 from typing import Any
 
@@ -60,9 +59,3 @@ def moment(value: Any, account: Any = None) -> str:
 def moment_zone(value: Any, account: Any = None) -> str:
     """{{ expires_at|moment_zone:account }} -> 2026-12-07 01:00 (Asia/Shanghai): mail names the zone."""
     return formatting.moment_zone(value, account)
-
-
-@register.filter
-def labelled(value: Any) -> str:
-    """{{ _("Amount")|labelled }} -> "Amount: " in English, "金额" + a full-width colon in Chinese."""
-    return formatting.labelled(value)

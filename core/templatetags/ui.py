@@ -11,6 +11,7 @@ from django import forms, template
 from django.http import QueryDict
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 
 from core.money import quantize
 
@@ -154,3 +155,10 @@ def percent_of(part: Any, whole: Any) -> int:
         return int((Decimal(part) * 100 / whole).to_integral_value()) if whole > 0 else 0
     except (TypeError, ValueError, ArithmeticError):
         return 0
+
+
+@register.simple_tag
+def colon() -> str:
+    """The separator between a label and its value ("Available: ¥1.00"): ": " in English, the full-width colon (U+FF1A)
+    in Chinese, with no space after it (docs/UI.md "Chinese completeness")."""
+    return pgettext("label separator", ": ")

@@ -7,7 +7,6 @@ import itertools
 from datetime import timedelta
 from decimal import Decimal
 
-from django.db import connection
 from django.utils import timezone
 
 from payments.models import (
@@ -37,7 +36,7 @@ def give_card(account: Account, value: str | Decimal, *, days: int = 365, purcha
     face = max(Decimal(100), ((value + 99) // 100) * 100)
     now = purchased_at or timezone.now()
     card = PrepaidCard.objects.create(
-        account=account, number=f"T{next(_numbers):012d}-{connection.alias}", face_value=face, balance=value,
+        account=account, number=f"T{next(_numbers):012d}", face_value=face, balance=value,
         status=CardStatus.ACTIVE if value > 0 else CardStatus.EXHAUSTED, purchased_at=now,
         expires_at=now + timedelta(days=days),
     )

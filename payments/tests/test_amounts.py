@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from core.exceptions import ApplicationError
 from core.money import MAX_REQUEST_AMOUNT
@@ -12,10 +13,13 @@ from payments.amounts import INTERNAL_AMOUNT_CEILING, checked_amount, checked_si
 @pytest.mark.parametrize("raw", ["1e2", "\uff11\uff10\uff10", "1_000", "100.001", "0", "-5", "", "abc", "NaN", 1.5,
                                  None, True, str(MAX_REQUEST_AMOUNT + 1)])
 def test_typed_amounts_follow_core_money(raw):
-    with pytest.raises(ApplicationError) as exc:
+    with translation.override("en"), pytest.raises(ApplicationError) as exc:
         checked_amount(raw, what="Amount")
     assert exc.value.code == "invalid_amount"
     assert exc.value.message.startswith("Amount: ")
+    with translation.override("zh-hans"), pytest.raises(ApplicationError) as exc:
+        checked_amount(raw, what="金额")
+    assert exc.value.message.startswith("金额\uff1a")
 
 
 def test_typed_amounts_are_parsed_to_cents():

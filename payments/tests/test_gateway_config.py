@@ -126,7 +126,8 @@ def test_sandbox_callback_is_404_json_when_off(settings, account, owner, api_cli
 
 def test_online_recharge_api_says_unavailable_when_off(sandbox_off, owner_api, account):
     url = f"/api/v1/accounts/{account.id}/recharges/"
-    response = owner_api.post(url, {"method": "online", "amount": "100000000.00"}, format="json")
+    response = owner_api.post(url, {"method": "online", "amount": "100000000.00"}, format="json",
+                              HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 409
     error = response.json()["error"]
     assert error["code"] == "online_payment_unavailable" and "not configured" in error["message"]

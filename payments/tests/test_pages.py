@@ -77,12 +77,12 @@ def test_buy_card_double_submit_is_once(account, owner):
     assert Wallet.objects.get(account=account).cash_balance == D("100")
     response = client.post(f"/a/{account.id}/wallet/cards/", {"face_value": "150", "idempotency_key": "k2"},
                            follow=True)
-    assert "multiple of 100" in response.content.decode()
+    assert "100 的整数倍" in response.content.decode()  # the service's message, in the page's language
 
 
 def test_activate_bad_code_page(account, owner):
     response = login(owner).post(f"/a/{account.id}/wallet/vouchers/", {"code": "NOPE"}, follow=True)
-    assert "does not exist" in response.content.decode()
+    assert "该兑换码不存在" in response.content.decode()
 
 
 def test_ledger_page_filters_and_csv(account, owner):

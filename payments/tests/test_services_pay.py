@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from core.exceptions import ApplicationError
 from payments.models import (
@@ -72,7 +73,7 @@ def test_card_purchase_reason(account, ledger_clean):
 def test_total_mismatch_names_shortfall_or_excess(account, tenders_total, code):
     fund_cash(account, "1000")
     before = counts()
-    with pytest.raises(ApplicationError) as exc:
+    with translation.override("en"), pytest.raises(ApplicationError) as exc:
         pay(account, "100", [TenderSpec("cash", D(tenders_total))])
     assert exc.value.code == code and exc.value.status_code == 422
     assert ("short" in exc.value.message) == (D(tenders_total) < 100)
