@@ -200,7 +200,7 @@ def test_a_re_close_writes_nothing_and_changes_nothing(accounts):
 
 
 def test_any_chunk_size_gives_the_same_bills(accounts):
-    more = accounts + [AccountFactory()]
+    more = [*accounts, AccountFactory()]
     ids = [a.pk for a in more]
     monthly_bills_close(month=SEPT, account_ids=ids)  # chunks of 500: one
     whole = _snapshot(SEPT)
