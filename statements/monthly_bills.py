@@ -303,7 +303,7 @@ def _close_chunk(*, account_ids: Sequence[int], month: date, now: datetime, fina
         cursor.execute(_LOCK_OR_CREATE, params)
         bills = cursor.fetchall()
         open_bills = {account_id: pk for pk, account_id, status in bills if status == MonthlyBillStatus.OPEN}
-        result.final_account_ids = [account_id for _pk, account_id, status in bills if status != "open"]
+        result.final_account_ids = [account_id for _pk, account_id, status in bills if account_id not in open_bills]
         open_accounts = [account for account in accounts if account.pk in open_bills]
         if not open_accounts:
             return result
