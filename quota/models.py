@@ -20,8 +20,10 @@ class UsageRecord(models.Model):
     # One composite foreign key (workspace_id, account_id) -> the workspace's (id, account_id) stands for both
     # (migration 0008): the workspace exists and the record's account is that workspace's account. One check
     # per inserted row instead of two, and a stronger invariant than two separate keys.
+    # Its index is (account, day) below (migration 0012): it serves every lookup by account, and the admin's
+    # search by account in the order of its days.
     account = models.ForeignKey(
-        "workspaces.Account", on_delete=models.PROTECT, related_name="+", db_constraint=False,
+        "workspaces.Account", on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False,
         verbose_name=_("account"),
     )
     # (workspace, billing_item, day) is unique: that index serves lookups by workspace too.
@@ -45,7 +47,10 @@ class UsageRecord(models.Model):
             models.UniqueConstraint(fields=["workspace", "billing_item", "day"], name="usage_unique_per_day"),
             models.CheckConstraint(condition=Q(quantity__gte=0), name="usage_quantity_non_negative"),
         ]
-        indexes = [models.Index(fields=["day", "account"])]
+        indexes = [
+            models.Index(fields=["day", "account"]),
+            models.Index(fields=["account", "day"], name="quota_usage_account_day_idx"),
+        ]
 
     def __str__(self) -> str:
         return gettext("%(day)s · workspace %(workspace)s · %(quantity)s") % {

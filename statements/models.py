@@ -98,11 +98,16 @@ class MonthlyBillLine(models.Model):
     monthly_bill = models.ForeignKey(
         MonthlyBill, on_delete=models.CASCADE, related_name="lines", verbose_name=_("monthly bill"),
     )
+    # Copied by the close from the daily bill lines, which reference the same workspace and item (valid by
+    # construction, like quota.BillLine): no database FK constraints nor single-column indexes, whose per-row
+    # checks cost the set-based close as much as its aggregation (migration 0006). Django still PROTECTs.
     workspace = models.ForeignKey(
-        "workspaces.Workspace", on_delete=models.PROTECT, related_name="+", verbose_name=_("workspace"),
+        "workspaces.Workspace", on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False,
+        verbose_name=_("workspace"),
     )
     billing_item = models.ForeignKey(
-        "plans.BillingItem", on_delete=models.PROTECT, related_name="+", verbose_name=_("billing item"),
+        "plans.BillingItem", on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False,
+        verbose_name=_("billing item"),
     )
     usage = models.BigIntegerField(default=0, verbose_name=_("usage"))
     covered = models.BigIntegerField(
