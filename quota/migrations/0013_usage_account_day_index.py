@@ -14,7 +14,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("plans", "0007_admin_verbose_names_zh"),
-        ("quota", "0011_bill_line_partitions_beat"),
+        ("quota", "0012_bill_line_amount_verbose_name"),
         ("workspaces", "0009_admin_verbose_names_zh"),
     ]
 
