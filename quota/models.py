@@ -84,6 +84,8 @@ class Bill(models.Model):
         verbose_name = _("daily bill")
         verbose_name_plural = _("daily bills")
         ordering = ["-day", "-id"]
+        # finance's list of every account's bills, newest first, and its date drill-down (first and last day)
+        indexes = [models.Index(fields=["day", "id"], name="bill_day")]
         constraints = [
             models.UniqueConstraint(fields=["account", "day"], name="bill_unique_account_day"),
             models.CheckConstraint(condition=Q(total__gte=0), name="bill_total_non_negative"),

@@ -11,6 +11,7 @@ from django.contrib import admin
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from audit.selectors import all_events
 from core.admin import FinanceModelAdmin
@@ -151,3 +152,27 @@ def test_usage_search_by_account_reads_the_account_day_index(admin_client):
     usage_scans = [line for line in plan.splitlines() if "Scan" in line and " on quota_usagerecord" in line]
     assert usage_scans and all("account_id_day_idx" in line for line in usage_scans), plan
     assert "Seq Scan on quota_usagerecord" not in plan
+
+
+@pytest.mark.parametrize("model", [Bill, LedgerEntry])
+def test_the_date_drill_down_never_scans_for_its_choices(admin_client, model):
+    """Django lists a date hierarchy's years (months, days) with a SELECT DISTINCT over every row; here they are
+    the periods between the first and the last row, each level a link that narrows the list."""
+    _a_tenant_with_history()
+    field = admin.site._registry[model].date_hierarchy
+    url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+    latest = model.objects.order_by(f"-{field}").values_list(field, flat=True).first()
+    latest = timezone.localtime(latest).date() if model is LedgerEntry else latest
+    year, month = str(latest.year), str(latest.month)
+    for query, expect in (({}, year), ({f"{field}__year": year}, f"{field}__month="),
+                          ({f"{field}__year": year, f"{field}__month": month}, f"{field}__day=")):
+        with CaptureQueriesContext(connection) as queries:
+            response = admin_client.get(url, query)
+        assert response.status_code == 200
+        assert not [q for q in queries.captured_queries if "DISTINCT" in q["sql"]], query
+        assert expect in response.content.decode(), query
+    if model is Bill:
+        days = admin_client.get(url, {"day__year": "2026", "day__month": "9"}).content.decode()
+        assert "day__day=1" in days and "day__day=2" in days and "day__day=3" not in days
+        assert len(admin_client.get(url, {"day__year": "2026", "day__month": "9", "day__day": "2"})
+                   .context["cl"].result_list) == 1
