@@ -57,10 +57,18 @@ class Walk:
         with translation.override(LANGUAGES[self.lang]):
             return translation.gettext(text)
 
-    def step(self, number: int, name: str, *, page=None, full: bool = False) -> None:
+    def step(self, number: int, name: str, *, page=None, full: bool = False, at: str = "") -> None:
+        """The picture of a step: the whole page when `full`, else the screen scrolled to `at` (under the
+        sticky header); on a phone `at` defaults to the page's title, past the account's banners."""
         if not SCREENSHOTS:
             return
         page = page or self.page
+        page.evaluate("""(selector) => {
+          const el = selector && document.querySelector(selector);
+          const header = document.querySelector("header.app-header");
+          const top = el ? el.getBoundingClientRect().top + window.scrollY - (header ? header.offsetHeight : 0) - 12 : 0;
+          window.scrollTo(0, Math.max(0, top));
+        }""", "" if full else (at or ("main h1" if self.width < 768 else "")))
         IMAGES.mkdir(parents=True, exist_ok=True)
         path = IMAGES / f"{self.flow}-{number:02d}-{name}-{self.lang}-{self.width}.png"
         page.screenshot(path=str(path), full_page=full, animations="disabled", caret="initial")
@@ -173,7 +181,7 @@ def test_purchase(walk, demo, lang, width):
     page.wait_for_function("() => document.getElementById('remaining').textContent.trim() === '¥0.00'")
     assert page.inner_text("#remaining").strip() == expected_remaining
     assert page.is_enabled("#pay-button")
-    w.step(4, "cashier-split", full=width == 1366)
+    w.step(4, "cashier-split", full=width == 1366, at="#cashier")
     page.click("#pay-button")
     _confirm(w, 5, "cashier-confirm")
 
