@@ -267,12 +267,12 @@ def test_people(walk, demo, lang, width, settings):
     assert page.locator("#members tr[data-member='demo-admin']").count() == 1
     page.fill("#invite-email", "mei@example.com")
     page.select_option("#invite-role", "member")
-    w.step(1, "people", full=width == 1366)
+    w.step(1, "people", full=width == 1366, at="#invite-form")
     _next(page, "#invite-form button[type=submit]")
 
     # 2. The invitation is pending.
     assert "mei@example.com" in page.inner_text("#invitations")
-    w.step(2, "invited")
+    w.step(2, "invited", at="#invitations")
 
     # 3. The invited person opens the link in their own browser and signs up.
     link = re.search(r"https?://[^/\s]+(/invitations/[^\s/]+/)", mail.outbox[-1].body).group(1)
@@ -298,7 +298,7 @@ def test_people(walk, demo, lang, width, settings):
     _confirm(w, 5, "role-confirm")
     assert w.t("Administrator") in page.inner_text("tr[data-member='mei'] .role")
     assert Membership.objects.get(account=account, user__username="mei").role == Role.ADMINISTRATOR
-    w.step(6, "role-changed")
+    w.step(6, "role-changed", at="#members")
 
 
 @pytest.mark.parametrize(("lang", "width"), VARIANTS)
@@ -312,7 +312,7 @@ def test_advisor_and_forecast(walk, demo, lang, width):
     text = w.main()
     assert w.t("Growth Development") in text and w.t("Startup Acceleration") in text
     assert "¥" in text
-    w.step(1, "advisor", full=width == 1366)
+    w.step(1, "advisor", at="main h1")
 
     # 2. The forecast: this month so far, the expected month end and the runway of the wallet.
     page.goto(f"/a/{account.pk}/forecast/")
