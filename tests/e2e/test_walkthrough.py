@@ -66,7 +66,8 @@ class Walk:
         page.evaluate("""(selector) => {
           const el = selector && document.querySelector(selector);
           const header = document.querySelector("header.app-header");
-          const top = el ? el.getBoundingClientRect().top + window.scrollY - (header ? header.offsetHeight : 0) - 12 : 0;
+          const below = (header ? header.offsetHeight : 0) + 12;
+          const top = el ? el.getBoundingClientRect().top + window.scrollY - below : 0;
           window.scrollTo(0, Math.max(0, top));
         }""", "" if full else (at or ("main h1" if self.width < 768 else "")))
         IMAGES.mkdir(parents=True, exist_ok=True)
