@@ -58,13 +58,16 @@ class Walk:
             return translation.gettext(text)
 
     def step(self, number: int, name: str, *, page=None, full: bool = False, at: str = "") -> None:
-        """The picture of a step: the whole page when `full`, else the screen scrolled to `at` (under the
-        sticky header); on a phone `at` defaults to the page's title, past the account's banners."""
+        """The picture of a step: the whole page when `full`, else the screen scrolled to `at` (its card, if
+        it is in one) under the sticky header; on a phone `at` defaults to the page's title, past the
+        account's banners."""
         if not SCREENSHOTS:
             return
         page = page or self.page
+        page.wait_for_load_state("networkidle")  # the panels htmx loads after the page
         page.evaluate("""(selector) => {
-          const el = selector && document.querySelector(selector);
+          const found = selector && document.querySelector(selector);
+          const el = found && (found.closest(".card") || found);
           const header = document.querySelector("header.app-header");
           const below = (header ? header.offsetHeight : 0) + 12;
           const top = el ? el.getBoundingClientRect().top + window.scrollY - below : 0;
@@ -299,7 +302,7 @@ def test_people(walk, demo, lang, width, settings):
     _confirm(w, 5, "role-confirm")
     assert w.t("Administrator") in page.inner_text("tr[data-member='mei'] .role")
     assert Membership.objects.get(account=account, user__username="mei").role == Role.ADMINISTRATOR
-    w.step(6, "role-changed", at="#members")
+    w.step(6, "role-changed", at="main .messages")
 
 
 @pytest.mark.parametrize(("lang", "width"), VARIANTS)
