@@ -75,6 +75,19 @@ def english_words(html: str, also_allowed: set[str] = frozenset()) -> set[str]:
     return {w for w in words if w.lower() not in ALLOWED and w.lower() not in also_allowed}
 
 
+def ascii_colons_after_chinese(html: str) -> list[str]:
+    """Where visible text has an ASCII colon right after a Chinese character or a full-width bracket: a label's
+    colon must be the reader's ({% colon %}: full-width in Chinese)."""
+    parser = VisibleText()
+    parser.feed(html)
+    text = " ".join(" ".join(parser.parts).split())
+    return [m.group(0) for m in re.finditer(r".{0,12}[\u4e00-\u9fff\uff09] ?:(?!//)", text)]
+
+
+def test_the_colon_finder_sees_a_half_width_colon_after_chinese():
+    assert ascii_colons_after_chinese("<p>工作空间: A</p><p>工作空间：A https://x</p>") == ["工作空间:"]
+
+
 def test_the_finder_sees_english_prose_and_allows_codes():
     html = ('<p>储值卡 Startup Acceleration <code>whatever here</code> SO20261207001 ops@example.com</p>'
             '<script>var english = 1;</script><button aria-label="Close">x</button>')
@@ -96,6 +109,9 @@ def test_every_page_is_chinese(journey):  # noqa: F811
         words = english_words(response.content.decode(), fixture_names)
         if words:
             failures.append(f"{url}: {sorted(words)}")
+        colons = ascii_colons_after_chinese(response.content.decode())
+        if colons:
+            failures.append(f"{url}: ASCII colon after Chinese text in {colons}")
     assert checked >= 25, checked
     assert not failures, "\n".join(failures)
 
