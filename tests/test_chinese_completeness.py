@@ -85,7 +85,7 @@ def ascii_colons_after_chinese(html: str) -> list[str]:
 
 
 def test_the_colon_finder_sees_a_half_width_colon_after_chinese():
-    assert ascii_colons_after_chinese("<p>工作空间: A</p><p>工作空间：A https://x</p>") == ["工作空间:"]
+    assert ascii_colons_after_chinese("<p>工作空间: A</p><p>工作空间\uff1aA https://x</p>") == ["工作空间:"]
 
 
 def test_the_finder_sees_english_prose_and_allows_codes():
