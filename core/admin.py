@@ -16,7 +16,6 @@ app's admin uses, and the one place that says what "read-only in admin" means.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar, cast
@@ -268,10 +267,15 @@ class BoundedDatesQuerySet(models.QuerySet):
         return periods if order == "ASC" else periods[::-1]
 
 
-@functools.cache
+_BOUNDED: dict[str, type[models.QuerySet]] = {}
+
+
 def _bounded(queryset_class: type[models.QuerySet]) -> type[models.QuerySet]:
     """`queryset_class` with the bounded date choices (one class per queryset class)."""
-    return type("Bounded" + queryset_class.__name__, (BoundedDatesQuerySet, queryset_class), {})
+    key = f"{queryset_class.__module__}.{queryset_class.__qualname__}"
+    if key not in _BOUNDED:
+        _BOUNDED[key] = type("Bounded" + queryset_class.__name__, (BoundedDatesQuerySet, queryset_class), {})
+    return _BOUNDED[key]
 
 
 class FinanceModelAdmin(FinanceAdminMixin, admin.ModelAdmin):
