@@ -200,6 +200,9 @@ def plan_list(*, on_sale_only: bool = True, day: datetime.date | None = None) ->
         plan.daily_payg = figures.daily_payg_value(plan.figures)
         plan.payg_equivalent = quantize(plan.daily_payg * PAYG_EQUIVALENT_DAYS)
         plan.saving = quantize(plan.payg_equivalent - plan.figures.price)
+        # the saving as a whole percentage of the pay-as-you-go value (the wizard, the catalogue and the API's basis)
+        plan.saving_percent = (int((plan.saving / plan.payg_equivalent * 100).to_integral_value())
+                               if plan.payg_equivalent > 0 else 0)
         plans.append(plan)
     return plans
 

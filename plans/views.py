@@ -17,4 +17,5 @@ class CatalogueView(TemplateView):
         context["traffic_packages"] = selectors.traffic_package_list()
         context["rows"] = selectors.capacity_rows(plans)
         context["today"] = selectors.catalogue_today()
+        context["payg_days"] = selectors.PAYG_EQUIVALENT_DAYS  # one basis for the saving: the wizard's and the API's
         return context

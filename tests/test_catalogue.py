@@ -117,8 +117,18 @@ def test_catalogue_page(client):
     response = client.get("/catalogue/")
     assert response.status_code == 200
     content = response.content.decode()
-    # The price, the published 372-day reference, and the honest saving over the 365 days the package lasts.
-    assert "¥42,000.00" in content and "¥72,168.00" in content and "¥28,810.00" in content
+    # One basis everywhere (the wizard's and the API's): the 372-day pay-as-you-go equivalent and its saving.
+    assert "¥42,000.00" in content and "¥72,168.00" in content and "¥30,168.00" in content
+    assert "¥28,810.00" not in content  # the old 365-day figure that disagreed with the wizard and the API
+
+
+def test_the_catalogue_the_wizard_and_the_api_state_the_same_saving(client, owner_client, account, api_client):
+    api = next(p for p in api_client.get("/api/v1/catalogue/plans/").json()["results"] if p["code"] == "startup")
+    saving = Decimal(api["payg_equivalent"]) - Decimal(api["price"])
+    shown = f"¥{saving:,.2f} (42%)"
+    assert shown in client.get("/catalogue/", HTTP_ACCEPT_LANGUAGE="en").content.decode().replace("<small>", "") \
+        .replace("</small>", "")
+    assert shown in owner_client.get(f"/a/{account.pk}/orders/buy/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
 
 
 # --- APM and RUM at 30 and 60 days: longer retention is never cheaper under a package -----------------------

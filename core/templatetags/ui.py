@@ -81,18 +81,16 @@ def page_query(context: Any, number: int, name: str = "page") -> str:
 
 @register.simple_tag
 def plan_value(plan: Any) -> dict[str, Any] | None:
-    """The honest comparison of a plan: the pay-as-you-go value of its daily capacities over the days the
-    package actually lasts (its validity), and what buying the package saves against that.
+    """The comparison of a plan on the one basis the wizard and the API use: the pay-as-you-go value of its daily
+    capacities over the catalogue's stated equivalent days (372 for a package valid 365 days), and what buying the
+    package saves against it (all attached by plans.selectors.plan_list).
 
-    {% plan_value plan as v %} -> v.days, v.payg, v.saving, v.percent (the saving as a share of payg)."""
+    {% plan_value plan as v %} -> v.payg, v.saving, v.percent (the saving as a share of payg), v.saves."""
     try:
-        days = int(plan.validity_days)
-        payg = quantize(plan.daily_payg * days)  # attached by plans.selectors.plan_list (figures in force)
-        saving = quantize(payg - plan.figures.price)
-    except (AttributeError, TypeError, ValueError, ArithmeticError):
+        payg, saving, percent = plan.payg_equivalent, plan.saving, plan.saving_percent
+    except AttributeError:
         return None
-    percent = int((saving / payg * 100).to_integral_value()) if payg > 0 else 0
-    return {"days": days, "payg": payg, "saving": saving, "percent": percent, "saves": saving > Decimal(0)}
+    return {"payg": payg, "saving": saving, "percent": percent, "saves": saving > Decimal(0)}
 
 
 @register.filter

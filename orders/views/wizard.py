@@ -150,9 +150,6 @@ class BuyPlanView(WizardMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         plans = plan_selectors.plan_list(day=self.catalogue_day())
-        for plan in plans:  # one basis for the saving, the API's: the catalogue's 372-day PAYG equivalent
-            plan.saving_percent = (int((plan.saving / plan.payg_equivalent * 100).to_integral_value())
-                                   if plan.payg_equivalent > 0 else 0)
         context["plans"] = plans
         context["payg_days"] = plan_selectors.PAYG_EQUIVALENT_DAYS
         context["selected"] = self.draft().get("plan")
