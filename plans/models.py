@@ -96,6 +96,7 @@ class Plan(models.Model):
     daily_payg: Decimal
     payg_equivalent: Decimal
     saving: Decimal
+    saving_percent: int
 
     class Meta:
         verbose_name = _("catalogue plan")

@@ -13,8 +13,6 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext
 
-from core.money import quantize
-
 register = template.Library()
 
 # One look per meaning: (Bootstrap colour, Bootstrap Icons name). The label shown is the model's own
