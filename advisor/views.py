@@ -27,11 +27,12 @@ def buy_url(account_id: int, candidate: Candidate, workspaces: list[Workspace]) 
 
 
 def chart_data(advice: Advice, account: Any) -> dict[str, Any]:
-    """Per top candidate with packages, per item: daily converted usage against the daily capacity."""
+    """Per top candidate with packages, per item: daily converted usage against the daily capacity. Names in the
+    reader's language (BillingItem.__str__ translates the seeded name; the charts show them as titles)."""
     labels = [formatting.day(day, account) for day in advice.day_list]
     return {"labels": labels, "candidates": [
         {"key": c.key, "label": c.label, "items": [
-            {"item": str(s.item.name), "usage": s.daily_converted, "capacity": [s.capacity] * len(labels)}
+            {"item": str(s.item), "usage": s.daily_converted, "capacity": [s.capacity] * len(labels)}
             for s in c.items]}
         for c in advice.top if c.items
     ]}

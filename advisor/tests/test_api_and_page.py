@@ -147,6 +147,15 @@ def test_owner_gets_the_best_three_with_buy_this(owner_client, account, workspac
 
 
 @pytest.mark.django_db
+def test_the_charts_name_the_items_in_the_readers_language(owner_client, account, workspaces):
+    with time_machine.travel(NOW, tick=False):
+        response = owner_client.get(page(account), {"days": "20", "workspaces": f"{workspaces[0].pk}"},
+                                    HTTP_ACCEPT_LANGUAGE="zh-hans")
+    names = {item["item"] for c in response.context["charts"]["candidates"] for item in c["items"]}
+    assert names and "日志类数据" in names and not any("Log" in name for name in names), names
+
+
+@pytest.mark.django_db
 def test_administrator_sees_the_page_without_buy_this(client, administrator, account, workspaces):
     client.force_login(administrator)
     with time_machine.travel(NOW, tick=False):
