@@ -5,6 +5,8 @@ remittance (a bank transfer the owner declares) that finance confirms, through t
 - `seed`: the day before the package starts, 600,000.00 (declared the evening before, confirmed by finance in
   the morning), a 30,000.00 prepaid card bought with cash (it earns the 5,000.00 full-reduction voucher), a
   2,000.00 welcome voucher from finance and finance's five 500.00 activation codes.
+- Finance's notes and memos are stored in English and marked for translation, so the demo reads in the reader's
+  language (pages translate a stored note or memo that is a catalogued phrase; anything else shows as written).
 - `reset`, `summary`: the code batch (the only demo data outside an account) and the balances, from the data.
 """
 
@@ -12,6 +14,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
+
+from django.utils.translation import gettext_noop
 
 from core.demo import purge
 from payments import selectors
@@ -29,7 +33,7 @@ def _remittance(context: dict, amount: str, reference: str, declared, confirmed)
         recharge = recharge_submit_offline(account=account, amount=Decimal(amount),
                                                     transfer_reference=reference, actor=context["users"]["owner"])
     with clock.at(*confirmed):
-        recharge_confirm(recharge=recharge, actor=context["finance"], note="Seen on the bank statement")
+        recharge_confirm(recharge=recharge, actor=context["finance"], note=gettext_noop("Seen on the bank statement"))
 
 
 def first_recharge(context: dict) -> None:
@@ -43,7 +47,7 @@ def seed(context: dict) -> None:
     _remittance(context, "600000", "DEMO-BANK-0002", (day - timedelta(days=1), 17), (day, 9))
     with clock.at(day, 9, 30) as now:
         voucher_issue(account=account, face_value=Decimal("2000"), valid_until=now + timedelta(days=180),
-                               actor=context["finance"], memo="Welcome voucher")
+                               actor=context["finance"], memo=gettext_noop("Welcome voucher"))
         voucher_batch_generate(name=BATCH_NAME, face_value=Decimal("500"), quantity=5,
                                         valid_until=now + timedelta(days=90), actor=context["finance"])
     with clock.at(day, 10):

@@ -3,7 +3,8 @@
 The memo a person sees is built when it is shown, from the entry's reason and source, in the interface's
 language: "Sandbox gateway recharge", "Bank transfer T-1", "Gift voucher for a ¥100,000.00 card purchase". The
 stored `memo` is kept as recorded (the ledger is append-only) and only shown where a person wrote it (finance's
-adjustments and issued vouchers). Each entry links to what caused it: its order or its daily bill.
+adjustments and issued vouchers), as written unless it is one of the catalogued phrases the demo writes.
+Each entry links to what caused it: its order or its daily bill.
 """
 
 from __future__ import annotations
@@ -52,7 +53,8 @@ def memo_of(entry: LedgerEntry, recharges: dict[int, Recharge]) -> str:
     """The readable, translated memo of one entry."""
     source, reason = entry.source_type, entry.reason
     if source in HUMAN_MEMO_SOURCES and entry.memo:
-        return entry.memo
+        # as written; a memo equal to a catalogued phrase (the demo's, payments/demo.py) reads in the reader's language
+        return _(entry.memo)
     if source == "recharge":
         memo = _recharge_memo(recharges.get(entry.source_id or 0))
         return _("%(memo)s: arrears repaid first") % {"memo": memo} if reason == LedgerReason.ARREARS_REPAID else memo

@@ -3,6 +3,7 @@ links to the order or bill day, the ledger CSV in the interface's language, form
 
 import csv
 import io
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -14,6 +15,7 @@ from payments.cards import prepaid_card_buy
 from payments.models import CardGiftTier, LedgerEntry, LedgerReason, PrepaidCard, Recharge, RechargeMethod
 from payments.tenders import cash_credit
 from payments.tests.factories import fund_cash
+from payments.vouchers import voucher_issue
 
 pytestmark = pytest.mark.django_db
 
@@ -84,3 +86,13 @@ def test_recharge_form_accepts_thousands_separators(account, owner):
     assert missing.status_code == 400 and 'value="1,000"' in missing.content.decode()
     assert 'id="recharge-offline-reference-error"' in missing.content.decode()
     assert LedgerEntry.objects.filter(account=account).count() == 0
+
+
+def test_a_memo_finance_wrote_shows_as_written_unless_it_is_a_catalogued_phrase(account, owner):
+    """Finance's memos are free text (shown as written); the demo's are catalogued phrases and read in the reader's
+    language."""
+    for memo in ("Welcome voucher", "Goodwill for the outage of 3 May"):
+        voucher_issue(account=account, face_value=Decimal("100"), valid_until=timezone.now() + timedelta(days=9),
+                      actor=None, memo=memo)
+    zh = login(owner, "zh-hans").get(f"/a/{account.pk}/wallet/details/").content.decode()
+    assert "欢迎代金券" in zh and "Welcome voucher" not in zh and "Goodwill for the outage of 3 May" in zh
