@@ -76,16 +76,19 @@ def english_words(html: str, also_allowed: set[str] = frozenset()) -> set[str]:
 
 
 def ascii_colons_after_chinese(html: str) -> list[str]:
-    """Where visible text has an ASCII colon right after a Chinese character or a full-width bracket: a label's
-    colon must be the reader's ({% colon %}: full-width in Chinese)."""
+    """Where visible text has an ASCII colon right after a Chinese character or a full-width bracket (a label's
+    colon must be the reader's, {% colon %}: full-width in Chinese), or Chinese words in ASCII brackets."""
     parser = VisibleText()
     parser.feed(html)
     text = " ".join(" ".join(parser.parts).split())
-    return [m.group(0) for m in re.finditer(r".{0,12}[\u4e00-\u9fff\uff09] ?:(?!//)", text)]
+    colons = [m.group(0) for m in re.finditer(r".{0,12}[\u4e00-\u9fff\uff09] ?:(?!//)", text)]
+    brackets = re.findall(r"\([\u4e00-\u9fff\uff0c\s]+\)", text)  # Chinese words in ASCII brackets: （默认）
+    return colons + brackets
 
 
 def test_the_colon_finder_sees_a_half_width_colon_after_chinese():
     assert ascii_colons_after_chinese("<p>工作空间: A</p><p>工作空间\uff1aA https://x</p>") == ["工作空间:"]
+    assert ascii_colons_after_chinese("<p>14 天 (默认) (PV)</p>") == ["(默认)"]
 
 
 def test_the_finder_sees_english_prose_and_allows_codes():
