@@ -8,7 +8,10 @@ from datetime import date
 
 import pytest
 from django.contrib import admin
+from django.contrib.admin.widgets import AutocompleteSelect, ForeignKeyRawIdWidget, RelatedFieldWidgetWrapper
 from django.db import connection
+from django.forms import ModelChoiceField
+from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -176,3 +179,23 @@ def test_the_date_drill_down_never_scans_for_its_choices(admin_client, model):
         assert "day__day=1" in days and "day__day=2" in days and "day__day=3" not in days
         assert len(admin_client.get(url, {"day__year": "2026", "day__month": "9", "day__day": "2"})
                    .context["cl"].result_list) == 1
+
+
+def test_no_change_form_lists_a_big_table_in_a_select(admin_client):
+    """Autocomplete (or a raw id) for every editable foreign key to a table that grows with the tenants; only the
+    catalogue's own tables (a handful of plans, items and policies) may be plain selects."""
+    request = RequestFactory().get("/admin/")
+    request.user = UserFactory(is_staff=True, is_superuser=True)
+    offenders = []
+    for model, model_admin in admin.site._registry.items():
+        if not isinstance(model_admin, FinanceModelAdmin) or not (
+                model_admin.has_add_permission(request) or model_admin.has_change_permission(request)):
+            continue
+        form = model_admin.get_form(request, obj=None, change=False)
+        for name, field in form.base_fields.items():
+            if not isinstance(field, ModelChoiceField) or field.queryset.model._meta.app_label == "plans":
+                continue
+            widget = field.widget.widget if isinstance(field.widget, RelatedFieldWidgetWrapper) else field.widget
+            if not isinstance(widget, (AutocompleteSelect, ForeignKeyRawIdWidget)) and not field.disabled:
+                offenders.append(f"{model._meta.label}.{name}")
+    assert offenders == []

@@ -48,6 +48,7 @@ class WorkspaceAdmin(FinanceModelAdmin):
     search_fields = ["name", "account__name"]
     list_select_related = ["account"]
     readonly_fields = ["status", "countdown_started_at", "countdown_reminded_at", "locked_at", "commercial_since"]
+    autocomplete_fields = ["account"]  # a select of every account would list 100,000 of them
     inlines = [StoragePolicyInline]
 
 
