@@ -32,7 +32,7 @@ window.FeeChart = (function () {
 
   // Options every chart shares; a chart's own scales are merged over them.
   function scales(own) {
-    const x = Object.assign({grid: {display: false}, ticks: {maxRotation: 0, autoSkip: true, maxTicksLimit: 7}}, own && own.x);
+    const x = Object.assign({grid: {display: false}, ticks: {maxRotation: 0, autoSkip: true, autoSkipPadding: 12, maxTicksLimit: 7}}, own && own.x);
     const y = Object.assign({beginAtZero: true, ticks: {maxTicksLimit: 6, callback: function (v) { return compact.format(v); }}}, own && own.y);
     return {x: x, y: y};
   }
