@@ -82,7 +82,7 @@ def ascii_colons_after_chinese(html: str) -> list[str]:
     parser.feed(html)
     text = " ".join(" ".join(parser.parts).split())
     colons = [m.group(0) for m in re.finditer(r".{0,12}[\u4e00-\u9fff\uff09] ?:(?!//)", text)]
-    brackets = re.findall(r"\([\u4e00-\u9fff\uff0c\s]+\)", text)  # Chinese words in ASCII brackets: （默认）
+    brackets = re.findall(r"\([\u4e00-\u9fff\uff0c\s]+\)", text)  # Chinese words in ASCII brackets, e.g. (默认)
     return colons + brackets
 
 

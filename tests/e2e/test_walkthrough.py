@@ -249,7 +249,7 @@ def test_renewal(walk, demo, lang, width):
     assert w.t("First charge attempt") in w.main()
     assert page.locator("#auto-renew-amount").inner_text().startswith("¥")
     w.step(6, "auto-renew-terms", full=width == 1366)
-    _next(page, "main form button.btn-success")
+    _next(page, "#auto-renew-confirm")
     assert w.t("Automatic renewal is on.") in w.main()
     renewal.refresh_from_db()
     assert renewal.auto_renew
