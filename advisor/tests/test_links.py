@@ -14,6 +14,15 @@ from tests.factories import WorkspaceFactory
 NOW = datetime(2026, 3, 31, 4, tzinfo=UTC)
 
 
+def _thirty_heavy_days(account) -> None:
+    """A Commercial workspace logging 50 million entries and 25 hosts a day for the 30 days before NOW."""
+    ws = WorkspaceFactory(account=account)
+    for i in range(30):
+        day = date(2026, 3, 30) - timedelta(days=i)
+        f.usage(ws, "log", day, 50_000_000)
+        f.usage(ws, "datakit", day, 25)
+
+
 @pytest.mark.django_db
 def test_buy_this_prefills_the_wizard_draft(owner_client, account, other_account):
     mine = [WorkspaceFactory(account=account) for _ in range(2)]
@@ -39,11 +48,7 @@ def test_an_unknown_plan_leaves_the_draft_alone(owner_client, account):
 @pytest.mark.django_db
 def test_home_says_when_a_package_would_have_saved_money(owner_client, account):
     with time_machine.travel(NOW, tick=False):
-        ws = WorkspaceFactory(account=account)
-        for i in range(30):
-            day = date(2026, 3, 30) - timedelta(days=i)
-            f.usage(ws, "log", day, 50_000_000)
-            f.usage(ws, "datakit", day, 25)
+        _thirty_heavy_days(account)
         response = owner_client.get(reverse("account-home", kwargs={"account_id": account.pk}))
     content = response.content.decode()
     assert "advisor-hint" in content
@@ -65,11 +70,7 @@ def test_the_home_line_names_the_package_in_each_readers_language(owner_client, 
     """The line is kept in the cache for the day; the package's name is translated when it is shown, so the first
     reader's language does not stick."""
     with time_machine.travel(NOW, tick=False):
-        ws = WorkspaceFactory(account=account)
-        for i in range(30):
-            day = date(2026, 3, 30) - timedelta(days=i)
-            f.usage(ws, "log", day, 50_000_000)
-            f.usage(ws, "datakit", day, 25)
+        _thirty_heavy_days(account)
         url = reverse("account-home", kwargs={"account_id": account.pk})
         english = owner_client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
         chinese = owner_client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
@@ -87,11 +88,7 @@ def test_the_home_page_never_replays_it_queues_the_days_replay_once(owner_client
     monkeypatch.setattr("advisor.tasks.compute_hint.delay", queued.append)
     monkeypatch.setattr("advisor.hints._compute", lambda account: pytest.fail("the page replayed"))
     with time_machine.travel(NOW, tick=False):
-        ws = WorkspaceFactory(account=account)
-        for i in range(30):
-            day = date(2026, 3, 30) - timedelta(days=i)
-            f.usage(ws, "log", day, 50_000_000)
-            f.usage(ws, "datakit", day, 25)
+        _thirty_heavy_days(account)
         url = reverse("account-home", kwargs={"account_id": account.pk})
         first, second = (owner_client.get(url).content.decode() for _ in range(2))
         assert queued == [account.pk] and "advisor-hint" not in first + second
