@@ -158,3 +158,17 @@ def colon() -> str:
     """The separator between a label and its value ("Available: ¥1.00"): ": " in English, the full-width colon (U+FF1A)
     in Chinese, with no space after it (docs/UI.md "Chinese completeness")."""
     return pgettext("label separator", ": ")
+
+
+@register.simple_tag
+def list_separator() -> str:
+    """Between the items of a list of names ("Workspace A, Workspace B"): ", " in English, the enumeration comma
+    (U+3001) in Chinese."""
+    return pgettext("list separator", ", ")
+
+
+@register.simple_tag
+def full_stop() -> str:
+    """The end of a sentence built from pieces (a list of names): "." in English, the ideographic full stop (U+3002)
+    in Chinese."""
+    return pgettext("sentence end", ".")
