@@ -1,7 +1,7 @@
 from forecasts.selectors import open_episodes
 from workspaces.context_processors import billing_membership
 
-BANNER_SHOWN = 2
+BANNER_SHOWN = 1
 BANNER_COUNTED = 10
 
 
