@@ -20,7 +20,7 @@ class UsageRecord(models.Model):
     # One composite foreign key (workspace_id, account_id) -> the workspace's (id, account_id) stands for both
     # (migration 0008): the workspace exists and the record's account is that workspace's account. One check
     # per inserted row instead of two, and a stronger invariant than two separate keys.
-    # Its index is (account, day) below (migration 0012): it serves every lookup by account, and the admin's
+    # Its index is (account, day) below (migration 0013): it serves every lookup by account, and the admin's
     # search by account in the order of its days.
     account = models.ForeignKey(
         "workspaces.Account", on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False,
