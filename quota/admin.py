@@ -7,6 +7,8 @@ from functools import partial
 from typing import cast
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import display_for_field
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import (
@@ -16,7 +18,7 @@ from core.admin import (
     NoDeleteAdminMixin,
     ReadOnlyAdminMixin,
 )
-from quota import ingest, night
+from quota import ingest, night, selectors
 from quota.models import Bill, BillLine, BillSettlement, NightMark, ServiceToken, UsageRecord
 
 
@@ -25,34 +27,25 @@ class ReadOnlyInline(ReadOnlyAdminMixin, FinanceTabularInline):
     can_delete = False
 
 
-class BillLineInline(ReadOnlyInline):
-    model = BillLine
-    fields = ["workspace", "billing_item", "storage_policy", "package", "usage", "factor", "converted",
-              "covered_by_package", "covered_by_traffic", "overage", "unit_price", "amount"]
-    readonly_fields = cast(list[str], fields)  # field names only
+LINE_COLUMNS = ["workspace", "billing_item", "storage_policy", "package", "usage", "factor", "converted",
+                "covered_by_package", "covered_by_traffic", "overage", "unit_price", "amount"]
 
-    def get_queryset(self, request):
-        # the names shown per line, joined once (not a query per line and field)
-        return super().get_queryset(request).select_related(
-            "workspace", "billing_item", "storage_policy__billing_item", "package__plan")
 
-    def get_formset(self, request, obj=None, **kwargs):
-        """The bill's lines read from its day's partition only (the lines table is partitioned by day)."""
-        base = super().get_formset(request, obj, **kwargs)
-
-        class SameDayFormSet(base):  # type: ignore[valid-type,misc]
-            def __init__(self, *args, instance=None, queryset=None, **kw):
-                if instance is not None and instance.pk and queryset is not None:
-                    queryset = queryset.filter(day=instance.day)
-                super().__init__(*args, instance=instance, queryset=queryset, **kw)
-
-        return base if obj is None else SameDayFormSet
+def _line_cell(line: BillLine, field) -> str:
+    """A line's value as the admin shows a read-only field: a related row by its name, numbers localized."""
+    value = getattr(line, field.name)
+    if field.is_relation:
+        return "-" if value is None else str(value)
+    return display_for_field(value, field, "-")
 
 
 class BillSettlementInline(ReadOnlyInline):
     model = BillSettlement
     fields = ["sequence", "amount", "payment", "created_at"]
     readonly_fields = cast(list[str], fields)  # field names only
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("payment")  # its name: not a query per settlement
 
 
 @admin.register(Bill)
@@ -61,10 +54,24 @@ class BillAdmin(IdSearchMixin, NoDeleteAdminMixin, FinanceModelAdmin):
     search_fields = ["account_id", "id"]  # exact ids on indexed columns (a big table); days: the date hierarchy
     date_hierarchy = "day"
     list_select_related = ["account"]
-    inlines = [BillLineInline, BillSettlementInline]
+    inlines = [BillSettlementInline]
     actions = ["rerun_day"]
     readonly_fields = ["account", "day", "total", "voucher_payable_total", "charged", "voucher_payable_charged",
-                       "runs", "created_at", "updated_at"]
+                       "runs", "created_at", "updated_at", "lines_table"]
+
+    @admin.display(description=_("Lines"))
+    def lines_table(self, bill: Bill) -> str:
+        """The bill's lines as one read-only table: one query (names joined) on the bill's day partition only,
+        rendered in one pass. A read-only inline formset built a form per line (80 lines: ~1/3 s)."""
+        fields = [BillLine._meta.get_field(name) for name in LINE_COLUMNS]
+        lines = selectors.bill_lines(bill=bill).select_related(
+            "workspace", "billing_item", "storage_policy__billing_item", "package__plan")
+        head = format_html_join("", "<th scope=\"col\">{}</th>", ((field.verbose_name,) for field in fields))
+        rows = format_html_join("", "<tr>{}</tr>", (
+            (format_html_join("", "<td>{}</td>", ((_line_cell(line, field),) for field in fields)),)
+            for line in lines))
+        return format_html('<div class="bill-lines"><table><thead><tr>{}</tr></thead><tbody>{}</tbody></table></div>',
+                           head, rows)
 
     def has_change_permission(self, request, obj=None) -> bool:
         # The change view only shows the bill; nothing can be saved (every field is read-only).

@@ -3,6 +3,8 @@
 from datetime import date, timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from quota.models import Bill
@@ -128,3 +130,26 @@ def test_package_quota_use_fragment_is_scoped(client, account, owner, other_acco
     client.force_login(owner)
     assert client.get(f"/a/{account.pk}/packages/{mine.pk}/quota-use/").status_code == 200
     assert client.get(f"/a/{account.pk}/packages/{theirs.pk}/quota-use/").status_code == 404
+
+
+def test_admin_bill_change_page_shows_its_lines_in_one_table(admin_client, account):
+    """Finance reads a bill's lines as one read-only table (no inline formset), from the bill's day only, with the
+    same number of queries whatever the number of lines and settlements."""
+    f.fund_cash(account, "100.00")
+    ws = _night(account)
+    bill = Bill.objects.get(account=account, day=D)
+    url = f"/admin/quota/bill/{bill.pk}/change/"
+    admin_client.get(url)  # warm: the caches a first page fills (content types, settings) are not the page's
+    with CaptureQueriesContext(connection) as few:
+        html = admin_client.get(url).content.decode()
+    assert 'class="bill-lines"' in html and ws.name in html and "billline_set-TOTAL_FORMS" not in html
+    assert html.count("<tr>", html.index('class="bill-lines"')) >= bill.lines.count()
+    second = WorkspaceFactory(account=account)
+    for code in ("log", "apm"):
+        f.usage(second, code, D, 7_000_000)
+    night_run_chunk(day=D, account_ids=[account.pk])
+    assert Bill.objects.get(pk=bill.pk).lines.count() > 1
+    with CaptureQueriesContext(connection) as more:
+        assert admin_client.get(url).status_code == 200
+    assert bill.settlements.count() == 2  # the re-run settled the difference: a second settlement
+    assert len(more.captured_queries) == len(few.captured_queries)
