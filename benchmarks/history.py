@@ -25,13 +25,16 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import socket
 import statistics
+import subprocess
 import sys
 import time
 from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
+import httpx
 import psycopg2
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -159,25 +162,74 @@ def build(cursor, *, accounts: int, days: int, fast: bool = True) -> tuple[list[
     return account_ids, time.perf_counter() - started
 
 
-def _timed(client, url: str, repeat: int) -> dict:
+class Served:
+    """The pages served as in production: gunicorn with the web container's own settings
+    (billing_center/gunicorn_conf.py: the application preloaded and frozen for the collector before the fork),
+    one sync worker on a loopback port, DEBUG off. A request's time is measured by the client around the whole
+    HTTP exchange on loopback (server time and a loopback round trip)."""
+
+    def __init__(self, database_url: str, log: Path):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        env = {**os.environ, "DATABASE_URL": database_url, "DJANGO_SETTINGS_MODULE": "billing_center.settings",
+               "DEBUG": "false", "ALLOWED_HOSTS": "127.0.0.1",
+               "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend"}
+        log.parent.mkdir(parents=True, exist_ok=True)
+        self.log = log.open("w")
+        self.process = subprocess.Popen(
+            [str(Path(sys.executable).parent / "gunicorn"), "billing_center.wsgi", "--config",
+             "python:billing_center.gunicorn_conf", "--bind", f"127.0.0.1:{self.port}", "--workers", "1",
+             "--timeout", "600"], cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+        self.http = httpx.Client(base_url=f"http://127.0.0.1:{self.port}", timeout=600)
+        for _ in range(600):
+            try:
+                self.http.get("/health/")
+                return
+            except httpx.TransportError:
+                if self.process.poll() is not None:
+                    break
+                time.sleep(0.1)
+        sys.exit(f"gunicorn did not start: see {log}")
+
+    def close(self) -> None:
+        self.http.close()
+        self.process.terminate()
+        self.process.wait(timeout=30)
+        self.log.close()
+
+
+def _timed(client, url: str, repeat: int, served: Served | None = None) -> dict:
+    """p50 and p95 of `repeat` requests after one untimed warm-up request (a process serves many requests after
+    its first: templates, the URL resolver and caches are loaded once), and the queries of one request. With
+    `served`, the timed requests go to gunicorn with the session of the in-process `client`; the queries are
+    counted in-process."""
+    from django.conf import settings
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    times, status, queries = [], None, 0
-    warm = client.get(url)  # one untimed request first: templates, the URL resolver and caches are loaded once
-    for _chunk in getattr(warm, "streaming_content", ()):  # a process serves many requests after its first
-        pass
-    for n in range(repeat):
-        with CaptureQueriesContext(connection) as ctx:
-            t0 = time.perf_counter()
-            response = client.get(url)
-            if getattr(response, "streaming", False):
-                for _chunk in response.streaming_content:
-                    pass
-            times.append((time.perf_counter() - t0) * 1000)
-        status = response.status_code
-        if n == 0:
-            queries = len(ctx.captured_queries)
+    def once() -> object:
+        response = client.get(url)
+        for _chunk in getattr(response, "streaming_content", ()):
+            pass
+        return response
+
+    once()
+    with CaptureQueriesContext(connection) as ctx:
+        response = once()
+    queries, status = len(ctx.captured_queries), response.status_code  # type: ignore[attr-defined]
+    cookies = {settings.SESSION_COOKIE_NAME: client.cookies[settings.SESSION_COOKIE_NAME].value}
+    times = []
+    if served is not None:
+        served.http.get(url, cookies=cookies)
+    for _n in range(repeat):
+        t0 = time.perf_counter()
+        if served is None:
+            once()
+        else:
+            answer = served.http.get(url, cookies=cookies)
+            status = answer.status_code
+        times.append((time.perf_counter() - t0) * 1000)
     times.sort()
     p95 = times[-1] if len(times) < 20 else statistics.quantiles(times, n=20)[-1]
     return {"url": url, "status": status, "p50": statistics.median(times), "p95": p95, "queries": queries}
@@ -235,6 +287,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--reuse", action="store_true", help="reuse $HISTORY_DB as an earlier run built it")
     parser.add_argument("--skip-admin", action="store_true")
+    parser.add_argument("--in-process", action="store_true",
+                        help="time the pages in this process (Django's test client) instead of through gunicorn")
     parser.add_argument("--chunk-size", type=int, default=None, help="accounts per transaction of the close")
     parser.add_argument("--slow-build", action="store_true",
                         help="build usage, bills and lines with every trigger on (the ledger always is)")
@@ -302,8 +356,10 @@ def main() -> None:
     session = client.session
     session[SESSION_KEY] = ""
     session.save()
-    pages = [_timed(client, u, args.repeat) for u in fee_center_urls(account, bill)]
-    _print(pages, f"Fee Center pages of account {account.pk} ({lines // max(args.scale, 1):,} lines)")
+    served = None if args.in_process else Served(url, ROOT / "artifacts" / "history" / "gunicorn.log")
+    how = "in-process" if served is None else "through gunicorn (billing_center/gunicorn_conf.py, 1 worker)"
+    pages = [_timed(client, u, args.repeat, served) for u in fee_center_urls(account, bill)]
+    _print(pages, f"Fee Center pages of account {account.pk} ({lines // max(args.scale, 1):,} lines), {how}")
 
     admin_rows: list[dict] = []
     if not args.skip_admin:
@@ -315,8 +371,10 @@ def main() -> None:
         session[SESSION_KEY] = ""
         session[DEVICE_ID_SESSION_KEY] = confirmed_totp_device(staff).persistent_id
         session.save()
-        admin_rows = [_timed(admin_client, u, args.repeat) for u in admin_urls(str(account.pk))]
-        _print(admin_rows, "Admin changelists and change pages")
+        admin_rows = [_timed(admin_client, u, args.repeat, served) for u in admin_urls(str(account.pk))]
+        _print(admin_rows, f"Admin changelists and change pages, {how}")
+    if served is not None:
+        served.close()
 
     # CSV exports: a month and a year, streamed
     api = f"/api/v1/accounts/{account.pk}/bills/daily/?format=csv"

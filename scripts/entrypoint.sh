@@ -34,6 +34,7 @@ case "$command" in
   web)
     release
     exec gunicorn billing_center.wsgi \
+      --config python:billing_center.gunicorn_conf \
       --bind "${HOST:-0.0.0.0}:${PORT:-8000}" \
       --access-logfile - \
       --timeout "${GUNICORN_TIMEOUT:-60}" \
