@@ -309,6 +309,24 @@ def best_traffic(tp: TrafficPackage, excess: list[int], price: Decimal, pricing_
     return best
 
 
+def _without_the_current_twin(candidates: list[Candidate], current: Candidate,
+                              quotes: list[tuple[Plan, list[tuple[TrafficPackage, int]]]]) -> list[Candidate]:
+    """When the tenant's current setup is one package of a plan, with the same traffic add-ons as a candidate of
+    that plan and the same price, that candidate is the current setup again: one row, named "Your current
+    package (plan)", instead of two identical ones."""
+    if current.kind != "current" or len(quotes) != 1:
+        return candidates
+    plan, traffic = quotes[0]
+    same_traffic = {(tp.pk, qty) for tp, qty in traffic}
+    for twin in candidates:
+        if (twin.kind == "plan" and twin.plan is not None and twin.plan.pk == plan.pk
+                and {(tp.pk, qty) for tp, qty in twin.traffic} == same_traffic
+                and twin.yearly_price == current.yearly_price and twin.total == current.total):
+            current.label = _("Your current package (%(plan)s)") % {"plan": _(plan.name)}
+            return [c for c in candidates if c is not twin]
+    return candidates
+
+
 def _current_packages(account: Account, workspaces: list[Workspace], today: date
                       ) -> tuple[list[HypotheticalPackage], list[tuple[Plan, list[tuple[TrafficPackage, int]]]]]:
     """The tenant's current packages as they stand today, restricted to the picked workspaces: workspaces in
@@ -438,7 +456,7 @@ def advise(*, account: Account, days: int = DEFAULT_DAYS, workspaces: list[Works
             for day, row in daily.items():
                 merged.setdefault(day, {}).update(row)
             _finish(candidate, merged, window, items, packages, day_list)
-    candidates = [c for c, _p in runs + extra_runs]
+    candidates = _without_the_current_twin([c for c, _p in runs + extra_runs], current, current_quotes)
     for candidate in candidates:
         candidate.saving_vs_payg = quantize(payg.total - candidate.total)
         candidate.saving_vs_current = quantize(current.total - candidate.total)

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.db import connection
+from django.utils import translation
 
 from advisor.replay import advise, best_traffic
 from plans.selectors import figures_on, traffic_package_list
@@ -113,3 +114,19 @@ def test_traffic_search_picks_the_cheapest_multiple_at_least_the_minimum():
         assert best_traffic(tp, [10] * 30, Decimal("3"), 1, 30, figures) == 0
         # 40 hosts over every day: 40 hosts at half price beat pay-as-you-go
         assert best_traffic(tp, [40] * 30, Decimal("3"), 1, 30, figures) == 40
+
+
+@pytest.mark.django_db
+def test_a_candidate_equal_to_the_current_package_is_shown_once_as_the_current_one(account):
+    """The tenant holds a Startup package over the picked workspaces: the Startup candidate would be the same
+    package at the same price with the same overage, so it is one row, the current package named by its plan."""
+    with time_machine.travel(NOW, tick=False), translation.override("en"):
+        workspaces = [WorkspaceFactory(account=account) for _ in range(3)]
+        _usage(workspaces)
+        f.package(account, workspaces, plan_code="startup", starts_on=WINDOW[0], sold_on=WINDOW[0])
+        advice = advise(account=account, days=20, workspaces=workspaces)
+    keys = [c.key for c in advice.candidates]
+    assert "current" in keys and "plan-startup" not in keys and "plan-growth" in keys
+    assert advice.current.label == "Your current package (Startup Acceleration)"
+    assert advice.current.saving_vs_current == Decimal("0.00")
+    assert len({(c.label, c.total) for c in advice.candidates}) == len(advice.candidates)
