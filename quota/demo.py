@@ -4,10 +4,11 @@ Celery night, so bills and settlements carry the night they belong to.
 
 - `payg`: three days of last month, before any package: Workspaces A and B pay as you go from cash.
 - `before_package`: every day from the fourth after the first up to the purchase, still pay as you go.
-- `week`: the last 8 days, inside the package. Workspace A alone logs about 360,000,000 entries, traces about
-  42,000,000 and runs about 80 hosts a day, far over the Startup package's daily 40,000,000, 5,000,000 and 20:
-  overage every day. The package is too small for A; the package advisor shows that Growth Development (A and
-  B fit its capacities) would have been cheaper, and by how much.
+- `week`: the purchase day itself (bought that morning, the package starts the next day: still pay as you go,
+  billed at the night after the purchase), then the last 8 days, inside the package. Workspace A alone logs
+  about 360,000,000 entries, traces about 42,000,000 and runs about 80 hosts a day, far over the Startup
+  package's daily 40,000,000, 5,000,000 and 20: overage every day. The package is too small for A; the package
+  advisor shows that Growth Development (A and B fit its capacities) would have been cheaper, and by how much.
 The database stamps bills, settlements and usage with SQL `now()`; the demo sets those columns to the story's
 moment afterwards (demo only).
 """
@@ -79,6 +80,8 @@ def before_package(context: dict) -> None:
 
 
 def week(context: dict) -> None:
+    purchase_day = context["purchase_day"]
+    _day(context, purchase_day, _like_the_week(0))
     for offset in sorted(WEEK, reverse=True):
         _day(context, context["clock"].day(offset), WEEK[offset])
 

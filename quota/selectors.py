@@ -118,7 +118,8 @@ capacity AS (
 billed AS (
     SELECT b.day, l.billing_item_id, sum(l.usage) AS usage, sum(l.converted) AS converted,
            sum(l.covered_by_package) AS covered_package, sum(l.covered_by_traffic) AS covered_traffic,
-           sum(l.overage) FILTER (WHERE l.package_id IS NOT NULL) AS overage, sum(l.amount) AS amount
+           sum(l.overage) FILTER (WHERE l.package_id IS NOT NULL) AS overage,
+           sum(l.overage) FILTER (WHERE l.package_id IS NULL) AS payg, sum(l.amount) AS amount
     FROM quota_bill b JOIN quota_billline l ON l.bill_id = b.id AND l.day = b.day
     WHERE b.account_id = %(account)s AND b.day BETWEEN %(start)s AND %(end)s AND l.day BETWEEN %(start)s AND %(end)s
     GROUP BY b.day, l.billing_item_id
@@ -131,7 +132,7 @@ reported AS (
 )
 SELECT days.day, bi.id, coalesce(r.usage, 0), coalesce(b.converted, 0),
        coalesce(b.covered_package, 0) + coalesce(b.covered_traffic, 0), coalesce(b.overage, 0),
-       coalesce(c.capacity, 0), coalesce(b.amount, 0), b.day IS NOT NULL
+       coalesce(c.capacity, 0), coalesce(b.amount, 0), b.day IS NOT NULL, coalesce(b.payg, 0)
 FROM days CROSS JOIN plans_billingitem bi
 LEFT JOIN capacity c ON c.day = days.day AND c.billing_item_id = bi.id
 LEFT JOIN billed b ON b.day = days.day AND b.billing_item_id = bi.id
@@ -141,24 +142,27 @@ ORDER BY days.day, bi.sort_order, bi.id
 
 
 def quota_usage(*, account: Account, date_from: date, date_to: date) -> dict[str, Any]:
-    """Per billing item and day: reported usage, converted, covered, overage, capacity and amount (the
+    """Per billing item and day: reported usage, converted, covered, overage (beyond a package's quota), pay as
+    you go (converted usage of days or workspaces no package covers), capacity and amount (the
     usage-against-quota page and its chart). Days without a bill yet show the reported usage only."""
     with connection.cursor() as cursor:
         cursor.execute(QUOTA_BY_DAY, {"account": account.pk, "start": date_from, "end": date_to})
         rows = cursor.fetchall()
     items = {i.pk: i for i in BillingItem.objects.all()}
     per_item: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for day, item_id, usage, converted, covered, overage, capacity, amount, billed in rows:
+    for day, item_id, usage, converted, covered, overage, capacity, amount, billed, payg in rows:
         per_item[item_id].append({
             "day": day, "usage": int(usage), "converted": int(converted), "covered": int(covered),
-            "overage": int(overage), "capacity": int(capacity), "amount": amount, "billed": billed,
+            "overage": int(overage), "payg": int(payg), "capacity": int(capacity), "amount": amount,
+            "billed": billed,
         })
     result = []
     for item_id, days in per_item.items():
         result.append({
             "item": items[item_id], "days": days,
             "usage": sum(d["usage"] for d in days), "covered": sum(d["covered"] for d in days),
-            "overage": sum(d["overage"] for d in days), "amount": sum(d["amount"] for d in days),
+            "overage": sum(d["overage"] for d in days), "payg": sum(d["payg"] for d in days),
+            "amount": sum(d["amount"] for d in days),
             "capacity": sum(d["capacity"] for d in days),
         })
     return {"items": result, "date_from": date_from, "date_to": date_to}

@@ -89,13 +89,14 @@ class UsageView(AccountScopedMixin, TemplateView):
         selected = next((i for i in items if i.code == params.get("item")), None) or next(
             (i for i in items if i.code == "log"), items[0] if items else None
         )
-        chart = {"labels": [], "covered": [], "overage": [], "capacity": [], "usage": []}
+        chart = {"labels": [], "covered": [], "overage": [], "payg": [], "capacity": [], "usage": []}
         for entry in quota["items"]:
             if selected and entry["item"].pk == selected.pk:
                 for d in entry["days"]:
                     chart["labels"].append(d["day"].isoformat())
                     chart["covered"].append(d["covered"])
                     chart["overage"].append(d["overage"])
+                    chart["payg"].append(d["payg"])
                     chart["capacity"].append(d["capacity"])
                     chart["usage"].append(d["usage"])
         by_workspace = (

@@ -153,3 +153,19 @@ def test_admin_bill_change_page_shows_its_lines_in_one_table(admin_client, accou
         assert admin_client.get(url).status_code == 200
     assert bill.settlements.count() == 2  # the re-run settled the difference: a second settlement
     assert len(more.captured_queries) == len(few.captured_queries)
+
+
+def test_usage_chart_shows_pay_as_you_go_days_as_their_own_bars(owner_client, account):
+    """Before any package, a day's converted usage is billed pay as you go: the chart shows it (not an empty day),
+    apart from the covered and overage bars of the days a package covers."""
+    f.fund_cash(account, "100.00")
+    ws = _night(account, days=2)  # 2026-03-10 and 11: no package yet, 3,000,000 log a day
+    f.package(account, [ws], starts_on=D + timedelta(days=2))
+    for day in (D + timedelta(days=2), D + timedelta(days=3)):
+        f.usage(ws, "log", day, 3_000_000)
+        night_run_chunk(day=day, account_ids=[account.pk])
+    response = owner_client.get(f"/a/{account.pk}/usage/?date_from=2026-03-10&date_to=2026-03-13&item=log")
+    chart = response.context["chart"]
+    assert chart["payg"][:2] == [3_000_000, 3_000_000] and chart["covered"][:2] == [0, 0]
+    assert chart["payg"][2:] == [0, 0] and chart["covered"][2:] == [3_000_000, 3_000_000]
+    assert 'data-label-payg="' in response.content.decode()

@@ -11,6 +11,7 @@
     data: {labels: d.labels, datasets: [
       {type: "bar", label: labels.labelCovered, data: d.covered, stack: "u", backgroundColor: T.colors.primary},
       {type: "bar", label: labels.labelOverage, data: d.overage, stack: "u", backgroundColor: T.colors.amber},
+      {type: "bar", label: labels.labelPayg, data: d.payg, stack: "u", backgroundColor: T.colors.slate},
       {type: "line", label: labels.labelCapacity, data: d.capacity, borderColor: T.colors.teal, backgroundColor: T.colors.teal, stepped: true, pointRadius: 0}
     ]},
     options: {aspectRatio: T.aspect(canvas, 2.4), scales: T.scales({x: {stacked: true}, y: {stacked: true}})}

@@ -34,7 +34,7 @@ STORY = [
     ("payments", "seed"),              # purchase day: remittance, welcome voucher, codes, a prepaid card
     ("orders", "seed"),                # purchase day: the package for A then B, paid at once
     ("notifications", "seed"),         # purchase day: a high-spending alert on Workspace A
-    ("quota", "week"),                 # the last 8 days inside the package, each billed that night
+    ("quota", "week"),                 # the purchase day (still pay as you go), then the last 8 days in the package
     ("workspaces", "new_workspace"),   # two days ago: Workspace D, Commercial, no package yet
     ("statements", "seed"),            # last month's bill made final on its day; this month's refreshed
 ]
