@@ -108,7 +108,10 @@ class UsageRecordAdmin(IdSearchMixin, ReadOnlyAdminMixin, FinanceModelAdmin):
     # A search is an exact account id, read through the (account, day) index in the list's order (newest day
     # first): one index range per month partition, merged, never a scan of the table (migration 0013).
     search_fields = ["account_id"]
-    ordering = ["-day"]
+    # Newest day first, then the (day, account) index's own order: a backward range of that index with a sort of
+    # each account's few rows of a day. The columns of the unique (workspace, item, day) make the order total,
+    # so Django adds no "-pk", which would sort the whole newest day (80,000 rows at 1,000 accounts: 275 ms).
+    ordering = ["-day", "-account_id", "-workspace_id", "-billing_item_id"]
     list_select_related = ["workspace", "billing_item"]
 
 

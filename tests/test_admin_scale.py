@@ -199,3 +199,26 @@ def test_no_change_form_lists_a_big_table_in_a_select(admin_client):
             if not isinstance(widget, (AutocompleteSelect, ForeignKeyRawIdWidget)) and not field.disabled:
                 offenders.append(f"{model._meta.label}.{name}")
     assert offenders == []
+
+
+def test_the_unfiltered_usage_list_reads_the_day_index_in_its_order(admin_client):
+    """Finance's usage list, newest day first, is a backward range of the (day, account) index with a sort of an
+    account's few rows of a day: its order is total without the id (Django adds no "-pk"), which would sort the
+    whole newest day (80,000 rows at 1,000 accounts)."""
+    _a_tenant_with_history()
+    _a_tenant_with_history()
+    response = admin_client.get(reverse("admin:quota_usagerecord_changelist"))
+    assert response.status_code == 200
+    cl = response.context["cl"]
+    rows = list(cl.result_list)
+    assert [(r.day, r.account_id) for r in rows] == sorted(((r.day, r.account_id) for r in rows), reverse=True)
+    sql, params = cl.queryset[:50].query.sql_with_params()
+    assert '"quota_usagerecord"."id"' not in sql.split("ORDER BY")[1]
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    scans = [line for line in plan.splitlines() if "Scan" in line and " on quota_usagerecord" in line]
+    assert scans and all("day_account_id_idx" in line for line in scans), plan
+    assert "Presorted Key: quota_usagerecord.day, quota_usagerecord.account_id" in plan, plan
