@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import resource
 import socket
 import statistics
@@ -287,6 +288,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--reuse", action="store_true", help="reuse $HISTORY_DB as an earlier run built it")
     parser.add_argument("--skip-admin", action="store_true")
+    parser.add_argument("--only", default="", help="time only the pages whose path matches this regular expression "
+                                                   "(exports and the close are then skipped)")
     parser.add_argument("--in-process", action="store_true",
                         help="time the pages in this process (Django's test client) instead of through gunicorn")
     parser.add_argument("--chunk-size", type=int, default=None, help="accounts per transaction of the close")
@@ -358,7 +361,8 @@ def main() -> None:
     session.save()
     served = None if args.in_process else Served(url, ROOT / "artifacts" / "history" / "gunicorn.log")
     how = "in-process" if served is None else "through gunicorn (billing_center/gunicorn_conf.py, 1 worker)"
-    pages = [_timed(client, u, args.repeat, served) for u in fee_center_urls(account, bill)]
+    chosen = re.compile(args.only).search if args.only else (lambda _url: True)
+    pages = [_timed(client, u, args.repeat, served) for u in fee_center_urls(account, bill) if chosen(u)]
     _print(pages, f"Fee Center pages of account {account.pk} ({lines // max(args.scale, 1):,} lines), {how}")
 
     admin_rows: list[dict] = []
@@ -371,10 +375,12 @@ def main() -> None:
         session[SESSION_KEY] = ""
         session[DEVICE_ID_SESSION_KEY] = confirmed_totp_device(staff).persistent_id
         session.save()
-        admin_rows = [_timed(admin_client, u, args.repeat, served) for u in admin_urls(str(account.pk))]
+        admin_rows = [_timed(admin_client, u, args.repeat, served) for u in admin_urls(str(account.pk)) if chosen(u)]
         _print(admin_rows, f"Admin changelists and change pages, {how}")
     if served is not None:
         served.close()
+    if args.only:
+        return
 
     # CSV exports: a month and a year, streamed
     api = f"/api/v1/accounts/{account.pk}/bills/daily/?format=csv"

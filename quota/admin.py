@@ -7,10 +7,10 @@ from functools import partial
 from typing import cast
 
 from django.contrib import admin, messages
-from django.contrib.admin.utils import display_for_field
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from core import formatting
 from core.admin import (
     FinanceModelAdmin,
     FinanceTabularInline,
@@ -31,12 +31,17 @@ LINE_COLUMNS = ["workspace", "billing_item", "storage_policy", "package", "usage
                 "covered_by_package", "covered_by_traffic", "overage", "unit_price", "amount"]
 
 
-def _line_cell(line: BillLine, field) -> str:
-    """A line's value as the admin shows a read-only field: a related row by its name, numbers localized."""
-    value = getattr(line, field.name)
-    if field.is_relation:
-        return "-" if value is None else str(value)
-    return display_for_field(value, field, "-")
+LINE_ROW = "<tr>" + "<td>{}</td>" * len(LINE_COLUMNS) + "</tr>"
+
+
+def _line_cells(line: BillLine) -> tuple[str, ...]:
+    """A line's cells in LINE_COLUMNS' order: related rows by their names, quantities with thousands
+    separators, the unit price to its four places and the amount in yuan."""
+    return (str(line.workspace), str(line.billing_item), str(line.storage_policy),
+            "-" if line.package is None else str(line.package), formatting.number(line.usage),
+            formatting.number(line.factor), formatting.number(line.converted),
+            formatting.number(line.covered_by_package), formatting.number(line.covered_by_traffic),
+            formatting.number(line.overage), formatting.price(line.unit_price), formatting.money(line.amount))
 
 
 class BillSettlementInline(ReadOnlyInline):
@@ -62,14 +67,13 @@ class BillAdmin(IdSearchMixin, NoDeleteAdminMixin, FinanceModelAdmin):
     @admin.display(description=_("Lines"))
     def lines_table(self, bill: Bill) -> str:
         """The bill's lines as one read-only table: one query (names joined) on the bill's day partition only,
-        rendered in one pass. A read-only inline formset built a form per line (80 lines: ~1/3 s)."""
-        fields = [BillLine._meta.get_field(name) for name in LINE_COLUMNS]
+        one format_html per row, figures by the formatting module. A read-only inline formset built a form per
+        line (80 lines: ~1/3 s), and the admin's per-field display ~1/10 s."""
         lines = selectors.bill_lines(bill=bill).select_related(
             "workspace", "billing_item", "storage_policy__billing_item", "package__plan")
-        head = format_html_join("", "<th scope=\"col\">{}</th>", ((field.verbose_name,) for field in fields))
-        rows = format_html_join("", "<tr>{}</tr>", (
-            (format_html_join("", "<td>{}</td>", ((_line_cell(line, field),) for field in fields)),)
-            for line in lines))
+        head = format_html_join("", "<th scope=\"col\">{}</th>",
+                                ((BillLine._meta.get_field(name).verbose_name,) for name in LINE_COLUMNS))
+        rows = format_html_join("", LINE_ROW, (_line_cells(line) for line in lines))
         return format_html('<div class="bill-lines"><table><thead><tr>{}</tr></thead><tbody>{}</tbody></table></div>',
                            head, rows)
 
