@@ -60,6 +60,11 @@ LAYOUT = """(scrollBoxesAllowed) => {
       problems.push(`the link ${name(link)} "${link.textContent.trim().slice(0, 40)}" is not underlined`);
     }
   }
+  // The breadcrumb ends with the page itself (its last crumb is the current page, not a link to a parent).
+  const crumbs = main.querySelectorAll(".app-breadcrumb .breadcrumb-item");
+  if (crumbs.length && crumbs[crumbs.length - 1].getAttribute("aria-current") !== "page") {
+    problems.push(`the breadcrumb ends with "${crumbs[crumbs.length - 1].textContent.trim()}", not with the page`);
+  }
   if (scrollBoxesAllowed) return problems;
   for (const box of main.querySelectorAll(".table-responsive")) {
     const table = box.querySelector("table");
