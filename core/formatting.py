@@ -9,8 +9,8 @@ Pages use it through the template filters of `core/templatetags/money.py` (`cny`
 - Unit prices: `¥0.035`: four places at most, trailing zeros dropped down to the cents (`¥0.05`, `¥0.0125`).
 - Quantities: `40,000,000`; decimals without their trailing zeros (`3.0000` -> `3`, `1.2500` -> `1.25`).
 - Days `2026-11-20`, months `2026-11`, moments `2026-11-20 21:33` in the account's time zone (core.days).
-- Time zones as a reader names them: `Beijing time (UTC+8)` / `北京时间（UTC+8）` for the common zones
-  (ZONE_NAMES), otherwise the zone's own name with its offset, `Europe/Paris (UTC+1)`.
+- Time zones as a reader names them: `Beijing time (UTC+8)` (translated, full-width brackets in Chinese) for
+  the common zones (ZONE_NAMES), otherwise the zone's own name with its offset, `Europe/Paris (UTC+1)`.
 """
 
 from __future__ import annotations
@@ -133,8 +133,8 @@ def utc_offset(zone_name: str | None, *, at: dt.datetime | None = None) -> str:
 
 
 def zone_name(name: str | None, *, at: dt.datetime | None = None) -> str:
-    """The zone as a reader names it, with its offset: "Beijing time (UTC+8)" (北京时间（UTC+8）) for a zone
-    of ZONE_NAMES, "Europe/Paris (UTC+1)" for any other, "UTC" for UTC itself."""
+    """The zone as a reader names it, with its offset: "Beijing time (UTC+8)" (in the reader's language) for
+    a zone of ZONE_NAMES, "Europe/Paris (UTC+1)" for any other, "UTC" for UTC itself."""
     name = str(days.zone(name))
     if name in UTC_NAMES:
         return "UTC"

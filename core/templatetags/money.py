@@ -64,5 +64,5 @@ def moment_zone(value: Any, account: Any = None) -> str:
 
 @register.filter
 def zone_name(value: Any) -> str:
-    """{{ account.time_zone|zone_name }} -> Beijing time (UTC+8); 北京时间（UTC+8） in Chinese."""
+    """{{ account.time_zone|zone_name }} -> Beijing time (UTC+8), translated."""
     return formatting.zone_name(value)
