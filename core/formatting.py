@@ -9,6 +9,8 @@ Pages use it through the template filters of `core/templatetags/money.py` (`cny`
 - Unit prices: `¥0.035`: four places at most, trailing zeros dropped down to the cents (`¥0.05`, `¥0.0125`).
 - Quantities: `40,000,000`; decimals without their trailing zeros (`3.0000` -> `3`, `1.2500` -> `1.25`).
 - Days `2026-11-20`, months `2026-11`, moments `2026-11-20 21:33` in the account's time zone (core.days).
+- Time zones as a reader names them: `Beijing time (UTC+8)` (translated, full-width brackets in Chinese) for
+  the common zones (ZONE_NAMES), otherwise the zone's own name with its offset, `Europe/Paris (UTC+1)`.
 """
 
 from __future__ import annotations
@@ -16,6 +18,9 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal, InvalidOperation
 from typing import Any
+
+from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
 from core import days
 from core.money import MONEY_DECIMAL_PLACES, PRICE_DECIMAL_PLACES, quantize
@@ -95,6 +100,47 @@ def moment_zone(value: dt.datetime | None, account: Any = None) -> str:
     if not isinstance(value, dt.datetime):
         return day(value)
     return f"{moment(value, account)} ({_zone(account)})"
+
+
+# The zones a reader knows by a city's or a country's name; any other zone is shown by its own name.
+ZONE_NAMES = {
+    "Asia/Shanghai": gettext_lazy("Beijing time"),
+    "Asia/Chongqing": gettext_lazy("Beijing time"),
+    "Asia/Harbin": gettext_lazy("Beijing time"),
+    "PRC": gettext_lazy("Beijing time"),
+    "Asia/Hong_Kong": gettext_lazy("Hong Kong time"),
+    "Asia/Macau": gettext_lazy("Macao time"),
+    "Asia/Taipei": gettext_lazy("Taipei time"),
+    "Asia/Singapore": gettext_lazy("Singapore time"),
+    "Asia/Tokyo": gettext_lazy("Tokyo time"),
+    "Asia/Seoul": gettext_lazy("Seoul time"),
+    "Europe/London": gettext_lazy("London time"),
+    "Europe/Berlin": gettext_lazy("Berlin time"),
+    "America/New_York": gettext_lazy("New York time"),
+    "America/Los_Angeles": gettext_lazy("Los Angeles time"),
+}
+UTC_NAMES = frozenset({"UTC", "Etc/UTC", "Etc/GMT", "GMT", "Universal", "Zulu"})
+
+
+def utc_offset(zone_name: str | None, *, at: dt.datetime | None = None) -> str:
+    """UTC+8, UTC-5, UTC+5:30, UTC+0: the zone's offset at `at` (now by default), so summer time counts."""
+    moment = (at or timezone.now()).astimezone(days.zone(zone_name))
+    offset = moment.utcoffset() or dt.timedelta(0)
+    minutes = int(offset.total_seconds()) // 60
+    sign = "-" if minutes < 0 else "+"
+    hours, rest = divmod(abs(minutes), 60)
+    return f"UTC{sign}{hours}" + (f":{rest:02d}" if rest else "")
+
+
+def zone_name(name: str | None, *, at: dt.datetime | None = None) -> str:
+    """The zone as a reader names it, with its offset: "Beijing time (UTC+8)" (in the reader's language) for
+    a zone of ZONE_NAMES, "Europe/Paris (UTC+1)" for any other, "UTC" for UTC itself."""
+    name = str(days.zone(name))
+    if name in UTC_NAMES:
+        return "UTC"
+    label = ZONE_NAMES.get(name)
+    return gettext("%(name)s (%(offset)s)") % {"name": label if label is not None else name,
+                                                "offset": utc_offset(name, at=at)}
 
 
 def _zone(account: Any) -> dt.tzinfo:

@@ -101,15 +101,19 @@ def navigation(membership: Membership | None, url_name: str | None) -> dict[str,
     for section in SECTIONS:
         links = []
         for item in section.items:
-            url = _url(item, membership.account_id) if _visible(item, membership) else None
+            current = item.matches(url_name)
+            visible = _visible(item, membership)
+            url = _url(item, membership.account_id) if visible or current else None
             if url is None:
                 continue
-            current = item.matches(url_name)
-            links.append({"label": item.label, "icon": item.icon, "url": url, "current": current,
-                          "exact": url_name == item.url_name})
+            if visible:
+                links.append({"label": item.label, "icon": item.icon, "url": url, "current": current,
+                              "exact": url_name == item.url_name})
             if current and not crumbs and item.url_name != "account-home":
+                # A page the sidebar does not offer this role (an administrator reading Recharge) still names
+                # its place; its parent is a link only where the role may open it.
                 crumbs = [{"label": section.label, "url": None},
-                          {"label": item.label, "url": None if url_name == item.url_name else url}]
+                          {"label": item.label, "url": None if url_name == item.url_name or not visible else url}]
         if links:
             sections.append({"key": section.key, "label": section.label, "links": links})
     return {"nav_sections": sections, "breadcrumb": crumbs}

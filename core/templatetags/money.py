@@ -2,7 +2,8 @@
 
 {{ amount|cny }} ¥42,000.00 · {{ unit_price|price }} ¥0.035 · {{ quantity|qty }} 40,000,000 ·
 {{ factor|number }} 3 (not 3.0000) · {{ day|day }} 2026-11-20 · {{ month|month }} 2026-11 ·
-{{ created_at|moment:account }} 2026-11-20 21:33 in the account's time zone."""
+{{ created_at|moment:account }} 2026-11-20 21:33 in the account's time zone ·
+{{ account.time_zone|zone_name }} Beijing time (UTC+8)."""
 
 from typing import Any
 
@@ -59,3 +60,9 @@ def moment(value: Any, account: Any = None) -> str:
 def moment_zone(value: Any, account: Any = None) -> str:
     """{{ expires_at|moment_zone:account }} -> 2026-12-07 01:00 (Asia/Shanghai): mail names the zone."""
     return formatting.moment_zone(value, account)
+
+
+@register.filter
+def zone_name(value: Any) -> str:
+    """{{ account.time_zone|zone_name }} -> Beijing time (UTC+8), translated."""
+    return formatting.zone_name(value)

@@ -71,3 +71,27 @@ def test_csv_headings_come_from_one_place_in_both_languages():
     with translation.override("zh-hans"):
         zh = header("month", "amount")
     assert zh[0] == "月份" and zh[1] != "Amount (CNY)"
+
+
+WINTER = dt.datetime(2026, 1, 15, 12, 0, tzinfo=dt.UTC)
+SUMMER = dt.datetime(2026, 7, 15, 12, 0, tzinfo=dt.UTC)
+
+
+def test_time_zones_are_named_as_a_reader_names_them_with_their_offset():
+    with translation.override("en"):
+        assert formatting.zone_name("Asia/Shanghai", at=WINTER) == "Beijing time (UTC+8)"
+        assert formatting.zone_name("Europe/Paris", at=WINTER) == "Europe/Paris (UTC+1)"
+        assert formatting.zone_name("Europe/Paris", at=SUMMER) == "Europe/Paris (UTC+2)"
+        assert formatting.zone_name("America/New_York", at=WINTER) == "New York time (UTC-5)"
+        assert formatting.zone_name("Asia/Kolkata", at=WINTER) == "Asia/Kolkata (UTC+5:30)"
+        assert formatting.zone_name("UTC", at=WINTER) == "UTC"
+    with translation.override("zh-hans"):
+        assert formatting.zone_name("Asia/Shanghai", at=WINTER) == "北京时间（UTC+8）"  # noqa: RUF001
+        assert formatting.zone_name("Europe/Paris", at=SUMMER) == "Europe/Paris（UTC+2）"  # noqa: RUF001
+
+
+def test_the_footer_names_the_accounts_zone(account, owner_client):
+    page = owner_client.get(f"/a/{account.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "北京时间（UTC+8）" in page and "Asia/Shanghai" not in page  # noqa: RUF001
+    page = owner_client.get(f"/a/{account.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "time zone, Beijing time (UTC+8)." in page

@@ -109,3 +109,11 @@ def test_ledger_page_query_count(account, owner, django_assert_max_num_queries):
             assert client.get(f"/a/{account.id}/wallet/details/").status_code == 200
         with django_assert_max_num_queries(20):
             assert client.get(f"/a/{account.id}/wallet/").status_code == 200
+
+
+@pytest.mark.parametrize(("page", "name"), [("wallet/cards/", "Prepaid cards"), ("wallet/vouchers/", "Vouchers")])
+def test_the_breadcrumb_ends_with_the_page_not_the_wallet(account, owner, page, name):
+    body = login(owner).get(f"/a/{account.id}/{page}", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    crumbs = body[body.index('class="app-breadcrumb"'):body.index("</nav>", body.index('class="app-breadcrumb"'))]
+    assert ">Wallet</a>" in crumbs
+    assert crumbs.rstrip().endswith(f'<li class="breadcrumb-item active" aria-current="page">{name}</li>\n    </ol>')

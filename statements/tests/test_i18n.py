@@ -29,7 +29,8 @@ PO = Path(settings.BASE_DIR) / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po
 # pages). Other apps' pages are rendered too and must answer 200 in both languages.
 STRICT_APPS = ("statements", "notifications", "workspaces")
 ALLOWED_WORDS = {"CSV", "PDF", "CNY", "API", "VAT", "English", "PAYG", "SMS", "APM", "RUM", "DataKit", "PV",
-                 "Trace"}  # the vendor's own Chinese name of the item: 应用性能 Trace
+                 "Trace",  # the vendor's own Chinese name of the item: 应用性能 Trace
+                 "UTC"}  # a zone's offset in the footer (Beijing time, UTC+8)
 TIME_ZONE_NAME = re.compile(r"\b[A-Z][A-Za-z]+/[A-Za-z_]+(?:/[A-Za-z_]+)?\b")  # IANA names (Asia/Shanghai) are data
 
 

@@ -25,7 +25,8 @@ AXE_RUN = """async () => {
 
 # Overflow is measured, never guessed: the page and <main> must not scroll sideways at any width (a
 # scroll box's content does not count for its ancestors), and at 1366 px no table may be wider than its
-# .table-responsive box and no card, column or form wider than itself.
+# .table-responsive box and no card, column or form wider than itself. At every width, links in the content
+# are underlined (recognisable without hover).
 LAYOUT = """(scrollBoxesAllowed) => {
   const problems = [];
   const classes = (el) => typeof el.className === "string" && el.className.trim()
@@ -48,6 +49,21 @@ LAYOUT = """(scrollBoxesAllowed) => {
   if (!main) { problems.push("no <main> element"); return problems; }
   if (main.scrollWidth > main.clientWidth + 1) {
     problems.push(`main is ${main.scrollWidth}px wide in ${main.clientWidth}px`);
+  }
+  // Links read as links without hover: a visible link in the page's content (not a button, a tab, the
+  // pager, a menu item, the breadcrumb or the stepper) is underlined (docs/UI.md "Design rules").
+  const navigation = ".btn, .nav-link, .page-link, .dropdown-item, .list-group-item-action, .skip-link";
+  for (const link of main.querySelectorAll("a[href]")) {
+    if (link.matches(navigation) || link.closest(".app-breadcrumb, .stepper, .visually-hidden")) continue;
+    if (!link.getClientRects().length) continue;
+    if (!getComputedStyle(link).textDecorationLine.includes("underline")) {
+      problems.push(`the link ${name(link)} "${link.textContent.trim().slice(0, 40)}" is not underlined`);
+    }
+  }
+  // The breadcrumb ends with the page itself (its last crumb is the current page, not a link to a parent).
+  const crumbs = main.querySelectorAll(".app-breadcrumb .breadcrumb-item");
+  if (crumbs.length && crumbs[crumbs.length - 1].getAttribute("aria-current") !== "page") {
+    problems.push(`the breadcrumb ends with "${crumbs[crumbs.length - 1].textContent.trim()}", not with the page`);
   }
   if (scrollBoxesAllowed) return problems;
   for (const box of main.querySelectorAll(".table-responsive")) {

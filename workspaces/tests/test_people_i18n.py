@@ -11,7 +11,8 @@ from workspaces.models import Role
 
 pytestmark = pytest.mark.django_db
 ALLOWED_CODES = {"QR", "otpauth", "totp", "Fee", "Center", "secret", "issuer", "algorithm", "SHA1", "digits",
-                 "period", "Authorization: Token fc_…"}
+                 "period", "Authorization: Token fc_…",
+                 "UTC"}  # the footer's zone offset (Beijing time, UTC+8)
 
 
 def check_page(client, path, allowed, status=200):
