@@ -7,7 +7,6 @@ from functools import partial
 from typing import cast
 
 from django.contrib import admin, messages
-from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from core import formatting
@@ -17,6 +16,7 @@ from core.admin import (
     IdSearchMixin,
     NoDeleteAdminMixin,
     ReadOnlyAdminMixin,
+    readonly_table,
 )
 from quota import ingest, night, selectors
 from quota.models import Bill, BillLine, BillSettlement, NightMark, ServiceToken, UsageRecord
@@ -29,9 +29,6 @@ class ReadOnlyInline(ReadOnlyAdminMixin, FinanceTabularInline):
 
 LINE_COLUMNS = ["workspace", "billing_item", "storage_policy", "package", "usage", "factor", "converted",
                 "covered_by_package", "covered_by_traffic", "overage", "unit_price", "amount"]
-
-
-LINE_ROW = "<tr>" + "<td>{}</td>" * len(LINE_COLUMNS) + "</tr>"
 
 
 def _line_cells(line: BillLine) -> tuple[str, ...]:
@@ -66,16 +63,11 @@ class BillAdmin(IdSearchMixin, NoDeleteAdminMixin, FinanceModelAdmin):
 
     @admin.display(description=_("Lines"))
     def lines_table(self, bill: Bill) -> str:
-        """The bill's lines as one read-only table: one query (names joined) on the bill's day partition only,
-        one format_html per row, figures by the formatting module. A read-only inline formset built a form per
-        line (80 lines: ~1/3 s), and the admin's per-field display ~1/10 s."""
+        """The bill's lines: one query (names joined) on the bill's day partition only, one read-only table."""
         lines = selectors.bill_lines(bill=bill).select_related(
             "workspace", "billing_item", "storage_policy__billing_item", "package__plan")
-        head = format_html_join("", "<th scope=\"col\">{}</th>",
-                                ((BillLine._meta.get_field(name).verbose_name,) for name in LINE_COLUMNS))
-        rows = format_html_join("", LINE_ROW, (_line_cells(line) for line in lines))
-        return format_html('<div class="bill-lines"><table><thead><tr>{}</tr></thead><tbody>{}</tbody></table></div>',
-                           head, rows)
+        return readonly_table([BillLine._meta.get_field(name).verbose_name for name in LINE_COLUMNS],
+                              (_line_cells(line) for line in lines), figures_from=4)
 
     def has_change_permission(self, request, obj=None) -> bool:
         # The change view only shows the bill; nothing can be saved (every field is read-only).

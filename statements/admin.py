@@ -10,7 +10,15 @@ from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
-from core.admin import FinanceModelAdmin, FinanceTabularInline, NoDeleteAdminMixin, ReadOnlyAdminMixin, admin_display
+from core import formatting
+from core.admin import (
+    FinanceModelAdmin,
+    FinanceTabularInline,
+    NoDeleteAdminMixin,
+    ReadOnlyAdminMixin,
+    admin_display,
+    readonly_table,
+)
 from core.days import vendor_today
 from core.parsing import parse_day
 from statements import exports, invoices, selectors
@@ -27,16 +35,6 @@ from statements.models import (
 )
 
 
-class MonthlyBillLineInline(ReadOnlyAdminMixin, FinanceTabularInline):
-    model = MonthlyBillLine
-    extra = 0
-    can_delete = False
-    readonly_fields = ["workspace", "billing_item", "usage", "covered", "overage", "amount"]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("workspace", "billing_item")
-
-
 @admin.register(MonthlyBill)
 class MonthlyBillAdmin(ReadOnlyAdminMixin, FinanceModelAdmin):
     list_display = ["account", "month", "status", "consumption_total", "adjustments_total", "total", "paid_cash",
@@ -44,8 +42,19 @@ class MonthlyBillAdmin(ReadOnlyAdminMixin, FinanceModelAdmin):
     list_filter = ["status", "month"]
     search_fields = ["account__name"]
     list_select_related = ["account"]
-    inlines = [MonthlyBillLineInline]
     actions = ["export_csv"]
+    readonly_fields = ["lines_table"]
+
+    @admin.display(description=_("Lines"))
+    def lines_table(self, bill: MonthlyBill) -> str:
+        """The month's lines (one per workspace and item) as one read-only table, names joined in one query."""
+        columns = ["workspace", "billing_item", "usage", "covered", "overage", "amount"]
+        lines = bill.lines.select_related("workspace", "billing_item").order_by("workspace_id", "billing_item_id")
+        return readonly_table(
+            [MonthlyBillLine._meta.get_field(name).verbose_name for name in columns],
+            ((str(line.workspace), str(line.billing_item), formatting.number(line.usage),
+              formatting.number(line.covered), formatting.number(line.overage), formatting.money(line.amount))
+             for line in lines), figures_from=2)
 
     @admin.action(description=_("Export selected as CSV"))
     def export_csv(self, request, queryset):

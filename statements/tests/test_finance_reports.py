@@ -10,6 +10,8 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -19,8 +21,9 @@ from payments.maintenance import wallet_adjust
 from payments.models import VoucherKind
 from payments.settlement import SettlementDemand, settle_demands
 from payments.vouchers import voucher_issue
+from plans.models import BillingItem
 from statements import exports, selectors
-from statements.models import MonthlyBill
+from statements.models import MonthlyBill, MonthlyBillLine
 from tests.factories import AccountFactory, UserFactory, WorkspaceFactory
 
 pytestmark = pytest.mark.django_db
@@ -111,3 +114,28 @@ def test_the_admin_calls_the_selectors(finance_client):
                                    {"action": "export_csv",
                                     "_selected_action": [w.pk for w in selectors.arrears_accounts()]})
     assert _csv(exported)[1][0] == "Owing Ltd"
+
+
+def test_a_monthly_bills_change_page_shows_its_lines_in_one_table(finance_client):
+    """Finance reads a monthly bill's lines as one read-only table (no inline formset), figures formatted, with
+    the same number of queries whatever the number of lines."""
+    account = AccountFactory(name="Lines Ltd")
+    bill = MonthlyBill.objects.create(account=account, month=timezone.now().date().replace(day=1),
+                                      consumption_total=Decimal("30.00"), total=Decimal("30.00"),
+                                      refreshed_at=timezone.now())
+    items = list(BillingItem.objects.order_by("pk")[:3])
+    workspace = WorkspaceFactory(account=account, name="Lines workspace")
+    MonthlyBillLine.objects.create(monthly_bill=bill, workspace=workspace, billing_item=items[0],
+                                   usage=12_345_678, covered=10_000_000, overage=2_345_678, amount=Decimal("10.00"))
+    url = reverse("admin:statements_monthlybill_change", args=[bill.pk])
+    finance_client.get(url)
+    with CaptureQueriesContext(connection) as one:
+        html = finance_client.get(url).content.decode()
+    assert 'class="readonly-table"' in html and "lines-TOTAL_FORMS" not in html
+    assert "Lines workspace" in html and "12,345,678" in html and "¥10.00" in html
+    for item in items[1:]:
+        MonthlyBillLine.objects.create(monthly_bill=bill, workspace=WorkspaceFactory(account=account),
+                                       billing_item=item, usage=1, amount=Decimal("10.00"))
+    with CaptureQueriesContext(connection) as three:
+        assert finance_client.get(url).content.decode().count('<td class="num">') == 3 * 4
+    assert len(three.captured_queries) == len(one.captured_queries)
