@@ -168,4 +168,8 @@ def test_usage_chart_shows_pay_as_you_go_days_as_their_own_bars(owner_client, ac
     chart = response.context["chart"]
     assert chart["payg"][:2] == [3_000_000, 3_000_000] and chart["covered"][:2] == [0, 0]
     assert chart["payg"][2:] == [0, 0] and chart["covered"][2:] == [3_000_000, 3_000_000]
-    assert 'data-label-payg="' in response.content.decode()
+    html = response.content.decode()
+    assert 'data-label-payg="' in html
+    log = next(entry for entry in response.context["quota"]["items"] if entry["item"].code == "log")
+    assert (log["covered"], log["payg"]) == (6_000_000, 6_000_000)  # the table's columns add up to the usage
+    assert html.count("6,000,000") >= 2
