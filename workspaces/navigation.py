@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 from django.urls import NoReverseMatch, reverse
 from django.utils.functional import Promise
@@ -22,6 +23,7 @@ class NavItem:
     capability: str = Capability.VIEW_BILLING
     owner_only: bool = False
     account_url: bool = True  # the URL takes the account id
+    account_query: bool = False  # a person's page (not the account's) that keeps the account's shell: ?account=<id>
     match: tuple[str, ...] = field(default_factory=tuple)
 
     def matches(self, url_name: str | None) -> bool:
@@ -68,7 +70,8 @@ SECTIONS: tuple[NavSection, ...] = (
     NavSection("people", _("People and security"), (
         NavItem("people", _("People"), "people",
                 match=("membership-role", "membership-remove", "invitation-revoke", "ownership-transfer")),
-        NavItem("security", _("Security"), "shield-lock", capability=Capability.SEE_ACCOUNT, account_url=False),
+        NavItem("security", _("Security"), "shield-lock", capability=Capability.SEE_ACCOUNT, account_url=False,
+                account_query=True),
         NavItem("audit-trail", _("Audit trail"), "clock-history", owner_only=True),
     )),
     NavSection("developers", _("Developers"), (
@@ -87,7 +90,10 @@ def _visible(item: NavItem, membership: Membership) -> bool:
 
 def _url(item: NavItem, account_id: int) -> str | None:
     try:
-        return reverse(item.url_name, kwargs={"account_id": account_id}) if item.account_url else reverse(item.url_name)
+        if item.account_url:
+            return reverse(item.url_name, kwargs={"account_id": account_id})
+        url = reverse(item.url_name)
+        return f"{url}?{urlencode({'account': account_id})}" if item.account_query else url
     except NoReverseMatch:  # an app left out of this deployment's URLs
         return None
 

@@ -89,7 +89,7 @@ def billing_pages(demo: dict) -> dict[str, str]:
         "alert-edit": f"{a}/alerts/{demo['alert'].pk}/",
         "audit": f"{a}/audit/",
         "webhooks": f"{a}/webhooks/",
-        "security": "/account/security/",
+        "security": f"/account/security/?account={demo['account'].pk}",
         "password-change": "/password/change/",
         "catalogue": "/catalogue/",
     }

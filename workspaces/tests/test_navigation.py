@@ -27,3 +27,16 @@ def test_a_page_the_sidebar_does_not_offer_still_names_its_place(account, admini
     assert trail == [("Money", None), ("Recharge", None)]
     trail, links = crumbs(administrator, account, "audit-trail")
     assert "Audit trail" not in links and trail == [("People and security", None), ("Audit trail", None)]
+
+
+def test_the_sidebars_security_link_keeps_the_accounts_shell(client, account, owner):
+    """Security is the person's page, not the account's: the sidebar's link names the account, so the page keeps
+    that account's sidebar, breadcrumb and switcher label instead of "Choose an account"."""
+    with translation.override("en"):
+        nav = navigation(Membership.objects.get(user=owner, account=account), "security")
+        [link] = [link for section in nav["nav_sections"] for link in section["links"]
+                  if str(link["label"]) == "Security"]
+    assert link["url"] == f"/account/security/?account={account.pk}"
+    client.force_login(owner)
+    html = client.get(link["url"]).content.decode()
+    assert account.name in html and f'href="/a/{account.pk}/wallet/"' in html
