@@ -27,6 +27,7 @@ from core.parsing import parse_id
 from workspaces import credentials, two_factor
 from workspaces.context_processors import _memberships
 from workspaces.models import Capability
+from workspaces.navigation import navigation
 
 
 def _safe_next(request, default: str = "/") -> str:
@@ -38,12 +39,15 @@ def _safe_next(request, default: str = "/") -> str:
 
 def _account_shell(request) -> dict:
     """The layout of one of the person's accounts when the link names it (the memberships the switcher reads
-    anyway: no extra query); otherwise nothing, and the page shows the plain shell."""
+    anyway: no extra query): its sidebar, with this page's place in it, and the switcher's label; otherwise
+    nothing, and the page shows the plain shell."""
     account_id = parse_id(request.POST.get("account") or request.GET.get("account"))
     membership = next((m for m in _memberships(request) if m.account_id == account_id), None)
     if membership is None:
         return {}
+    match = getattr(request, "resolver_match", None)
     return {
+        **navigation(membership, match.url_name if match else "security"),
         "current_membership": membership,
         "current_account": membership.account,
         "nav_can_view_billing": membership.can(Capability.VIEW_BILLING),
