@@ -3,11 +3,21 @@ from workspaces.context_processors import billing_membership
 
 BANNER_SHOWN = 1
 BANNER_COUNTED = 10
+# The pages where a warning bears on what the reader is doing: the overview, usage and bills, packages, the
+# forecast and the wallet. Elsewhere (people, webhooks, a payment's receipt...) it would only repeat itself;
+# the home page and the forecast list every open warning.
+BANNER_PAGES = frozenset({
+    "account-home", "quota-usage", "quota-bills", "quota-bill-detail", "orders-packages", "forecast",
+    "payments-wallet", "payments-recharge", "orders-buy",
+})
 
 
 def warning_banners(request):
     """The open warnings of the current account (members who may see billing), until they clear: the newest
-    BANNER_SHOWN in the banner on every page, and how many more are open (counted up to BANNER_COUNTED)."""
+    BANNER_SHOWN in the banner on the BANNER_PAGES, and how many more are open (counted up to BANNER_COUNTED)."""
+    match = getattr(request, "resolver_match", None)
+    if match is None or match.url_name not in BANNER_PAGES:
+        return {}
     membership = billing_membership(request)
     if membership is None:
         return {}

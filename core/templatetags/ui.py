@@ -9,6 +9,7 @@ from typing import Any
 
 from django import forms, template
 from django.http import QueryDict
+from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext
@@ -172,3 +173,10 @@ def full_stop() -> str:
     """The end of a sentence built from pieces (a list of names): "." in English, the ideographic full stop (U+3002)
     in Chinese."""
     return pgettext("sentence end", ".")
+
+
+@register.filter
+def nobreak(value: Any) -> SafeString:
+    """A date or moment set in a sentence, kept on one line (`.date`: no break at its hyphens on a phone); for
+    values interpolated by blocktranslate, where the template cannot wrap them itself."""
+    return format_html('<span class="date">{}</span>', value)

@@ -42,8 +42,20 @@ def test_open_warning_shows_a_banner_until_it_clears(account, owner_client):
                                             detail={"usable_balance": "10.00", "threshold_amount": "500.00"})
     url = reverse("account-home", args=[account.pk])
     assert 'id="forecast-warnings"' in owner_client.get(url).content.decode()
+    people = owner_client.get(reverse("people", args=[account.pk])).content.decode()
+    assert 'id="forecast-warnings"' not in people  # only where a warning bears on the page (BANNER_PAGES)
     WarningEpisode.objects.filter(pk=episode.pk).update(closed_on=date(2026, 9, 16))
     assert 'id="forecast-warnings"' not in owner_client.get(url).content.decode()
+
+
+def test_a_quota_warnings_date_stays_on_one_line_and_its_percent_is_written_as_such(account, owner_client):
+    rule = WarningRule.objects.for_account(account).filter(kind=WarningKind.QUOTA).first()
+    WarningEpisode.objects.create(account=account, rule=rule, subject="quota-1", opened_on=date(2026, 9, 15),
+                                  detail={"item_name": "Log data", "plan_name": "Startup Acceleration",
+                                          "plan": "startup", "used_percent": 100, "percent": 90, "day": "2026-09-15",
+                                          "consecutive_days": 2})
+    body = owner_client.get(reverse("account-home", args=[account.pk]), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'on <span class="date">2026-09-15</span>' in body and "used 100% of" in body and "at 90%," in body
 
 
 @pytest.mark.parametrize(("open_count", "more"), [(1, None), (4, "And 3 other open warnings."),
