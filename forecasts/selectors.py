@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import QuerySet, Sum
+from django.db.models import Exists, OuterRef, QuerySet, Sum
 
 from core import days
 from core.money import ZERO, quantize
-from forecasts.models import WarningEpisode, WarningRule
+from forecasts.models import WarningEpisode, WarningKind, WarningRule
 from forecasts.runway import Runway, simulate_runway
 from payments import selectors as wallet
 from quota.models import Bill, BillLine
@@ -117,8 +117,13 @@ def warning_rule_list(*, account: Account) -> QuerySet[WarningRule]:
 
 
 def open_episodes(*, account: Account) -> QuerySet[WarningEpisode]:
+    """The open warnings, newest first. Of a package's item crossing several quota thresholds (80 % and 100 %),
+    only the highest is shown: the lower says nothing more (each was mailed when it fired)."""
+    higher = WarningEpisode.objects.filter(
+        account_id=OuterRef("account_id"), subject=OuterRef("subject"), closed_on__isnull=True,
+        rule__kind=WarningKind.QUOTA, rule__percent__gt=OuterRef("rule__percent"))
     return (WarningEpisode.objects.for_account(account).filter(closed_on__isnull=True)
-            .select_related("rule").order_by("-opened_on", "-pk"))
+            .exclude(Exists(higher)).select_related("rule").order_by("-opened_on", "-pk"))
 
 
 def recent_episodes(*, account: Account) -> QuerySet[WarningEpisode]:

@@ -6,6 +6,7 @@ import time_machine
 from django.urls import reverse
 
 from forecasts.models import WarningEpisode, WarningKind, WarningRule
+from forecasts.selectors import open_episodes
 from forecasts.tests.factories import bill
 from payments.tests.factories import fund_cash
 from tests.factories import WorkspaceFactory
@@ -163,3 +164,16 @@ def test_api_member_cannot_read_or_write(account, member, api_client):
     assert api_client.get(f"/api/v1/accounts/{account.pk}/forecast/").status_code == 403
     assert api_client.post(f"/api/v1/accounts/{account.pk}/warning-rules/", {"kind": "quota", "percent": 5},
                            format="json").status_code == 403
+
+
+def test_an_item_over_two_quota_thresholds_is_listed_once_at_the_higher(account, owner_client):
+    rules = {}
+    for percent in (80, 100):
+        rules[percent] = WarningRule.objects.create(account=account, kind=WarningKind.QUOTA, percent=percent)
+    for percent, rule in rules.items():
+        WarningEpisode.objects.create(account=account, rule=rule, subject="p1-i1", opened_on=date(2026, 9, 15),
+                                      detail={"used_percent": percent})
+    WarningEpisode.objects.create(account=account, rule=rules[80], subject="p1-i2", opened_on=date(2026, 9, 15),
+                                  detail={"used_percent": 85})
+    shown = list(open_episodes(account=account))
+    assert sorted((e.subject, e.rule.percent) for e in shown) == [("p1-i1", 100), ("p1-i2", 80)]
