@@ -37,6 +37,11 @@ def test_bill_list_and_detail(owner_client, account, other_account):
     bill = Bill.objects.filter(account=account).first()
     detail = owner_client.get(f"/a/{account.pk}/bills/daily/{bill.pk}/").content.decode()
     assert ws.name in detail and "3,000,000" in detail and "¥4.50" in detail and "¥0.70" in detail
+    # settled in full: the total says so, no second card repeats the same figure
+    assert 'id="bill-paid-in-full"' in detail and 'id="bill-charged"' not in detail
+    Bill.objects.filter(pk=bill.pk).update(charged=bill.total - 1)  # part left owing: both figures
+    part = owner_client.get(f"/a/{account.pk}/bills/daily/{bill.pk}/").content.decode()
+    assert 'id="bill-charged"' in part and 'id="bill-paid-in-full"' not in part
     assert owner_client.get(f"/a/{account.pk}/bills/daily/?date_from=2026-03-11").content.decode().count(
         "/bills/daily/" + str(bill.pk)
     ) == 1
