@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from django.contrib import admin, messages
 from django.contrib.admin.options import InlineModelAdmin
-from django.contrib.admin.utils import flatten_fieldsets
+from django.contrib.admin.utils import flatten_fieldsets, label_for_field
 from django.contrib.admin.widgets import FilteredSelectMultiple
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
@@ -284,13 +284,15 @@ def _bounded(queryset_class: type[models.QuerySet]) -> type[models.QuerySet]:
     return _BOUNDED[key]
 
 
-def readonly_table(columns: list[Any], rows: Iterable[tuple[str, ...]], *, figures_from: int) -> SafeString:
+def readonly_table(model: type[models.Model], columns: list[str], rows: Iterable[tuple[str, ...]], *,
+                   figures_from: int) -> SafeString:
     """Rows written by services, shown on their parent's change page as one read-only table (a bill's lines):
     one format_html per row, the columns from `figures_from` on right-aligned in tabular figures. A read-only
     inline formset builds a form per row and displays each field through the admin: about 1/3 s for a bill's
-    80 lines on a year of history (BENCHMARKS.md "History at scale")."""
+    80 lines on a year of history (BENCHMARKS.md "History at scale"). The headings are the fields' names."""
+    labels = [label_for_field(name, model) for name in columns]
     cells = ["<td>{}</td>" if n < figures_from else '<td class="num">{}</td>' for n in range(len(columns))]
-    head = format_html_join("", "<th scope=\"col\">{}</th>", ((label,) for label in columns))
+    head = format_html_join("", "<th scope=\"col\">{}</th>", ((label,) for label in labels))
     body = format_html_join("", "<tr>" + "".join(cells) + "</tr>", rows)
     return format_html('<div class="readonly-table"><table><thead><tr>{}</tr></thead><tbody>{}</tbody></table></div>',
                        head, body)

@@ -66,8 +66,7 @@ class BillAdmin(IdSearchMixin, NoDeleteAdminMixin, FinanceModelAdmin):
         """The bill's lines: one query (names joined) on the bill's day partition only, one read-only table."""
         lines = selectors.bill_lines(bill=bill).select_related(
             "workspace", "billing_item", "storage_policy__billing_item", "package__plan")
-        return readonly_table([BillLine._meta.get_field(name).verbose_name for name in LINE_COLUMNS],
-                              (_line_cells(line) for line in lines), figures_from=4)
+        return readonly_table(BillLine, LINE_COLUMNS, (_line_cells(line) for line in lines), figures_from=4)
 
     def has_change_permission(self, request, obj=None) -> bool:
         # The change view only shows the bill; nothing can be saved (every field is read-only).

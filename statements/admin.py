@@ -51,7 +51,7 @@ class MonthlyBillAdmin(ReadOnlyAdminMixin, FinanceModelAdmin):
         columns = ["workspace", "billing_item", "usage", "covered", "overage", "amount"]
         lines = bill.lines.select_related("workspace", "billing_item").order_by("workspace_id", "billing_item_id")
         return readonly_table(
-            [MonthlyBillLine._meta.get_field(name).verbose_name for name in columns],
+            MonthlyBillLine, columns,
             ((str(line.workspace), str(line.billing_item), formatting.number(line.usage),
               formatting.number(line.covered), formatting.number(line.overage), formatting.money(line.amount))
              for line in lines), figures_from=2)
