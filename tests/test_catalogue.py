@@ -126,7 +126,8 @@ def test_catalogue_page(client):
 def test_the_catalogue_keeps_the_traffic_unit_on_phones_and_explains_the_factors(client):
     content = client.get("/catalogue/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     # the basic unit column is hidden below 768 px: each traffic row repeats it under the item's name
-    assert content.count('class="d-md-none small text-body-secondary traffic-unit"') == TrafficPackage.objects.count()
+    unit_line = 'class="d-md-none small text-body-secondary traffic-unit nowrap"'
+    assert content.count(unit_line) == TrafficPackage.objects.count()
     assert 'id="conversion-legend"' in content and "按 n 倍计入每日额度" in content
 
 
