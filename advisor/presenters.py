@@ -6,7 +6,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from advisor.replay import SHORT_WINDOW_DAYS, YEAR_DAYS, Advice
+from advisor.replay import SHORT_WINDOW_DAYS, YEAR_DAYS, Advice, Candidate, ItemSummary
 
 
 def method() -> str:
@@ -24,6 +24,17 @@ def assumptions() -> list[str]:
         _("Today's prices: packages, traffic add-ons, pay-as-you-go prices and conversion factors in force today."),
         _("Fewer than %(days)d days with usage is too short to trust.") % {"days": SHORT_WINDOW_DAYS},
     ]
+
+
+def days_over(candidate: Candidate) -> dict[str, Any]:
+    """The page's one line per candidate: on how many days of the window some item was over the candidate's
+    capacity, and on which items (each with its days). Items the candidate gives no capacity for (always
+    pay-as-you-go, e.g. SMS) and items never over are left out."""
+    over: list[ItemSummary] = [s for s in candidate.items if s.capacity and s.days_exceeded]
+    ids = {s.item.pk for s in over}
+    days = sum(1 for items in candidate.daily.values()
+               if any(item_id in ids and di.overage > 0 for item_id, di in items.items()))
+    return {"days": days, "items": over}
 
 
 def advice_data(advice: Advice) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.views.generic import TemplateView
 
 from advisor.inputs import parse_input
-from advisor.presenters import assumptions, method
+from advisor.presenters import assumptions, days_over, method
 from advisor.replay import Advice, Candidate, default_workspaces
 from advisor.replay import advise as replay_advise
 from core import formatting
@@ -59,6 +59,8 @@ class AdvisorView(AccountScopedMixin, TemplateView):
         for candidate in advice.top:
             candidate.buy_url = (buy_url(self.account.pk, candidate, advice.workspaces)
                                  if can_buy and candidate.buyable else None)
+        for candidate in advice.candidates:
+            candidate.days_over = days_over(candidate)
         context.update(advice=advice, method=method(), assumptions=assumptions(),
                        charts=chart_data(advice, self.account), days=parsed.days,
                        workspaces_text=",".join(str(ws.pk) for ws in advice.workspaces))

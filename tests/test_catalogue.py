@@ -122,6 +122,15 @@ def test_catalogue_page(client):
     assert "¥28,810.00" not in content  # the old 365-day figure that disagreed with the wizard and the API
 
 
+@pytest.mark.django_db
+def test_the_catalogue_keeps_the_traffic_unit_on_phones_and_explains_the_factors(client):
+    content = client.get("/catalogue/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    # the basic unit column is hidden below 768 px: each traffic row repeats it under the item's name
+    unit_line = 'class="d-md-none small text-body-secondary traffic-unit nowrap"'
+    assert content.count(unit_line) == TrafficPackage.objects.count()
+    assert 'id="conversion-legend"' in content and "按 n 倍计入每日额度" in content
+
+
 def test_the_catalogue_the_wizard_and_the_api_state_the_same_saving(client, owner_client, account, api_client):
     api = next(p for p in api_client.get("/api/v1/catalogue/plans/").json()["results"] if p["code"] == "startup")
     saving = Decimal(api["payg_equivalent"]) - Decimal(api["price"])

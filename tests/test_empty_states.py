@@ -78,3 +78,10 @@ def test_the_new_empty_sentences_are_translated():
             "Next",
         ]:
             assert translation.gettext(sentence) != sentence, sentence
+
+
+@pytest.mark.parametrize("path", ["people/", "webhooks/"])
+def test_an_empty_list_beside_its_form_has_no_button_to_that_form(owner_client, account, path):
+    html = owner_client.get(f"/a/{account.pk}/{path}").content.decode()
+    assert MARK in html
+    assert 'href="#invite-form"' not in html and 'href="#endpoint-new"' not in html

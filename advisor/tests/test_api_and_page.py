@@ -189,3 +189,20 @@ def test_short_window_warning_on_the_page(owner_client, account):
         response = owner_client.get(page(account))
     assert response.context["advice"].too_short is True
     assert 'class="alert alert-warning"' in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_every_candidate_table_stacks_on_phones_with_one_line_of_days_over(owner_client, account, workspaces):
+    with time_machine.travel(NOW, tick=False):
+        response = owner_client.get(page(account), {"days": "20"}, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    content = response.content.decode()
+    assert 'table-stack advisor-candidates' in content
+    assert 'data-label="每年合计"' in content and 'data-label="超出额度天数"' in content
+    for candidate in response.context["advice"].candidates:
+        over = candidate.days_over
+        assert all(s.capacity and s.days_exceeded for s in over["items"])
+        assert over["days"] <= response.context["advice"].window_days
+        if over["items"]:
+            assert f"{len(over['items'])} 个计费项共超出 {over['days']} 天" in content
+    payg = next(c for c in response.context["advice"].candidates if c.key == "payg")
+    assert payg.days_over == {"days": 0, "items": []}

@@ -4,13 +4,14 @@ filters in `money` do that)."""
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Any
 
 from django import forms, template
 from django.http import QueryDict
-from django.utils.html import format_html
-from django.utils.safestring import SafeString
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext
 
@@ -90,6 +91,24 @@ def plan_value(plan: Any) -> dict[str, Any] | None:
     except AttributeError:
         return None
     return {"payg": payg, "saving": saving, "percent": percent, "saves": saving > Decimal(0)}
+
+
+_DATE_IN_TEXT = re.compile(r"\d{4}-\d{2}(?:-\d{2})?(?: \d{2}:\d{2}(?::\d{2})?)?")
+
+
+@register.filter(is_safe=True)
+def date_span(value: Any) -> SafeString:
+    """{% blocktranslate with day=x|day|date_span %}: a day, month or moment put into a sentence as
+    `<span class="date">`, so a narrow screen never breaks it at its hyphen (docs/UI.md "Phones")."""
+    return format_html('<span class="date">{}</span>', value)
+
+
+@register.filter(is_safe=True)
+def dates_nowrap(text: Any) -> SafeString:
+    """{{ row.sentence|dates_nowrap }}: a sentence written in Python (escaped here) with each day, month or moment
+    in it kept whole, as `date_span` does for templates."""
+    escaped = str(conditional_escape(text))
+    return mark_safe(_DATE_IN_TEXT.sub(lambda m: f'<span class="date">{m.group(0)}</span>', escaped))  # noqa: S308
 
 
 @register.filter
@@ -174,9 +193,3 @@ def full_stop() -> str:
     in Chinese."""
     return pgettext("sentence end", ".")
 
-
-@register.filter
-def nobreak(value: Any) -> SafeString:
-    """A date or moment set in a sentence, kept on one line (`.date`: no break at its hyphens on a phone); for
-    values interpolated by blocktranslate, where the template cannot wrap them itself."""
-    return format_html('<span class="date">{}</span>', value)

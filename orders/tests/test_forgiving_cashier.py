@@ -128,7 +128,8 @@ def test_traffic_success_page_states_the_traffic_dates(owner_client, owner, acco
     owner_client.post(response.url, {"idempotency_key": "t"})
     traffic = PackageTraffic.objects.get(order=order)
     html = owner_client.get(reverse("orders-success", args=[account.pk, order.pk])).content.decode()
-    assert f"valid from {traffic.valid_from:%Y-%m-%d} to {traffic.valid_until:%Y-%m-%d}" in html
+    assert (f'valid from <span class="date">{traffic.valid_from:%Y-%m-%d}</span> '
+            f'to <span class="date">{traffic.valid_until:%Y-%m-%d}</span>') in html  # each day kept whole
     assert "1,000,000 more a day" in html
 
 
