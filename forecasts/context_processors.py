@@ -3,11 +3,11 @@ from workspaces.context_processors import billing_membership
 
 BANNER_SHOWN = 1
 BANNER_COUNTED = 10
-# The pages where a warning bears on what the reader is doing: the overview, usage and bills, packages, the
-# forecast and the wallet. Elsewhere (people, webhooks, a payment's receipt...) it would only repeat itself;
-# the home page and the forecast list every open warning.
+# The pages where a warning bears on what the reader is doing: the overview, usage and bills, packages and the
+# wallet. Elsewhere (people, webhooks, a payment's receipt...) it would only repeat itself, and the forecast
+# page lists every open warning itself.
 BANNER_PAGES = frozenset({
-    "account-home", "quota-usage", "quota-bills", "quota-bill-detail", "orders-packages", "forecast",
+    "account-home", "quota-usage", "quota-bills", "quota-bill-detail", "orders-packages",
     "payments-wallet", "payments-recharge", "orders-buy",
 })
 

@@ -1,4 +1,4 @@
-// One look for every chart (docs/UI.md "Charts"): the page's font, the brand palette, compact y-axis figures in
+// One look for every chart (docs/UI.md "Charts"): no animation, the page's font, the brand palette, compact y-axis figures in
 // the page's language, at most seven unrotated x labels, and more height on a phone. Loaded right after the
 // vendored Chart.js and before a page's chart script, which takes its colours from FeeChart.colors.
 window.FeeChart = (function () {
@@ -29,6 +29,9 @@ window.FeeChart = (function () {
   d.datasets.bar.maxBarThickness = 28;
   d.datasets.line.borderWidth = 2;
   d.elements.point.radius = 0;
+  // No growing bars: a figure is drawn at its value from the first frame (a screenshot or a glance during an
+  // animation would read a bar short of the table beside it).
+  d.animation = false;
 
   // Options every chart shares; a chart's own scales are merged over them.
   function scales(own) {
