@@ -49,7 +49,7 @@ class MonthlyBillAdmin(ReadOnlyAdminMixin, FinanceModelAdmin):
     def lines_table(self, bill: MonthlyBill) -> str:
         """The month's lines (one per workspace and item) as one read-only table, names joined in one query."""
         columns = ["workspace", "billing_item", "usage", "covered", "overage", "amount"]
-        lines = bill.lines.select_related("workspace", "billing_item").order_by("workspace_id", "billing_item_id")
+        lines = selectors.monthly_bill_lines(monthly_bill=bill)  # the page's order, names joined
         return readonly_table(
             MonthlyBillLine, columns,
             ((str(line.workspace), str(line.billing_item), formatting.number(line.usage),

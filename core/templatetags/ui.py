@@ -108,7 +108,7 @@ def dates_nowrap(text: Any) -> SafeString:
     """{{ row.sentence|dates_nowrap }}: a sentence written in Python (escaped here) with each day, month or moment
     in it kept whole, as `date_span` does for templates."""
     escaped = str(conditional_escape(text))
-    return mark_safe(_DATE_IN_TEXT.sub(lambda m: f'<span class="date">{m.group(0)}</span>', escaped))  # noqa: S308
+    return mark_safe(_DATE_IN_TEXT.sub(lambda m: date_span(m.group(0)), escaped))  # noqa: S308
 
 
 @register.filter
@@ -192,4 +192,3 @@ def full_stop() -> str:
     """The end of a sentence built from pieces (a list of names): "." in English, the ideographic full stop (U+3002)
     in Chinese."""
     return pgettext("sentence end", ".")
-
